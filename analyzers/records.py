@@ -1,0 +1,189 @@
+"""Job records and verdicts: the contract of `ai-cost classify` (shared/contracts/job-records.md)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+TASKS = (
+    "text_classification", "token_classification", "question_answering", "sentence_similarity",
+    "summarization", "translation", "text_generation", "asr", "image_classification",
+    "object_detection", "image_generation", "image_captioning", "other",
+)
+NARROW_TASKS = frozenset({
+    "text_classification", "token_classification", "question_answering", "sentence_similarity",
+    "asr", "image_classification", "object_detection",
+})
+KINDS = ("training", "inference", "interactive", "batch")
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4")
+REASONS = ("idle", "overprovisioned", "oversized_model")
+HINTS = ("precision", "small_batch")
+
+
+class RecordError(ValueError):
+    """A job record that breaks the contract; the message says which field and why."""
+
+
+@dataclass(slots=True)
+class JobRecord:
+    """One job's summary, as every collector emits it and `classify` reads it."""
+
+    job_id: str
+    gpu_type: str
+    gpus: int
+    duration_s: float
+    gpu_util_mean: float
+    gpu_util_max: float
+    gpu_mem_used_gib_max: float
+    gpu_mem_total_gib: float
+    team: str | None = None
+    user: str | None = None
+    name: str = ""
+    command: str = ""
+    image: str | None = None
+    model: str | None = None
+    task: str | None = None
+    kind: str | None = None
+    power_w_mean: float | None = None
+    energy_kwh: float | None = None
+    precision: str | None = None
+    batch_size: int | None = None
+
+    @property
+    def text(self) -> str:
+        """Everything a person would read to tell what the job does."""
+        parts = [self.name, self.command, self.image or "", self.model or "", self.task or ""]
+        return " ".join(p for p in parts if p)
+
+    def energy_kwh_or_estimate(self) -> float:
+        """Energy of all its GPUs, kWh; estimated from power and time when not measured."""
+        if self.energy_kwh is not None:
+            return self.energy_kwh
+        power_w = self.power_w_mean if self.power_w_mean is not None else 0.0
+        return power_w * self.gpus * self.duration_s / 3.6e6
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Verdict:
+    """What a judge says of one job."""
+
+    job_id: str
+    task: str
+    oversized: bool
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    suggestion: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "task": self.task,
+            "oversized": self.oversized,
+            "score": round(self.score, 4),
+            "reasons": list(self.reasons),
+            "suggestion": self.suggestion,
+        }
+
+
+def _number(obj: dict[str, Any], key: str, *, lo: float | None = None,
+            hi: float | None = None, required: bool = True) -> float | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise RecordError(f"{key} is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RecordError(f"{key} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise RecordError(f"{key} must be finite, got {value!r}")
+    if lo is not None and value < lo:
+        raise RecordError(f"{key} must be >= {lo:g}, got {value:g}")
+    if hi is not None and value > hi:
+        raise RecordError(f"{key} must be <= {hi:g}, got {value:g}")
+    return float(value)
+
+
+def _text(obj: dict[str, Any], key: str, *, choices: tuple[str, ...] | None = None) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"{key} must be a string or null, got {value!r}")
+    if choices is not None and value not in choices:
+        raise RecordError(f"{key} must be one of {', '.join(choices)} or null, got {value!r}")
+    return value
+
+
+def parse_record(obj: Any) -> JobRecord:
+    """Validate one decoded JSON object against the contract; unknown fields are ignored."""
+    if not isinstance(obj, dict):
+        raise RecordError("a job record must be a JSON object")
+    job_id = obj.get("job_id")
+    if not isinstance(job_id, str | int) or isinstance(job_id, bool) or str(job_id) == "":
+        raise RecordError("job_id is required and must be a non-empty string")
+    gpus = obj.get("gpus")
+    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
+        raise RecordError(f"gpus must be an integer >= 1, got {gpus!r}")
+    gpu_type = _text(obj, "gpu_type")
+    if not gpu_type:
+        raise RecordError("gpu_type is required")
+    batch = obj.get("batch_size")
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
+        raise RecordError(f"batch_size must be an integer >= 1 or null, got {batch!r}")
+    util_mean = _number(obj, "gpu_util_mean", lo=0, hi=100)
+    util_max = _number(obj, "gpu_util_max", lo=0, hi=100)
+    mem_used = _number(obj, "gpu_mem_used_gib_max", lo=0)
+    mem_total = _number(obj, "gpu_mem_total_gib", lo=0)
+    assert util_mean is not None and util_max is not None
+    assert mem_used is not None and mem_total is not None
+    if mem_total <= 0:
+        raise RecordError("gpu_mem_total_gib must be > 0")
+    duration = _number(obj, "duration_s", lo=0)
+    assert duration is not None
+    return JobRecord(
+        job_id=str(job_id),
+        team=_text(obj, "team"),
+        user=_text(obj, "user"),
+        name=_text(obj, "name") or "",
+        command=_text(obj, "command") or "",
+        image=_text(obj, "image"),
+        model=_text(obj, "model"),
+        task=_text(obj, "task"),
+        kind=_text(obj, "kind", choices=KINDS),
+        gpu_type=gpu_type,
+        gpus=gpus,
+        duration_s=duration,
+        gpu_util_mean=util_mean,
+        gpu_util_max=util_max,
+        gpu_mem_used_gib_max=mem_used,
+        gpu_mem_total_gib=mem_total,
+        power_w_mean=_number(obj, "power_w_mean", lo=0, required=False),
+        energy_kwh=_number(obj, "energy_kwh", lo=0, required=False),
+        precision=_text(obj, "precision", choices=PRECISIONS),
+        batch_size=batch,
+    )
+
+
+@dataclass(slots=True)
+class LineError:
+    line: int
+    reason: str
+
+
+def read_jsonl(lines: Iterable[str]) -> Iterator[JobRecord | LineError]:
+    """Parse JSON Lines, yielding a record or the line number and reason it was skipped."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield parse_record(json.loads(line))
+        except json.JSONDecodeError as exc:
+            yield LineError(number, f"not valid JSON: {exc.msg} at column {exc.colno}")
+        except RecordError as exc:
+            yield LineError(number, str(exc))

@@ -1,0 +1,162 @@
+"""The organisation file: clusters, prices, teams and the policy thresholds (YAML)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+UNASSIGNED = "unassigned"
+
+
+class OrganisationError(ValueError):
+    """The organisation file is missing, unreadable or inconsistent."""
+
+
+class ClusterConfig(BaseModel):
+    name: str
+    region: str = Field(description="ISO 3166 alpha-3 country code (DEU) or cloud region.")
+    pue: float = Field(default=1.2, ge=1.0, le=3.0)
+    energy_price_usd_per_kwh: float = Field(default=0.15, ge=0)
+    ingest_token: str | None = Field(default=None, description="Bearer token of its collectors.")
+
+
+class Budget(BaseModel):
+    kwh: float | None = Field(default=None, gt=0)
+    usd: float | None = Field(default=None, gt=0)
+
+
+class DigestSchedule(BaseModel):
+    day: str = "mon"
+    time: str = "09:00"
+
+    @field_validator("day")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        if value.lower()[:3] not in days:
+            raise ValueError(f"digest day must be one of {', '.join(days)}")
+        return value.lower()[:3]
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        hour, _, minute = value.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ValueError("digest time must be HH:MM")
+        return f"{int(hour):02d}:{int(minute):02d}"
+
+
+class TeamConfig(BaseModel):
+    name: str
+    members: list[str] = Field(default_factory=list)
+    slack_channel: str | None = None
+    approvers: list[str] = Field(default_factory=list)
+    timezone: str = "UTC"
+    weekly_budget: Budget | None = None
+    digest: DigestSchedule = Field(default_factory=DigestSchedule)
+    accounts: list[str] = Field(
+        default_factory=list,
+        description="Slurm accounts and Kubernetes namespaces whose usage belongs to the team.",
+    )
+    swap_action: dict[str, str] = Field(
+        default_factory=lambda: {"type": "none"},
+        description="How an approved swap is applied: none, webhook or git.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class PolicyConfig(BaseModel):
+    """Thresholds of the oversized policy (shared/contracts/job-records.md), all changeable."""
+
+    idle_util_pct: float = 5.0
+    idle_min_s: float = 1800.0
+    busy_util_pct: float = 70.0
+    mem_headroom: float = 0.9
+    single_gpu_min_mem_gib: float = 40.0
+    single_gpu_util_pct: float = 15.0
+    single_gpu_mem_gib: float = 10.0
+    single_gpu_min_s: float = 3600.0
+    oversized_model_min_params_b: float = 3.0
+    small_batch_max: int = 2
+
+
+class Organisation(BaseModel):
+    name: str = "example"
+    currency: str = "USD"
+    gpu_prices_usd_per_hour: dict[str, float] = Field(default_factory=dict)
+    default_gpu_price_usd_per_hour: float = 2.0
+    clusters: list[ClusterConfig] = Field(default_factory=list)
+    teams: list[TeamConfig] = Field(default_factory=list)
+    finops_channel: str | None = None
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Organisation:
+        for kind, names in (
+            ("cluster", [c.name for c in self.clusters]),
+            ("team", [t.name for t in self.teams]),
+        ):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{kind} names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    def cluster(self, name: str) -> ClusterConfig:
+        """The cluster called `name`; unknown names raise OrganisationError."""
+        for cluster in self.clusters:
+            if cluster.name == name:
+                return cluster
+        raise OrganisationError(f"unknown cluster {name!r}; the organisation file lists "
+                                f"{', '.join(c.name for c in self.clusters) or 'none'}")
+
+    def team(self, name: str) -> TeamConfig | None:
+        return next((t for t in self.teams if t.name == name), None)
+
+    def gpu_price_usd_per_hour(self, gpu_type: str) -> float:
+        """Hourly price of one GPU, matched on the longest configured name it contains."""
+        if gpu_type in self.gpu_prices_usd_per_hour:
+            return self.gpu_prices_usd_per_hour[gpu_type]
+        lowered = gpu_type.lower()
+        matches = [k for k in self.gpu_prices_usd_per_hour if k.lower() in lowered]
+        if matches:
+            return self.gpu_prices_usd_per_hour[max(matches, key=len)]
+        return self.default_gpu_price_usd_per_hour
+
+    def team_of(self, *, user: str | None, account: str | None) -> str:
+        """Team that owns usage of `user` or `account` (Slurm account, k8s namespace)."""
+        for team in self.teams:
+            if account and (account in team.accounts or account == team.name):
+                return team.name
+        for team in self.teams:
+            if user and user in team.members:
+                return team.name
+        return UNASSIGNED
+
+
+def load_organisation(path: Path | None) -> Organisation:
+    """Read the organisation file at `path`, or the built-in example when None."""
+    if path is None:
+        text = resources.files("config").joinpath("example_organisation.yaml").read_text()
+        source = "built-in example organisation"
+    else:
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise OrganisationError(f"cannot read organisation file {path}: {exc}") from exc
+        source = str(path)
+    try:
+        return Organisation.model_validate(yaml.safe_load(text) or {})
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise OrganisationError(f"invalid organisation file {source}: {exc}") from exc

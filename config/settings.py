@@ -1,0 +1,62 @@
+"""Process settings: one typed object, read from the environment (prefix AI_COST_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a process needs to know; built once in the entry point and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="AI_COST_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///ai-cost.db",
+        description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql+psycopg://...",
+    )
+    org_file: Path | None = Field(
+        default=None,
+        description="Organisation file (YAML): clusters, GPU prices, teams. Default: the "
+        "built-in example organisation used by the demo.",
+    )
+    out_dir: Path = Field(default=Path("out"), description="Where digests and charts are written.")
+    raw_retention_days: int = Field(
+        default=14, ge=1, description="How long raw GPU samples are kept after roll-up."
+    )
+    max_sample_gap_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="A gap between two samples of one GPU longer than this counts as no data.",
+    )
+    max_clock_skew_s: float = Field(
+        default=300.0, gt=0, description="Samples further than this in the future are rejected."
+    )
+    ingest_max_batch: int = Field(default=50_000, ge=1, description="Most samples in one batch.")
+
+    # Slack: the standard names are accepted too, as Slack's own tooling sets them.
+    slack_bot_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("AI_COST_SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AI_COST_SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
+    )
+    slack_app_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("AI_COST_SLACK_APP_TOKEN", "SLACK_APP_TOKEN")
+    )
+    slack_api_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("AI_COST_SLACK_API_URL", "SLACK_API_URL")
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("AI_COST_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        if value.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; make the plain URL work.
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value

@@ -1,0 +1,280 @@
+"""Ingest: batches of samples and job descriptions into the store, in one transaction each."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from config.organisation import UNASSIGNED, Organisation
+from storage.models import Cluster, Gpu, IngestRejection, Job, Node, RollupDirty, Team
+from storage.samples import GpuSample, JobInfo, SampleError, check_sample
+
+_DAY_S = 86400
+
+
+@dataclass(slots=True)
+class Rejection:
+    index: int
+    reason: str
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """What happened to a batch: stored, already there, and rejected with reasons."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def merge(self, other: IngestResult, offset: int = 0) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected.extend(Rejection(r.index + offset, r.reason) for r in other.rejected)
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def sync_organisation(*, session: Session, organisation: Organisation) -> None:
+    """Create or update the clusters and teams the organisation file describes."""
+    insert = _insert(session)
+    for c in organisation.clusters:
+        values = {"name": c.name, "region": c.region, "pue": c.pue,
+                  "energy_price_usd_per_kwh": c.energy_price_usd_per_kwh}
+        stmt = insert(Cluster).values(**values)
+        session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
+    for t in organisation.teams:
+        budget = t.weekly_budget
+        values = {"name": t.name, "slack_channel": t.slack_channel, "timezone": t.timezone,
+                  "weekly_budget_kwh": budget.kwh if budget else None,
+                  "weekly_budget_usd": budget.usd if budget else None}
+        stmt = insert(Team).values(**values)
+        session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
+
+
+def cluster_id(*, session: Session, name: str) -> int:
+    """Id of the cluster called `name`; it must be in the organisation file."""
+    found = session.execute(select(Cluster.id).where(Cluster.name == name)).scalar()
+    if found is None:
+        raise SampleError(f"unknown cluster {name!r}: add it to the organisation file")
+    return int(found)
+
+
+def upsert_jobs(*, session: Session, cluster: str, jobs: Sequence[JobInfo],
+                organisation: Organisation) -> dict[str, int]:
+    """Create or update job descriptions; returns external id -> job id."""
+    cid = cluster_id(session=session, name=cluster)
+    insert = _insert(session)
+    rows = []
+    for job in jobs:
+        team = job.team or organisation.team_of(user=job.user, account=job.account)
+        rows.append({
+            "cluster_id": cid, "external_id": job.external_id, "team": team, "user": job.user,
+            "name": job.name, "command": job.command, "image": job.image, "model": job.model,
+            "task": job.task, "kind": job.kind, "precision": job.precision,
+            "batch_size": job.batch_size, "gpus_requested": job.gpus_requested,
+            "recurrence": job.recurrence,
+        })
+    if rows:
+        stmt = insert(Job)
+        updated = {k: stmt.excluded[k] for k in rows[0] if k not in ("cluster_id", "external_id")}
+        session.execute(
+            stmt.on_conflict_do_update(index_elements=["cluster_id", "external_id"], set_=updated),
+            rows,
+        )
+    return _job_ids(session, cid, [j.external_id for j in jobs])
+
+
+def _job_ids(session: Session, cid: int, external_ids: Sequence[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    wanted = sorted(set(external_ids))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        for ext, jid in session.execute(
+            select(Job.external_id, Job.id).where(Job.cluster_id == cid,
+                                                  Job.external_id.in_(chunk))  # type: ignore[attr-defined]
+        ):
+            ids[ext] = jid
+    return ids
+
+
+def _resolve_gpus(session: Session, cid: int, samples: Sequence[GpuSample],
+                  result: IngestResult, ok: list[bool]) -> dict[str, int]:
+    """GPU uuid -> id, registering new GPUs and nodes; samples of unknown GPUs are rejected."""
+    uuids = {s.gpu_uuid for s in samples}
+    known: dict[str, int] = {}
+    for start, chunk in _chunks(sorted(uuids)):
+        del start
+        for uuid, gid in session.execute(
+            select(Gpu.uuid, Gpu.id).where(Gpu.uuid.in_(chunk))  # type: ignore[attr-defined]
+        ):
+            known[uuid] = gid
+    for i, s in enumerate(samples):
+        if not ok[i] or s.gpu_uuid in known:
+            continue
+        if not s.gpu_type or not s.mem_total_mib:
+            ok[i] = False
+            result.rejected.append(Rejection(i, f"unknown GPU {s.gpu_uuid}: send gpu_type and "
+                                                f"mem_total_mib with its first sample"))
+            continue
+        node = session.execute(
+            select(Node.id).where(Node.cluster_id == cid, Node.hostname == s.node)
+        ).scalar()
+        if node is None:
+            row = Node(cluster_id=cid, hostname=s.node)
+            session.add(row)
+            session.flush()
+            node = row.id
+        gpu = Gpu(uuid=s.gpu_uuid, node_id=node, gpu_type=s.gpu_type,
+                  mem_total_mib=int(s.mem_total_mib))
+        session.add(gpu)
+        session.flush()
+        assert gpu.id is not None
+        known[s.gpu_uuid] = gpu.id
+    return known
+
+
+def _chunks(items: list[str], size: int = 500):  # type: ignore[no-untyped-def]
+    for start in range(0, len(items), size):
+        yield start, items[start:start + size]
+
+
+def ingest_samples(*, session: Session, cluster: str, samples: Sequence[GpuSample], now: float,
+                   retention_s: float, max_skew_s: float, validated: bool = False) -> IngestResult:
+    """Store a batch of samples; idempotent on (GPU, second), bad samples rejected with reasons.
+
+    Samples of unknown jobs create a job row owned by "unassigned" until its description
+    arrives. Pass validated=True only for samples already checked by `check_sample`.
+    """
+    result = IngestResult()
+    cid = cluster_id(session=session, name=cluster)
+    ok = [True] * len(samples)
+    oldest, newest = now - retention_s, now + max_skew_s
+    for i, s in enumerate(samples):
+        try:
+            if not validated:
+                check_sample(s)
+            if s.ts < oldest:
+                raise SampleError(f"ts {s.ts:.0f} is older than the raw-sample retention window")
+            if s.ts > newest:
+                raise SampleError(f"ts {s.ts:.0f} is {s.ts - now:.0f} s in the future "
+                                  f"(clock skew over {max_skew_s:.0f} s)")
+        except SampleError as exc:
+            ok[i] = False
+            result.rejected.append(Rejection(i, str(exc)))
+    gpu_ids = _resolve_gpus(session, cid, samples, result, ok)
+    job_keys = sorted({s.job for i, s in enumerate(samples) if ok[i] and s.job is not None})
+    job_ids = _job_ids(session, cid, job_keys)
+    missing = [k for k in job_keys if k not in job_ids]
+    if missing:
+        _insert_placeholder_jobs(session, cid, missing)
+        job_ids.update(_job_ids(session, cid, missing))
+
+    rows = []
+    dirty: set[tuple[int, int]] = set()
+    for i, s in enumerate(samples):
+        if not ok[i]:
+            continue
+        gid = gpu_ids[s.gpu_uuid]
+        ts = int(round(s.ts))
+        rows.append((
+            gid, ts, int(round(s.util_pct)), int(round(s.mem_used_mib)),
+            int(round(s.power_w * 10)),
+            None if s.energy_j is None else int(s.energy_j),
+            None if s.job is None else job_ids[s.job],
+        ))
+        dirty.add((gid, ts // _DAY_S))
+    inserted = _insert_samples(session, rows)
+    result.accepted = inserted
+    result.duplicates = len(rows) - inserted
+    _mark_dirty(session, dirty)
+    result.rejected.sort(key=lambda r: r.index)
+    return result
+
+
+def _insert_placeholder_jobs(session: Session, cid: int, external_ids: Sequence[str]) -> None:
+    insert = _insert(session)
+    session.execute(
+        insert(Job).on_conflict_do_nothing(index_elements=["cluster_id", "external_id"]),
+        [{"cluster_id": cid, "external_id": e, "team": UNASSIGNED, "name": e, "command": ""}
+         for e in external_ids],
+    )
+
+
+def _insert_samples(session: Session, rows: list[tuple]) -> int:  # type: ignore[type-arg]
+    """Insert sample rows, skipping those already stored; returns how many were new."""
+    if not rows:
+        return 0
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:  # type: ignore[union-attr]
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS sample_in (LIKE sample) "
+                        "ON COMMIT DELETE ROWS")
+            with cur.copy("COPY sample_in (gpu_id, ts, util_pct, mem_used_mib, power_dw, "
+                          "energy_j, job_id) FROM STDIN") as copy:
+                buf = io.StringIO()
+                for r in rows:
+                    buf.write("\t".join("\\N" if v is None else str(v) for v in r))
+                    buf.write("\n")
+                copy.write(buf.getvalue())
+            cur.execute("INSERT INTO sample SELECT * FROM sample_in ON CONFLICT DO NOTHING")
+            inserted = cur.rowcount
+            cur.execute("TRUNCATE sample_in")
+        return int(inserted)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    before = conn.connection.driver_connection.total_changes  # type: ignore[union-attr]
+    cursor.executemany(
+        "INSERT OR IGNORE INTO sample (gpu_id, ts, util_pct, mem_used_mib, power_dw, energy_j, "
+        "job_id) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    after = conn.connection.driver_connection.total_changes  # type: ignore[union-attr]
+    cursor.close()
+    return int(after - before)
+
+
+def _mark_dirty(session: Session, dirty: set[tuple[int, int]]) -> None:
+    if not dirty:
+        return
+    insert = _insert(session)
+    session.execute(
+        insert(RollupDirty).on_conflict_do_nothing(index_elements=["gpu_id", "day"]),
+        [{"gpu_id": g, "day": date.fromordinal(date(1970, 1, 1).toordinal() + d)}
+         for g, d in sorted(dirty)],
+    )
+
+
+def record_rejections(*, session: Session, source: str, reasons: Sequence[str],
+                      at: datetime | None = None) -> None:
+    """Count rejected input by source and reason, keeping one example of each."""
+    at = at or datetime.now(UTC)
+    counts: dict[str, tuple[int, str]] = {}
+    for reason in reasons:
+        key = _reason_key(reason)
+        n, example = counts.get(key, (0, reason))
+        counts[key] = (n + 1, example)
+    insert = _insert(session)
+    for key, (n, example) in counts.items():
+        stmt = insert(IngestRejection).values(source=source, reason=key, count=n, last_at=at,
+                                              example=example[:500])
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["source", "reason"],
+            set_={"count": IngestRejection.count + n, "last_at": at,
+                  "example": example[:500]},
+        ))
+
+
+_PARTICULARS = re.compile(r"(GPU|MIG)-[0-9A-Za-z-]+|'[^']*'|[-+]?\d+(\.\d+)?(e[-+]?\d+)?")
+
+
+def _reason_key(reason: str) -> str:
+    """The reason without its particulars (ids, numbers), so that counts group."""
+    return _PARTICULARS.sub("…", reason)[:200]

@@ -1,0 +1,192 @@
+"""The schema: every table ai-cost keeps. Alembic migrations (storage/migrations) own it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, SmallInteger, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Cluster(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    region: str
+    pue: float
+    energy_price_usd_per_kwh: float
+
+
+class Node(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("cluster_id", "hostname"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cluster_id: int = Field(foreign_key="cluster.id")
+    hostname: str
+
+
+class Gpu(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(unique=True)
+    node_id: int = Field(foreign_key="node.id")
+    gpu_type: str
+    mem_total_mib: int
+    mig_profile: str | None = None
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    slack_channel: str | None = None
+    timezone: str = "UTC"
+    weekly_budget_kwh: float | None = None
+    weekly_budget_usd: float | None = None
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    slack_user_id: str | None = Field(default=None, index=True)
+    email: str | None = None
+
+
+class Job(SQLModel, table=True):
+    """A job as its scheduler knows it: the descriptive fields of the job-record contract."""
+
+    __table_args__ = (UniqueConstraint("cluster_id", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cluster_id: int = Field(foreign_key="cluster.id")
+    external_id: str
+    team: str = Field(default="unassigned", index=True)
+    user: str | None = None
+    name: str = ""
+    command: str = ""
+    image: str | None = None
+    model: str | None = None
+    task: str | None = None
+    kind: str | None = None
+    precision: str | None = None
+    batch_size: int | None = None
+    gpus_requested: int | None = None
+    recurrence: str | None = Field(
+        default=None, description="continuous, daily, weekly or None: how often it runs."
+    )
+
+
+class Sample(SQLModel, table=True):
+    """One raw GPU sample; kept for the retention window, then only its roll-up remains."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+    gpu_id: int = Field(primary_key=True)
+    ts: int = Field(primary_key=True, description="Unix seconds.")
+    util_pct: int = Field(sa_type=SmallInteger)
+    mem_used_mib: int
+    power_dw: int = Field(description="Power in deciwatts (0.1 W).")
+    energy_j: int | None = Field(default=None, sa_type=BigInteger,
+                                 description="GPU's cumulative energy counter, J.")
+    job_id: int | None = None
+
+
+class RollupDirty(SQLModel, table=True):
+    """GPU-days with samples not yet rolled up."""
+
+    gpu_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+
+
+class Usage(SQLModel, table=True):
+    """Per job, GPU and UTC day: the roll-up the accounting reads."""
+
+    __table_args__ = (Index("ix_usage_gpu_day", "gpu_id", "day"), Index("ix_usage_day", "day"))
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int | None = Field(default=None, index=True)
+    gpu_id: int
+    day: date
+    samples: int
+    gpu_s: float
+    energy_j: float
+    energy_estimated: bool = False
+    util_sum: float
+    util_max: float
+    mem_max_mib: int
+    first_ts: int
+    last_ts: int
+
+
+class Verdict(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("job_id", "week", "judge"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="job.id")
+    week: str = Field(index=True, description="ISO week, 2026-W47.")
+    judge: str = "rules"
+    task: str
+    oversized: bool
+    score: float
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    created_at: datetime
+
+
+class Suggestion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("job_id", "week", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="job.id")
+    week: str = Field(index=True)
+    kind: str = Field(description="model_swap, fewer_gpus, smaller_gpu, release, precision, ...")
+    title: str
+    change: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    saved_energy_j_week: float
+    saved_cost_usd_week: float
+    saved_co2e_kg_week: float
+    confidence: float
+    state: str = Field(default="open", index=True)
+    fingerprint: str = Field(index=True, description="Same change on the same workload.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApprovalEvent(SQLModel, table=True):
+    """Append-only audit trail of every change to a suggestion's state."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    suggestion_id: int = Field(foreign_key="suggestion.id", index=True)
+    at: datetime
+    actor: str
+    action: str
+    old_state: str | None = None
+    new_state: str | None = None
+    old_model: str | None = None
+    new_model: str | None = None
+    channel: str | None = None
+    message_ts: str | None = None
+    outcome: str | None = None
+    detail: str | None = None
+
+
+class DigestSent(SQLModel, table=True):
+    """A team's digest for an ISO week: at most one per team and week."""
+
+    __tablename__ = "digest_sent"
+    __table_args__ = (UniqueConstraint("team", "week"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team: str
+    week: str
+    status: str = "pending"
+    channel: str | None = None
+    message_ts: str | None = None
+    attempts: int = 0
+    created_at: datetime
+    posted_at: datetime | None = None
+    error: str | None = None
+
+
+class IngestRejection(SQLModel, table=True):
+    """Counts of rejected input by source and reason, for `ai-cost status`."""
+
+    __tablename__ = "ingest_rejection"
+    __table_args__ = (UniqueConstraint("source", "reason"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    reason: str
+    count: int = 0
+    last_at: datetime
+    example: str | None = None
