@@ -1,0 +1,144 @@
+"""Energy ratings: stars for models (AI Energy Score), labels A to G for jobs and teams.
+
+Every threshold is documented in docs/ratings.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from analyzers.accounting import J_PER_KWH
+from analyzers.records import JobRecord, Verdict
+from analyzers.suggestions import Suggestion
+
+STAR_BINS = 5
+LABELS = ("A", "B", "C", "D", "E", "F", "G")
+# A job's label: the first whose bound its energy / right-sized energy stays under; else G.
+LABEL_THRESHOLDS: tuple[tuple[str, float], ...] = (
+    ("A", 1.10), ("B", 1.25), ("C", 1.5), ("D", 2.0), ("E", 4.0), ("F", 10.0),
+)
+# A team is A only when this share of its energy ran in A-labelled jobs.
+TEAM_A_MIN_SHARE = 0.9
+# Kinds that each replace the job's resources: the best one counts, they do not add up.
+RESOURCE_KINDS = frozenset({"model_swap", "fewer_gpus", "smaller_gpu", "release"})
+
+
+def stars(energies: Sequence[float]) -> list[int]:
+    """AI Energy Score stars: five equal-width bins from the least to the most energy; 5 best."""
+    if not energies:
+        return []
+    lo, hi = min(energies), max(energies)
+    return [_star(e, lo, hi) for e in energies]
+
+
+def _star(energy: float, lo: float, hi: float) -> int:
+    if hi <= lo:
+        return STAR_BINS if energy <= hi else 1
+    width = (hi - lo) / STAR_BINS
+    index = math.floor((energy - lo) / width + 1e-12) if energy > lo else 0
+    return STAR_BINS - min(STAR_BINS - 1, index)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRow:
+    """A model to rate: its task, size class (text generation) and kWh per 1,000 queries."""
+
+    model: str
+    task: str
+    energy_kwh_per_1000: float
+    size_class: str | None = None
+
+    @property
+    def group(self) -> tuple[str, str | None]:
+        return (self.task, self.size_class)
+
+
+def rate_models(rows: Sequence[ModelRow],
+                reference: Sequence[ModelRow] | None = None) -> list[dict[str, Any]]:
+    """Stars per row, against its task and class in `rows`, or in `reference` when given."""
+    pool = reference if reference is not None else rows
+    ranges: dict[tuple[str, str | None], tuple[float, float]] = {}
+    for row in pool:
+        lo, hi = ranges.get(row.group, (math.inf, -math.inf))
+        ranges[row.group] = (min(lo, row.energy_kwh_per_1000), max(hi, row.energy_kwh_per_1000))
+    rated = []
+    for row in rows:
+        lo, hi = ranges.get(row.group, (row.energy_kwh_per_1000, row.energy_kwh_per_1000))
+        rated.append({"model": row.model, "task": row.task, "class": row.size_class,
+                      "stars": _star(row.energy_kwh_per_1000, lo, hi)})
+    return rated
+
+
+def job_label(energy_kwh: float, right_sized_kwh: float) -> str:
+    """A to G from energy / right-sized energy: A under 1.1, ..., G at 10 times or more."""
+    if right_sized_kwh <= 0:
+        return "A" if energy_kwh <= 0 else "G"
+    ratio = energy_kwh / right_sized_kwh
+    for label, bound in LABEL_THRESHOLDS:
+        if ratio < bound:
+            return label
+    return "G"
+
+
+def right_sized_energy_kwh(record: JobRecord, verdict: Verdict,
+                           suggestions: Iterable[Suggestion]) -> float:
+    """Energy the job would have used over its measured stretch with its suggestions, kWh.
+
+    Resource changes (swap, fewer GPUs, smaller GPU, release) are alternatives: the best one
+    counts. Precision and batching act on what remains, each by its own share.
+    """
+    energy_kwh = record.energy_kwh_or_estimate()
+    if energy_kwh <= 0:
+        return 0.0
+    resource, efficiency = 1.0, 1.0
+    for suggestion in suggestions:
+        per_run_kwh = suggestion.saved_energy_j_week / max(suggestion.runs_per_week, 1e-12)
+        kept = 1.0 - min(1.0, max(0.0, per_run_kwh / J_PER_KWH / energy_kwh))
+        if suggestion.kind in RESOURCE_KINDS:
+            resource = min(resource, kept)
+        else:
+            efficiency *= kept
+    return energy_kwh * resource * efficiency
+
+
+def team_score(jobs: Iterable[tuple[float, str]]) -> float | None:
+    """Energy-weighted mean of the jobs' labels (A = 0 ... G = 6); None without energy."""
+    total = weighted = 0.0
+    for energy_kwh, label in jobs:
+        total += energy_kwh
+        weighted += energy_kwh * LABELS.index(label)
+    return weighted / total if total > 0 else None
+
+
+def team_label(jobs: Sequence[tuple[float, str]]) -> str | None:
+    """A team's label: its energy-weighted job label, A only with 90 % of energy in A jobs."""
+    score = team_score(jobs)
+    if score is None:
+        return None
+    index = min(len(LABELS) - 1, math.floor(score + 0.5))
+    if index == 0:
+        total = sum(e for e, _ in jobs)
+        in_a = sum(e for e, label in jobs if label == "A")
+        if in_a < TEAM_A_MIN_SHARE * total:
+            index = 1
+    return LABELS[index]
+
+
+def label_change(previous: str | None, current: str | None) -> int | None:
+    """Classes gained since last week (positive: better), None when a week has no label."""
+    if previous is None or current is None:
+        return None
+    return LABELS.index(previous) - LABELS.index(current)
+
+
+def rank_teams(scores: Mapping[str, float | None]) -> dict[str, int]:
+    """Rank 1 for the team with the best (lowest) score; ties share a rank; unrated last."""
+    rated = sorted((s, t) for t, s in scores.items() if s is not None)
+    ranks: dict[str, int] = {}
+    for position, (score, team) in enumerate(rated, start=1):
+        same = [ranks[t] for s, t in rated[:position - 1] if s == score]
+        ranks[team] = same[0] if same else position
+    return ranks
