@@ -1,4 +1,4 @@
-"""Job records and verdicts: the contract of `ai-cost classify` (shared/contracts/job-records.md)."""
+"""Job records and verdicts: the contract of `ai-cost classify` (contracts/job-records.md)."""
 
 from __future__ import annotations
 

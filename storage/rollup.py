@@ -22,8 +22,10 @@ def day_start(day: date) -> int:
 
 
 def usage_rows(samples: np.ndarray, *, start: int, max_gap_s: float) -> list[dict]:  # type: ignore[type-arg]
-    """Usage of one GPU-day per job from its samples (columns ts, util, mem MiB, power dW,
-    energy J or NaN, job or -1), sorted by ts, possibly with earlier samples for continuity.
+    """Usage of one GPU-day per job, from its samples sorted by time.
+
+    Columns: ts, util %, memory MiB, power dW, energy J (NaN if none), job (-1 if none);
+    samples before `start` are only there for continuity.
 
     Energy comes from the counter where two consecutive readings have one and it did not go
     backwards (a reset), else from power integrated over the interval.

@@ -63,6 +63,25 @@ class JobInfo:
 
 def check_sample(sample: GpuSample) -> None:
     """Raise SampleError saying what is wrong with `sample`, if anything."""
+    try:  # the fast path: comparisons are False for NaN, TypeError for non-numbers
+        if (
+            sample.gpu_uuid and sample.node
+            and 0 < sample.ts < 1e11
+            and 0 <= sample.util_pct <= 100
+            and 0 <= sample.mem_used_mib <= MAX_MEM_MIB
+            and 0 <= sample.power_w <= MAX_POWER_W
+            and (sample.energy_j is None or 0 <= sample.energy_j < 1e18)
+            and (sample.mem_total_mib is None or 0 < sample.mem_total_mib <= MAX_MEM_MIB)
+        ):
+            return
+    except TypeError:
+        pass
+    _explain(sample)
+    raise SampleError("sample out of range")
+
+
+def _explain(sample: GpuSample) -> None:
+    """Raise the precise reason a sample failed the fast check."""
     if not sample.gpu_uuid:
         raise SampleError("gpu_uuid is required")
     if not sample.node:
@@ -73,6 +92,8 @@ def check_sample(sample: GpuSample) -> None:
             raise SampleError(f"{name} must be a number, got {value!r}")
         if not math.isfinite(value):
             raise SampleError(f"{name} is {value}, not a finite number")
+    if not 0 < sample.ts < 1e11:
+        raise SampleError(f"ts must be Unix seconds, got {sample.ts!r}")
     if not 0 <= sample.util_pct <= 100:
         raise SampleError(f"util_pct must be within 0..100, got {sample.util_pct:g}")
     if not 0 <= sample.mem_used_mib <= MAX_MEM_MIB:
@@ -83,7 +104,7 @@ def check_sample(sample: GpuSample) -> None:
     if sample.energy_j is not None and (
         not isinstance(sample.energy_j, int | float)
         or not math.isfinite(sample.energy_j)
-        or sample.energy_j < 0
+        or not 0 <= sample.energy_j < 1e18
     ):
         raise SampleError(f"energy_j must be a finite number >= 0, got {sample.energy_j!r}")
     if sample.mem_total_mib is not None and not (

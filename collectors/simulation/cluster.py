@@ -112,7 +112,7 @@ class SimulatedCluster:
         for gpu in self.gpus:
             by_node.setdefault(gpu.node, []).append(gpu)
         counter = 0
-        for node, gpus in by_node.items():
+        for gpus in by_node.values():
             big = gpus[0].mem_total_mib >= 40 * 1024
             blocks = _blocks(rng, len(gpus))
             first = 0

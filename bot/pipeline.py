@@ -1,0 +1,113 @@
+"""The weekly pipeline: roll up, judge, suggest, account, digest. Used by CLI, bot, scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from analyzers import accounting
+from analyzers.digest import Digest, build_digest
+from analyzers.jobs import to_record
+from analyzers.judges import default_judge_name, get_judge
+from analyzers.weekly import TeamWeek, summarize
+from config.organisation import Organisation, OrganisationError
+from config.settings import Settings
+from storage import queries
+from storage.queries import JobWeek
+from storage.rollup import prune_samples, rollup
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class WeekResult:
+    week: str
+    teams: dict[str, TeamWeek]
+    judge: str
+
+
+def refresh(*, session: Session, settings: Settings, now: datetime | None = None,
+            progress: Progress | None = None) -> int:
+    """Roll up new samples and prune raw samples past retention; returns GPU-days rolled."""
+    rolled = rollup(session=session, max_gap_s=settings.max_sample_gap_s, progress=progress)
+    prune_samples(session=session, now=now, retention_s=settings.raw_retention_days * 86400)
+    return rolled
+
+
+def rates_lookup(organisation: Organisation) -> Callable[[JobWeek], accounting.Rates]:
+    """Rates per job from its cluster and GPU type (memoised per pair)."""
+    cache: dict[tuple[str, str], accounting.Rates] = {}
+
+    def rates_of(job: JobWeek) -> accounting.Rates:
+        key = (job.cluster, job.gpu_type)
+        if key not in cache:
+            cache[key] = accounting.rates_for(organisation, organisation.cluster(job.cluster),
+                                              job.gpu_type)
+        return cache[key]
+
+    return rates_of
+
+
+def process_week(*, session: Session, organisation: Organisation, week: str,
+                 judge: str | None = None, now: datetime | None = None) -> WeekResult:
+    """Judge every job of `week`, store verdicts and suggestions, and account it per team."""
+    judge_name = judge or default_judge_name()
+    jobs = queries.job_weeks(session=session, week=week)
+    records = [to_record(j) for j in jobs]
+    verdicts = get_judge(judge_name)(records, organisation.policy)
+    queries.save_verdicts(
+        session=session, week=week, judge=judge_name, now=now or datetime.now(UTC),
+        verdicts=[(j.job_id, v.task, v.oversized, v.score, v.reasons)
+                  for j, v in zip(jobs, verdicts, strict=True)],
+    )
+    rates_of = rates_lookup(organisation)
+    suggestions = _suggest(session, organisation, week, jobs, records, verdicts, rates_of, now)
+    teams = summarize(week, jobs, records, verdicts, rates_of, suggestions)
+    return WeekResult(week=week, teams=teams, judge=judge_name)
+
+
+def _suggest(session, organisation, week, jobs, records, verdicts, rates_of, now):  # type: ignore[no-untyped-def]
+    """Suggestions per job, stored so that they can be approved; [] per healthy job."""
+    try:
+        from analyzers.suggestions import suggest
+        from storage.suggestions_repo import save_suggestions
+    except ImportError:  # the suggestions module has not landed in this checkout
+        return [[] for _ in jobs]
+    out: list[list[Any]] = []
+    for job, record, verdict in zip(jobs, records, verdicts, strict=True):
+        if not verdict.reasons:
+            out.append([])
+            continue
+        found = suggest(record, verdict, rates=rates_of(job), policy=organisation.policy,
+                        recurrence=job.recurrence)
+        stored = save_suggestions(session=session, job_id=job.job_id, week=week,
+                                  suggestions=found, now=now or datetime.now(UTC))
+        out.append(stored if stored is not None else found)
+    return out
+
+
+def team_digests(*, session: Session, organisation: Organisation, week: str,
+                 judge: str | None = None, teams: list[str] | None = None) -> list[Digest]:
+    """The digest of every team (configured or seen in the data) for `week`."""
+    this = process_week(session=session, organisation=organisation, week=week, judge=judge)
+    before_week = queries.previous_week(week)
+    has_before = before_week in queries.weeks_with_data(session=session)
+    before = (process_week(session=session, organisation=organisation, week=before_week,
+                           judge=judge).teams if has_before else None)
+    names = [t.name for t in organisation.teams]
+    names += sorted(set(this.teams) - set(names))
+    digests = []
+    for name in names:
+        if teams is not None and name not in teams:
+            continue
+        team = organisation.team(name)
+        previous = None
+        if before is not None:
+            previous = before.get(name, TeamWeek(team=name, week=before_week))
+        digests.append(build_digest(name, week, this.teams.get(name), previous,
+                                    slack_channel=team.slack_channel if team else None))
+    return digests

@@ -1,0 +1,103 @@
+"""The digest as Slack Block Kit, within Slack's documented limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzers.digest import Digest
+from reports import format as fmt
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+MAX_ACTION_ELEMENTS = 25
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+
+Block = dict[str, Any]
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, MAX_HEADER_TEXT)}}
+
+
+def section(text: str, fields: list[str] | None = None) -> Block:
+    block: Block = {"type": "section",
+                    "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}}
+    if fields:
+        block["fields"] = [{"type": "mrkdwn", "text": clip(f, MAX_FIELD_TEXT)}
+                           for f in fields[:MAX_FIELDS]]
+    return block
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn",
+                                              "text": clip(text, MAX_SECTION_TEXT)}]}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button", "action_id": action_id, "value": value,
+        "text": {"type": "plain_text", "text": clip(text, MAX_BUTTON_TEXT)},
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def digest_blocks(digest: Digest, *, chart_file_id: str | None = None,
+                  max_jobs: int = 10) -> list[Block]:
+    """Blocks of a team's weekly digest: figures, chart, worst jobs with swap buttons."""
+    f = digest.figures
+    label = f" · label {digest.label}" if digest.label else ""
+    blocks: list[Block] = [
+        header(f"AI energy digest: {digest.team}, {digest.week}{label}"),
+        section(
+            f"*{fmt.kwh(f.energy_kwh)}* · *{fmt.usd(f.cost_usd)}* · *{fmt.kg(f.co2e_kg)}*",
+            fields=[
+                f"*Energy*\n{fmt.change(digest.change_pct('energy_kwh'))}",
+                f"*Cost*\nGPU time {fmt.usd(f.gpu_cost_usd)} + energy "
+                f"{fmt.usd(f.energy_cost_usd)}",
+                f"*Jobs*\n{f.jobs} jobs, {f.gpu_hours:,.0f} GPU-hours",
+                f"*Oversized*\n{f.oversized_jobs} jobs",
+            ],
+        ),
+    ]
+    if chart_file_id:
+        blocks.append({"type": "image", "slack_file": {"id": chart_file_id},
+                       "alt_text": f"Energy per day for {digest.team}, {digest.week}"})
+    blocks.append({"type": "divider"})
+    if not digest.worst:
+        blocks.append(section(":white_check_mark: No oversized jobs this week. Well sized!"))
+    shown = digest.worst[:max_jobs]
+    for w in shown:
+        text = (f"*{w.name}* ({w.user or 'unknown owner'}): {fmt.reasons(w.reasons)}\n"
+                f"{w.gpus}× {w.gpu_type}, {fmt.kwh(w.energy_kwh)}, {fmt.usd(w.cost_usd)} "
+                f"this week")
+        if w.suggestion:
+            text += (f"\n:bulb: {w.suggestion}\nSaves about {fmt.usd(w.saved_usd_week)}, "
+                     f"{fmt.kwh(w.saved_kwh_week)} and {fmt.kg(w.saved_co2e_kg_week)} a week")
+        blocks.append(section(text))
+        if w.suggestion_id is not None:
+            blocks.append({"type": "actions", "elements": [
+                button("Approve swap", "approve_swap", str(w.suggestion_id), style="primary"),
+                button("Dismiss", "dismiss_swap", str(w.suggestion_id)),
+            ]})
+    hidden = len(digest.worst) - len(shown) + digest.more_oversized
+    if hidden:
+        blocks.append(context(f"and {hidden} more oversized jobs: `/ai-cost top` lists them"))
+    return enforce_limits(blocks)
+
+
+def enforce_limits(blocks: list[Block]) -> list[Block]:
+    """Keep a message within 50 blocks, ending with how many were left out."""
+    if len(blocks) <= MAX_BLOCKS:
+        return blocks
+    kept = blocks[: MAX_BLOCKS - 1]
+    return [*kept, context(f"and {len(blocks) - len(kept)} more blocks not shown")]

@@ -1,0 +1,66 @@
+"""`ai-cost demo` end to end on a small simulated cluster, and `ai-cost report`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from reports.blocks import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT
+
+WEEK = "2026-W47"
+
+
+@pytest.fixture
+def run(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("AI_COST_DATABASE_URL", database_url)
+    monkeypatch.setenv("AI_COST_OUT_DIR", str(tmp_path / "out"))
+    runner = CliRunner()
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        result = runner.invoke(app, list(args), catch_exceptions=False)
+        return result
+
+    return invoke
+
+
+def test_demo_writes_a_digest_per_team_and_adds_nothing_twice(run, tmp_path: Path):
+    first = run("demo", "--week", WEEK, "--gpus", "16", "--days", "2")
+    assert first.exit_code == 0, first.output
+    assert "0 rejected" in first.output
+    out = tmp_path / "out"
+    for team in ("nlp", "vision", "speech", "research"):
+        blocks = json.loads((out / f"digest-{team}-{WEEK}.blocks.json").read_text())
+        assert blocks["channel"].startswith("#")
+        assert len(blocks["blocks"]) <= MAX_BLOCKS
+        assert blocks["blocks"][0]["type"] == "header"
+        assert len(blocks["blocks"][0]["text"]["text"]) <= MAX_HEADER_TEXT
+        for block in blocks["blocks"]:
+            if block["type"] == "section":
+                assert len(block["text"]["text"]) <= MAX_SECTION_TEXT
+        assert (out / f"digest-{team}-{WEEK}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    report = json.loads(run("report", "--week", WEEK, "--json").output)
+    teams = {t["team"]: t for t in report["teams"]}
+    assert {"nlp", "vision", "speech", "research"} <= set(teams)
+    assert sum(t["oversized_jobs"] for t in teams.values()) > 0
+    assert all(t["energy_kwh"] >= 0 and t["cost_usd"] >= t["gpu_cost_usd"]
+               for t in teams.values())
+
+    again = run("demo", "--week", WEEK, "--gpus", "16", "--days", "2")
+    assert "0 new samples" in again.output
+    assert json.loads(run("report", "--week", WEEK, "--json").output) == report
+
+
+def test_report_for_one_team_and_bad_input(run):
+    assert run("report").exit_code == 1  # nothing stored yet
+    run("demo", "--week", WEEK, "--gpus", "8", "--days", "1")
+    one = json.loads(run("report", "--team", "nlp", "--json").output)
+    assert one["week"] == WEEK and [t["team"] for t in one["teams"]] == ["nlp"]
+    bad_team = run("report", "--team", "nobody")
+    assert bad_team.exit_code == 1 and "unknown team 'nobody'" in bad_team.output
+    bad_week = run("report", "--week", "2026-47")
+    assert bad_week.exit_code == 1 and "not an ISO week" in bad_week.output
