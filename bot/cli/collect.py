@@ -1,0 +1,298 @@
+"""Collection commands: serve (the ingest server), agent, collect dcgm|prometheus|slurm, status."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.cli.common import fail, load_org, load_settings, open_database, transaction
+from collectors.gpu import GpuReader, GpuReaderError
+from collectors.sinks import DatabaseSink, PrintSink, Sink
+from config.organisation import Organisation, OrganisationError
+from config.settings import Settings
+
+log = logging.getLogger("ai_cost.collect")
+
+collect_app = typer.Typer(help="Read GPU usage from dcgm-exporter, Prometheus or Slurm.",
+                          no_args_is_help=True)
+
+# Options every collector shares.
+ONCE = typer.Option(False, "--once", help="Collect once and exit.")
+PRINT = typer.Option(False, "--print",
+                     help="Write samples (Slurm: job records) as JSON lines, store nothing.")
+SERVER = typer.Option(None, "--server", envvar="AI_COST_SERVER_URL",
+                      help="Ship to this ai-cost server (http://HOST:8080) instead of the "
+                           "database.")
+TOKEN = typer.Option(None, "--token", envvar="AI_COST_INGEST_TOKEN",
+                     help="The cluster's ingest_token, for --server.")
+CLUSTER = typer.Option(None, "--cluster", envvar="AI_COST_CLUSTER",
+                       help="Cluster name in the organisation file (storing to the database).")
+SPOOL = typer.Option(Path("ai-cost-spool.jsonl"), "--spool", envvar="AI_COST_SPOOL_PATH",
+                     help="Where batches wait while the server is unreachable.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)
+    app.command("agent")(agent_command)
+    app.command("status")(status_command)
+    app.add_typer(collect_app, name="collect")
+    collect_app.command("dcgm")(dcgm_command)
+    collect_app.command("prometheus")(prometheus_command)
+    collect_app.command("slurm")(slurm_command)
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(message)s")
+
+
+def _cluster(organisation: Organisation, cluster: str | None) -> str:
+    if cluster is None:
+        if len(organisation.clusters) == 1:
+            return organisation.clusters[0].name
+        raise fail("name the cluster with --cluster (or AI_COST_CLUSTER): the organisation "
+                   f"file lists {', '.join(c.name for c in organisation.clusters) or 'none'}")
+    try:
+        return organisation.cluster(cluster).name
+    except OrganisationError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _sink(*, settings: Settings, print_: bool, server: str | None, token: str | None,
+          cluster: str | None, spool: Path, source: str) -> Sink:
+    if print_:
+        return PrintSink(sys.stdout)
+    if server:
+        from collectors.shipping import Shipper
+
+        if not token:
+            raise fail("--server needs the cluster's ingest token: --token or "
+                       "AI_COST_INGEST_TOKEN")
+        return Shipper(url=server, token=token, spool=spool, source=source)
+    organisation = load_org(settings)
+    return DatabaseSink(engine=open_database(settings), organisation=organisation,
+                        cluster=_cluster(organisation, cluster), source=source,
+                        retention_s=settings.raw_retention_days * 86400.0,
+                        max_skew_s=settings.max_clock_skew_s)
+
+
+def _repeat(step: Callable[[], str], *, once: bool, interval_s: float,
+            transient: tuple[type[Exception], ...]) -> None:
+    """Run `step` once or every `interval_s`; transient failures end --once, else wait."""
+    while True:
+        started = time.monotonic()
+        try:
+            log.info("%s", step())
+        except transient as exc:
+            if once:
+                raise fail(str(exc)) from exc
+            log.warning("%s; trying again in %.0f s", exc, interval_s)
+        if once:
+            return
+        time.sleep(max(0.0, interval_s - (time.monotonic() - started)))
+
+
+def serve_command(
+    host: str = typer.Option("127.0.0.1", envvar="AI_COST_SERVER_HOST",
+                             help="Address to listen on (0.0.0.0 for every interface)."),
+    port: int = typer.Option(8080, envvar="AI_COST_SERVER_PORT"),
+) -> None:
+    """Run the ai-cost server: POST /ingest for collectors, GET /healthz, GET /metrics."""
+    import uvicorn
+
+    from bot.server import create_server
+
+    settings = load_settings()
+    app = create_server(settings, load_org(settings), open_database(settings))
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def agent_command(
+    server: str | None = SERVER, token: str | None = TOKEN, cluster: str | None = CLUSTER,
+    spool: Path = SPOOL, once: bool = ONCE, print_: bool = PRINT,
+    node: str | None = typer.Option(None, help="Node name (default: this host's name)."),
+    interval: float = typer.Option(10.0, "--interval", envvar="AI_COST_AGENT_INTERVAL_S",
+                                   min=0.1, help="Seconds between GPU readings."),
+    ship_every: float = typer.Option(60.0, "--ship-every", envvar="AI_COST_AGENT_SHIP_S",
+                                     help="Seconds between batches sent."),
+    record: Path | None = typer.Option(None, "--record", help="Also append every reading "
+                                       "to this trace file (replay it with --replay)."),
+    replay: Path | None = typer.Option(None, "--replay", help="Read GPUs from a recorded "
+                                       "trace instead of NVML (tests, demos)."),
+    proc_root: Path = typer.Option(Path("/proc"), "--proc", help="The host's /proc: the "
+                                   "agent needs the host PID namespace."),
+) -> None:
+    """Read this node's GPUs with NVML and ship samples attributed to jobs."""
+    from collectors.agent import Agent
+    from collectors.nvml import NvmlReader
+    from collectors.processes import ProcessMapper
+    from collectors.replay import ReplayReader, TraceRecorder
+    from collectors.shipping import ShipError
+
+    _logging()
+    settings = load_settings()
+    reader: GpuReader
+    try:
+        if replay is not None:
+            replayer = ReplayReader(replay)
+            node = node or replayer.node
+            reader = replayer
+            if replayer.synthetic:
+                log.warning("replaying %s: a SYNTHETIC trace, not a real GPU's readings", replay)
+        else:
+            reader = NvmlReader()
+    except GpuReaderError as exc:
+        raise fail(str(exc)) from exc
+    node = node or socket.gethostname()
+    sink = _sink(settings=settings, print_=print_, server=server, token=token, cluster=cluster,
+                 spool=spool, source="agent")
+    agent = Agent(reader=reader, node=node, sink=sink,
+                  mapper=ProcessMapper(node=node, proc_root=proc_root),
+                  recorder=TraceRecorder(record, node=node) if record else None)
+    try:
+        agent.run(interval_s=interval, ship_every_s=ship_every, once=once)
+    except (GpuReaderError, ShipError) as exc:
+        raise fail(str(exc)) from exc
+    except KeyboardInterrupt:
+        if agent.pending:
+            log.info("%s", agent.ship())
+    finally:
+        reader.close()
+
+
+def dcgm_command(
+    url: list[str] = typer.Option(..., "--url", help="dcgm-exporter metrics URL, "
+                                  "http://NODE:9400/metrics (repeat for several nodes)."),
+    node: str | None = typer.Option(None, help="Node name when the page has no Hostname."),
+    interval: float = typer.Option(30.0, "--interval", min=1.0),
+    server: str | None = SERVER, token: str | None = TOKEN, cluster: str | None = CLUSTER,
+    spool: Path = SPOOL, once: bool = ONCE, print_: bool = PRINT,
+) -> None:
+    """Scrape dcgm-exporters directly."""
+    from collectors.dcgm import Normalizer, collect_page, scrape
+
+    _logging()
+    settings = load_settings()
+    organisation = load_org(settings)
+    sink = _sink(settings=settings, print_=print_, server=server, token=token, cluster=cluster,
+                 spool=spool, source="dcgm")
+    normalizers = {u: Normalizer(organisation, node_hint=node) for u in url}
+    client = httpx.Client(timeout=10.0)
+
+    def step() -> str:
+        lines = []
+        for u in url:
+            try:
+                page = scrape(u, client=client)
+            except httpx.HTTPError as exc:
+                lines.append(f"{u}: cannot scrape ({exc})")
+                continue
+            lines.append(f"{u}: " + sink.send(collect_page(normalizers[u], page,
+                                                           now=time.time())))
+        return "; ".join(lines)
+
+    _repeat(step, once=once, interval_s=interval, transient=())
+
+
+def prometheus_command(
+    url: str = typer.Option(..., "--url", help="Prometheus base URL, http://PROM:9090."),
+    since: float = typer.Option(900.0, "--since", help="First run: read this many seconds "
+                                "back."),
+    step_s: float = typer.Option(30.0, "--step", help="Seconds between samples read."),
+    team_label: str = typer.Option("team", "--team-label", help="Pod label naming the team."),
+    selector: str = typer.Option("", "--selector", help='PromQL label matchers added to '
+                                 'every DCGM query, e.g. {cluster="frankfurt"}.'),
+    interval: float = typer.Option(60.0, "--interval", min=1.0),
+    server: str | None = SERVER, token: str | None = TOKEN, cluster: str | None = CLUSTER,
+    spool: Path = SPOOL, once: bool = ONCE, print_: bool = PRINT,
+) -> None:
+    """Read DCGM metrics and kube-state-metrics pod labels from a Prometheus."""
+    from collectors.dcgm import Normalizer
+    from collectors.prometheus import PrometheusClient, PrometheusError, collect_range
+
+    _logging()
+    settings = load_settings()
+    organisation = load_org(settings)
+    sink = _sink(settings=settings, print_=print_, server=server, token=token, cluster=cluster,
+                 spool=spool, source="prometheus")
+    normalizer = Normalizer(organisation)
+    client = PrometheusClient(url, client=httpx.Client(timeout=60.0))
+    window = {"start": time.time() - since}
+
+    def step() -> str:
+        end = time.time()
+        batch = collect_range(normalizer, client, start=window["start"], end=end,
+                              step_s=step_s, team_label=team_label, selector=selector)
+        window["start"] = end
+        return sink.send(batch)
+
+    _repeat(step, once=once, interval_s=interval, transient=(PrometheusError,))
+
+
+def slurm_command(
+    since: str = typer.Option("now-1hour", "--since", help="sacct --starttime of the first "
+                              "run (any form sacct takes)."),
+    sacct_file: Path | None = typer.Option(None, "--sacct-file", help="Read saved sacct "
+                                           "--parsable2 output instead of running sacct."),
+    interval: float = typer.Option(300.0, "--interval", min=1.0),
+    server: str | None = SERVER, token: str | None = TOKEN, cluster: str | None = CLUSTER,
+    spool: Path = SPOOL, once: bool = ONCE, print_: bool = PRINT,
+) -> None:
+    """Read Slurm accounting (sacct): GPU jobs with their owner, team and usage."""
+    from collectors.slurm import SlurmError, collect, read_sacct
+
+    _logging()
+    settings = load_settings()
+    organisation = load_org(settings)
+    name = cluster or (organisation.clusters[0].name if len(organisation.clusters) == 1
+                       else "slurm")
+    sink = _sink(settings=settings, print_=print_, server=server, token=token, cluster=cluster,
+                 spool=spool, source="slurm")
+    window = {"start": since}
+
+    def step() -> str:
+        if sacct_file is not None:
+            text = sacct_file.read_text()
+        else:
+            started = int(time.time())
+            text = read_sacct(start=window["start"])
+            window["start"] = str(started - 60)  # a minute of overlap; storing is idempotent
+        batch = collect(text, organisation=organisation, cluster=name)
+        for problem in batch.problems:
+            log.warning("%s", problem)
+        return sink.send(batch)
+
+    _repeat(step, once=once or sacct_file is not None, interval_s=interval,
+            transient=(SlurmError,))
+
+
+def status_command() -> None:
+    """What the store holds, and the input it rejected (by source and reason)."""
+    from storage.queries import store_status
+
+    settings = load_settings()
+    engine = open_database(settings)
+    with transaction(engine) as s:
+        st = store_status(session=s)
+    out = Console()
+    out.print(f"clusters {st.clusters}, nodes {st.nodes}, GPUs {st.gpus}, jobs {st.jobs}, "
+              f"raw samples {st.raw_samples}, roll-ups {st.rollups}")
+    out.print(f"newest sample: {st.newest_sample.isoformat() if st.newest_sample else 'none'}")
+    if not st.rejections:
+        out.print("rejected input: none")
+        return
+    table = Table(title="rejected input")
+    for column in ("source", "reason", "count", "example"):
+        table.add_column(column, overflow="fold")
+    for source, reason, count, example in st.rejections:
+        table.add_row(source, reason, str(count), example or "")
+    out.print(table)

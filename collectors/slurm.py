@@ -1,0 +1,277 @@
+"""Slurm accounting: GPU jobs from sacct, as job descriptions and job records.
+
+sacct runs with a fixed --format and --parsable2. GPU use comes from gres/gpuutil and
+gres/gpumem (TRESUsageInAve/Max, where the site records them) or, better, from a Princeton
+jobstats summary in AdminComment. Slurm records no NVIDIA energy: it is estimated from the GPU
+type's idle and maximum power and the utilization, and marked as estimated.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from collectors.sinks import Batch
+from config.organisation import Organisation
+from storage.samples import JobInfo
+
+FIELDS = ("JobID", "JobName", "User", "Account", "Partition", "AllocTRES", "TRESUsageInAve",
+          "TRESUsageInMax", "Elapsed", "Start", "End", "State", "NodeList", "Comment",
+          "AdminComment")
+# Idle and maximum board power (W) and memory (GiB) by the GPU type names Slurm sites use.
+GPU_PROFILES = {
+    "h200": (75.0, 700.0, 141.0), "h100": (70.0, 700.0, 80.0), "a100": (55.0, 400.0, 80.0),
+    "a40": (30.0, 300.0, 48.0), "l40s": (35.0, 350.0, 48.0), "l40": (35.0, 300.0, 48.0),
+    "a10": (20.0, 150.0, 24.0), "l4": (16.0, 72.0, 24.0), "v100": (40.0, 300.0, 32.0),
+    "t4": (10.0, 70.0, 16.0), "p100": (30.0, 250.0, 16.0),
+}
+DEFAULT_PROFILE = (50.0, 300.0, 40.0)
+_UNITS = {"": 1.0, "K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0 ** 2, "P": 1024.0 ** 3}
+_INTERACTIVE = re.compile(r"^(bash|sh|zsh|interactive|jupyter.*|sys/dashboard.*|ood-.*)$")
+
+
+class SlurmError(RuntimeError):
+    """sacct could not be run; the message says why."""
+
+
+def sacct_command(*, start: str, end: str = "now") -> list[str]:
+    """The sacct call: every user's jobs with activity between start and end."""
+    return ["sacct", "--allusers", "--parsable2", "--noheader", f"--format={','.join(FIELDS)}",
+            f"--starttime={start}", f"--endtime={end}"]
+
+
+def run_sacct(args: list[str]) -> str:
+    """Run sacct, times as Unix seconds (SLURM_TIME_FORMAT=%s); SlurmError on failure."""
+    env = dict(os.environ, SLURM_TIME_FORMAT="%s")
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300,
+                              check=False)
+    except FileNotFoundError as exc:
+        raise SlurmError("sacct is not installed here (run on a Slurm login or "
+                         "controller node)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise SlurmError("sacct took more than 300 s") from exc
+    if done.returncode != 0:
+        raise SlurmError(f"sacct failed ({done.returncode}): {done.stderr.strip()[:300]}")
+    return done.stdout
+
+
+def elapsed_s(text: str) -> float:
+    """Slurm's [DD-][HH:]MM:SS[.sss] as seconds; ValueError when it is not one."""
+    days, _, clock = text.rpartition("-")
+    try:
+        parts = [float(p) for p in clock.split(":")]
+        whole_days = int(days) if days else 0
+    except ValueError:
+        parts, whole_days = [], 0
+    if not 2 <= len(parts) <= 3 or any(p < 0 for p in parts):
+        raise ValueError(f"Elapsed {text!r} is not [DD-]HH:MM:SS")
+    while len(parts) < 3:
+        parts.insert(0, 0.0)
+    return whole_days * 86400 + parts[0] * 3600 + parts[1] * 60 + parts[2]
+
+
+def timestamp(text: str) -> float | None:
+    """A sacct time (Unix seconds or ISO 8601 in the cluster's local time); None if unset."""
+    if text in ("", "Unknown", "None"):
+        return None
+    if text.isdigit():
+        return float(text)
+    return datetime.fromisoformat(text).timestamp()
+
+
+def tres(text: str) -> dict[str, str]:
+    """A TRES string (cpu=16,gres/gpu:a100=2,mem=64G) as a dict."""
+    out = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        if sep:
+            out[key] = value
+    return out
+
+
+def mib(text: str) -> float:
+    """A Slurm memory value (30720M, 30G, 512K) in MiB; a bare number is MiB."""
+    match = re.fullmatch(r"([0-9.]+)([KMGTP]?)", text)
+    if not match:
+        raise ValueError(f"memory value {text!r} is not a number with K/M/G/T/P")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def jobstats_summary(admin_comment: str) -> dict[str, Any] | None:
+    """The Princeton jobstats summary (JS1:<base64 gzip JSON>), None if absent or "Short"."""
+    if not admin_comment.startswith("JS1:") or admin_comment in ("JS1:Short", "JS1:None"):
+        return None
+    try:
+        summary = json.loads(gzip.decompress(base64.b64decode(admin_comment[4:])))
+    except (binascii.Error, OSError, EOFError, ValueError) as exc:
+        raise ValueError(f"AdminComment holds an unreadable jobstats summary: {exc}") from exc
+    return summary if isinstance(summary, dict) else None
+
+
+@dataclass(slots=True)
+class SlurmJob:
+    """A job line of sacct with what its steps measured."""
+
+    job_id: str
+    name: str
+    user: str
+    account: str
+    partition: str
+    state: str
+    nodes: str
+    comment: str
+    alloc: dict[str, str]
+    elapsed_s: float
+    start: float | None
+    end: float | None
+    admin_comment: str
+    util_ave: list[float] = field(default_factory=list)
+    util_max: list[float] = field(default_factory=list)
+    mem_max_mib: list[float] = field(default_factory=list)
+
+    @property
+    def gpus(self) -> int:
+        return int(self.alloc.get("gres/gpu", "0") or 0)
+
+    @property
+    def gpu_type(self) -> str | None:
+        for key in self.alloc:
+            if key.startswith("gres/gpu:"):
+                return key.split(":", 1)[1]
+        return None
+
+
+def parse_sacct(text: str) -> tuple[list[SlurmJob], list[str]]:
+    """Jobs of sacct --parsable2 output with their steps folded in, and the bad lines' reasons."""
+    jobs: dict[str, SlurmJob] = {}
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("JobID|"):
+            continue
+        values = line.split("|")
+        if len(values) != len(FIELDS):
+            problems.append(f"sacct line {number}: {len(values)} fields instead of "
+                            f"{len(FIELDS)} (truncated line, or a '|' inside a comment)")
+            continue
+        row = dict(zip(FIELDS, values, strict=True))
+        job_id, _, step = row["JobID"].partition(".")
+        try:
+            if not step:
+                jobs[job_id] = SlurmJob(
+                    job_id=job_id, name=row["JobName"], user=row["User"],
+                    account=row["Account"], partition=row["Partition"],
+                    state=row["State"].split(" ")[0], nodes=row["NodeList"],
+                    comment=row["Comment"], alloc=tres(row["AllocTRES"]),
+                    elapsed_s=elapsed_s(row["Elapsed"]), start=timestamp(row["Start"]),
+                    end=timestamp(row["End"]), admin_comment=row["AdminComment"])
+                continue
+            job = jobs.get(job_id)
+            if job is None:
+                problems.append(f"sacct line {number}: step {row['JobID']} before its job")
+                continue
+            ave, peak = tres(row["TRESUsageInAve"]), tres(row["TRESUsageInMax"])
+            step_gpus = int(tres(row["AllocTRES"]).get("gres/gpu", "0") or 0) or job.gpus or 1
+            if "gres/gpuutil" in ave:
+                job.util_ave.append(_per_gpu(float(ave["gres/gpuutil"]), step_gpus))
+            if "gres/gpuutil" in peak:
+                job.util_max.append(_per_gpu(float(peak["gres/gpuutil"]), step_gpus))
+            if "gres/gpumem" in peak:
+                job.mem_max_mib.append(mib(peak["gres/gpumem"]) / step_gpus)
+        except ValueError as exc:
+            problems.append(f"sacct line {number} ({row['JobID']}): {exc}")
+    return list(jobs.values()), problems
+
+
+def _per_gpu(value: float, gpus: int) -> float:
+    # The NVML gpu plugin sums utilization over a task's GPUs; above 100 it must be a sum.
+    return min(100.0, value / gpus if value > 100 else value)
+
+
+def job_record(job: SlurmJob, *, organisation: Organisation, cluster: str) -> dict[str, Any]:
+    """The job record (shared/contracts/job-records.md) of a GPU job, energy estimated."""
+    gpu_type = job.gpu_type or "unknown"
+    idle_w, max_w, mem_gib = next(
+        (p for k, p in sorted(GPU_PROFILES.items(), key=lambda kv: -len(kv[0]))
+         if k in gpu_type.lower()), DEFAULT_PROFILE)
+    # The batch step (the script that launches srun) idles the GPUs; the busiest step is the
+    # job's GPU work.
+    util_mean = max(job.util_ave) if job.util_ave else None
+    util_max = max(job.util_max) if job.util_max else util_mean
+    mem_used = max(job.mem_max_mib) / 1024.0 if job.mem_max_mib else None
+    source = "sacct gres/gpuutil" if job.util_ave else None
+    try:
+        stats = jobstats_summary(job.admin_comment)
+    except ValueError:
+        stats = None
+    if stats and stats.get("nodes"):
+        utils = [float(u) for n in stats["nodes"].values()
+                 for u in (n.get("gpu_utilization") or {}).values()]
+        used = [float(b) for n in stats["nodes"].values()
+                for b in (n.get("gpu_used_memory") or {}).values()]
+        total = [float(b) for n in stats["nodes"].values()
+                 for b in (n.get("gpu_total_memory") or {}).values()]
+        if utils:
+            util_mean, util_max, source = sum(utils) / len(utils), max(utils), "jobstats"
+        if used:
+            mem_used = max(used) / 2**30
+        if total:
+            mem_gib = max(total) / 2**30
+    power_w = idle_w + (max_w - idle_w) * (util_mean if util_mean is not None else 50.0) / 100
+    at = "50 % (utilization not recorded)" if util_mean is None else "its utilization"
+    return {
+        "job_id": job.job_id, "team": organisation.team_of(user=job.user, account=job.account),
+        "user": job.user or None, "name": job.name, "command": "", "image": None, "model": None,
+        "task": None, "kind": "interactive" if _INTERACTIVE.match(job.name) else None,
+        "gpu_type": gpu_type, "gpus": job.gpus, "duration_s": job.elapsed_s,
+        "gpu_util_mean": None if util_mean is None else round(util_mean, 2),
+        "gpu_util_max": None if util_max is None else round(util_max, 2),
+        "gpu_mem_used_gib_max": None if mem_used is None else round(mem_used, 3),
+        "gpu_mem_total_gib": round(mem_gib, 2), "power_w_mean": round(power_w, 1),
+        "energy_kwh": round(power_w * job.gpus * job.elapsed_s / 3.6e6, 4),
+        "precision": None, "batch_size": None,
+        "energy_estimated": True,
+        "energy_basis": f"{gpu_type} idle {idle_w:g} W to max {max_w:g} W at {at}",
+        "utilization_source": source, "cluster": cluster, "account": job.account or None,
+        "partition": job.partition, "state": job.state, "nodes": job.nodes,
+        "comment": job.comment, "start": _iso(job.start), "end": _iso(job.end),
+    }
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def collect(text: str, *, organisation: Organisation, cluster: str) -> Batch:
+    """A Batch of job descriptions and job records of the GPU jobs in sacct output."""
+    jobs, problems = parse_sacct(text)
+    batch = Batch(problems=problems)
+    for job in jobs:
+        if job.gpus < 1:
+            continue  # CPU-only work costs no GPU energy
+        record = job_record(job, organisation=organisation, cluster=cluster)
+        batch.records.append(record)
+        batch.jobs.append(JobInfo(
+            external_id=job.job_id, name=job.name, user=job.user or None,
+            team=record["team"], account=job.account or None, kind=record["kind"],
+            gpus_requested=job.gpus))
+        if job.admin_comment.startswith("JS1:"):
+            try:
+                jobstats_summary(job.admin_comment)
+            except ValueError as exc:
+                problems.append(f"job {job.job_id}: {exc}")
+    return batch
+
+
+def read_sacct(run: Callable[[list[str]], str] = run_sacct, *, start: str) -> str:
+    """Output of sacct for jobs active since `start` (any form sacct takes, e.g. now-1hour)."""
+    return run(sacct_command(start=start))
