@@ -98,6 +98,8 @@ def save_suggestions(*, session: Session, job_id: int, week: str,
                              created_at=now, updated_at=now)
         if row.state == "open" and dismissed is not None:
             row.state = "dismissed"
+        elif row.state == "dismissed" and row.fingerprint != mark and dismissed is None:
+            row.state = "open"  # a different change than the one dismissed
         row.title, row.change, row.fingerprint = proposed.title, proposed.change, mark
         row.saved_energy_j_week = proposed.saved_energy_j_week
         row.saved_cost_usd_week = proposed.saved_cost_usd_week

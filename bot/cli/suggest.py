@@ -16,7 +16,7 @@ from analyzers.accounting import Rates, rates_for
 from analyzers.jobs import to_record
 from analyzers.ratings import ModelRow, job_label, rate_models, right_sized_energy_kwh
 from analyzers.suggestions import default_rates, suggest, weekly_energy_kwh
-from bot.cli.common import err, fail, load_org, load_settings, open_database, transaction
+from bot.cli.common import fail, load_org, load_settings, open_database, transaction
 from config.organisation import Organisation, OrganisationError
 from storage.queries import JobWeek, job_weeks, weeks_with_data
 
@@ -115,7 +115,7 @@ def _read_rows(path: Path) -> list[ModelRow]:
                       else f"energy_kwh_per_1000_queries {text!r} is not a number >= 0"
                       if not (math.isfinite(energy) and energy >= 0) else None)
             if reason:
-                err.print(f"{path}: line {line}: {reason}", highlight=False, markup=False)
+                typer.echo(f"{path}: line {line}: {reason}", err=True)
                 continue
             rows.append(ModelRow(model=model, task=task, energy_kwh_per_1000=energy,
                                  size_class=(row.get("class") or "").strip() or None))

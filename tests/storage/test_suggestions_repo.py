@@ -1,0 +1,137 @@
+"""Stored suggestions: upsert, dismissal memory, counts, realized savings after a swap."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+
+from analyzers.suggestions import Suggestion as Proposed
+from config.organisation import Organisation
+from storage.db import session as open_session
+from storage.models import ApprovalEvent, Cluster, Gpu, Job, Node, Usage
+from storage.suggestions_repo import (
+    realized_savings,
+    save_suggestions,
+    suggestion_counts,
+    suggestions_for,
+    workload_name,
+)
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+KWH = 3.6e6
+ORG = Organisation(gpu_prices_usd_per_hour={"H100": 4.0})
+
+
+def swap(saved_kwh: float = 100.0, to: str = "distilbert-sst2") -> Proposed:
+    return Proposed(kind="model_swap", title=f"Serve it with {to}",
+                    change={"model": {"from": "llama-70b", "to": to}, "energy_ratio": 0.01},
+                    saved_energy_j_week=saved_kwh * KWH, saved_cost_usd_week=50.0,
+                    saved_co2e_kg_week=40.0, confidence=0.6)
+
+
+def add_job(s, name: str, team: str = "nlp", task: str | None = "text_classification") -> int:  # type: ignore[no-untyped-def]
+    job = Job(cluster_id=1, external_id=name, team=team, name=name, task=task)
+    s.add(job)
+    s.flush()
+    assert job.id is not None
+    return job.id
+
+
+def add_usage(s, job_id: int, monday: date, kwh_per_day: float, days: int = 7) -> None:  # type: ignore[no-untyped-def]
+    for d in range(days):
+        day = monday + timedelta(days=d)
+        ts = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+        s.add(Usage(job_id=job_id, gpu_id=1, day=day, samples=1440, gpu_s=86400.0,
+                    energy_j=kwh_per_day * KWH, util_sum=1440 * 40.0, util_max=80.0,
+                    mem_max_mib=20000, first_ts=ts, last_ts=ts + 86340))
+
+
+@pytest.fixture
+def s(engine: Engine):  # type: ignore[no-untyped-def]
+    with open_session(engine) as session:
+        session.add(Cluster(id=1, name="frankfurt", region="DEU", pue=1.0,
+                            energy_price_usd_per_kwh=0.2))
+        session.flush()
+        session.add(Node(id=1, cluster_id=1, hostname="n1"))
+        session.flush()
+        session.add(Gpu(id=1, uuid="GPU-1", node_id=1, gpu_type="NVIDIA H100 80GB HBM3",
+                        mem_total_mib=81559))
+        session.flush()
+        yield session
+        session.rollback()
+
+
+def test_workload_names_drop_random_suffixes():
+    assert workload_name("reviews-polarity-7d9f8b6c5d-x2k4p") == "reviews-polarity"
+    assert workload_name("nightly-ner_20261123") == "nightly-ner"
+    assert workload_name("train-bert-12345") == "train-bert"
+    assert workload_name("whisper-small") == "whisper-small"
+
+
+def test_saving_twice_updates_one_row_and_gives_ids(s):  # type: ignore[no-untyped-def]
+    job_id = add_job(s, "reviews-polarity-x2k4p")
+    first = save_suggestions(session=s, job_id=job_id, week="2026-W47", suggestions=[swap()],
+                             now=NOW)
+    again = save_suggestions(session=s, job_id=job_id, week="2026-W47",
+                             suggestions=[swap(saved_kwh=120.0)], now=NOW)
+    rows = suggestions_for(session=s, job_ids=[job_id])
+    assert len(rows) == 1 and rows[0].state == "open"
+    assert rows[0].saved_energy_j_week == pytest.approx(120 * KWH)
+    assert first[0].id == again[0].id == rows[0].id
+
+
+def test_a_dismissed_swap_is_not_reopened_for_the_next_run_of_the_same_workload(s):  # type: ignore[no-untyped-def]
+    old = add_job(s, "reviews-polarity-x2k4p")
+    save_suggestions(session=s, job_id=old, week="2026-W47", suggestions=[swap()], now=NOW)
+    row = suggestions_for(session=s, job_ids=[old])[0]
+    row.state = "dismissed"
+    s.add(row)
+    new = add_job(s, "reviews-polarity-b9zt5")
+    shown = save_suggestions(session=s, job_id=new, week="2026-W48", suggestions=[swap()],
+                             now=NOW)
+    assert shown == []
+    assert [r.state for r in suggestions_for(session=s, job_ids=[new])] == ["dismissed"]
+    # A different change on the same workload is still offered.
+    other = save_suggestions(session=s, job_id=new, week="2026-W48",
+                             suggestions=[swap(to="deberta-v3-small")], now=NOW)
+    assert len(other) == 1
+    counts = suggestion_counts(session=s, team="nlp", week="2026-W48")
+    assert counts == {"open": 1, "approved": 0, "applied": 0, "dismissed": 0}
+
+
+def _apply(s, job_id: int, week: str, estimated_kwh: float, at: datetime) -> None:  # type: ignore[no-untyped-def]
+    save_suggestions(session=s, job_id=job_id, week=week,
+                     suggestions=[swap(saved_kwh=estimated_kwh)], now=NOW)
+    row = suggestions_for(session=s, job_ids=[job_id], week=week)[0]
+    row.state = "applied"
+    s.add(row)
+    s.flush()
+    assert row.id is not None
+    s.add(ApprovalEvent(suggestion_id=row.id, at=at, actor="alice", action="apply",
+                        old_state="approved", new_state="applied"))
+    s.flush()
+
+
+@pytest.mark.parametrize(("estimated_kwh", "flagged"), [(60.0, False), (20.0, True)])
+def test_realized_savings_follow_the_workload_after_an_applied_swap(
+        s, estimated_kwh: float, flagged: bool):  # type: ignore[no-untyped-def]
+    before = add_job(s, "reviews-polarity-x2k4p")
+    add_usage(s, before, date(2026, 11, 16), kwh_per_day=10.0)        # W47: 70 kWh
+    _apply(s, before, "2026-W47", estimated_kwh, datetime(2026, 11, 25, tzinfo=UTC))  # W48
+    after = add_job(s, "reviews-polarity-b9zt5")
+    add_usage(s, after, date(2026, 11, 30), kwh_per_day=1.0)          # W49: 7 kWh
+    elsewhere = add_job(s, "reviews-polarity-k4d2w", team="vision")
+    add_usage(s, elsewhere, date(2026, 11, 30), kwh_per_day=50.0)     # another team's
+    s.flush()
+
+    assert realized_savings(session=s, team="nlp", week="2026-W48", organisation=ORG) == []
+    [found] = realized_savings(session=s, team="nlp", week="2026-W49", organisation=ORG)
+    assert found.applied_week == "2026-W48" and found.seen
+    assert found.saved_energy_j_week == pytest.approx(63 * KWH)
+    # 63 kWh x $0.20 (PUE 1.0); the GPU-hours are the same before and after.
+    assert found.saved_cost_usd_week == pytest.approx(63 * 0.2)
+    assert found.estimate_off is flagged
+    assert found.to_json()["saved_energy_kwh_week"] == pytest.approx(63.0)
+    assert suggestion_counts(session=s, team="nlp", week="2026-W47")["applied"] == 1
