@@ -84,9 +84,9 @@ def _suggest(session, organisation, week, jobs, records, verdicts, rates_of, now
             continue
         found = suggest(record, verdict, rates=rates_of(job), policy=organisation.policy,
                         recurrence=job.recurrence)
-        stored = save_suggestions(session=session, job_id=job.job_id, week=week,
-                                  suggestions=found, now=now or datetime.now(UTC))
-        out.append(stored if stored is not None else found)
+        out.append(save_suggestions(session=session, job_id=job.job_id, week=week,
+                                    suggestions=found, now=now or datetime.now(UTC),
+                                    task=verdict.task))
     return out
 
 
