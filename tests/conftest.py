@@ -13,6 +13,8 @@ from sqlalchemy import Engine, create_engine, text
 from config.organisation import Organisation, load_organisation
 from storage.db import make_engine, migrate
 
+pytest_plugins = ["tests.fakes.slack_fixtures"]
+
 PG_ADMIN_URL = os.environ.get(
     "AI_COST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
