@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from typer.testing import CliRunner
+
+from analyzers.records import parse_record
+from collectors.sinks import DatabaseSink
+from collectors.slurm import FIELDS, SlurmError, collect, elapsed_s, read_sacct, run_sacct
+from config.organisation import Organisation
+from storage.db import session
+from storage.models import Job
+from storage.queries import store_status
+
+DATA = Path(str(resources.files("collectors") / "data"))
+
+
+def records(organisation: Organisation, name: str = "sacct_gpu_jobs.txt") -> dict[str, dict]:  # type: ignore[type-arg]
+    batch = collect((DATA / name).read_text(), organisation=organisation, cluster="iowa-hpc")
+    return {r["job_id"]: r for r in batch.records}
+
+
+def test_gpu_jobs_become_job_records_with_team_usage_and_estimated_energy(
+        organisation: Organisation) -> None:
+    jobs = records(organisation)
+    assert sorted(jobs) == ["71234", "71240", "71251", "71270_3", "71288"]  # no CPU-only job
+    train = jobs["71234"]
+    assert (train["team"], train["user"], train["gpus"], train["gpu_type"]) == (
+        "nlp", "alice", 2, "a100")
+    assert train["duration_s"] == 6 * 3600 + 12 * 60 + 31
+    assert train["gpu_util_mean"] == 88.0  # gres/gpuutil 176 over its 2 GPUs
+    assert train["gpu_mem_used_gib_max"] == pytest.approx(69.0)
+    assert train["energy_estimated"] is True and train["energy_kwh"] > 0
+    assert train["comment"] == "model=meta-llama/Llama-2-7b-hf"
+
+
+def test_jobstats_summaries_in_admincomment_are_read(organisation: Organisation) -> None:
+    embed = records(organisation)["71251"]
+    assert embed["utilization_source"] == "jobstats"
+    assert embed["gpu_util_mean"] == pytest.approx((11.2 + 9.8 + 10.4 + 8.9) / 4, abs=0.01)
+    assert embed["gpu_util_max"] == 11.2
+    assert embed["gpu_mem_used_gib_max"] == pytest.approx(9.0)
+
+
+def test_running_interactive_and_unmapped_jobs(organisation: Organisation) -> None:
+    jobs = records(organisation)
+    shell = jobs["71240"]
+    assert (shell["state"], shell["end"], shell["kind"]) == ("RUNNING", None, "interactive")
+    assert shell["gpu_util_mean"] is None  # not recorded: said so, not invented
+    assert "utilization not recorded" in shell["energy_basis"]
+    assert jobs["71288"]["team"] == "unassigned"  # account physics is no team's
+    assert jobs["71270_3"]["team"] == "nlp"  # account nlp-prod belongs to nlp
+
+
+def test_records_with_utilization_meet_the_job_record_contract(
+        organisation: Organisation) -> None:
+    for job_id in ("71234", "71251", "71270_3", "71288"):
+        parse_record(records(organisation)[job_id])
+
+
+def test_truncated_and_broken_lines_are_reported_and_the_rest_read(
+        organisation: Organisation) -> None:
+    batch = collect((DATA / "sacct_bad_lines.txt").read_text(), organisation=organisation,
+                    cluster="iowa-hpc")
+    assert [r["job_id"] for r in batch.records] == ["71234", "71270_3"]
+    assert len(batch.problems) == 2
+    assert "sacct line 5: 6 fields instead of 15" in batch.problems[0]
+    assert "Elapsed 'not-a-time'" in batch.problems[1]
+
+
+def test_elapsed_formats() -> None:
+    assert elapsed_s("1-02:03:04") == 93784
+    assert elapsed_s("05:06") == 306
+    assert elapsed_s("00:00:01.500") == 1.5
+
+
+def test_sacct_is_asked_for_the_fixed_format() -> None:
+    seen: list[list[str]] = []
+
+    def fake(args: list[str]) -> str:
+        seen.append(args)
+        return ""
+
+    read_sacct(fake, start="now-1hour")
+    assert "--parsable2" in seen[0]
+    assert f"--format={','.join(FIELDS)}" in seen[0]
+
+
+def test_no_sacct_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(SlurmError, match="sacct is not installed"):
+        run_sacct(["sacct"])
+
+
+def test_stored_jobs_attribute_later_samples_and_problems_are_counted(
+        engine: Engine, organisation: Organisation) -> None:
+    sink = DatabaseSink(engine=engine, organisation=organisation, cluster="iowa-hpc",
+                        source="slurm", retention_s=14 * 86400, max_skew_s=300)
+    batch = collect((DATA / "sacct_bad_lines.txt").read_text(), organisation=organisation,
+                    cluster="iowa-hpc")
+    sink.send(batch)
+    with session(engine) as s:
+        teams = dict(s.execute(select(Job.external_id, Job.team)).all())  # type: ignore[arg-type]
+        status = store_status(session=s)
+    assert teams == {"71234": "nlp", "71270_3": "nlp"}
+    assert sum(n for src, _, n, _ in status.rejections if src == "slurm:iowa-hpc") == 2
+
+
+def test_collect_slurm_print_writes_job_records() -> None:
+    from bot.cli import app as cli
+
+    result = CliRunner().invoke(cli, ["collect", "slurm", "--sacct-file",
+                                      str(DATA / "sacct_gpu_jobs.txt"), "--print",
+                                      "--cluster", "iowa-hpc"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+    assert [x["job_id"] for x in lines] == ["71234", "71240", "71251", "71270_3", "71288"]
