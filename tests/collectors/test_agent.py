@@ -16,7 +16,7 @@ from bot.cli import app as cli
 from bot.server import create_server
 from collectors.agent import Agent
 from collectors.replay import ReplayReader
-from collectors.shipping import Shipper, ShipError
+from collectors.shipping import ShipError, Shipper
 from collectors.sinks import PrintSink
 from config.organisation import Organisation
 from config.settings import Settings

@@ -21,16 +21,6 @@ from collectors.prometheus import PrometheusClient, PrometheusError, collect_ran
 from config.organisation import Organisation
 
 DATA = Path(str(resources.files("collectors") / "data"))
-KSM = """\
-# HELP kube_pod_labels Kubernetes labels converted to Prometheus labels.
-# TYPE kube_pod_labels gauge
-kube_pod_labels{namespace="nlp",pod="llama-ft-0-r7kx2",uid="3f0c7d1e-8a2b-4c5d-9e6f-7a8b9c0d1e2f",label_team="nlp",label_app_kubernetes_io_name="llama-ft"} 1
-kube_pod_labels{namespace="shared-inference",pod="sentiment-api-7d9f8b6c5d-x2x7q",uid="5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e",label_team="vision",label_app="sentiment-api"} 1
-# HELP kube_pod_owner Information about the Pod's owner.
-# TYPE kube_pod_owner gauge
-kube_pod_owner{namespace="nlp",pod="llama-ft-0-r7kx2",uid="3f0c7d1e-8a2b-4c5d-9e6f-7a8b9c0d1e2f",owner_kind="Job",owner_name="llama-ft",owner_is_controller="true"} 1
-kube_pod_owner{namespace="shared-inference",pod="sentiment-api-7d9f8b6c5d-x2x7q",uid="5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e",owner_kind="ReplicaSet",owner_name="sentiment-api-7d9f8b6c5d",owner_is_controller="true"} 1
-"""
 
 pytestmark = pytest.mark.skipif(
     shutil.which("prometheus") is None,
@@ -48,7 +38,7 @@ def exporter() -> Iterator[int]:
     pages = {
         "/dcgm": (DATA / "dcgm_a100_k8s.prom").read_text()
         .replace('namespace="vision"', 'namespace="shared-inference"').encode(),
-        "/ksm": KSM.encode(),
+        "/ksm": (DATA / "kube_state_metrics_pods.prom").read_bytes(),
     }
 
     class Handler(http.server.BaseHTTPRequestHandler):
