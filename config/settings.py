@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,6 +49,27 @@ class Settings(BaseSettings):
     )
     slack_api_url: str | None = Field(
         default=None, validation_alias=AliasChoices("AI_COST_SLACK_API_URL", "SLACK_API_URL")
+    )
+
+    # `ask`: free questions through a LangChain chat model (docs/ask.md). None: the parser only.
+    ask_model: str | None = Field(
+        default=None,
+        description="Chat model for `ask`, as init_chat_model takes it: openai:gpt-4o-mini, "
+        "ollama:llama3.1, anthropic:claude-... Unset: only the built-in parser answers.",
+    )
+    ask_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible server for `ask` (a local vLLM or Ollama)."
+    )
+    ask_api_key: SecretStr | None = Field(default=None, description="API key of that provider.")
+    ask_timeout_s: float = Field(
+        default=20.0, gt=0, le=120, description="Longest wait for the chat model per question."
+    )
+    ask_cache_ttl_s: float = Field(
+        default=300.0, ge=0, description="How long an answer is reused for the same question."
+    )
+    ask_finops_users: list[str] = Field(
+        default_factory=list,
+        description="Cluster user names or Slack user ids who see every team in `ask` (JSON).",
     )
 
     @field_validator("database_url")
