@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per batch is ours to log
 
 
 def _cluster(organisation: Organisation, cluster: str | None) -> str:
