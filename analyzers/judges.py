@@ -24,7 +24,8 @@ def get_judge(name: str) -> Judge:
 def default_judge_name() -> str:
     """The classifier when its weights ship with the package, else the rules."""
     try:
-        importlib.import_module(JUDGES["classifier"])
-    except ImportError:
+        module = importlib.import_module(JUDGES["classifier"])
+        module.load_classifier()
+    except (ImportError, OSError):  # not shipped in this checkout, or its weights are absent
         return "rules"
     return "classifier"

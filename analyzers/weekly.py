@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from analyzers.accounting import ZERO, Cost, Rates, account
+from analyzers.ratings import team_label, team_score
 from analyzers.records import JobRecord, Verdict
 from storage.queries import JobWeek
 
@@ -58,6 +59,27 @@ class TeamWeek:
     def oversized(self) -> list[JobLine]:
         return [j for j in self.jobs if j.verdict.oversized]
 
+    def _labelled(self) -> list[tuple[float, str]]:
+        return [(j.record.energy_kwh_or_estimate(), j.label) for j in self.jobs
+                if j.label is not None]
+
+    @property
+    def label(self) -> str | None:
+        """The team's energy label: its jobs' labels weighted by their energy."""
+        return team_label(self._labelled())
+
+    @property
+    def score(self) -> float | None:
+        """Energy-weighted mean label (A = 0 ... G = 6), for ranking teams."""
+        return team_score(self._labelled())
+
+    def jobs_by_label(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for job in self.jobs:
+            if job.label is not None:
+                counts[job.label] = counts.get(job.label, 0) + 1
+        return dict(sorted(counts.items()))
+
     def energy_j_by_day(self) -> dict[date, dict[str, float]]:
         """Energy per day, split by the kind of waste of the job that used it."""
         days: dict[date, dict[str, float]] = defaultdict(lambda: dict.fromkeys(WASTE_KINDS, 0.0))
@@ -78,11 +100,13 @@ def summarize(
     verdicts: Sequence[Verdict],
     rates_of: Callable[[JobWeek], Rates],
     suggestions: Sequence[list[Any]] | None = None,
+    labels: Sequence[str | None] | None = None,
 ) -> dict[str, TeamWeek]:
     """Group a week's judged jobs by team, each with its cost at its cluster's rates."""
     teams: dict[str, TeamWeek] = {}
     for i, (job, record, verdict) in enumerate(zip(jobs, records, verdicts, strict=True)):
         line = JobLine(job=job, record=record, cost=job_cost(job, rates_of(job)),
-                       verdict=verdict, suggestions=list(suggestions[i]) if suggestions else [])
+                       verdict=verdict, suggestions=list(suggestions[i]) if suggestions else [],
+                       label=labels[i] if labels else None)
         teams.setdefault(job.team, TeamWeek(team=job.team, week=week)).jobs.append(line)
     return teams

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -13,12 +12,15 @@ from analyzers import accounting
 from analyzers.digest import Digest, build_digest
 from analyzers.jobs import to_record
 from analyzers.judges import default_judge_name, get_judge
+from analyzers.ratings import job_label, rank_teams, right_sized_energy_kwh
+from analyzers.suggestions import Suggestion, suggest
 from analyzers.weekly import TeamWeek, summarize
-from config.organisation import Organisation, OrganisationError
+from config.organisation import Organisation
 from config.settings import Settings
 from storage import queries
 from storage.queries import JobWeek
 from storage.rollup import prune_samples, rollup
+from storage.suggestions_repo import save_suggestions
 
 Progress = Callable[[int, int], None]
 
@@ -65,29 +67,20 @@ def process_week(*, session: Session, organisation: Organisation, week: str,
                   for j, v in zip(jobs, verdicts, strict=True)],
     )
     rates_of = rates_lookup(organisation)
-    suggestions = _suggest(session, organisation, week, jobs, records, verdicts, rates_of, now)
-    teams = summarize(week, jobs, records, verdicts, rates_of, suggestions)
-    return WeekResult(week=week, teams=teams, judge=judge_name)
-
-
-def _suggest(session, organisation, week, jobs, records, verdicts, rates_of, now):  # type: ignore[no-untyped-def]
-    """Suggestions per job, stored so that they can be approved; [] per healthy job."""
-    try:
-        from analyzers.suggestions import suggest
-        from storage.suggestions_repo import save_suggestions
-    except ImportError:  # the suggestions module has not landed in this checkout
-        return [[] for _ in jobs]
-    out: list[list[Any]] = []
+    shown: list[list[Suggestion]] = []
+    labels: list[str | None] = []
     for job, record, verdict in zip(jobs, records, verdicts, strict=True):
-        if not verdict.reasons:
-            out.append([])
-            continue
         found = suggest(record, verdict, rates=rates_of(job), policy=organisation.policy,
-                        recurrence=job.recurrence)
-        out.append(save_suggestions(session=session, job_id=job.job_id, week=week,
-                                    suggestions=found, now=now or datetime.now(UTC),
-                                    task=verdict.task))
-    return out
+                        recurrence=job.recurrence,
+                        gpu_price_usd_per_hour=organisation.gpu_price_usd_per_hour)
+        # The label counts all waste, dismissed suggestions included; people see the rest.
+        labels.append(job_label(record.energy_kwh_or_estimate(),
+                                right_sized_energy_kwh(record, verdict, found)))
+        shown.append(save_suggestions(session=session, job_id=job.job_id, week=week,
+                                      suggestions=found, now=now or datetime.now(UTC),
+                                      task=verdict.task) if found else [])
+    teams = summarize(week, jobs, records, verdicts, rates_of, shown, labels)
+    return WeekResult(week=week, teams=teams, judge=judge_name)
 
 
 def team_digests(*, session: Session, organisation: Organisation, week: str,
@@ -100,6 +93,7 @@ def team_digests(*, session: Session, organisation: Organisation, week: str,
                            judge=judge).teams if has_before else None)
     names = [t.name for t in organisation.teams]
     names += sorted(set(this.teams) - set(names))
+    ranks = rank_teams({name: week_.score for name, week_ in this.teams.items()})
     digests = []
     for name in names:
         if teams is not None and name not in teams:
@@ -108,6 +102,12 @@ def team_digests(*, session: Session, organisation: Organisation, week: str,
         previous = None
         if before is not None:
             previous = before.get(name, TeamWeek(team=name, week=before_week))
-        digests.append(build_digest(name, week, this.teams.get(name), previous,
-                                    slack_channel=team.slack_channel if team else None))
+        digest = build_digest(name, week, this.teams.get(name), previous,
+                              slack_channel=team.slack_channel if team else None)
+        current = this.teams.get(name)
+        digest.label = current.label if current else None
+        digest.previous_label = previous.label if previous else None
+        digest.rank, digest.teams_ranked = ranks.get(name), len(ranks)
+        digest.extras["jobs_by_label"] = current.jobs_by_label() if current else {}
+        digests.append(digest)
     return digests

@@ -9,11 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from analyzers.ratings import label_change
 from bot.cli.common import fail, load_org, load_settings, open_database, transaction
 from bot.demo import last_full_week, run_demo
 from bot.pipeline import refresh, team_digests
 from reports import format as fmt
 from storage import queries
+from storage.suggestions_repo import realized_savings, suggestion_counts
 
 
 def register(app: typer.Typer) -> None:
@@ -83,6 +85,11 @@ def report(
                 raise fail(f"unknown team {team!r}; teams: {', '.join(sorted(known | seen))}")
         digests = team_digests(session=session, organisation=organisation, week=week,
                                teams=[team] if team else None)
+        extras = {d.team: {
+            "suggestions": suggestion_counts(session=session, team=d.team, week=week),
+            "realized_savings": [r.to_json() for r in realized_savings(
+                session=session, team=d.team, week=week, organisation=organisation)],
+        } for d in digests}
     rows = [{
         "team": d.team, "week": d.week,
         "energy_kwh": round(d.figures.energy_kwh, 3), "cost_usd": round(d.figures.cost_usd, 2),
@@ -91,17 +98,23 @@ def report(
         "co2e_kg": round(d.figures.co2e_kg, 3), "gpu_hours": round(d.figures.gpu_hours, 2),
         "jobs": d.figures.jobs, "oversized_jobs": d.figures.oversized_jobs,
         "energy_change_pct": _round(d.change_pct("energy_kwh")),
+        "label": d.label, "previous_label": d.previous_label,
+        "label_change": label_change(d.previous_label, d.label),
+        "rank": d.rank, "teams_ranked": d.teams_ranked,
+        "jobs_by_label": d.extras.get("jobs_by_label", {}),
+        **extras[d.team],
     } for d in digests]
     if as_json:
         typer.echo(json.dumps({"week": week, "teams": rows}))
         return
     table = Table(title=f"AI cost by team, {week}")
-    for column in ("team", "energy", "cost", "CO2e", "GPU-hours", "jobs", "oversized",
+    for column in ("team", "label", "energy", "cost", "CO2e", "GPU-hours", "jobs", "oversized",
                    "vs last week"):
         table.add_column(column, justify="left" if column == "team" else "right")
     for d in digests:
         f = d.figures
-        table.add_row(d.team, fmt.kwh(f.energy_kwh), fmt.usd(f.cost_usd), fmt.kg(f.co2e_kg),
+        table.add_row(d.team, d.label or "-", fmt.kwh(f.energy_kwh), fmt.usd(f.cost_usd),
+                      fmt.kg(f.co2e_kg),
                       f"{f.gpu_hours:,.0f}", str(f.jobs), str(f.oversized_jobs),
                       fmt.change(d.change_pct("energy_kwh")))
     Console().print(table)

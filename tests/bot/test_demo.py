@@ -49,6 +49,12 @@ def test_demo_writes_a_digest_per_team_and_adds_nothing_twice(run, tmp_path: Pat
     assert sum(t["oversized_jobs"] for t in teams.values()) > 0
     assert all(t["energy_kwh"] >= 0 and t["cost_usd"] >= t["gpu_cost_usd"]
                for t in teams.values())
+    for t in teams.values():
+        assert t["label"] in tuple("ABCDEFG")
+        assert sum(t["jobs_by_label"].values()) == t["jobs"]
+        assert set(t["suggestions"]) == {"open", "approved", "applied", "dismissed"}
+        assert 1 <= t["rank"] <= t["teams_ranked"]
+    assert sum(t["suggestions"]["open"] for t in teams.values()) > 0
 
     again = run("demo", "--week", WEEK, "--gpus", "16", "--days", "2")
     assert "0 new samples" in again.output
