@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -86,7 +86,16 @@ def upsert_jobs(*, session: Session, cluster: str, jobs: Sequence[JobInfo],
         })
     if rows:
         stmt = insert(Job)
-        updated = {k: stmt.excluded[k] for k in rows[0] if k not in ("cluster_id", "external_id")}
+        # A later description fills in what an earlier one lacked, never blanks it out:
+        # an agent that only knows the job id must not wipe what sacct recorded.
+        updated = {}
+        for k in rows[0]:
+            if k in ("cluster_id", "external_id"):
+                continue
+            incoming = stmt.excluded[k]
+            if k in ("name", "command", "team"):
+                incoming = func.nullif(incoming, UNASSIGNED if k == "team" else "")
+            updated[k] = func.coalesce(incoming, Job.__table__.c[k])
         session.execute(
             stmt.on_conflict_do_update(index_elements=["cluster_id", "external_id"], set_=updated),
             rows,

@@ -177,6 +177,11 @@ class DigestSent(SQLModel, table=True):
     created_at: datetime
     posted_at: datetime | None = None
     error: str | None = None
+    # Added by 0007_digests: when the current claim was taken (stale claims and backoff), the
+    # chart's Slack file, and how many times the digest was reposted on purpose (--force).
+    claimed_at: datetime | None = None
+    file_id: str | None = None
+    reposts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class IngestRejection(SQLModel, table=True):
@@ -190,3 +195,41 @@ class IngestRejection(SQLModel, table=True):
     count: int = 0
     last_at: datetime
     example: str | None = None
+
+class TeamRating(SQLModel, table=True):
+    """A team's label and totals for one ISO week, kept for the label's history (0007)."""
+
+    __tablename__ = "team_rating"
+    __table_args__ = (UniqueConstraint("team", "week"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team: str
+    week: str
+    label: str | None = None
+    score: float | None = None
+    energy_kwh: float = 0.0
+    cost_usd: float = 0.0
+    co2e_kg: float = 0.0
+    updated_at: datetime
+
+
+class BudgetAlert(SQLModel, table=True):
+    """A budget threshold crossed by a team in a period: posted at most once (0007)."""
+
+    __tablename__ = "budget_alert"
+    __table_args__ = (UniqueConstraint("team", "period", "metric", "threshold_pct"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team: str
+    period: str = Field(description="ISO week of the weekly budget, 2026-W47.")
+    metric: str = Field(description="kwh or usd.")
+    threshold_pct: int
+    spent: float
+    budget: float
+    status: str = "pending"
+    channel: str | None = None
+    message_ts: str | None = None
+    attempts: int = 0
+    created_at: datetime
+    claimed_at: datetime | None = None
+    posted_at: datetime | None = None
+    error: str | None = None
+

@@ -157,3 +157,20 @@ def test_job_week_summarises_the_contract_fields(engine, organisation):
     assert job.gpus == 2
     assert job.util_mean == pytest.approx(60.0)
     assert math.isclose(job.duration_s, 3630.0)
+
+
+def test_a_later_job_description_fills_in_but_never_blanks_out(engine, organisation):
+    with session(engine) as s:
+        sync_organisation(session=s, organisation=organisation)
+        upsert_jobs(session=s, cluster=CLUSTER, organisation=organisation, jobs=[
+            JobInfo(external_id="4242", name="train_ner", user="alice", account="nlp",
+                    command="srun python run_ner.py", kind="training")])
+        upsert_jobs(session=s, cluster=CLUSTER, organisation=organisation, jobs=[
+            JobInfo(external_id="4242", model="bert-base-cased")])  # what an agent knows
+        s.commit()
+    ingest(engine, organisation, [sample(i, job="4242") for i in range(3)])
+    rolled_usage(engine)
+    with session(engine) as s:
+        (job,) = job_weeks(session=s, week="2026-W47")
+    assert (job.team, job.user, job.name, job.kind) == ("nlp", "alice", "train_ner", "training")
+    assert job.command == "srun python run_ner.py" and job.model == "bert-base-cased"
