@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from analyzers.accounting import J_PER_KWH
+from analyzers.ratings import LABELS
 from analyzers.weekly import WASTE_KINDS, TeamWeek
 from storage.queries import week_bounds
 
@@ -55,6 +56,32 @@ class WorstJob:
     suggestion_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class BudgetProgress:
+    """How much of a weekly budget (kWh or USD) a team used in the week."""
+
+    metric: str
+    spent: float
+    budget: float
+
+    @property
+    def pct(self) -> float:
+        return 100.0 * self.spent / self.budget if self.budget > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Swaps:
+    """Swaps approved and applied in the week, and what applied swaps measurably saved."""
+
+    approved: int = 0
+    applied: int = 0
+    measured: int = 0
+    saved_kwh_week: float = 0.0
+    saved_usd_week: float = 0.0
+    saved_co2e_kg_week: float = 0.0
+    estimated_usd_week: float = 0.0
+
+
 @dataclass(slots=True)
 class Digest:
     team: str
@@ -70,6 +97,17 @@ class Digest:
     rank: int | None = None
     teams_ranked: int | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    score: float | None = None
+    budget: list[BudgetProgress] = field(default_factory=list)
+    swaps: Swaps | None = None
+    label_history: list[tuple[str, str | None]] = field(default_factory=list)
+
+    @property
+    def label_change(self) -> int | None:
+        """Label classes gained since last week (positive: better); None without both."""
+        if self.label is None or self.previous_label is None:
+            return None
+        return LABELS.index(self.previous_label) - LABELS.index(self.label)
 
     def change_pct(self, metric: str) -> float | None:
         """Change of a figure against the week before, %; None without a week before."""

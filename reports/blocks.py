@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from analyzers.digest import Digest
+from analyzers.standings import OrgDigest
 from reports import format as fmt
 
 MAX_BLOCKS = 50
@@ -69,6 +70,9 @@ def digest_blocks(digest: Digest, *, chart_file_id: str | None = None,
             ],
         ),
     ]
+    standing = standing_text(digest)
+    if standing:
+        blocks.append(section(standing))
     if chart_file_id:
         blocks.append({"type": "image", "slack_file": {"id": chart_file_id},
                        "alt_text": f"Energy per day for {digest.team}, {digest.week}"})
@@ -101,3 +105,56 @@ def enforce_limits(blocks: list[Block]) -> list[Block]:
         return blocks
     kept = blocks[: MAX_BLOCKS - 1]
     return [*kept, context(f"and {len(blocks) - len(kept)} more blocks not shown")]
+
+
+def standing_text(digest: Digest) -> str:
+    """Label and its change, rank, budget progress, swaps and what they saved (mrkdwn)."""
+    lines = []
+    if digest.label:
+        line = f"*Label {digest.label}* ({fmt.label_change(digest.label_change)})"
+        if digest.rank:
+            line += f" · rank *{digest.rank}* of {digest.teams_ranked} teams"
+        lines.append(line)
+    for b in digest.budget:
+        icon = ":red_circle:" if b.pct >= 100 else ":large_orange_circle:" if b.pct >= 80 \
+            else ":large_green_circle:"
+        lines.append(f"{icon} Budget: {fmt.budget(b.metric, b.spent, b.budget)}")
+    s = digest.swaps
+    if s is not None and (s.approved or s.applied or s.measured):
+        line = f":arrows_counterclockwise: Swaps: {s.approved} approved, {s.applied} applied"
+        if s.measured:
+            line += (f"; applied swaps measurably saved *{fmt.usd(s.saved_usd_week)}*, "
+                     f"{fmt.kwh(s.saved_kwh_week)} and {fmt.kg(s.saved_co2e_kg_week)} this "
+                     f"week (estimated {fmt.usd(s.estimated_usd_week)})")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def org_digest_blocks(org: OrgDigest, *, max_teams: int = 40) -> list[Block]:
+    """The organisation-wide ranking: one line per team, best label first."""
+    f = org.total
+    blocks: list[Block] = [
+        header(f"AI energy ranking: {len(org.teams)} teams, {org.week}"),
+        section(f"*{fmt.kwh(f.energy_kwh)}* · *{fmt.usd(f.cost_usd)}* · *{fmt.kg(f.co2e_kg)}* "
+                f"· {f.jobs} jobs, {f.oversized_jobs} oversized"),
+        {"type": "divider"},
+    ]
+    lines = []
+    for t in org.teams[:max_teams]:
+        budget = "" if t.budget_pct is None else f" · budget {t.budget_pct:.0f}%"
+        lines.append(f"*{t.rank or '-'}.* {t.team}: label *{t.label or '-'}* "
+                     f"({fmt.label_change(t.label_change)}) · {fmt.kwh(t.energy_kwh)} "
+                     f"({fmt.change(t.energy_change_pct)}) · {fmt.usd(t.cost_usd)}{budget}")
+    # Several lines per section, each section under Slack's 3,000 characters.
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > MAX_SECTION_TEXT:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(clip(line, MAX_SECTION_TEXT))
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    if len(org.teams) > max_teams:
+        blocks.append(context(f"and {len(org.teams) - max_teams} more teams: "
+                              "`ai-cost report` lists them all"))
+    return enforce_limits(blocks)

@@ -36,3 +36,20 @@ REASON_WORDS = {
 
 def reasons(items: tuple[str, ...] | list[str]) -> str:
     return "; ".join(REASON_WORDS.get(r, r) for r in items)
+
+
+def label_change(classes: int | None) -> str:
+    """'up 2 classes' / 'down 1 class' / 'same as last week' / 'new'."""
+    if classes is None:
+        return "no label last week"
+    if classes == 0:
+        return "same as last week"
+    word = "class" if abs(classes) == 1 else "classes"
+    return f"{'up' if classes > 0 else 'down'} {abs(classes)} {word} vs last week"
+
+
+def budget(metric: str, spent: float, limit: float) -> str:
+    """'1,234 kWh of 1,500 kWh (82%)'."""
+    show = kwh if metric == "kwh" else usd
+    pct = 100.0 * spent / limit if limit > 0 else 0.0
+    return f"{show(spent)} of {show(limit)} ({pct:.0f}%)"

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from analyzers.digest import Digest
+from analyzers.standings import OrgDigest
 from reports import format as fmt
 
 
@@ -73,4 +74,91 @@ def render_markdown(digest: Digest) -> str:
                          f"{fmt.usd(w.saved_usd_week)} |")
         if digest.more_oversized:
             lines.append(f"\nand {digest.more_oversized} more oversized jobs")
+    return "\n".join(lines) + "\n"
+
+
+def headline(digest: Digest) -> str:
+    """One line: the week's figures and label, for notifications and plain-text fallbacks."""
+    f = digest.figures
+    label = f", label {digest.label}" if digest.label else ""
+    rank = (f", rank {digest.rank} of {digest.teams_ranked}" if digest.rank else "")
+    return (f"AI energy digest for {digest.team}, {digest.week}: {fmt.kwh(f.energy_kwh)}, "
+            f"{fmt.usd(f.cost_usd)}, {fmt.kg(f.co2e_kg)}{label}{rank}")
+
+
+def _standing_lines(digest: Digest) -> list[str]:
+    lines = []
+    if digest.label:
+        lines.append(f"Label {digest.label} ({fmt.label_change(digest.label_change)})"
+                     + (f", rank {digest.rank} of {digest.teams_ranked} teams"
+                        if digest.rank else ""))
+    for b in digest.budget:
+        lines.append(f"Budget: {fmt.budget(b.metric, b.spent, b.budget)}")
+    s = digest.swaps
+    if s is not None and (s.approved or s.applied or s.measured):
+        line = f"Swaps: {s.approved} approved, {s.applied} applied this week"
+        if s.measured:
+            line += (f"; applied swaps measurably saved {fmt.usd(s.saved_usd_week)}, "
+                     f"{fmt.kwh(s.saved_kwh_week)}, {fmt.kg(s.saved_co2e_kg_week)} "
+                     f"(estimated {fmt.usd(s.estimated_usd_week)})")
+        lines.append(line)
+    history = [f"{w[-3:]} {label or '-'}" for w, label in digest.label_history if label]
+    if len(history) > 1:
+        lines.append("Label over the weeks: " + ", ".join(history))
+    return lines
+
+
+def render_text(digest: Digest) -> str:
+    """The digest as plain text, for a terminal or an e-mail without Markdown."""
+    f = digest.figures
+    lines = [
+        f"{digest.team} · {digest.week}",
+        headline(digest),
+        f"Energy {fmt.change(digest.change_pct('energy_kwh'))}; cost "
+        f"{fmt.change(digest.change_pct('cost_usd'))}",
+        f"{f.jobs} jobs, {f.gpu_hours:,.0f} GPU-hours, {f.oversized_jobs} oversized",
+        *_standing_lines(digest),
+        "",
+    ]
+    if not digest.worst:
+        lines.append("No oversized jobs this week. Well sized!")
+    for w in digest.worst:
+        lines.append(f"- {w.name} ({w.user or 'unknown owner'}): {fmt.reasons(w.reasons)}; "
+                     f"{fmt.usd(w.cost_usd)} this week")
+        if w.suggestion:
+            lines.append(f"  suggestion: {w.suggestion}, saves about "
+                         f"{fmt.usd(w.saved_usd_week)} a week")
+    if digest.more_oversized:
+        lines.append(f"and {digest.more_oversized} more oversized jobs")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown_full(digest: Digest) -> str:
+    """The Markdown digest with label, rank, budget and swaps."""
+    extra = _standing_lines(digest)
+    body = render_markdown(digest)
+    if not extra:
+        return body
+    head, sep, rest = body.partition("\n\n")
+    lines = "\n".join(f"- {line}" for line in extra)
+    return f"{head}{sep}{lines}\n{rest}"
+
+
+def org_headline(org: OrgDigest) -> str:
+    return (f"AI energy ranking of {len(org.teams)} teams, {org.week}: "
+            f"{fmt.kwh(org.total.energy_kwh)}, {fmt.usd(org.total.cost_usd)}, "
+            f"{fmt.kg(org.total.co2e_kg)}")
+
+
+def render_org_markdown(org: OrgDigest) -> str:
+    """The organisation-wide ranking as Markdown."""
+    lines = [f"## {org_headline(org)}", "",
+             "| rank | team | label | energy | change | cost | CO2e | oversized | budget |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for t in org.teams:
+        lines.append(
+            f"| {t.rank or '-'} | {t.team} | {t.label or '-'} "
+            f"({fmt.label_change(t.label_change)}) | {fmt.kwh(t.energy_kwh)} | "
+            f"{fmt.change(t.energy_change_pct)} | {fmt.usd(t.cost_usd)} | {fmt.kg(t.co2e_kg)} | "
+            f"{t.oversized_jobs} | {'-' if t.budget_pct is None else f'{t.budget_pct:.0f}%'} |")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,223 @@
+"""`ai-cost scheduler`: digests at each team's local time, and the periodic work, in one process.
+
+APScheduler 3 with its job store in the ai-cost database, so a restarted scheduler finds the
+runs it missed (misfire grace, coalesced to one). Exactly-once posting does not rest on the
+scheduler: the digest claim in the database does (bot/digests.py), so a second scheduler
+process or a manual post of the same week never posts a second copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.budgets import BudgetService
+from bot.digests import DigestService
+from bot.pipeline import process_week, refresh
+from bot.slack import ChannelPacer, Poster, make_client
+from config.organisation import Organisation
+from config.settings import Settings
+from storage.db import session as new_session
+from storage.queries import iso_week
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+DIGEST_GRACE = timedelta(days=2)  # a scheduler down for less than this still posts, once
+ORG_DIGEST_AT = ("mon", "10:00", "UTC")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Jobs:
+    """What the scheduled jobs do, with the process's settings, store, Slack and clock."""
+
+    settings: Settings
+    organisation: Organisation
+    engine: Engine
+    digests: DigestService
+    budgets: BudgetService
+    clock: Clock
+    ran: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def run(self, kind: str, team: str | None = None) -> Any:
+        """Run one job: digest, org_digest, refresh, classify, budgets or retry."""
+        self.ran.append((kind, team))
+        if kind == "digest" and team is not None:
+            return self.digests.post_team(team)
+        if kind == "org_digest":
+            return self.digests.post_org()
+        if kind == "refresh":
+            with new_session(self.engine) as s:
+                rolled = refresh(session=s, settings=self.settings, now=self.clock())
+                s.commit()
+            return rolled
+        if kind == "classify":  # judge (and suggest for) the jobs of the running week
+            with new_session(self.engine) as s:
+                result = process_week(session=s, organisation=self.organisation,
+                                      week=iso_week(self.clock().date()), now=self.clock())
+                s.commit()
+            return len(result.teams)
+        if kind == "budgets":
+            return self.budgets.check()
+        if kind == "retry":
+            return self.digests.retry_failed()
+        raise ValueError(f"unknown scheduled job {kind!r}")
+
+
+_ACTIVE: Jobs | None = None
+
+
+def run_job(kind: str, team: str | None = None) -> Any:
+    """Entry point of every stored job (importable by reference, as the job store needs)."""
+    if _ACTIVE is None:
+        raise RuntimeError("no scheduler is serving in this process")
+    return _ACTIVE.run(kind, team)
+
+
+def team_trigger(day: str, time: str, timezone: str) -> CronTrigger:
+    hour, minute = time.split(":")
+    return CronTrigger(day_of_week=day, hour=int(hour), minute=int(minute), timezone=timezone)
+
+
+@dataclass
+class DigestScheduler:
+    """An APScheduler on the database job store, with the jobs ai-cost wants in it."""
+
+    scheduler: BackgroundScheduler
+    jobs: Jobs
+    periodic: dict[str, timedelta]
+
+    def wanted(self) -> dict[str, tuple[BaseTrigger, list[str | None]]]:
+        """Job id -> (trigger, args) for every job the organisation file asks for."""
+        out: dict[str, tuple[BaseTrigger, list[str | None]]] = {}
+        for team in self.jobs.organisation.teams:
+            if team.slack_channel:
+                out[f"digest:{team.name}"] = (
+                    team_trigger(team.digest.day, team.digest.time, team.timezone),
+                    ["digest", team.name])
+        if self.jobs.organisation.finops_channel:
+            out["org_digest"] = (team_trigger(*ORG_DIGEST_AT), ["org_digest", None])
+        for kind, every in self.periodic.items():
+            out[kind] = (IntervalTrigger(seconds=int(every.total_seconds()), timezone=UTC),
+                         [kind, None])
+        return out
+
+    def start(self, *, paused: bool = True) -> None:
+        """Start on the job store and bring its jobs in line with the organisation file.
+
+        A stored job whose trigger is unchanged keeps its next run time, so a run missed
+        while no scheduler was up is still due (and runs once, coalesced).
+        """
+        self.scheduler.start(paused=True)
+        now = self.jobs.clock()
+        wanted = self.wanted()
+        for job in self.scheduler.get_jobs():
+            if job.id not in wanted:
+                self.scheduler.remove_job(job.id)
+        for job_id, (trigger, args) in wanted.items():
+            stored = self.scheduler.get_job(job_id)
+            if stored is not None and repr(stored.trigger) == repr(trigger):
+                continue
+            self.scheduler.add_job(run_job, trigger, args=args, id=job_id, name=job_id,
+                                   replace_existing=True,
+                                   next_run_time=trigger.get_next_fire_time(None, now))
+        if not paused:
+            self.scheduler.resume()
+
+    def run_due(self, now: datetime) -> list[str]:
+        """Run, in this thread, the jobs due at `now` as APScheduler would; their ids.
+
+        The same rules: runs later than the job's misfire grace are skipped, missed runs are
+        coalesced into one, and the next run time is stored before the job runs.
+        """
+        ran = []
+        for job in self.scheduler.get_jobs():
+            if job.next_run_time is None or job.next_run_time > now:
+                continue
+            run_times = job._get_run_times(now)
+            grace = job.misfire_grace_time
+            late = [t for t in run_times
+                    if (now - t).total_seconds() <= (math.inf if grace is None else grace)]
+            if job.coalesce:
+                late = late[-1:]
+            following = job.trigger.get_next_fire_time(run_times[-1], now)
+            if following is None:
+                self.scheduler.remove_job(job.id)
+            else:
+                self.scheduler.modify_job(job.id, next_run_time=following)
+            for _ in late:
+                ran.append(job.id)
+                try:
+                    self.jobs.run(*job.args)
+                except Exception:  # as APScheduler's executor: log, keep the schedule going
+                    log.exception("scheduled job %s failed", job.id)
+        return ran
+
+    def serve(self, stop: threading.Event | None = None) -> None:
+        """Run the schedule on the wall clock until SIGTERM or SIGINT (or `stop` is set)."""
+        global _ACTIVE
+        stop = stop or threading.Event()
+        _ACTIVE = self.jobs
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: stop.set())
+        self.start(paused=False)
+        try:
+            stop.wait()
+        finally:
+            self.scheduler.shutdown(wait=True)
+            _ACTIVE = None
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+
+DEFAULT_PERIODIC = {"refresh": timedelta(minutes=15), "classify": timedelta(hours=1),
+                    "budgets": timedelta(minutes=30), "retry": timedelta(minutes=10)}
+
+
+def build_scheduler(settings: Settings, organisation: Organisation, engine: Engine, *,
+                    clock: Clock = utc_now, client: WebClient | None = None,
+                    poster: Poster | None = None,
+                    periodic: dict[str, timedelta] | None = None,
+                    grace: timedelta = DIGEST_GRACE) -> DigestScheduler:
+    """The scheduler process's scheduler: job store in `engine`'s database, jobs per team.
+
+    `periodic` maps refresh, classify, budgets and retry to their interval ({} for none).
+    """
+    if poster is None:
+        poster = Poster(client or make_client(settings), pacer=ChannelPacer())
+    digests = DigestService(engine=engine, organisation=organisation, poster=poster,
+                            clock=clock)
+    budgets = BudgetService(engine=engine, organisation=organisation, poster=poster,
+                            clock=clock)
+    jobs = Jobs(settings=settings, organisation=organisation, engine=engine, digests=digests,
+                budgets=budgets, clock=clock)
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine)},
+        executors={"default": ThreadPoolExecutor(4)},
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": int(grace.total_seconds())},
+        timezone=UTC,
+    )
+    return DigestScheduler(scheduler=scheduler, jobs=jobs,
+                           periodic=DEFAULT_PERIODIC if periodic is None else periodic)

@@ -1,0 +1,155 @@
+"""Posting to Slack from the scheduler: the Web API client, retries, pacing and chart upload."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from config.settings import Settings
+
+Sleep = Callable[[float], None]
+# Slack asks for about one message per second per channel (chat.postMessage, "special" tier).
+CHANNEL_INTERVAL_S = 1.0
+
+
+class SlackNotConfigured(RuntimeError):
+    """No bot token: digests can be shown but not posted."""
+
+
+class RetryAfter(RateLimitErrorRetryHandler):
+    """429: wait exactly what Retry-After says (an injectable sleep), then try again."""
+
+    def __init__(self, max_retry_count: int = 3, sleep: Sleep = time.sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.sleep = sleep
+
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
+                                 response: HttpResponse | None = None,
+                                 error: Exception | None = None) -> None:
+        if response is None:
+            raise error or RuntimeError("rate limited without a response")
+        state.next_attempt_requested = True
+        value = next((v for k, v in response.headers.items() if k.lower() == "retry-after"),
+                     None)
+        text = value[0] if isinstance(value, list) else value
+        self.sleep(float(text) if text and str(text).strip().isdigit() else 1.0)
+        state.increment_current_attempt()
+
+
+class ServerErrorBackoff(ServerErrorRetryHandler):
+    """5xx (500, 502, 503, 504): exponential backoff, base `backoff_s`, injectable sleep."""
+
+    def __init__(self, max_retry_count: int = 3, backoff_s: float = 1.0,
+                 sleep: Sleep = time.sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.backoff_s = backoff_s
+        self.sleep = sleep
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        return response is not None and response.status_code in (500, 502, 503, 504)
+
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
+                                 response: HttpResponse | None = None,
+                                 error: Exception | None = None) -> None:
+        state.next_attempt_requested = True
+        self.sleep(self.backoff_s * (2 ** state.current_attempt))
+        state.increment_current_attempt()
+
+
+def retry_handlers(sleep: Sleep = time.sleep, backoff_s: float = 1.0) -> list[RetryHandler]:
+    return [RetryAfter(sleep=sleep), ServerErrorBackoff(backoff_s=backoff_s, sleep=sleep)]
+
+
+def make_client(settings: Settings, *, sleep: Sleep = time.sleep,
+                backoff_s: float = 1.0) -> WebClient:
+    """A WebClient on the bot token (and SLACK_API_URL when set) that retries 429 and 5xx."""
+    if not settings.slack_bot_token:
+        raise SlackNotConfigured("set AI_COST_SLACK_BOT_TOKEN (or SLACK_BOT_TOKEN) to post")
+    kwargs: dict[str, Any] = {}
+    if settings.slack_api_url:
+        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+    return WebClient(token=settings.slack_bot_token,
+                     retry_handlers=retry_handlers(sleep, backoff_s), **kwargs)
+
+
+@dataclass
+class ChannelPacer:
+    """At most one message per `interval_s` per channel, across the threads of a process."""
+
+    interval_s: float = CHANNEL_INTERVAL_S
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Sleep = time.sleep
+    _last: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait(self, channel: str) -> None:
+        """Block until a message may be sent to `channel`, then count it as sent."""
+        with self._lock:
+            now = self.monotonic()
+            due = self._last.get(channel, -float("inf")) + self.interval_s
+            if due > now:
+                self.sleep(due - now)
+                now = due
+            self._last[channel] = now
+
+
+@dataclass
+class Poster:
+    """Posts messages and uploads charts through one client, paced per channel."""
+
+    client: WebClient
+    pacer: ChannelPacer = field(default_factory=ChannelPacer)
+    sleep: Sleep = time.sleep
+    file_ready_tries: int = 4
+
+    def upload_png(self, png: bytes, *, filename: str, title: str, alt_text: str) -> str:
+        """Upload a PNG (getUploadURLExternal, upload, completeUploadExternal); its file id.
+
+        Not shared to any channel: the digest's image block references it by id.
+        """
+        response = self.client.files_upload_v2(content=png, filename=filename, title=title,
+                                               alt_txt=alt_text)
+        file = response.get("file") or (response.get("files") or [{}])[0]
+        file_id = file.get("id")
+        if not file_id:
+            raise SlackApiError("upload gave no file id", response)
+        return str(file_id)
+
+    def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]],
+             metadata: dict[str, Any] | None = None) -> tuple[str, str]:
+        """Post a message; (channel id, ts). Retries while an uploaded file is not ready yet."""
+        for attempt in range(self.file_ready_tries):
+            self.pacer.wait(channel)
+            try:
+                kwargs: dict[str, Any] = {"metadata": metadata} if metadata else {}
+                response = self.client.chat_postMessage(channel=channel, text=text,
+                                                        blocks=blocks, **kwargs)
+                return str(response["channel"]), str(response["ts"])
+            except SlackApiError as exc:
+                # Uploads finish asynchronously: a fresh file can be "invalid" for a moment.
+                if (attempt + 1 < self.file_ready_tries and _file_not_ready(exc)):
+                    self.sleep(2.0 ** attempt)
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
+
+def _file_not_ready(exc: SlackApiError) -> bool:
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    return data.get("error") == "invalid_blocks" and "slack_file" in str(data.get("errors", ""))

@@ -1,0 +1,180 @@
+"""Digests posted through the local Slack Web API: once per team and week, whatever happens."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.digests import DigestService, build_digests, digest_week
+from bot.slack import ChannelPacer, Poster, retry_handlers
+from config.organisation import Organisation
+from storage import digest_store
+from storage.db import session
+from tests.bot.digest_fixtures import WEEK, Clock, seed_week
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_fixtures import SLACK_TEST_TOKEN
+
+MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def make_service(engine: Engine, organisation: Organisation, slack_api: FakeSlackApi,
+                 clock: Clock, sleeps: list[float] | None = None) -> DigestService:
+    sleeps = sleeps if sleeps is not None else []
+    client = WebClient(token=SLACK_TEST_TOKEN, base_url=slack_api.api_url,
+                       retry_handlers=retry_handlers(sleep=sleeps.append, backoff_s=0.01))
+    poster = Poster(client, pacer=ChannelPacer(sleep=sleeps.append), sleep=sleeps.append)
+    return DigestService(engine=engine, organisation=organisation, poster=poster, clock=clock)
+
+
+def posts(slack_api: FakeSlackApi, channel: str | None = None) -> list:  # type: ignore[type-arg]
+    return [c for c in slack_api.calls("chat.postMessage")
+            if channel is None or c.body.get("channel") == channel]
+
+
+def test_the_digest_week_is_the_last_full_week_in_the_team_zone():
+    assert digest_week(MONDAY_9, "Europe/Berlin") == WEEK
+    # Sunday 23:30 in New York is already Monday in UTC: still the week before in New York
+    assert digest_week(datetime(2026, 11, 23, 4, 30, tzinfo=UTC), "America/New_York") \
+        == "2026-W46"
+
+
+def test_build_digests_ranks_labels_budgets_and_keeps_history(engine, organisation):
+    seed_week(engine, organisation)
+    with session(engine) as s:
+        digests = build_digests(session=s, organisation=organisation, week=WEEK, now=MONDAY_9)
+        s.commit()
+    by_team = {d.team: d for d in digests}
+    nlp = by_team["nlp"]
+    assert nlp.label is not None and nlp.rank is not None
+    assert nlp.teams_ranked == len([d for d in digests if d.score is not None])
+    assert [b.metric for b in nlp.budget] == ["kwh"]
+    assert by_team["vision"].budget[0].metric == "usd"
+    assert nlp.label_history[-1] == (WEEK, nlp.label)
+    assert nlp.swaps is not None and nlp.swaps.applied == 0
+    assert nlp.worst and nlp.figures.oversized_jobs >= 1
+
+
+def test_posts_each_team_once_with_the_chart_uploaded(engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    service = make_service(engine, organisation, slack_api, Clock(MONDAY_9))
+    first = service.post_team("nlp", WEEK)
+    assert first.status == "posted" and first.message_ts
+    # the upload flow that replaced files.upload, then the file referenced by id
+    methods = [c.method for c in slack_api.requests]
+    assert methods[0] == "files.getUploadURLExternal"
+    assert methods[1].startswith("/upload/")
+    assert methods[2] == "files.completeUploadExternal"
+    file_id = methods[1].rsplit("/", 1)[1]
+    assert slack_api.uploads[file_id][:8] == b"\x89PNG\r\n\x1a\n"
+    [post] = posts(slack_api)
+    assert post.body["channel"] == "#nlp-ml"
+    images = [b for b in post.body["blocks"] if b["type"] == "image"]
+    assert images and images[0]["slack_file"]["id"] == file_id
+    assert len(post.body["blocks"]) <= 50
+
+    again = service.post_team("nlp", WEEK)
+    assert again.status == "skipped" and "already posted" in again.detail
+    assert len(posts(slack_api)) == 1
+    with session(engine) as s:
+        row = digest_store.digest_row(session=s, team="nlp", week=WEEK)
+    assert row is not None and row.status == "posted" and row.message_ts == first.message_ts
+
+
+def test_force_reposts_and_records_it(engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    service = make_service(engine, organisation, slack_api, Clock(MONDAY_9))
+    service.post_team("nlp", WEEK)
+    forced = service.post_team("nlp", WEEK, force=True)
+    assert forced.status == "posted" and "--force" in forced.detail
+    assert len(posts(slack_api, "#nlp-ml")) == 2
+    with session(engine) as s:
+        row = digest_store.digest_row(session=s, team="nlp", week=WEEK)
+    assert row is not None and row.reposts == 1 and row.message_ts == forced.message_ts
+
+
+def test_429_then_success_posts_once_after_retry_after(engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    sleeps: list[float] = []
+    service = make_service(engine, organisation, slack_api, Clock(MONDAY_9), sleeps)
+    slack_api.rate_limit("chat.postMessage", count=1, retry_after=7)
+    outcome = service.post_team("speech", WEEK)
+    assert outcome.status == "posted"
+    assert len(posts(slack_api)) == 2  # the 429 and the retry
+    assert len(slack_api.messages) == 1
+    assert 7.0 in sleeps
+
+
+def test_server_errors_are_retried_with_backoff(engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    sleeps: list[float] = []
+    service = make_service(engine, organisation, slack_api, Clock(MONDAY_9), sleeps)
+    slack_api.fail("chat.postMessage", count=2, status=503)
+    assert service.post_team("speech", WEEK).status == "posted"
+    assert len(slack_api.messages) == 1
+    assert sleeps[-2:] == [0.01, 0.02]
+
+
+def test_a_digest_that_fails_is_kept_and_retried_later(engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    clock = Clock(MONDAY_9)
+    service = make_service(engine, organisation, slack_api, clock)
+    slack_api.error("chat.postMessage", "channel_not_found")
+    failed = service.post_team("vision", WEEK)
+    assert failed.status == "failed" and not slack_api.messages
+    with session(engine) as s:
+        row = digest_store.digest_row(session=s, team="vision", week=WEEK)
+    assert row is not None and row.status == "failed" and "channel_not_found" in (row.error or "")
+    assert service.retry_failed() == []  # backoff not over yet
+    clock.now = MONDAY_9.replace(minute=10)
+    [retried] = service.retry_failed()
+    assert retried.status == "posted" and len(slack_api.messages) == 1
+    assert service.retry_failed() == []
+    with session(engine) as s:
+        row = digest_store.digest_row(session=s, team="vision", week=WEEK)
+    assert row is not None and row.status == "posted" and row.attempts == 2
+
+
+def test_concurrent_posters_post_once(engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    services = [make_service(engine, organisation, slack_api, Clock(MONDAY_9))
+                for _ in range(4)]
+    outcomes: list = []  # type: ignore[type-arg]
+    barrier = threading.Barrier(len(services))
+
+    def go(service: DigestService) -> None:
+        barrier.wait()
+        outcomes.append(service.post_team("research", WEEK))
+
+    threads = [threading.Thread(target=go, args=(s,)) for s in services]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(o.status for o in outcomes) == ["posted", "skipped", "skipped", "skipped"]
+    assert len(posts(slack_api, "#research-gpu")) == 1
+
+
+def test_org_digest_goes_to_the_finops_channel_once(engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    service = make_service(engine, organisation, slack_api, Clock(MONDAY_9))
+    assert service.post_org(WEEK).status == "posted"
+    assert service.post_org(WEEK).status == "skipped"
+    [post] = posts(slack_api)
+    assert post.body["channel"] == organisation.finops_channel
+    text = " ".join(b["text"]["text"] for b in post.body["blocks"] if b["type"] == "section")
+    for team in ("nlp", "vision", "speech", "research"):
+        assert team in text
+
+
+def test_pacing_waits_a_second_between_messages_to_one_channel():
+    slept: list[float] = []
+    now = [100.0]
+    pacer = ChannelPacer(monotonic=lambda: now[0], sleep=slept.append)
+    pacer.wait("#a")
+    pacer.wait("#b")
+    pacer.wait("#a")
+    assert slept == [pytest.approx(1.0)]
