@@ -1,0 +1,198 @@
+"""Periods in plain words (last week, 2026-W47, last 4 weeks, in November), bounded."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from storage.queries import iso_week, week_bounds
+
+MAX_WEEKS = 26
+MAX_DAYS = MAX_WEEKS * 7
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december")
+_MONTH = (r"(january|february|march|april|may|june|july|august|september|october|november|"
+          r"december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)")
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
+_N = r"(\d{1,3}|" + "|".join(_NUMBERS) + ")"
+
+
+class PeriodError(ValueError):
+    """A period that cannot be read, or longer than the allowed span."""
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Days from `start` to `end`, inclusive, with the words that name them."""
+
+    start: date
+    end: date
+    label: str
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def weeks(self) -> list[str]:
+        """ISO weeks that overlap the period, oldest first."""
+        out, day = [], self.start - timedelta(days=self.start.weekday())
+        while day <= self.end:
+            out.append(iso_week(day))
+            day += timedelta(days=7)
+        return out
+
+    @property
+    def week(self) -> str | None:
+        """The ISO week when the period is exactly one, else None."""
+        weeks = self.weeks
+        return weeks[0] if len(weeks) == 1 and self.days == 7 else None
+
+    def describe(self) -> str:
+        span = f"{self.start:%a %d %b %Y} to {self.end:%a %d %b %Y}"
+        return f"{self.label} ({span})" if self.label else span
+
+
+def week_period(week: str, label: str | None = None) -> Period:
+    monday, sunday = week_bounds(week)
+    return Period(monday, sunday, label or week)
+
+
+def _count(text: str) -> int:
+    return _NUMBERS[text] if text in _NUMBERS else int(text)
+
+
+def _month(name: str) -> int:
+    return next(i for i, m in enumerate(MONTHS, start=1) if m.startswith(name[:3]))
+
+
+def _month_period(year: int, month: int) -> Period:
+    start = date(year, month, 1)
+    end = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return Period(start, end, f"{MONTHS[month - 1].capitalize()} {year}")
+
+
+def _bounded(period: Period) -> Period:
+    if period.end < period.start:
+        raise PeriodError(f"{period.label}: the end comes before the start")
+    if period.days > MAX_DAYS:
+        raise PeriodError(f"{period.label} spans {period.days} days; ask about "
+                          f"{MAX_WEEKS} weeks at most")
+    return period
+
+
+Builder = Callable[[re.Match[str], date], Period]
+
+
+# Each pattern: (regex, builder); searched in this order, the first that matches counts.
+def _patterns() -> list[tuple[re.Pattern[str], Builder]]:
+    def last_n_weeks(m: re.Match[str], today: date) -> Period:
+        n = _count(m.group(1))
+        monday = today - timedelta(days=today.weekday())
+        return Period(monday - timedelta(days=7 * n), monday - timedelta(days=1),
+                      f"the last {n} weeks")
+
+    def last_n_days(m: re.Match[str], today: date) -> Period:
+        n = _count(m.group(1))
+        return Period(today - timedelta(days=n - 1), today, f"the last {n} days")
+
+    def iso(m: re.Match[str], today: date) -> Period:
+        return week_period(f"{m.group(1)}-W{int(m.group(2)):02d}")
+
+    def week_number(m: re.Match[str], today: date) -> Period:
+        number, year = int(m.group(1)), today.isocalendar()[0]
+        week = f"{year}-W{number:02d}"
+        if week_bounds(week)[0] > today:
+            week = f"{year - 1}-W{number:02d}"
+        return week_period(week)
+
+    def month_name(m: re.Match[str], today: date) -> Period:
+        month = _month(m.group(1))
+        year = int(m.group(2)) if m.group(2) else today.year - (month > today.month)
+        return _month_period(year, month)
+
+    def month_iso(m: re.Match[str], today: date) -> Period:
+        return _month_period(int(m.group(1)), int(m.group(2)))
+
+    def this_month(m: re.Match[str], today: date) -> Period:
+        p = _month_period(today.year, today.month)
+        return Period(p.start, today, "this month")
+
+    def last_month(m: re.Match[str], today: date) -> Period:
+        first = today.replace(day=1) - timedelta(days=1)
+        p = _month_period(first.year, first.month)
+        return Period(p.start, p.end, f"last month, {p.label}")
+
+    def this_week(m: re.Match[str], today: date) -> Period:
+        monday = today - timedelta(days=today.weekday())
+        return Period(monday, today, f"this week, {iso_week(today)}")
+
+    def last_week(m: re.Match[str], today: date) -> Period:
+        week = iso_week(today - timedelta(days=7))
+        return week_period(week, f"last week, {week}")
+
+    def today_(m: re.Match[str], today: date) -> Period:
+        return Period(today, today, "today")
+
+    def yesterday(m: re.Match[str], today: date) -> Period:
+        return Period(today - timedelta(days=1), today - timedelta(days=1), "yesterday")
+
+    def since(m: re.Match[str], today: date) -> Period:
+        start = date.fromisoformat(m.group(1))
+        end = date.fromisoformat(m.group(2)) if m.group(2) else today
+        return Period(start, end, f"{start} to {end}")
+
+    return [
+        (re.compile(r"\b(?:last|past|previous)\s+" + _N + r"\s+weeks?\b"), last_n_weeks),
+        (re.compile(r"\b(?:last|past|previous)\s+" + _N + r"\s+days?\b"), last_n_days),
+        (re.compile(r"\b(\d{4})-?w(\d{1,2})\b"), iso),
+        (re.compile(r"\bweek\s+(\d{1,2})\b"), week_number),
+        (re.compile(r"\bw(\d{1,2})\b"), week_number),
+        (re.compile(r"\b(?:from|since|between)?\s*(\d{4}-\d{2}-\d{2})"
+                    r"(?:\s*(?:to|until|and|-|–)\s*(\d{4}-\d{2}-\d{2}))?"), since),
+        (re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])\b"), month_iso),
+        (re.compile(r"\bthis\s+month\b"), this_month),
+        (re.compile(r"\b(?:last|previous|past)\s+month\b"), last_month),
+        (re.compile(r"\b(?:this|current)\s+week\b|\bso far\b"), this_week),
+        (re.compile(r"\b(?:last|previous|past)\s+week\b"), last_week),
+        (re.compile(r"\btoday\b"), today_),
+        (re.compile(r"\byesterday\b"), yesterday),
+        # "May" is a word too: a month needs a preposition before it or a year after it.
+        (re.compile(r"\b(?:in|during|for|of|over|since)\s+" + _MONTH + r"\b(?:\s+(\d{4}))?"),
+         month_name),
+        (re.compile(r"\b" + _MONTH + r"\s+(\d{4})\b"), month_name),
+    ]
+
+
+def find_period(text: str, *, today: date) -> Period | None:
+    """The first period named in `text`, bounded to 26 weeks and to `today`; None if none."""
+    lowered = text.lower()
+    for pattern, build in _patterns():
+        match = pattern.search(lowered)
+        if match is None:
+            continue
+        try:
+            period = build(match, today)
+        except ValueError as exc:
+            raise PeriodError(f"{match.group(0)!r} is not a period I can read: {exc}") from exc
+        if period.start > today:
+            raise PeriodError(f"{period.label} has not started yet")
+        if period.end > today:
+            period = Period(period.start, today, period.label)
+        return _bounded(period)
+    return None
+
+
+def parse_period(text: str | None, *, today: date) -> Period:
+    """A period from its words; empty means last week. PeriodError when unreadable or too long."""
+    if not text or not text.strip():
+        week = iso_week(today - timedelta(days=7))
+        return week_period(week, f"last week, {week}")
+    found = find_period(text, today=today)
+    if found is None:
+        raise PeriodError(f"{text!r} is not a period I can read; say last week, this week, "
+                          f"2026-W47, last 4 weeks, or a month like November")
+    return found

@@ -1,0 +1,184 @@
+"""The read-only tools a chat model may call: each checks its arguments, then reads the store.
+
+A tool never runs SQL the model wrote: its arguments are names and words, checked against the
+data (known teams, users, models, GPU types), the viewer's rights, a period of at most 26 weeks
+and at most 20 rows; the queries bind them as parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState
+from sqlmodel import Session
+
+from bot.ask import facts
+from bot.ask.access import AccessDenied
+from bot.ask.answer import Answer
+from bot.ask.periods import PeriodError, parse_period
+from bot.ask.subjects import MAX_NAME_CHARS, AskError, Context, resolve
+
+Metric = Literal["cost", "energy", "co2e", "gpu_hours"]
+PERIOD_HELP = ("Period in words: 'last week' (default), 'this week', '2026-W47', 'last 4 weeks', "
+               "'November', '2026-11', '2026-11-01 to 2026-11-15'. At most 26 weeks.")
+
+
+class ReadOnlyViolation(RuntimeError):
+    """Something tried to write while a question was being answered."""
+
+
+@contextmanager
+def read_only(session: Session) -> Iterator[None]:
+    """Refuse any INSERT, UPDATE or DELETE and any flush on `session` inside the block."""
+    def no_writes(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            raise ReadOnlyViolation("answering a question never writes to the store")
+
+    def no_flush(*_: Any) -> None:
+        if session.new or session.dirty or session.deleted:
+            raise ReadOnlyViolation("answering a question never writes to the store")
+
+    event.listen(session, "do_orm_execute", no_writes)
+    event.listen(session, "before_flush", no_flush)
+    try:
+        yield
+    finally:
+        event.remove(session, "do_orm_execute", no_writes)
+        event.remove(session, "before_flush", no_flush)
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field("last week", max_length=MAX_NAME_CHARS, description=PERIOD_HELP)
+
+
+class SubjectArgs(_Args):
+    team: str | None = Field(None, max_length=MAX_NAME_CHARS,
+                             description="Team name. Omit for the asker's own team.")
+    user: str | None = Field(None, max_length=MAX_NAME_CHARS, description="Cluster user name.")
+    model: str | None = Field(None, max_length=MAX_NAME_CHARS,
+                              description="Model name, or a part of it (llama-3-70b).")
+    gpu_type: str | None = Field(None, max_length=MAX_NAME_CHARS,
+                                 description="GPU type or a part of it: A100, H100, L4.")
+    mine: bool = Field(False, description="Only the asker's own jobs.")
+    whole_organisation: bool = Field(False, description="Every team (approvers and FinOps).")
+
+
+class UsageArgs(SubjectArgs):
+    metric: Metric = Field("cost", description="What the question is about first.")
+
+
+class TopJobsArgs(SubjectArgs):
+    by: Metric = Field("cost", description="Rank jobs by this.")
+    limit: int = Field(5, ge=1, le=facts.MAX_ROWS, description="How many jobs, 1 to 20.")
+
+
+class SuggestionArgs(SubjectArgs):
+    state: Literal["open", "approved", "applied", "dismissed", "any"] = "open"
+    kind: Literal["model_swap", "fewer_gpus", "smaller_gpu", "release", "precision",
+                  "batching"] | None = Field(None, description="Only this kind of change.")
+    limit: int = Field(5, ge=1, le=facts.MAX_ROWS, description="How many, 1 to 20.")
+
+
+class TeamArgs(_Args):
+    team: str | None = Field(None, max_length=MAX_NAME_CHARS,
+                             description="Team name. Omit for the asker's own team.")
+
+
+class Toolbox:
+    """The tools bound to one question: its context, and the answers the tools gave."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.answers: list[Answer] = []
+        self.tools: dict[str, BaseTool] = {t.name: t for t in self._build()}
+
+    def _subject(self, args: SubjectArgs, *, detail: bool) -> facts.Subject:
+        return resolve(self.ctx, team=args.team, user=args.user, model=args.model,
+                       gpu_type=args.gpu_type, mine=args.mine, org=args.whole_organisation,
+                       detail=detail)
+
+    def _team(self, team: str | None) -> str:
+        subject = resolve(self.ctx, team=team, ours=team is None)
+        if subject.team is None:
+            raise AskError("name one team")
+        return subject.team
+
+    def _build(self) -> list[BaseTool]:
+        today = self.ctx.today
+
+        def usage(**kw: Any) -> str:
+            args = UsageArgs(**kw)
+            return self._keep(facts.usage(self.ctx, self._subject(args, detail=False),
+                                          parse_period(args.period, today=today), args.metric))
+
+        def top_jobs(**kw: Any) -> str:
+            args = TopJobsArgs(**kw)
+            return self._keep(facts.top_jobs(self.ctx, self._subject(args, detail=True),
+                                             parse_period(args.period, today=today),
+                                             by=args.by, limit=args.limit))
+
+        def team_label(**kw: Any) -> str:
+            args = TeamArgs(**kw)
+            return self._keep(facts.label(self.ctx, self._team(args.team),
+                                          parse_period(args.period, today=today)))
+
+        def suggestions(**kw: Any) -> str:
+            args = SuggestionArgs(**kw)
+            states = None if args.state == "any" else (args.state,)
+            return self._keep(facts.suggestions(
+                self.ctx, self._subject(args, detail=True),
+                parse_period(args.period, today=today), states=states,
+                kinds=(args.kind,) if args.kind else None, limit=args.limit))
+
+        def budget(**kw: Any) -> str:
+            args = TeamArgs(**kw)
+            return self._keep(facts.budget(self.ctx, self._team(args.team),
+                                           parse_period(args.period, today=today)))
+
+        specs: list[tuple[Callable[..., str], type[BaseModel], str]] = [
+            (usage, UsageArgs, "Energy (kWh), cost ($), CO2e (kg) and GPU-hours of a team, "
+             "user, model or GPU type over a period."),
+            (top_jobs, TopJobsArgs, "The biggest jobs by cost, energy, CO2e or GPU-hours."),
+            (team_label, TeamArgs, "A team's weekly energy label (A best to G) and which jobs "
+             "weigh on it."),
+            (suggestions, SuggestionArgs, "Suggested right-sized or distilled alternatives for "
+             "jobs, with their state and savings per week."),
+            (budget, TeamArgs, "A team's weekly budget (kWh or $) against its usage."),
+        ]
+        return [StructuredTool.from_function(func=f, name=f.__name__, description=d,
+                                             args_schema=schema)
+                for f, schema, d in specs]
+
+    def _keep(self, answer: Answer) -> str:
+        self.answers.append(answer)
+        return json.dumps({"text": answer.text, "numbers": answer.numbers,
+                           "rows": list(answer.rows),
+                           "source": [s.describe() for s in answer.sources]}, default=str)
+
+    def run(self, name: str, args: Any) -> tuple[str, bool]:
+        """Run tool `name` on `args`: (result, True), or (why it was refused, False)."""
+        tool = self.tools.get(name)
+        if tool is None:
+            return (f"refused: there is no tool {name!r}. The only tools are read-only: "
+                    f"{', '.join(self.tools)}. Nothing can be approved or changed here."), False
+        if not isinstance(args, dict):
+            return "refused: tool arguments must be an object", False
+        try:
+            return str(tool.invoke(args)), True
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                                 for e in exc.errors())
+            return f"refused: invalid arguments for {name}: {problems}", False
+        except (AskError, AccessDenied, PeriodError) as exc:
+            return f"refused: {exc}", False
+        except SQLAlchemyError as exc:
+            return f"error: {name} could not read the store ({type(exc).__name__})", False
