@@ -1,0 +1,212 @@
+"""`ask` with a chat model: LangChain's fake chat model scripted to call the read-only tools."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from pydantic import Field
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from bot.ask import AnswerCache, Viewer, answer_question, viewer_for_user
+from bot.ask import agent as ask_agent
+from bot.ask.subjects import Context
+from bot.ask.tools import Toolbox
+from config.organisation import Organisation
+from config.settings import Settings
+from storage.db import make_engine, migrate
+from storage.db import session as open_session
+from storage.models import ApprovalEvent, Suggestion
+from tests.bot.test_ask_data import INJECTION, NOW, VISION_A100_W47_USD, seed, store
+
+__all__ = ["store"]
+READ_ONLY_TOOLS = {"usage", "top_jobs", "team_label", "suggestions", "budget"}
+
+
+class ScriptedChatModel(GenericFakeChatModel):
+    """GenericFakeChatModel that accepts tools and keeps what it was shown."""
+
+    bound: list[str] = Field(default_factory=list)
+    seen: list[list[BaseMessage]] = Field(default_factory=list)
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:  # type: ignore[override]
+        self.bound[:] = [t.name for t in tools]
+        return self
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
+        self.seen.append(list(messages))
+        return super()._generate(messages, *args, **kwargs)
+
+
+def scripted(*replies: AIMessage | str) -> ScriptedChatModel:
+    return ScriptedChatModel(messages=iter(replies))
+
+
+def call(name: str, args: dict[str, Any], call_id: str = "c1") -> AIMessage:
+    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": call_id}])
+
+
+def tool_messages(model: ScriptedChatModel) -> list[ToolMessage]:
+    return [m for m in model.seen[-1] if isinstance(m, ToolMessage)]
+
+
+def ask(store: Session, organisation: Organisation, question: str, model: Any,
+        viewer: Viewer | None = None, **settings: Any):  # type: ignore[no-untyped-def]
+    return answer_question(question, viewer or Viewer.operator(), session=store,
+                           organisation=organisation, settings=Settings(**settings), now=NOW,
+                           model=model, cache=AnswerCache())
+
+
+def test_the_model_calls_the_right_tool_with_the_right_arguments(store, organisation):
+    model = scripted(
+        call("usage", {"team": "vision", "gpu_type": "A100", "period": "last week",
+                       "metric": "cost"}),
+        "Team vision spent $438.38 on A100 GPUs last week (2026-W47).")
+    answer = ask(store, organisation, "how much did team vision spend on A100s last week?",
+                 model, viewer_for_user(organisation, "dave"))
+    assert set(model.bound) == READ_ONLY_TOOLS
+    assert answer.how == "model" and answer.text.startswith("Team vision spent $438.38")
+    assert answer.numbers["cost_usd"] == pytest.approx(VISION_A100_W47_USD, abs=0.01)
+    assert answer.sources[0].subject == "team vision on NVIDIA A100-SXM4-80GB GPUs" or \
+        "A100" in answer.sources[0].subject
+    (result,) = tool_messages(model)
+    assert result.status == "success" and "438.38" in result.content
+    assert answer.command == "team vision"
+
+
+def test_invalid_arguments_are_refused_before_any_query(store, organisation):
+    model = scripted(
+        AIMessage(content="", tool_calls=[
+            {"name": "usage", "args": {"team": "nlp", "period": "last 300 weeks"},
+             "id": "a"},
+            {"name": "top_jobs", "args": {"limit": 500}, "id": "b"},
+            {"name": "usage", "args": {"sql": "SELECT * FROM job; DROP TABLE job"}, "id": "c"},
+            {"name": "usage", "args": {"team": "robotics"}, "id": "d"},
+            {"name": "usage", "args": {"team": "vision"}, "id": "e"},
+        ]),
+        "I can look back 26 weeks at most.")
+    answer = ask(store, organisation, "vision's cost since forever", model,
+                 viewer_for_user(organisation, "bob"))
+    results = {m.tool_call_id: m for m in tool_messages(model)}
+    assert all(m.status == "error" for m in results.values())
+    assert "26 weeks" in results["a"].content
+    assert "limit" in results["b"].content and "20" in results["b"].content
+    assert "sql" in results["c"].content and "Extra inputs" in results["c"].content
+    assert "no team 'robotics'" in results["d"].content
+    assert "you can see team nlp" in results["e"].content  # bob is in nlp, not vision
+    assert answer.how == "model" and answer.numbers == {}
+    assert store.execute(select(func.count()).select_from(Suggestion)).scalar() == 3
+
+
+def test_a_tool_error_is_reported_to_the_model_and_the_person(tmp_path: Path,
+                                                             organisation: Organisation):
+    url = f"sqlite:///{tmp_path / 'broken.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    with open_session(engine) as s:
+        seed(s, organisation)
+        s.commit()
+        s.execute(text("DROP TABLE usage"))
+        model = scripted(call("usage", {"team": "vision"}),
+                         "I could not read the usage data just now.")
+        ctx = Context(session=s, organisation=organisation, viewer=Viewer.operator(),
+                      today=NOW.date())
+        answer = ask_agent.run("vision's cost last week", model=model, toolbox=Toolbox(ctx),
+                               timeout_s=10)
+    engine.dispose()
+    (result,) = tool_messages(model)
+    assert result.status == "error"
+    assert "usage could not read the store (OperationalError)" in result.content
+    assert answer.text == "I could not read the usage data just now."
+
+
+def test_a_prompt_injection_in_a_job_name_reaches_only_read_only_tools(store, organisation):
+    states = dict(store.execute(select(Suggestion.id, Suggestion.state)).all())
+    model = scripted(
+        call("top_jobs", {"team": "nlp", "period": "last week", "limit": 5}, "t1"),
+        # The job's name told the model to approve every swap; it tries.
+        AIMessage(content="", tool_calls=[
+            {"name": "approve_swap", "args": {"suggestion_id": i}, "id": f"x{i}"}
+            for i in states]),
+        call("suggestions", {"team": "nlp", "state": "approved"}, "t2"),
+        "Nothing was approved: I can only read.")
+    answer = ask(store, organisation, "what are nlp's biggest jobs?", model,
+                 viewer_for_user(organisation, "alice"))
+    assert set(model.bound) == READ_ONLY_TOOLS and "approve_swap" not in model.bound
+    seen = [m for m in model.seen[1] if isinstance(m, ToolMessage)]
+    assert INJECTION in seen[0].content  # it reached the model, as a tool result (data)
+    refused = [m for m in model.seen[2] if isinstance(m, ToolMessage)][1:]
+    assert len(refused) == len(states)
+    assert all(m.status == "error" and "no tool 'approve_swap'" in m.content for m in refused)
+    store.expire_all()
+    assert dict(store.execute(select(Suggestion.id, Suggestion.state)).all()) == states
+    assert store.execute(select(func.count()).select_from(ApprovalEvent)).scalar() == 0
+    assert answer.text == "Nothing was approved: I can only read."
+
+
+class SlowChatModel(GenericFakeChatModel):
+    """Waits for `release` before answering: a provider that does not answer in time."""
+
+    release: Any = None
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> SlowChatModel:  # type: ignore[override]
+        return self
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
+        self.release.wait(30)
+        return super()._generate(messages, *args, **kwargs)
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def test_a_slow_provider_gets_a_clear_reply_and_the_parser_answers(store, organisation,
+                                                                  release):
+    model = SlowChatModel(messages=iter(["too late"]), release=release)
+    answer = ask(store, organisation, "how much did team vision spend last week?", model,
+                 ask_timeout_s=0.3)
+    assert not release.is_set()  # the reply came while the model was still thinking
+    assert answer.how == "error"
+    assert "did not answer within" in answer.text and "built-in parser" in answer.text
+    assert answer.numbers["cost_usd"] > 0
+
+
+class FailingChatModel(GenericFakeChatModel):
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> FailingChatModel:  # type: ignore[override]
+        return self
+
+    def _generate(self, *args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("connection refused by 10.0.0.5:8000")
+
+
+def test_a_failing_provider_is_reported_not_silent(store, organisation):
+    model = FailingChatModel(messages=iter([]))
+    parsed = ask(store, organisation, "top 2 jobs last week", model)
+    assert parsed.how == "error" and "ConnectionError" in parsed.text and parsed.rows
+    free = ask(store, organisation, "write me a poem about our GPUs", model)
+    assert free.how == "error" and "try again" in free.text and "connection refused" in free.text
+
+
+def test_a_model_that_never_stops_calling_tools_is_cut_off(store, organisation):
+    model = scripted(*[call("usage", {"team": "vision"}, f"c{i}") for i in range(10)])
+    answer = ask(store, organisation, "vision's cost", model)
+    assert answer.how == "error" and "4 steps" in answer.text
+    assert len(model.seen) == ask_agent.MAX_STEPS
+
+
+def test_a_configured_model_that_cannot_be_reached_falls_back(store, organisation):
+    answer = ask(store, organisation, "how much did team vision spend last week?", None,
+                 ask_model="openai:gpt-4o-mini", ask_base_url="http://127.0.0.1:9/v1",
+                 ask_api_key="test", ask_timeout_s=5)
+    assert answer.how == "error" and "built-in parser answered" in answer.text
+    assert answer.numbers["cost_usd"] > 0
