@@ -192,6 +192,12 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    # Slack (issue 6, bot/slack_http.py): POST /slack/events once SLACK_BOT_TOKEN and
+    # SLACK_SIGNING_SECRET are set; routes passed in come first and win.
+    from bot.slack_http import slack_routes
+
+    routes = [*routes, *slack_routes(settings, organisation, engine)]
+
     return Starlette(routes=[
         Route("/ingest", ingest.handle, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),

@@ -233,3 +233,38 @@ class BudgetAlert(SQLModel, table=True):
     posted_at: datetime | None = None
     error: str | None = None
 
+
+class SlackTeamSetting(SQLModel, table=True):
+    """What a team's approvers set from Slack (`/ai-cost subscribe`, `budget set`) (0006).
+
+    Kept apart from `team`, which the organisation file rewrites at every start; a value here
+    wins over the file's.
+    """
+
+    __tablename__ = "slack_team_setting"
+    team: str = Field(primary_key=True)
+    digest_channel: str | None = None
+    weekly_budget_kwh: float | None = None
+    weekly_budget_usd: float | None = None
+    updated_by: str | None = None
+    updated_at: datetime
+
+
+class SlackNudge(SQLModel, table=True):
+    """A direct message or praise the bot sent: how many per person and day it may send (0006)."""
+
+    __tablename__ = "slack_nudge"
+    __table_args__ = (Index("ix_slack_nudge_recipient_day", "recipient", "local_day"),
+                      Index("ix_slack_nudge_suggestion", "suggestion_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(description="suggestion or praise.")
+    recipient: str = Field(description="Cluster user name, or team name for praise.")
+    slack_user_id: str | None = None
+    job_id: int | None = None
+    suggestion_id: int | None = None
+    team: str | None = None
+    week: str | None = None
+    local_day: date = Field(description="The day in the recipient's time zone.")
+    channel: str | None = None
+    message_ts: str | None = None
+    sent_at: datetime

@@ -12,7 +12,7 @@ plugin in tests/conftest.py), or directly::
 What it answers (shaped like Slack's responses: `ok`, `ts`, `channel`, `message`, ...):
 
 - ``auth.test``, ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``,
-  ``chat.delete``, ``views.publish``, ``users.lookupByEmail``, ``users.info``,
+  ``chat.delete``, ``views.publish``, ``views.open``, ``users.lookupByEmail``, ``users.info``,
   ``conversations.open``, ``files.getUploadURLExternal`` (its ``upload_url`` points back at this
   server), the upload ``POST /upload/<file_id>`` itself, ``files.completeUploadExternal``.
   Any other method answers ``{"ok": false, "error": "unknown_method"}``.
@@ -293,6 +293,13 @@ class FakeSlackApi:
         stored = {"id": f"V{next(self._ids):08d}", "team_id": TEAM_ID, **view}
         with self._lock:
             self.views[str(user_id)] = stored
+        return {"ok": True, "view": stored}
+
+    def _m_views_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        view = body.get("view")
+        if not body.get("trigger_id") or not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        stored = {"id": f"V{next(self._ids):08d}", "team_id": TEAM_ID, **view}
         return {"ok": True, "view": stored}
 
     def _user_json(self, user: FakeUser) -> dict[str, Any]:

@@ -1,0 +1,73 @@
+"""Buttons: Approve swap, Dismiss (opens the reason dialog), Retry a failed swap."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.messages.swaps import APPROVE, DISMISS, RETRY
+from bot.services.approvals import Click, Outcome
+from bot.listeners.updates import show_outcome
+
+DISMISS_VIEW = "dismiss_reason"
+
+
+def register(app: App) -> None:
+    app.action(APPROVE)(ack=acknowledge, lazy=[approve])
+    app.action(RETRY)(ack=acknowledge, lazy=[retry])
+    app.action(DISMISS)(ask_reason)
+
+
+def acknowledge(ack: Ack) -> None:
+    ack()
+
+
+def click_of(body: dict[str, Any]) -> Click:
+    container = body.get("container", {})
+    return Click(suggestion_id=int(body["actions"][0]["value"]), slack_user_id=body["user"]["id"],
+                 channel=container.get("channel_id") or body.get("channel", {}).get("id"),
+                 message_ts=container.get("message_ts"))
+
+
+def _done(body: dict[str, Any], outcome: Outcome, client: WebClient, respond: Respond) -> None:
+    show_outcome(outcome, click_of(body), client=client, respond=respond,
+                 blocks=body.get("message", {}).get("blocks", []),
+                 ephemeral=bool(body.get("container", {}).get("is_ephemeral")))
+
+
+def approve(body: dict[str, Any], client: WebClient, respond: Respond,
+            context: BoltContext) -> None:
+    _done(body, context["services"].approvals.approve(click_of(body)), client, respond)
+
+
+def retry(body: dict[str, Any], client: WebClient, respond: Respond,
+          context: BoltContext) -> None:
+    _done(body, context["services"].approvals.retry(click_of(body)), client, respond)
+
+
+def ask_reason(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Open the dialog asking why (optional); the trigger is valid for 3 seconds only."""
+    ack()
+    click = click_of(body)
+    key = secrets.token_hex(8)
+    context["services"].pending[key] = {
+        "click": click, "blocks": body.get("message", {}).get("blocks", []),
+        "response_url": body.get("response_url"),
+        "ephemeral": bool(body.get("container", {}).get("is_ephemeral"))}
+    client.views_open(trigger_id=body["trigger_id"], view={
+        "type": "modal", "callback_id": DISMISS_VIEW,
+        "private_metadata": json.dumps({"key": key, "suggestion_id": click.suggestion_id}),
+        "title": {"type": "plain_text", "text": "Dismiss this swap"},
+        "submit": {"type": "plain_text", "text": "Dismiss"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text":
+                "It will not be suggested again for this workload."}},
+            {"type": "input", "block_id": "reason", "optional": True,
+             "label": {"type": "plain_text", "text": "Why? (optional)"},
+             "element": {"type": "plain_text_input", "action_id": "text", "max_length": 500}},
+        ]})

@@ -1,0 +1,22 @@
+"""The `/ai-cost` slash command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+
+def register(app: App) -> None:
+    app.command("/ai-cost")(ack=acknowledge, lazy=[answer])
+
+
+def acknowledge(ack: Ack) -> None:
+    """Ack at once, touching nothing: the answer follows through response_url."""
+    ack()
+
+
+def answer(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    reply = context["services"].commands.answer(text=body.get("text", ""),
+                                                slack_user_id=body["user_id"])
+    respond(**reply.to_response())

@@ -1,0 +1,39 @@
+"""Showing a click's outcome: the message updated in place, a private note to the clicker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.messages.swaps import outcome_blocks, replace_swap_buttons
+from bot.services.approvals import Click, Outcome
+
+
+def show_outcome(outcome: Outcome, click: Click, *, client: WebClient, respond: Respond | None,
+                 blocks: list[dict[str, Any]], ephemeral: bool,
+                 response_url: str | None = None) -> None:
+    """Update the clicked message for everyone; refusals and "already" go only to the clicker."""
+    if outcome.status in ("refused", "missing", "already"):
+        note = f":information_source: {outcome.message}"
+        if respond is not None:
+            respond(text=note, response_type="ephemeral", replace_original=False)
+        elif click.channel:
+            client.chat_postEphemeral(channel=click.channel, user=click.slack_user_id, text=note)
+        return  # the winning click updates the message
+    new_blocks = replace_swap_buttons(
+        blocks, click.suggestion_id,
+        outcome_blocks(outcome.status, outcome.message, click.suggestion_id, outcome.at))
+    text = outcome.message
+    if ephemeral or not (click.channel and click.message_ts):
+        if respond is not None:
+            respond(text=text, blocks=new_blocks, replace_original=True)
+        return
+    try:
+        client.chat_update(channel=click.channel, ts=click.message_ts, text=text,
+                           blocks=new_blocks)
+    except SlackApiError:
+        if respond is not None:  # e.g. a message we may not edit: tell the clicker at least
+            respond(text=text, response_type="ephemeral", replace_original=False)

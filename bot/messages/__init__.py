@@ -1,0 +1,1 @@
+"""Block Kit for the bot's own messages (the digest's blocks live in reports/blocks.py)."""

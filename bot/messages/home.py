@@ -1,0 +1,40 @@
+"""The App Home tab: the person's and their team's label and trend, and open suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.messages.swaps import saving_text, swap_actions
+from bot.messages.team import trend
+from reports.blocks import Block, context, enforce_limits, header, section
+from storage.models import Job, Suggestion
+
+MAX_HOME_SUGGESTIONS = 10  # two blocks each, within the 50 blocks Slack allows
+
+
+def home_view(*, person: str | None, team: str | None, week: str | None,
+              own_label: tuple[str | None, str | None],
+              team_label: tuple[str | None, str | None],
+              suggestions: list[tuple[Suggestion, Job]], more: int) -> dict[str, Any]:
+    """A `home` view for views.publish."""
+    blocks: list[Block] = [header("AI cost: your energy label")]
+    if person is None:
+        blocks.append(section("I do not know which cluster user you are yet. Ask an admin to "
+                              "map your Slack account in the organisation file."))
+        return {"type": "home", "blocks": blocks}
+    blocks.append(section(
+        f"*You* ({person}), {week or 'no data yet'}: {trend(*own_label)}\n"
+        f"*Team {team or 'none'}*: {trend(*team_label)}"))
+    blocks.append({"type": "divider"})
+    if not suggestions:
+        blocks.append(section(":white_check_mark: No open suggestions. Well sized!"))
+    for suggestion, job in suggestions[:MAX_HOME_SUGGESTIONS]:
+        blocks.append(section(f"*{job.name or job.external_id}* (`{job.external_id}`, "
+                              f"{job.user or 'unknown'}): {suggestion.title}\n"
+                              f"This {saving_text(suggestion)}."))
+        blocks.append(swap_actions(suggestion.id or 0, suggestion.title))
+    hidden = more + max(0, len(suggestions) - MAX_HOME_SUGGESTIONS)
+    if hidden:
+        blocks.append(context(f"and {hidden} more: `/ai-cost top` lists them"))
+    blocks.append(context("Type `/ai-cost help` in any channel for more."))
+    return {"type": "home", "blocks": enforce_limits(blocks)}

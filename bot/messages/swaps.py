@@ -1,0 +1,104 @@
+"""Suggestion messages: the owner's nudge, the swap buttons, and the outcome of a click."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from reports import format as fmt
+from reports.blocks import Block, button, clip, context, enforce_limits, header, section
+from storage.models import Job, Suggestion
+
+APPROVE, DISMISS, RETRY = "approve_swap", "dismiss_swap", "retry_swap"
+SWAP_ACTIONS = (APPROVE, DISMISS, RETRY)
+
+
+def approve_button(suggestion_id: int, title: str) -> dict[str, Any]:
+    """The primary "Approve swap" button, which asks for confirmation before it is sent."""
+    element = button("Approve swap", APPROVE, str(suggestion_id), style="primary")
+    element["confirm"] = {
+        "title": {"type": "plain_text", "text": "Apply this swap?"},
+        "text": {"type": "mrkdwn", "text": clip(f"{title}\nIt is applied through your "
+                                                 "team's configured action.", 300)},
+        "confirm": {"type": "plain_text", "text": "Approve and apply"},
+        "deny": {"type": "plain_text", "text": "Cancel"},
+    }
+    return element
+
+
+def swap_actions(suggestion_id: int, title: str) -> Block:
+    """Approve (primary, confirmed) and Dismiss for one suggestion."""
+    return {"type": "actions", "block_id": f"swap:{suggestion_id}", "elements": [
+        approve_button(suggestion_id, title),
+        button("Dismiss", DISMISS, str(suggestion_id)),
+    ]}
+
+
+def saving_text(suggestion: Suggestion) -> str:
+    return (f"saves about {fmt.usd(suggestion.saved_cost_usd_week)}, "
+            f"{fmt.kwh(suggestion.saved_energy_j_week / 3.6e6)} and "
+            f"{fmt.kg(suggestion.saved_co2e_kg_week)} a week")
+
+
+def nudge_blocks(suggestion: Suggestion, job: Job, *, reasons: list[str] | None = None,
+                 cost_usd: float | None = None, energy_kwh: float | None = None) -> list[Block]:
+    """The direct message to a flagged job's owner: cost, why, the change, the buttons."""
+    text = (f"Your job *{job.name or job.external_id}* (`{job.external_id}`, team {job.team}) "
+            f"was flagged in {suggestion.week}.")
+    if cost_usd is not None and energy_kwh is not None:
+        text += f"\nIt cost {fmt.usd(cost_usd)} and used {fmt.kwh(energy_kwh)} that week."
+    if reasons:
+        text += f"\nWhy: {fmt.reasons(reasons)}."
+    return enforce_limits([
+        header(f"A cheaper way to run {job.name or job.external_id}"),
+        section(text),
+        section(f":bulb: *{suggestion.title}*\nThis {saving_text(suggestion)}."),
+        swap_actions(suggestion.id or 0, suggestion.title),
+        context("You get at most one message a day per job, never at night. Dismiss it and "
+                "this change is not suggested again."),
+    ])
+
+
+def outcome_blocks(status: str, text: str, suggestion_id: int,
+                   at: datetime | None = None) -> list[Block]:
+    """What replaces a suggestion's buttons once it is decided (a Retry when it failed)."""
+    icon = {"applied": ":white_check_mark:", "failed": ":warning:", "dismissed": ":no_entry:",
+            "already": ":information_source:"}.get(status, ":information_source:")
+    when = f" · <!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{at:%Y-%m-%d %H:%M} UTC>" \
+        if at else ""
+    blocks: list[Block] = [context(f"{icon} {text}{when}")]
+    if status == "failed":
+        blocks.append({"type": "actions", "block_id": f"swap:{suggestion_id}", "elements": [
+            button("Retry", RETRY, str(suggestion_id), style="primary")]})
+    return blocks
+
+
+def _is_swap_block(block: Block, suggestion_id: int) -> bool:
+    if block.get("type") != "actions":
+        return False
+    if block.get("block_id") == f"swap:{suggestion_id}":
+        return True
+    return any(e.get("action_id") in SWAP_ACTIONS and e.get("value") == str(suggestion_id)
+               for e in block.get("elements", []))
+
+
+def replace_swap_buttons(blocks: list[Block], suggestion_id: int,
+                         replacement: list[Block]) -> list[Block]:
+    """`blocks` with the buttons of `suggestion_id` (and an old outcome) replaced."""
+    out: list[Block] = []
+    replaced = False
+    for block in blocks:
+        if _is_swap_block(block, suggestion_id):
+            if not replaced:
+                out.extend(replacement)
+                replaced = True
+            continue
+        out.append(block)
+    if not replaced:
+        out.extend(replacement)
+    return enforce_limits(out)
+
+
+def praise_blocks(team: str, week: str, before: str | None, after: str | None) -> list[Block]:
+    return [section(f":tada: *{team}* improved its energy label from *{before}* to *{after}* "
+                    f"in {week}. Right-sized work pays off, thank you!")]

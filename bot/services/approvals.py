@@ -1,0 +1,198 @@
+"""Approving and dismissing suggested swaps: who may, the state machine, and the action.
+
+States: open (pending) -> approved | dismissed | expired; approved -> applied | failed;
+failed -> approved (retry). Every change is a compare-and-set with its audit row in one
+transaction, so two clicks, two people or a Slack retry give one approval and one action.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from bot.services.directory import Directory, Person
+from bot.services.swap_actions import ActionResult, SwapActions
+from config.organisation import Organisation
+from storage import slack_repo
+from storage.db import session as new_session
+from storage.models import Job, Suggestion
+from storage.slack_repo import Audit
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    """A button click: on which suggestion, by whom, on which message."""
+
+    suggestion_id: int
+    slack_user_id: str
+    channel: str | None = None
+    message_ts: str | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a click did. `status`: applied, failed, dismissed, already, refused, missing."""
+
+    status: str
+    message: str
+    suggestion: Suggestion | None = None
+    job: Job | None = None
+    actor: Person | None = None
+    at: datetime | None = None
+    result: ActionResult | None = None
+    by: str | None = None  # who had already decided, as a mention
+
+    @property
+    def settled(self) -> bool:
+        """The message's buttons should give way to the outcome."""
+        return self.status in ("applied", "failed", "dismissed", "already")
+
+
+def _actor(person: Person | None, slack_user_id: str) -> str:
+    return person.name if person else f"slack:{slack_user_id}"
+
+
+class Approvals:
+    """The approval service; the engine, directory, actions and clock are injected."""
+
+    def __init__(self, *, organisation: Organisation, engine: Engine, directory: Directory,
+                 actions: SwapActions, clock: Callable[[], float] = time.time,
+                 on_change: Callable[[], None] | None = None) -> None:
+        self._organisation = organisation
+        self._engine = engine
+        self._directory = directory
+        self._actions = actions
+        self._clock = clock
+        self._on_change = on_change or (lambda: None)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def _audit(self, click: Click, person: Person | None, action: str,
+               outcome: str | None = None, detail: str | None = None) -> Audit:
+        who = f"<@{click.slack_user_id}>"
+        return Audit(actor=_actor(person, click.slack_user_id), action=action,
+                     channel=click.channel, message_ts=click.message_ts, outcome=outcome,
+                     detail=f"{who} {detail}" if detail else who)
+
+    def _load(self, click: Click, action: str) -> Outcome | tuple[Suggestion, Job, Person | None]:
+        """The suggestion, its job and the clicker, or the refusal (audited) to show them."""
+        with new_session(self._engine) as s:
+            found = slack_repo.suggestion_with_job(session=s, suggestion_id=click.suggestion_id)
+            if found is None:
+                return Outcome("missing", f"Suggestion #{click.suggestion_id} no longer exists.")
+            suggestion, job = found
+            person = self._directory.person(session=s, slack_user_id=click.slack_user_id)
+            if not self._directory.may_approve(person, team=job.team, owner=job.user):
+                team = self._organisation.team(job.team)
+                approvers = ", ".join(team.approvers) if team and team.approvers else "none"
+                why = ("you are not linked to a cluster user" if person is None
+                       else f"you ({person.name}) are neither the job's owner "
+                            f"({job.user or 'unknown'}) nor an approver of team {job.team}")
+                slack_repo.record_refusal(
+                    session=s, suggestion_id=click.suggestion_id, state=suggestion.state,
+                    audit=self._audit(click, person, action, "unauthorized", why), now=self._now())
+                s.commit()
+                return Outcome("refused", f"Only the job's owner or {job.team}'s approvers "
+                                          f"({approvers}) can {action} this swap: {why}.",
+                               suggestion, job, person)
+            s.commit()
+        return suggestion, job, person
+
+    def _already(self, suggestion_id: int, person: Person | None) -> Outcome:
+        with new_session(self._engine) as s:
+            found = slack_repo.suggestion_with_job(session=s, suggestion_id=suggestion_id)
+            if found is None:
+                return Outcome("missing", f"Suggestion #{suggestion_id} no longer exists.")
+            suggestion, job = found
+            state = suggestion.state
+            decided = slack_repo.last_event(
+                session=s, suggestion_id=suggestion_id,
+                new_state="approved" if state in ("approved", "applied", "failed") else state)
+        by = None
+        if decided is not None:
+            by = (decided.detail or "").split(" ", 1)[0] or decided.actor
+        verb = {"approved": "approved", "applied": "approved", "failed": "approved",
+                "dismissed": "dismissed", "expired": "expired"}.get(state, state)
+        text = f"This swap was already {verb}" + (f" by {by}" if by else "") + "."
+        if state == "applied":
+            text += " It has been applied."
+        return Outcome("already", text, suggestion, job, person, by=by)
+
+    def approve(self, click: Click) -> Outcome:
+        """Approve and apply a pending swap; a second approval only learns who was first."""
+        return self._approve(click, old="open", action="approve")
+
+    def retry(self, click: Click) -> Outcome:
+        """Apply again a swap whose action failed."""
+        return self._approve(click, old="failed", action="retry")
+
+    def _approve(self, click: Click, *, old: str, action: str) -> Outcome:
+        loaded = self._load(click, action)
+        if isinstance(loaded, Outcome):
+            return loaded
+        suggestion, job, person = loaded
+        now = self._now()
+        with new_session(self._engine) as s:
+            won = slack_repo.transition(session=s, suggestion_id=click.suggestion_id, old=old,
+                                        new="approved", audit=self._audit(click, person, action),
+                                        now=now)
+            s.commit()
+        if not won:
+            return self._already(click.suggestion_id, person)
+        team = self._organisation.team(job.team)
+        result = self._actions.apply(team=team, suggestion=suggestion, job=job,
+                                     approved_by=_actor(person, click.slack_user_id),
+                                     approved_at=now)
+        new = "applied" if result.ok else "failed"
+        with new_session(self._engine) as s:
+            slack_repo.transition(
+                session=s, suggestion_id=click.suggestion_id, old="approved", new=new,
+                audit=self._audit(click, person, "apply", outcome=result.kind,
+                                  detail=result.detail), now=self._now())
+            s.commit()
+            suggestion.state = new
+        self._on_change()
+        message = (f"Approved by <@{click.slack_user_id}>: {result.detail}." if result.ok else
+                   f"Approved by <@{click.slack_user_id}>, but applying it failed: "
+                   f"{result.detail}.")
+        return Outcome(new, message, suggestion, job, person, now, result,
+                       by=f"<@{click.slack_user_id}>")
+
+    def dismiss(self, click: Click, *, reason: str | None = None) -> Outcome:
+        """Dismiss a pending swap; it is remembered, so the same change is not pushed again."""
+        loaded = self._load(click, "dismiss")
+        if isinstance(loaded, Outcome):
+            return loaded
+        suggestion, job, person = loaded
+        now = self._now()
+        with new_session(self._engine) as s:
+            won = slack_repo.transition(
+                session=s, suggestion_id=click.suggestion_id, old="open", new="dismissed",
+                audit=self._audit(click, person, "dismiss", detail=(reason or "").strip()[:500]
+                                  or None), now=now)
+            s.commit()
+        if not won:
+            return self._already(click.suggestion_id, person)
+        suggestion.state = "dismissed"
+        self._on_change()
+        why = f" ({reason.strip()})" if reason and reason.strip() else ""
+        return Outcome("dismissed", f"Dismissed by <@{click.slack_user_id}>{why}; it will not "
+                                    "be suggested again.", suggestion, job, person, now,
+                       by=f"<@{click.slack_user_id}>")
+
+    def expire(self, *, max_age: timedelta = timedelta(days=28)) -> int:
+        """Expire pending suggestions untouched for `max_age`; returns how many."""
+        now = self._now()
+        expired = 0
+        with new_session(self._engine) as s:
+            for suggestion_id in slack_repo.stale_open(session=s, before=now - max_age):
+                expired += slack_repo.transition(
+                    session=s, suggestion_id=suggestion_id, old="open", new="expired",
+                    audit=Audit(actor="ai-cost", action="expire"), now=now)
+            s.commit()
+        return expired

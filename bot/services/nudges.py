@@ -1,0 +1,143 @@
+"""Nudges that respect people: a direct message to a flagged job's owner, praise for a team.
+
+At most `per_job_per_day` messages about one job and `per_person_per_day` in all to one person
+on a day of their own time zone; none during their night (`quiet_hours`, local time); a
+suggestion is pushed once, and a dismissed one never again (the store remembers dismissals).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from analyzers.ratings import label_change
+from bot.messages.swaps import nudge_blocks, praise_blocks
+from bot.services.directory import Directory
+from bot.services.team_view import TeamViews, digest_channel
+from config.organisation import Organisation
+from storage import slack_repo
+from storage.db import session as new_session
+from storage.models import SlackNudge
+
+
+@dataclass(slots=True)
+class NudgeReport:
+    sent: list[int] = field(default_factory=list)  # suggestion ids
+    praised: list[str] = field(default_factory=list)  # teams
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+class Nudges:
+    """Sends due nudges; the Slack client, directory, views and clock are injected."""
+
+    def __init__(self, *, organisation: Organisation, engine: Engine, client: WebClient,
+                 directory: Directory, views: TeamViews, clock: Callable[[], float] = time.time,
+                 per_job_per_day: int = 1, per_person_per_day: int = 3,
+                 quiet_hours: tuple[int, int] = (21, 8)) -> None:
+        self._organisation = organisation
+        self._engine = engine
+        self._client = client
+        self._directory = directory
+        self._views = views
+        self._clock = clock
+        self.per_job_per_day, self.per_person_per_day = per_job_per_day, per_person_per_day
+        self.quiet_hours = quiet_hours
+
+    def _is_night(self, local: datetime) -> bool:
+        start, end = self.quiet_hours
+        return local.hour >= start or local.hour < end
+
+    def send_due(self, *, limit: int = 200) -> NudgeReport:
+        """DM the owners of open, not yet nudged suggestions; praise improved teams."""
+        report = NudgeReport()
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        with new_session(self._engine) as s:
+            pending = slack_repo.open_suggestions(session=s, limit=limit)
+            view = self._views.week(session=s) if pending else None
+            for suggestion, job in pending:
+                if slack_repo.nudged_suggestion(session=s, suggestion_id=suggestion.id or 0):
+                    continue
+                if not job.user:
+                    report.skip("no owner")
+                    continue
+                slack_id = self._directory.slack_id(session=s, name=job.user)
+                if slack_id is None:
+                    report.skip("owner not found in Slack")
+                    continue
+                team = self._organisation.team(job.team)
+                tz = self._directory.time_zone(slack_user_id=slack_id,
+                                               fallback=team.timezone if team else "UTC")
+                local = now.astimezone(ZoneInfo(tz))
+                if self._is_night(local):
+                    report.skip("night in the owner's time zone")
+                    continue
+                day = local.date()
+                if slack_repo.nudges_on(session=s, recipient=job.user, local_day=day,
+                                        job_id=job.id) >= self.per_job_per_day:
+                    report.skip("already told about this job today")
+                    continue
+                if slack_repo.nudges_on(session=s, recipient=job.user,
+                                        local_day=day) >= self.per_person_per_day:
+                    report.skip("enough messages for this person today")
+                    continue
+                line = self._views.job_line(view, job.id or 0) if view else None
+                blocks = nudge_blocks(
+                    suggestion, job,
+                    reasons=slack_repo.verdict_reasons(session=s, job_id=job.id or 0,
+                                                       week=suggestion.week),
+                    cost_usd=line.cost.cost_usd if line else None,
+                    energy_kwh=line.cost.energy_kwh if line else None)
+                try:
+                    posted = self._client.chat_postMessage(
+                        channel=slack_id, blocks=blocks,
+                        text=f"{job.name} could cost less: {suggestion.title}")
+                except SlackApiError as exc:
+                    report.skip(f"Slack: {exc.response.get('error', 'error')}")
+                    continue
+                slack_repo.record_nudge(session=s, nudge=SlackNudge(
+                    kind="suggestion", recipient=job.user, slack_user_id=slack_id,
+                    job_id=job.id, suggestion_id=suggestion.id, team=job.team,
+                    week=suggestion.week, local_day=day, channel=posted.get("channel"),
+                    message_ts=posted.get("ts"), sent_at=now))
+                s.commit()
+                report.sent.append(suggestion.id or 0)
+            self._praise(s, now, report)
+            s.commit()
+        return report
+
+    def _praise(self, s: Session, now: datetime, report: NudgeReport) -> None:
+        view = self._views.week(session=s)
+        if view is None or view.previous is None:
+            return
+        for team in self._views.team_names(view):
+            gained = label_change(view.previous_labels.get(team), view.labels.get(team))
+            if not gained or gained <= 0 or slack_repo.praised(session=s, team=team,
+                                                               week=view.week):
+                continue
+            channel = digest_channel(session=s, organisation=self._organisation, team=team)
+            if not channel:
+                continue
+            before, after = view.previous_labels[team], view.labels[team]
+            try:
+                posted = self._client.chat_postMessage(
+                    channel=channel, blocks=praise_blocks(team, view.week, before, after),
+                    text=f"{team} improved its energy label from {before} to {after}")
+            except SlackApiError as exc:
+                report.skip(f"Slack: {exc.response.get('error', 'error')}")
+                continue
+            slack_repo.record_nudge(session=s, nudge=SlackNudge(
+                kind="praise", recipient=team, team=team, week=view.week,
+                local_day=now.date(), channel=posted.get("channel"),
+                message_ts=posted.get("ts"), sent_at=now))
+            report.praised.append(team)

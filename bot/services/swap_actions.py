@@ -1,0 +1,165 @@
+"""Apply an approved swap through the action the team configured: webhook, git, or none.
+
+The team's `swap_action` in the organisation file picks it:
+
+- ``{type: none}``: record the approval only.
+- ``{type: webhook, url: https://..., secret_env: NAME}``: POST the change as JSON, signed with
+  HMAC-SHA256 of ``"{timestamp}.{body}"`` keyed by the secret in environment variable NAME
+  (``X-AI-Cost-Timestamp``, ``X-AI-Cost-Signature: sha256=<hex>``, ``Idempotency-Key``);
+  retried on connection errors, 429 and 5xx.
+- ``{type: git, repo: URL or path, file: path/in/repo, branch: main}``: clone, replace the old
+  model with the new one in that file, commit and push.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from config.organisation import TeamConfig
+from storage.models import Job, Suggestion
+
+CHANGE_KEYS = ("model", "precision", "gpu_type")
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """What applying a swap did: ok or not, and a line a person can read."""
+
+    ok: bool
+    kind: str
+    detail: str
+
+
+def webhook_signature(body: bytes, *, secret: str, timestamp: int) -> str:
+    """``sha256=<hex>``: HMAC-SHA256 of ``"{timestamp}.{body}"`` keyed with `secret`."""
+    base = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def swap_payload(*, suggestion: Suggestion, job: Job, approved_by: str,
+                 approved_at: datetime) -> dict[str, Any]:
+    """The JSON a webhook receives for an approved swap."""
+    return {
+        "event": "ai_cost.swap_approved", "suggestion_id": suggestion.id,
+        "kind": suggestion.kind, "title": suggestion.title, "change": suggestion.change,
+        "team": job.team, "week": suggestion.week,
+        "job": {"id": job.external_id, "name": job.name, "user": job.user, "model": job.model},
+        "saved_cost_usd_week": round(suggestion.saved_cost_usd_week, 2),
+        "approved_by": approved_by, "approved_at": approved_at.isoformat(),
+    }
+
+
+class SwapActions:
+    """Applies approved swaps; the HTTP client, environment and sleep are injected for tests."""
+
+    def __init__(self, *, http: httpx.Client | None = None, attempts: int = 3,
+                 backoff_s: float = 0.5, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time,
+                 environ: Mapping[str, str] | None = None, git: str = "git") -> None:
+        self._http = http or httpx.Client(timeout=10.0)
+        self._attempts, self._backoff_s, self._sleep = attempts, backoff_s, sleep
+        self._clock = clock
+        self._environ = environ if environ is not None else os.environ
+        self._git = git
+
+    def apply(self, *, team: TeamConfig | None, suggestion: Suggestion, job: Job,
+              approved_by: str, approved_at: datetime) -> ActionResult:
+        """Apply `suggestion` as its team's action says; never raises for a failed action."""
+        config = team.swap_action if team else {"type": "none"}
+        kind = config.get("type", "none")
+        payload = swap_payload(suggestion=suggestion, job=job, approved_by=approved_by,
+                               approved_at=approved_at)
+        if kind == "none":
+            return ActionResult(True, "none", "recorded (the team applies swaps by hand)")
+        if kind == "webhook":
+            return self._webhook(config, payload)
+        if kind == "git":
+            return self._git_commit(config, suggestion, payload)
+        return ActionResult(False, kind, f"unknown swap_action type {kind!r} in the "
+                                         "organisation file (none, webhook or git)")
+
+    def _webhook(self, config: Mapping[str, str], payload: dict[str, Any]) -> ActionResult:
+        url = config.get("url")
+        if not url:
+            return ActionResult(False, "webhook", "swap_action webhook has no url")
+        secret_env = config.get("secret_env", "")
+        secret = self._environ.get(secret_env, "") if secret_env else config.get("secret", "")
+        if not secret:
+            return ActionResult(False, "webhook", f"the webhook secret is not set (environment "
+                                                  f"variable {secret_env or 'secret_env'})")
+        body = json.dumps(payload, sort_keys=True).encode()
+        problem = ""
+        for attempt in range(1, self._attempts + 1):
+            ts = int(self._clock())
+            headers = {"Content-Type": "application/json", "X-AI-Cost-Timestamp": str(ts),
+                       "X-AI-Cost-Signature": webhook_signature(body, secret=secret, timestamp=ts),
+                       "Idempotency-Key": f"ai-cost-suggestion-{payload['suggestion_id']}"}
+            try:
+                response = self._http.post(url, content=body, headers=headers)
+            except httpx.HTTPError as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.is_success:
+                    return ActionResult(True, "webhook", f"webhook answered "
+                                                         f"{response.status_code}")
+                problem = f"webhook answered {response.status_code}"
+                if response.status_code < 500 and response.status_code != 429:
+                    return ActionResult(False, "webhook", problem)
+            if attempt < self._attempts:
+                self._sleep(self._backoff_s * 2 ** (attempt - 1))
+        return ActionResult(False, "webhook", f"{problem} after {self._attempts} attempts")
+
+    def _run(self, *args: str, cwd: Path | None = None) -> str:
+        done = subprocess.run([self._git, *args], cwd=cwd, capture_output=True, text=True,
+                              timeout=60, check=False)
+        if done.returncode != 0:
+            raise RuntimeError((done.stderr or done.stdout).strip().splitlines()[-1]
+                               if (done.stderr or done.stdout).strip() else "git failed")
+        return done.stdout
+
+    def _git_commit(self, config: Mapping[str, str], suggestion: Suggestion,
+                    payload: dict[str, Any]) -> ActionResult:
+        repo, path = config.get("repo"), config.get("file")
+        branch = config.get("branch", "main")
+        if not repo or not path:
+            return ActionResult(False, "git", "swap_action git needs repo and file")
+        changes = [(v["from"], v["to"]) for k, v in suggestion.change.items()
+                   if k in CHANGE_KEYS and isinstance(v, dict) and v.get("from") and v.get("to")]
+        if not changes:
+            return ActionResult(False, "git", f"a {suggestion.kind} change names no model to "
+                                              "replace in a file; apply it by hand")
+        with tempfile.TemporaryDirectory(prefix="ai-cost-git-") as tmp:
+            work = Path(tmp) / "repo"
+            try:
+                self._run("clone", "--quiet", "--depth", "1", "--branch", branch, repo, str(work))
+                target = work / path
+                if not target.is_file():
+                    return ActionResult(False, "git", f"{path} is not in {repo}@{branch}")
+                text = target.read_text()
+                for old, new in changes:
+                    if str(old) not in text:
+                        return ActionResult(False, "git", f"{old} does not appear in {path}")
+                    text = text.replace(str(old), str(new))
+                target.write_text(text)
+                message = (f"ai-cost: {suggestion.title}\n\nSuggestion #{suggestion.id}, "
+                           f"approved by {payload['approved_by']} at {payload['approved_at']}.")
+                self._run("-c", "user.name=ai-cost", "-c", "user.email=ai-cost@localhost",
+                          "commit", "--quiet", "-am", message, cwd=work)
+                sha = self._run("rev-parse", "--short", "HEAD", cwd=work).strip()
+                self._run("push", "--quiet", "origin", f"HEAD:{branch}", cwd=work)
+            except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
+                return ActionResult(False, "git", f"git: {exc}")
+        return ActionResult(True, "git", f"commit {sha} on {branch} changes {path}")

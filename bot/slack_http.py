@@ -1,0 +1,77 @@
+"""Slack over HTTP and over Socket Mode.
+
+`slack_routes` gives the Starlette route POST /slack/events (slash commands, interactivity and
+events share it); Bolt runs in the thread pool, so the event loop keeps serving while a
+listener acks. `run_socket_mode` connects out to Slack instead (needs SLACK_APP_TOKEN).
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App, BoltRequest
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from config.organisation import Organisation
+from config.settings import Settings
+
+MAX_BODY_BYTES = 1 << 20  # Slack's payloads are a few kB; a view submission at most ~100 kB
+
+
+def events_endpoint(app: App) -> Route:
+    """POST /slack/events answered by `app`."""
+
+    async def handle(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return Response("payload too large", status_code=413)
+        headers: dict[str, list[str]] = {}
+        for key, value in request.headers.items():
+            headers.setdefault(key.lower(), []).append(value)
+        bolt_request = BoltRequest(body=body.decode("utf-8", errors="replace"),
+                                   query=request.url.query, headers=headers)
+        result = await run_in_threadpool(app.dispatch, bolt_request)
+        return Response(content=result.body, status_code=result.status,
+                        headers=result.first_headers_without_set_cookie())
+
+    return Route("/slack/events", handle, methods=["POST"])
+
+
+def slack_routes(settings: Settings, organisation: Organisation, engine: Engine) -> list[BaseRoute]:
+    """[POST /slack/events] when the bot token and signing secret are set, else []."""
+    if not (settings.slack_bot_token and settings.slack_signing_secret):
+        return []
+    from bot.app import create_app
+
+    return [events_endpoint(create_app(settings, organisation, engine))]
+
+
+def run_socket_mode(settings: Settings, organisation: Organisation, engine: Engine) -> None:
+    """Serve Slack over Socket Mode until interrupted; ConnectionError when Slack is unreachable."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import SlackSetupError, create_app, web_client
+
+    if not settings.slack_app_token:
+        raise SlackSetupError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level "
+                              "token (xapp-...) with connections:write")
+    client = web_client(settings)
+    app = create_app(settings, organisation, engine, client=client, socket_mode=True)
+    handler = SocketModeHandler(app, app_token=settings.slack_app_token, web_client=client)
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        raise ConnectionError(f"Slack refused the Socket Mode connection: "
+                              f"{exc.response.get('error', exc)}") from exc
+    except OSError as exc:
+        raise ConnectionError(f"cannot reach Slack at {client.base_url} to open a Socket Mode "
+                              f"connection: {exc}") from exc
+    from slack_bolt.util.utils import get_boot_message
+
+    app.logger.info(get_boot_message())
+    import threading
+
+    threading.Event().wait()
