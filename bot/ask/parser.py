@@ -23,6 +23,8 @@ EXAMPLES = (
     "are we within budget?",
 )
 HELP = ("I can answer questions like:\n" + "\n".join(f"• {e}" for e in EXAMPLES) +
+        "\nI only read: swaps are approved with the buttons of the digest, budgets with "
+        "`/ai-cost budget set`." +
         "\nFree questions need a chat model: set AI_COST_ASK_MODEL (for example "
         "openai:gpt-4o-mini, or ollama:llama3.1 with AI_COST_ASK_BASE_URL); see docs/ask.md.")
 
@@ -37,7 +39,8 @@ _INTENTS = (
                             r"costliest|heaviest|hungriest|worst|priciest)\b|\bmost "
                             r"(?:expensive|energy|power|carbon|costly)\b.*\bjobs?\b|\bjobs?\b"
                             r".*\b(?:the most|most expensive|cost the most|used the most)\b")),
-    ("suggestions", re.compile(r"smaller|distil|right[- ]?siz|could (?:use|save|switch)|"
+    ("suggestions", re.compile(r"smaller|distil|right[- ]?siz|could (?:\w+ )?(?:use|save|switch)|"
+                               r"fewer gpus|"
                                r"suggest|swaps?\b|cheaper|alternative|what should .* change|"
                                r"oversized|wasteful|recommend")),
 )
@@ -61,6 +64,8 @@ _KINDS = (
     ("batching", re.compile(r"batch")),
 )
 _STATES = ("approved", "applied", "dismissed")
+_CHANGE = re.compile(r"^(?:please\s+)?(?:approve|dismiss|apply|reject|delete|remove|set|change|"
+                     r"update|cancel|kill|stop)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,16 +101,20 @@ def _named(pattern: str, text: str) -> str | None:
 def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
     """The query a question asks, or None when it is not one of the common forms."""
     text = " ".join(question.lower().replace("’", "'").split())
+    if _CHANGE.match(text):
+        return None  # asking is read-only: approvals and budgets have their own commands
     intent = next((name for name, rx in _INTENTS if rx.search(text)), None)
     metric = next((name for name, rx in _METRICS if rx.search(text)), None)
     if intent is None and (metric is not None or _USAGE.search(text)):
         intent = "usage"
     if intent is None:
         return None
-    team = _named(r"\bteam\s+(" + _W + ")", text) or _named(r"(" + _W + r")\s+team\b", text)
+    named = [n for n in (_named(r"\bteam\s+(" + _W + ")", text),
+                         _named(r"(" + _W + r")\s+team\b", text)) if n]
+    team = next((n for n in named if n in {t.lower() for t in known.teams}), None)
     if team is None:
         team = next((t for t in sorted(known.teams, key=len, reverse=True) if _word(t, text)),
-                    None)
+                    named[0] if named else None)
     user = _named(r"\buser\s+(" + _W + ")", text)
     if user is None:
         user = next((u for u in sorted(known.users, key=len, reverse=True)
