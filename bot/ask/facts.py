@@ -105,8 +105,9 @@ def usage(ctx: Context, subject: Subject, period: Period, metric: str = "cost") 
         total = total + job.cost
     others = [_headline(m, total) for m in METRICS if m != metric]
     verb = {"cost": "cost", "energy": "used", "co2e": "emitted", "gpu_hours": "used"}[metric]
-    text = (f"{subject.words.capitalize()} {verb} *{_headline(metric, total)}* in "
-            f"{period.describe()}: {', '.join(others)} over {len(jobs)} jobs.")
+    words = subject.words[:1].upper() + subject.words[1:]
+    text = (f"{words} {verb} *{_headline(metric, total)}* in {period.describe()}: "
+            f"{', '.join(others)} over {len(jobs)} job{'s' * (len(jobs) != 1)}.")
     if not jobs:
         text += " No usage is stored for that period."
     elif total.cost_usd:
