@@ -20,6 +20,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -97,11 +98,24 @@ def team_trigger(day: str, time: str, timezone: str) -> CronTrigger:
     return CronTrigger(day_of_week=day, hour=int(hour), minute=int(minute), timezone=timezone)
 
 
+class ClockedScheduler(BaseScheduler):
+    """A scheduler with no thread of its own: due jobs run when `run_due(now)` is called.
+
+    For `ai-cost scheduler --once-at` and for tests, whose clock is not the wall clock.
+    """
+
+    def wakeup(self) -> None:
+        """Nothing to wake: no loop runs in the background."""
+
+    def shutdown(self, wait: bool = True) -> None:
+        super().shutdown(wait)
+
+
 @dataclass
 class DigestScheduler:
     """An APScheduler on the database job store, with the jobs ai-cost wants in it."""
 
-    scheduler: BackgroundScheduler
+    scheduler: BaseScheduler
     jobs: Jobs
     periodic: dict[str, timedelta]
 
@@ -199,10 +213,12 @@ def build_scheduler(settings: Settings, organisation: Organisation, engine: Engi
                     clock: Clock = utc_now, client: WebClient | None = None,
                     poster: Poster | None = None,
                     periodic: dict[str, timedelta] | None = None,
-                    grace: timedelta = DIGEST_GRACE) -> DigestScheduler:
+                    grace: timedelta = DIGEST_GRACE,
+                    wall_clock: bool = True) -> DigestScheduler:
     """The scheduler process's scheduler: job store in `engine`'s database, jobs per team.
 
     `periodic` maps refresh, classify, budgets and retry to their interval ({} for none).
+    With `wall_clock=False` no thread runs jobs: `run_due(now)` does, on the given clock.
     """
     if poster is None:
         poster = Poster(client or make_client(settings), pacer=ChannelPacer())
@@ -212,7 +228,8 @@ def build_scheduler(settings: Settings, organisation: Organisation, engine: Engi
                             clock=clock)
     jobs = Jobs(settings=settings, organisation=organisation, engine=engine, digests=digests,
                 budgets=budgets, clock=clock)
-    scheduler = BackgroundScheduler(
+    kind = BackgroundScheduler if wall_clock else ClockedScheduler
+    scheduler = kind(
         jobstores={"default": SQLAlchemyJobStore(engine=engine)},
         executors={"default": ThreadPoolExecutor(4)},
         job_defaults={"coalesce": True, "max_instances": 1,

@@ -40,8 +40,9 @@ def energy_chart_png(digest: Digest) -> bytes:
     ax.set_ylabel("GPU energy, kWh")
     ax.set_title(f"{digest.team} · {digest.week}: energy per day", fontsize=14, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
-    if history:
-        ax.legend(loc="upper left", frameon=False, fontsize=9)
+    if history:  # legend inside, over headroom left above the tallest day
+        ax.set_ylim(0, max(max(bottom) * 1.45, 1e-9))
+        ax.legend(loc="upper left", frameon=False, fontsize=9, ncol=2)
     else:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     fig.tight_layout()

@@ -116,7 +116,7 @@ def scheduler(
         schedule = build_scheduler(
             settings, organisation, engine,
             clock=(lambda: clock_at) if clock_at else (lambda: datetime.now(UTC)),
-            periodic={} if no_periodic else None)
+            periodic={} if no_periodic else None, wall_clock=clock_at is None)
     except SlackNotConfigured as exc:
         raise fail(str(exc)) from exc
     if clock_at is None:

@@ -1,0 +1,113 @@
+"""Digests render within Slack's limits, from an empty week to 10,000 oversized jobs."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import matplotlib.image as mpimg
+
+from analyzers.accounting import Rates
+from analyzers.digest import BudgetProgress, Digest, Swaps, build_digest
+from analyzers.jobs import to_record
+from analyzers.records import Verdict
+from analyzers.standings import build_org_digest, rank
+from analyzers.weekly import summarize
+from reports.blocks import (
+    MAX_BLOCKS,
+    MAX_BUTTON_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_SECTION_TEXT,
+    digest_blocks,
+    org_digest_blocks,
+)
+from reports.charts import energy_chart_png
+from reports.terminal import render_markdown_full, render_org_markdown, render_text
+from storage.queries import JobWeek
+
+WEEK = "2026-W47"
+RATES = Rates(gpu_usd_per_hour=4.0, energy_usd_per_kwh=0.2, pue=1.2, carbon_g_per_kwh=400.0)
+
+
+def job(i: int, team: str = "nlp") -> JobWeek:
+    monday = date(2026, 11, 16)
+    return JobWeek(
+        job_id=i, external_id=f"job-{i}", cluster="c", team=team, user=f"user{i % 7}",
+        name=f"a-rather-long-job-name-that-goes-on-{i}" * 3, command="python x.py", image=None,
+        model=None, task=None, kind=None, precision=None, batch_size=None, recurrence=None,
+        gpu_type="NVIDIA H100 80GB HBM3", gpus=8, mem_total_mib=81559, samples=100,
+        gpu_s=8 * 3600.0, energy_j=1.0e7 + i, util_sum=100.0, util_max=2.0, mem_max_mib=100,
+        first_ts=0, last_ts=3600, energy_j_by_day={monday + timedelta(days=i % 7): 1.0e7 + i})
+
+
+def big_digest(n: int) -> Digest:
+    jobs = [job(i) for i in range(n)]
+    records = [to_record(j) for j in jobs]
+    verdicts = [Verdict(job_id=j.external_id, task="text_generation", oversized=True,
+                        score=0.9, reasons=["idle", "overprovisioned"]) for j in jobs]
+    teams = summarize(WEEK, jobs, records, verdicts, lambda _: RATES)
+    digest = build_digest("nlp", WEEK, teams["nlp"], None, slack_channel="#nlp")
+    digest.label, digest.previous_label, digest.rank, digest.teams_ranked = "F", "G", 3, 12
+    digest.budget = [BudgetProgress("kwh", 120.0, 100.0)]
+    digest.swaps = Swaps(approved=2, applied=1, measured=1, saved_kwh_week=40.0,
+                         saved_usd_week=300.0, saved_co2e_kg_week=12.0, estimated_usd_week=280.0)
+    digest.label_history = [(f"2026-W{w}", "G" if w < 45 else "F") for w in range(40, 48)]
+    return digest
+
+
+def assert_within_limits(blocks: list[dict]) -> None:  # type: ignore[type-arg]
+    assert 0 < len(blocks) <= MAX_BLOCKS
+    for block in blocks:
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= MAX_HEADER_TEXT
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= MAX_SECTION_TEXT
+        if block["type"] == "actions":
+            assert all(len(e["text"]["text"]) <= MAX_BUTTON_TEXT for e in block["elements"])
+
+
+def test_an_empty_week_renders_everywhere():
+    digest = build_digest("quiet", WEEK, None, None, slack_channel="#quiet")
+    blocks = digest_blocks(digest, chart_file_id="F123")
+    assert_within_limits(blocks)
+    assert any("No oversized jobs" in b.get("text", {}).get("text", "") for b in blocks)
+    assert "No oversized jobs" in render_text(digest)
+    assert render_markdown_full(digest).startswith("## quiet")
+    assert energy_chart_png(digest)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ten_thousand_oversized_jobs_render_within_limits_with_and_n_more():
+    digest = big_digest(10_000)
+    assert digest.figures.jobs == 10_000 and len(digest.worst) == 5
+    blocks = digest_blocks(digest, chart_file_id="F123")
+    assert_within_limits(blocks)
+    tail = blocks[-1]["elements"][0]["text"]
+    assert tail.startswith("and 9,995 more") or tail.startswith("and 9995 more")
+    text = " ".join(b.get("text", {}).get("text", "") for b in blocks if b["type"] == "section")
+    assert "Label F" in text and "up 1 class" in text and "rank *3* of 12" in text
+    assert "120 kWh of 100 kWh (120%)" in text.replace(".0 kWh", " kWh")
+    assert "1 applied" in text and "$300" in text
+    assert "and 9995 more oversized jobs" in render_text(digest)
+    assert "Label F" in render_markdown_full(digest)
+
+
+def test_the_chart_is_readable_at_slack_preview_size_with_the_label_history():
+    png = energy_chart_png(big_digest(50))
+    image = mpimg.imread(io.BytesIO(png))
+    height, width = image.shape[:2]
+    assert (width, height) == (900, 450)
+
+
+def test_org_digest_of_many_teams_stays_within_limits():
+    digests = []
+    for t in range(200):
+        d = build_digest(f"team-{t:03d}", WEEK, None, None)
+        d.score, d.label = t / 40, "ABCDEFG"[min(6, t // 30)]
+        digests.append(d)
+    rank(digests)
+    org = build_org_digest(WEEK, digests, slack_channel="#finops")
+    assert org.teams[0].team == "team-000" and org.teams[0].rank == 1
+    blocks = org_digest_blocks(org)
+    assert_within_limits(blocks)
+    assert "and 160 more teams" in blocks[-1]["elements"][0]["text"]
+    assert render_org_markdown(org).count("\n| ") == 202
