@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench eval-classifier clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,10 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+# docs/classifier.md: the shipped classifier against the rules on held-out jobs.
+eval-classifier: venv
+	$(BIN)/python -m analyzers.classifier.evaluate
 
 clean:
 	rm -rf out ai-cost.db ai-cost.db-* .pytest_cache .mypy_cache .ruff_cache

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
-from analyzers import rules
-from analyzers.records import JobRecord, LineError, read_jsonl
-from bot.cli.common import err, load_org, load_settings
+from analyzers.judges import JUDGES, default_judge_name, get_judge
+from analyzers.records import JobRecord, LineError, Verdict, read_jsonl
+from bot.cli.common import err, fail, load_org, load_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -20,8 +20,14 @@ def register(app: typer.Typer) -> None:
 def classify(
     input: Path = typer.Option(Path("-"), "--input", "-i", help="JSON Lines file, - for stdin."),
     output: Path = typer.Option(Path("-"), "--output", "-o", help="Where verdicts go."),
+    judge: str | None = typer.Option(
+        None, "--judge", help=f"Who judges: {' or '.join(JUDGES)} (default: the classifier)."),
 ) -> None:
     """Judge job records: task, oversized or not, score, reasons, suggestion (JSON Lines)."""
+    try:
+        judge_fn = get_judge(judge or default_judge_name())
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
     settings = load_settings()
     policy = load_org(settings).policy
     source = sys.stdin if str(input) == "-" else input.open()
@@ -34,10 +40,16 @@ def classify(
                 err.print(f"line {item.line}: {item.reason}", highlight=False, markup=False)
             else:
                 records.append(item)
-    verdicts = rules.judge(records, policy)
-    sink = sys.stdout if str(output) == "-" else output.open("w")
-    with sink:
-        for verdict in verdicts:
-            sink.write(json.dumps(verdict.to_json()) + "\n")
+    verdicts = judge_fn(records, policy)
+    # Suggestions (analyzers.suggestions) are attached to the verdicts here, before writing.
+    write_verdicts(verdicts, output)
     if errors and not records:
         raise typer.Exit(1)
+
+
+def write_verdicts(verdicts: list[Verdict], output: Path) -> None:
+    """One JSON object per verdict, in input order, to `output` (- for stdout)."""
+    sink = sys.stdout if str(output) == "-" else output.open("w")
+    dumps = json.dumps
+    with sink:
+        sink.writelines(dumps(v.to_json()) + "\n" for v in verdicts)

@@ -1,0 +1,137 @@
+"""Held-out evaluation against the rules baseline; writes docs/classifier.md.
+
+Run `python -m analyzers.classifier.evaluate` (or `make eval-classifier`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from analyzers import rules
+from analyzers.classifier.corpus import HOLDOUT_FAMILIES, HOLDOUT_STYLES, Example, heldout_set
+from analyzers.classifier.energy import measure
+from analyzers.classifier.judge import WEIGHTS_DIR, Classifier
+from analyzers.records import REASONS, Verdict
+from config.organisation import PolicyConfig
+
+REPORT = Path(__file__).resolve().parents[2] / "docs" / "classifier.md"
+
+
+def prf(pred: Sequence[bool], truth: Sequence[bool]) -> dict[str, float]:
+    """Precision, recall and F1 of boolean predictions, with the support."""
+    tp = sum(p and t for p, t in zip(pred, truth, strict=True))
+    fp = sum(p and not t for p, t in zip(pred, truth, strict=True))
+    fn = sum(t and not p for p, t in zip(pred, truth, strict=True))
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+
+
+def calibration(scores: Sequence[float], truth: Sequence[bool], bins: int = 10) -> dict[str, float]:
+    """Expected calibration error (equal-width bins) and Brier score of `scores`."""
+    n = len(scores)
+    ece = 0.0
+    for b in range(bins):
+        members = [i for i, s in enumerate(scores)
+                   if b / bins <= s < (b + 1) / bins or (b == bins - 1 and s == 1.0)]
+        if members:
+            confidence = sum(scores[i] for i in members) / len(members)
+            accuracy = sum(truth[i] for i in members) / len(members)
+            ece += len(members) / n * abs(confidence - accuracy)
+    brier = sum((s - t) ** 2 for s, t in zip(scores, truth, strict=True)) / n if n else 0.0
+    return {"ece": ece, "brier": brier}
+
+
+def metrics(verdicts: Sequence[Verdict], examples: Sequence[Example]) -> dict[str, Any]:
+    """Oversized and per-reason precision/recall/F1, task accuracy and calibration."""
+    truth = [bool(e.reasons) for e in examples]
+    out: dict[str, Any] = {
+        "oversized": prf([v.oversized for v in verdicts], truth),
+        "reasons": {r: prf([r in v.reasons for v in verdicts], [r in e.reasons for e in examples])
+                    for r in REASONS},
+        "task_accuracy": sum(v.task == e.task for v, e in zip(verdicts, examples, strict=True))
+        / len(examples),
+        "calibration": calibration([v.score for v in verdicts], truth),
+    }
+    return out
+
+
+def _single_ms(clf: Classifier, examples: Sequence[Example], policy: PolicyConfig) -> float:
+    """Median milliseconds to judge one job on its own (the collector's per-job path)."""
+    times = []
+    for e in examples[:200]:
+        t0 = time.perf_counter()
+        clf.judge([e.record], policy)
+        times.append((time.perf_counter() - t0) * 1e3)
+    return sorted(times)[len(times) // 2]
+
+
+def cost(clf: Classifier, directory: Path, examples: Sequence[Example],
+         policy: PolicyConfig) -> tuple[list[Verdict], dict[str, Any]]:
+    """Verdicts of one model and what they cost: size, latency and energy per 1,000 jobs."""
+    records = [e.record for e in examples]
+    clf.judge(records[:512], policy)  # warm caches and allocator before measuring
+    verdicts, reading = measure(lambda: clf.judge(records, policy))
+    files = ("model.safetensors", "tokenizer.json", "config.json")
+    return verdicts, {
+        "params": sum(v.numel() for k, v in clf.runtime.w.items() if ".qkv." not in k),
+        "size_bytes": sum((directory / f).stat().st_size for f in files),
+        "architecture": clf.runtime.arch.to_json(),
+        "ms_per_job_batch": reading.duration_s / len(records) * 1e3,
+        "ms_per_job_single": _single_ms(clf, examples, policy),
+        "energy_j_per_1000": reading.energy_j / len(records) * 1e3,
+        "energy_method": reading.method,
+    }
+
+
+def compare(examples: Sequence[Example], models: dict[str, Path]) -> dict[str, Any]:
+    """Metrics of the rules and of each saved model on the same held-out jobs."""
+    policy = PolicyConfig()
+    records = [e.record for e in examples]
+    result: dict[str, Any] = {
+        "heldout": {"jobs": len(examples), "families": sorted(HOLDOUT_FAMILIES),
+                    "styles": sorted(HOLDOUT_STYLES)},
+        "judges": {"rules": {"metrics": metrics(rules.judge(records, policy), examples)}},
+    }
+    for name, directory in models.items():
+        clf = Classifier.load(directory)
+        verdicts, spent = cost(clf, directory, examples, policy)
+        result["judges"][name] = {"metrics": metrics(verdicts, examples), "cost": spent}
+    return result
+
+
+def render(card: dict[str, Any]) -> str:
+    """docs/classifier.md: the held-out comparison as Markdown tables."""
+    from analyzers.classifier.card import evaluation_markdown
+
+    return evaluation_markdown(card)
+
+
+def main(argv: list[str]) -> int:
+    """Re-evaluate student, teacher (when kept in bench/data) and rules in one run."""
+    from analyzers.classifier.train import TEACHER_DIR
+
+    saved = json.loads((WEIGHTS_DIR / "card.json").read_text())
+    recipe = saved["training"]["recipe"]
+    examples = heldout_set(recipe["n_heldout"], seed=recipe["seed"] + 2)
+    models = {"student": WEIGHTS_DIR}
+    if (TEACHER_DIR / "model.safetensors").exists():
+        models["teacher"] = TEACHER_DIR
+    fresh = compare(examples, models)
+    fresh["judges"].setdefault("teacher", saved["judges"]["teacher"])
+    fresh["training"] = saved["training"]
+    target = Path(argv[0]) if argv else REPORT
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render(fresh))
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,87 @@
+"""`ai-cost classify` throughput on 100,000 jobs, single-job latency, energy against the teacher."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from analyzers.classifier.corpus import generate
+from analyzers.classifier.energy import measure
+from analyzers.classifier.judge import WEIGHTS_DIR, Classifier
+from analyzers.classifier.train import TEACHER_DIR
+from bench import Result
+from config.organisation import PolicyConfig
+
+JOBS = 100_000
+ENERGY_JOBS = 5_000
+CLI = Path(sys.executable).with_name("ai-cost")
+
+
+def _write_jobs(path: Path, n: int) -> None:
+    examples = generate(n, seed=31337, keep=lambda e: True)
+    with path.open("w") as sink:
+        for e in examples:
+            sink.write(json.dumps(e.record.to_json()) + "\n")
+
+
+def _throughput(jobs: Path, out: Path) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([str(CLI), "classify", "--input", str(jobs), "--output", str(out)],
+                   check=True)
+    wall = time.perf_counter() - t0
+    lines = sum(1 for _ in out.open())
+    assert lines == JOBS, f"classify wrote {lines} verdicts for {JOBS} jobs"
+    return JOBS / wall
+
+
+def _single_ms(clf: Classifier, records: list) -> float:  # type: ignore[type-arg]
+    policy = PolicyConfig()
+    for r in records[:20]:
+        clf.judge([r], policy)
+    times = []
+    for r in records[:500]:
+        t0 = time.perf_counter()
+        clf.judge([r], policy)
+        times.append((time.perf_counter() - t0) * 1e3)
+    return sorted(times)[len(times) // 2]
+
+
+def _energy_per_1000(clf: Classifier, records: list) -> tuple[float, str]:  # type: ignore[type-arg]
+    policy = PolicyConfig()
+    clf.judge(records[:500], policy)
+    _, reading = measure(lambda: clf.judge(records, policy))
+    return reading.energy_j / len(records) * 1e3, reading.method
+
+
+def run() -> list[Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        jobs, out = Path(tmp) / "jobs.jsonl", Path(tmp) / "verdicts.jsonl"
+        _write_jobs(jobs, JOBS)
+        jobs_per_s = _throughput(jobs, out)
+    records = [e.record for e in generate(ENERGY_JOBS, seed=4711, keep=lambda e: True)]
+    student = Classifier.load(WEIGHTS_DIR)
+    teacher = Classifier.load(TEACHER_DIR)
+    single = _single_ms(student, records)
+    # Alternate the two, twice, so drift in machine load falls on both alike.
+    spent: dict[str, list[float]] = {"student": [], "teacher": []}
+    method = ""
+    for _ in range(2):
+        for name, clf in (("student", student), ("teacher", teacher)):
+            joules, method = _energy_per_1000(clf, records)
+            spent[name].append(joules)
+    s_j, t_j = min(spent["student"]), min(spent["teacher"])
+    return [
+        Result("classify.jobs_per_s", jobs_per_s, "jobs/s",
+               f"ai-cost classify on {JOBS:,} generated jobs, wall time incl. start-up"),
+        Result("classify.ms_per_job_single", single, "ms",
+               "median of 500 one-job calls of the shipped classifier, in process"),
+        Result("classify.energy_ratio_vs_teacher", t_j / s_j, "x",
+               f"teacher J / student J per classification, {ENERGY_JOBS:,} jobs each, "
+               f"same run; {method}"),
+        Result("classify.student_j_per_1000", s_j, "J", method),
+        Result("classify.teacher_j_per_1000", t_j, "J", method),
+    ]
