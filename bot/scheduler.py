@@ -56,10 +56,11 @@ class Jobs:
     digests: DigestService
     budgets: BudgetService
     clock: Clock
+    nudges: Any = None  # bot.services.nudges.Nudges
     ran: list[tuple[str, str | None]] = field(default_factory=list)
 
     def run(self, kind: str, team: str | None = None) -> Any:
-        """Run one job: digest, org_digest, refresh, classify, budgets or retry."""
+        """Run one job: digest, org_digest, refresh, classify, budgets, nudges or retry."""
         self.ran.append((kind, team))
         if kind == "digest" and team is not None:
             return self.digests.post_team(team)
@@ -80,6 +81,8 @@ class Jobs:
             return self.budgets.check()
         if kind == "retry":
             return self.digests.retry_failed()
+        if kind == "nudges" and self.nudges is not None:
+            return self.nudges.send_due()
         raise ValueError(f"unknown scheduled job {kind!r}")
 
 
@@ -111,6 +114,13 @@ class ClockedScheduler(BaseScheduler):
         super().shutdown(wait)
 
 
+def _same_trigger(stored: BaseTrigger, wanted: BaseTrigger) -> bool:
+    """Whether a stored job may keep its next run time: same cron and zone, same interval."""
+    if isinstance(stored, IntervalTrigger) and isinstance(wanted, IntervalTrigger):
+        return stored.interval == wanted.interval
+    return repr(stored) == repr(wanted)
+
+
 @dataclass
 class DigestScheduler:
     """An APScheduler on the database job store, with the jobs ai-cost wants in it."""
@@ -130,7 +140,8 @@ class DigestScheduler:
         if self.jobs.organisation.finops_channel:
             out["org_digest"] = (team_trigger(*ORG_DIGEST_AT), ["org_digest", None])
         for kind, every in self.periodic.items():
-            out[kind] = (IntervalTrigger(seconds=int(every.total_seconds()), timezone=UTC),
+            out[kind] = (IntervalTrigger(seconds=int(every.total_seconds()), timezone=UTC,
+                                         start_date=self.jobs.clock() + every),
                          [kind, None])
         return out
 
@@ -148,7 +159,7 @@ class DigestScheduler:
                 self.scheduler.remove_job(job.id)
         for job_id, (trigger, args) in wanted.items():
             stored = self.scheduler.get_job(job_id)
-            if stored is not None and repr(stored.trigger) == repr(trigger):
+            if stored is not None and _same_trigger(stored.trigger, trigger):
                 continue
             self.scheduler.add_job(run_job, trigger, args=args, id=job_id, name=job_id,
                                    replace_existing=True,
@@ -206,7 +217,23 @@ class DigestScheduler:
 
 
 DEFAULT_PERIODIC = {"refresh": timedelta(minutes=15), "classify": timedelta(hours=1),
-                    "budgets": timedelta(minutes=30), "retry": timedelta(minutes=10)}
+                    "budgets": timedelta(minutes=30), "retry": timedelta(minutes=10),
+                    "nudges": timedelta(minutes=30)}
+
+
+def owner_nudges(organisation: Organisation, engine: Engine, client: WebClient,
+                 clock: Clock) -> Any:
+    """The Slack bot's nudge service (DMs to owners, praise), on this process's clock."""
+    from bot.services.directory import Directory
+    from bot.services.nudges import Nudges
+    from bot.services.team_view import TeamViews
+
+    def seconds() -> float:
+        return clock().timestamp()
+
+    return Nudges(organisation=organisation, engine=engine, client=client,
+                  directory=Directory(organisation=organisation, client=client),
+                  views=TeamViews(organisation=organisation, clock=seconds), clock=seconds)
 
 
 def build_scheduler(settings: Settings, organisation: Organisation, engine: Engine, *,
@@ -217,7 +244,7 @@ def build_scheduler(settings: Settings, organisation: Organisation, engine: Engi
                     wall_clock: bool = True) -> DigestScheduler:
     """The scheduler process's scheduler: job store in `engine`'s database, jobs per team.
 
-    `periodic` maps refresh, classify, budgets and retry to their interval ({} for none).
+    `periodic` maps refresh, classify, budgets, nudges and retry to an interval ({}: none).
     With `wall_clock=False` no thread runs jobs: `run_due(now)` does, on the given clock.
     """
     if poster is None:
@@ -226,8 +253,11 @@ def build_scheduler(settings: Settings, organisation: Organisation, engine: Engi
                             clock=clock)
     budgets = BudgetService(engine=engine, organisation=organisation, poster=poster,
                             clock=clock)
+    periodic = DEFAULT_PERIODIC if periodic is None else periodic
     jobs = Jobs(settings=settings, organisation=organisation, engine=engine, digests=digests,
-                budgets=budgets, clock=clock)
+                budgets=budgets, clock=clock,
+                nudges=owner_nudges(organisation, engine, poster.client, clock)
+                if "nudges" in periodic else None)
     kind = BackgroundScheduler if wall_clock else ClockedScheduler
     scheduler = kind(
         jobstores={"default": SQLAlchemyJobStore(engine=engine)},
@@ -236,5 +266,4 @@ def build_scheduler(settings: Settings, organisation: Organisation, engine: Engi
                       "misfire_grace_time": int(grace.total_seconds())},
         timezone=UTC,
     )
-    return DigestScheduler(scheduler=scheduler, jobs=jobs,
-                           periodic=DEFAULT_PERIODIC if periodic is None else periodic)
+    return DigestScheduler(scheduler=scheduler, jobs=jobs, periodic=periodic)

@@ -166,3 +166,23 @@ def test_budget_thresholds_fire_once_per_week_in_the_team_channel(engine, organi
     assert [a for a in budgets.check() if a.team == "nlp"] == []
     assert len([c for c in slack_api.calls("chat.postMessage")
                 if c.body["channel"] == "#nlp-ml"]) == 1
+
+
+def test_periodic_jobs_run_on_their_intervals(database_url, engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    client = WebClient(token=SLACK_TEST_TOKEN, base_url=slack_api.api_url)
+    poster = Poster(client, pacer=ChannelPacer(sleep=lambda s: None))
+    clock = Clock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    schedule = build_scheduler(Settings(database_url=database_url), organisation, engine,
+                               clock=clock, poster=poster, wall_clock=False)
+    schedule.start(paused=True)
+    try:
+        ran = tick([schedule], clock, clock.now + timedelta(hours=1))
+    finally:
+        schedule.shutdown()
+    jobs = [job for _, job in ran]
+    assert jobs.count("refresh") == 4 and jobs.count("budgets") == 2
+    # retry is due every 10 minutes: checked every 15, its missed runs coalesce into one
+    assert jobs.count("classify") == 1 and jobs.count("retry") == 4
+    assert jobs.count("nudges") == 2
+    assert ("classify", None) in schedule.jobs.ran
