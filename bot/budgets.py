@@ -23,6 +23,7 @@ from reports.blocks import context, section
 from storage import digest_store as store
 from storage import queries
 from storage.db import session as new_session
+from storage.slack_repo import team_setting
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -56,12 +57,7 @@ def spend_by_team(*, session: Session, organisation: Organisation,
 
 def team_budget(session: Session, team: TeamConfig) -> tuple[float | None, float | None]:
     """The team's weekly budget (kWh, USD): set from Slack if it was, else the file's."""
-    try:
-        from storage.slack_repo import team_setting
-    except ImportError:  # the Slack settings table has not landed in this checkout
-        setting = None
-    else:
-        setting = team_setting(session=session, team=team.name)
+    setting = team_setting(session=session, team=team.name)
     file_budget = team.weekly_budget
     kwh = (setting.weekly_budget_kwh if setting and setting.weekly_budget_kwh
            else file_budget.kwh if file_budget else None)

@@ -25,6 +25,7 @@ from reports.terminal import headline, org_headline
 from storage import digest_store as store
 from storage.db import session as new_session
 from storage.queries import iso_week, previous_week, week_bounds, weeks_with_data
+from storage.slack_repo import team_setting
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -163,7 +164,7 @@ class DigestService:
         """Post `team`'s digest for `week` (default: its last full week) unless already posted."""
         config = self.organisation.team(team)
         week = week or digest_week(self.clock(), config.timezone if config else "UTC")
-        channel = config.slack_channel if config else None
+        channel = self.channel_of(team)
         if not channel:
             return Outcome(team, week, "no_channel", detail=f"team {team!r} has no slack_channel")
 
@@ -174,6 +175,15 @@ class DigestService:
                            png=energy_chart_png(digest))
 
         return self._post(team, week, channel, render, force=force)
+
+    def channel_of(self, team: str) -> str | None:
+        """The team's digest channel: set from Slack (`/ai-cost subscribe`) or the file's."""
+        with new_session(self.engine) as s:
+            setting = team_setting(session=s, team=team)
+        config = self.organisation.team(team)
+        if setting is not None and setting.digest_channel:
+            return setting.digest_channel
+        return config.slack_channel if config else None
 
     def post_org(self, week: str | None = None, *, force: bool = False) -> Outcome:
         """Post the organisation-wide ranking to the FinOps channel, once per week."""

@@ -132,11 +132,10 @@ class DigestScheduler:
     def wanted(self) -> dict[str, tuple[BaseTrigger, list[str | None]]]:
         """Job id -> (trigger, args) for every job the organisation file asks for."""
         out: dict[str, tuple[BaseTrigger, list[str | None]]] = {}
-        for team in self.jobs.organisation.teams:
-            if team.slack_channel:
-                out[f"digest:{team.name}"] = (
-                    team_trigger(team.digest.day, team.digest.time, team.timezone),
-                    ["digest", team.name])
+        for team in self.jobs.organisation.teams:  # a channel may also be set from Slack
+            out[f"digest:{team.name}"] = (
+                team_trigger(team.digest.day, team.digest.time, team.timezone),
+                ["digest", team.name])
         if self.jobs.organisation.finops_channel:
             out["org_digest"] = (team_trigger(*ORG_DIGEST_AT), ["org_digest", None])
         for kind, every in self.periodic.items():
