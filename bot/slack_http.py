@@ -7,6 +7,8 @@ listener acks. `run_socket_mode` connects out to Slack instead (needs SLACK_APP_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_bolt import App, BoltRequest
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -27,9 +29,10 @@ def events_endpoint(app: App) -> Route:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return Response("payload too large", status_code=413)
-        headers: dict[str, list[str]] = {}
+        collected: dict[str, list[str]] = {}
         for key, value in request.headers.items():
-            headers.setdefault(key.lower(), []).append(value)
+            collected.setdefault(key.lower(), []).append(value)
+        headers: dict[str, str | Sequence[str]] = dict(collected)
         bolt_request = BoltRequest(body=body.decode("utf-8", errors="replace"),
                                    query=request.url.query, headers=headers)
         result = await run_in_threadpool(app.dispatch, bolt_request)

@@ -1,5 +1,7 @@
-"""What the Slack bot reads and writes: suggestion state changes with their audit rows,
-people's Slack ids, team settings set from Slack, and the nudges sent.
+"""What the Slack bot reads and writes: suggestion states with audit rows, people, settings.
+
+Suggestion state changes with their audit rows, people's Slack ids, team settings set from
+Slack, and the nudges sent.
 
 Every function takes the session keyword-only; the caller owns the transaction.
 """

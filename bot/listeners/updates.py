@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Respond
@@ -12,7 +13,8 @@ from bot.messages.swaps import outcome_blocks, replace_swap_buttons
 from bot.services.approvals import Click, Outcome
 
 
-def show_outcome(outcome: Outcome, click: Click, *, client: WebClient, respond: Respond | None,
+def show_outcome(outcome: Outcome, click: Click, *, client: WebClient,
+                 respond: Respond | Callable[..., Any] | None,
                  blocks: list[dict[str, Any]], ephemeral: bool,
                  response_url: str | None = None) -> None:
     """Update the clicked message for everyone; refusals and "already" go only to the clicker."""

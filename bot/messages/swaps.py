@@ -64,8 +64,10 @@ def outcome_blocks(status: str, text: str, suggestion_id: int,
     """What replaces a suggestion's buttons once it is decided (a Retry when it failed)."""
     icon = {"applied": ":white_check_mark:", "failed": ":warning:", "dismissed": ":no_entry:",
             "already": ":information_source:"}.get(status, ":information_source:")
-    when = f" · <!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{at:%Y-%m-%d %H:%M} UTC>" \
-        if at else ""
+    when = ""
+    if at is not None:  # Slack shows the date in the reader's time zone
+        when = (f" · <!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|"
+                f"{at:%Y-%m-%d %H:%M} UTC>")
     blocks: list[Block] = [context(f"{icon} {text}{when}")]
     if status == "failed":
         blocks.append({"type": "actions", "block_id": f"swap:{suggestion_id}", "elements": [

@@ -29,7 +29,7 @@ class HomeService:
                                  team_label=(None, None), suggestions=[], more=0)
             view = self._views.week(session=s)
             team = person.team.name if person.team else None
-            own = (None, None)
+            own: tuple[str | None, str | None] = (None, None)
             team_labels: tuple[str | None, str | None] = (None, None)
             if view is not None:
                 mine = self._views.person_lines(view, person.name)

@@ -52,7 +52,7 @@ def test_every_command_answers_privately_within_limits(slack_world: SlackWorld) 
     job_text = _text(w.answer(f"job {job.external_id}"))
     assert f"Job {job.external_id}" in job_text and "Why flagged" in job_text
     assert "No job `nope`" in _text(w.answer("job nope"))
-    assert_all_within_limits(w.slack) > 10
+    assert assert_all_within_limits(w.slack) > 10
 
 
 def test_budget_and_subscribe_are_for_approvers(slack_world: SlackWorld) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.listeners.updates import show_outcome
 from bot.messages.swaps import APPROVE, DISMISS, RETRY
 from bot.services.approvals import Click, Outcome
-from bot.listeners.updates import show_outcome
 
 DISMISS_VIEW = "dismiss_reason"
 
