@@ -101,6 +101,7 @@ class Digest:
     budget: list[BudgetProgress] = field(default_factory=list)
     swaps: Swaps | None = None
     label_history: list[tuple[str, str | None]] = field(default_factory=list)
+    jobs_by_label: dict[str, int] = field(default_factory=dict)
 
     @property
     def label_change(self) -> int | None:
@@ -156,4 +157,5 @@ def build_digest(team: str, week: str, this: TeamWeek | None, previous: TeamWeek
         previous=Figures.of(previous) if previous is not None else None,
         worst=worst, more_oversized=max(0, len(oversized) - top_n),
         energy_kwh_by_day=days, slack_channel=slack_channel,
+        jobs_by_label=this.jobs_by_label() if this else {},
     )

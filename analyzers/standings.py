@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from analyzers.digest import BudgetProgress, Digest, Figures
-from analyzers.ratings import job_label, rank_teams, right_sized_energy_kwh, team_label, team_score
+from analyzers.ratings import rank_teams
 from analyzers.weekly import TeamWeek
 from config.organisation import UNASSIGNED
 
@@ -17,15 +17,7 @@ def team_rating(week: TeamWeek | None) -> tuple[str | None, float | None]:
     """A team's label (A to G) and score (0 best) for a week; (None, None) without energy."""
     if week is None:
         return None, None
-    if hasattr(TeamWeek, "label"):  # the pipeline labels each job (all waste counted)
-        return week.label, week.score  # type: ignore[attr-defined]
-    jobs = []
-    for line in week.jobs:
-        energy_kwh = line.record.energy_kwh_or_estimate()
-        right_kwh = (right_sized_energy_kwh(line.record, line.verdict, line.suggestions)
-                     if line.suggestions else energy_kwh)
-        jobs.append((energy_kwh, job_label(energy_kwh, right_kwh)))
-    return team_label(jobs), team_score(jobs)
+    return week.label, week.score
 
 
 def rank(digests: Iterable[Digest]) -> None:

@@ -13,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine
 
 from analyzers.digest import Digest
-from bot.pipeline import refresh, team_digests
+from bot.digests import build_digests
+from bot.pipeline import refresh
 from collectors.simulation.cluster import SimulatedCluster
 from config.organisation import Organisation
 from config.settings import Settings
@@ -80,7 +81,8 @@ def run_demo(*, settings: Settings, organisation: Organisation, engine: Engine, 
                     progress=lambda done, n: bar.update(roll, completed=done, total=n))
             s.commit()
     with session(engine) as s:
-        digests = team_digests(session=s, organisation=organisation, week=week)
+        digests = build_digests(session=s, organisation=organisation, week=week,
+                                now=datetime.fromtimestamp(clock, UTC))
         s.commit()
     write_digests(digests, settings.out_dir)
     for digest in digests:

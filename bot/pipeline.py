@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from analyzers import accounting
-from analyzers.digest import Digest, build_digest
 from analyzers.jobs import to_record
 from analyzers.judges import default_judge_name, get_judge
-from analyzers.ratings import job_label, rank_teams, right_sized_energy_kwh
+from analyzers.ratings import job_label, right_sized_energy_kwh
 from analyzers.suggestions import Suggestion, suggest
 from analyzers.weekly import TeamWeek, summarize
 from config.organisation import Organisation
@@ -81,33 +80,3 @@ def process_week(*, session: Session, organisation: Organisation, week: str,
                                       task=verdict.task) if found else [])
     teams = summarize(week, jobs, records, verdicts, rates_of, shown, labels)
     return WeekResult(week=week, teams=teams, judge=judge_name)
-
-
-def team_digests(*, session: Session, organisation: Organisation, week: str,
-                 judge: str | None = None, teams: list[str] | None = None) -> list[Digest]:
-    """The digest of every team (configured or seen in the data) for `week`."""
-    this = process_week(session=session, organisation=organisation, week=week, judge=judge)
-    before_week = queries.previous_week(week)
-    has_before = before_week in queries.weeks_with_data(session=session)
-    before = (process_week(session=session, organisation=organisation, week=before_week,
-                           judge=judge).teams if has_before else None)
-    names = [t.name for t in organisation.teams]
-    names += sorted(set(this.teams) - set(names))
-    ranks = rank_teams({name: week_.score for name, week_ in this.teams.items()})
-    digests = []
-    for name in names:
-        if teams is not None and name not in teams:
-            continue
-        team = organisation.team(name)
-        previous = None
-        if before is not None:
-            previous = before.get(name, TeamWeek(team=name, week=before_week))
-        digest = build_digest(name, week, this.teams.get(name), previous,
-                              slack_channel=team.slack_channel if team else None)
-        current = this.teams.get(name)
-        digest.label = current.label if current else None
-        digest.previous_label = previous.label if previous else None
-        digest.rank, digest.teams_ranked = ranks.get(name), len(ranks)
-        digest.extras["jobs_by_label"] = current.jobs_by_label() if current else {}
-        digests.append(digest)
-    return digests

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -82,55 +83,55 @@ class JobWeek:
 def job_weeks(*, session: Session, week: str, teams: Sequence[str] | None = None) -> list[JobWeek]:
     """Every job with usage in `week`, its roll-ups summed over its GPUs and days."""
     monday, sunday = week_bounds(week)
-    stmt = (
-        select(Usage.job_id, Usage.gpu_id, Usage.day, Usage.samples, Usage.gpu_s, Usage.energy_j,
-               Usage.energy_estimated, Usage.util_sum, Usage.util_max, Usage.mem_max_mib,
-               Usage.first_ts, Usage.last_ts, Gpu.gpu_type, Gpu.mem_total_mib)
-        .join(Gpu, Gpu.id == Usage.gpu_id)  # type: ignore[arg-type]
-        .where(Usage.day >= monday, Usage.day <= sunday,  # type: ignore[arg-type]
-               Usage.job_id.is_not(None))  # type: ignore[union-attr]
-    )
+    where: list[Any] = [Usage.day >= monday, Usage.day <= sunday,
+                        Usage.job_id.is_not(None)]  # type: ignore[union-attr]
     if teams is not None:
-        stmt = stmt.join(Job, Job.id == Usage.job_id).where(Job.team.in_(teams))  # type: ignore[arg-type, attr-defined]
-    per_job: dict[int, list] = defaultdict(list)  # type: ignore[type-arg]
-    for row in session.execute(stmt):
-        per_job[row.job_id].append(row)
-    if not per_job:
+        where.append(Usage.job_id.in_(select(Job.id).where(Job.team.in_(list(teams)))))  # type: ignore[union-attr, attr-defined]
+    totals = session.execute(
+        select(Usage.job_id, func.sum(Usage.samples), func.sum(Usage.gpu_s),
+               func.sum(Usage.energy_j), func.max(case((Usage.energy_estimated, 1), else_=0)),
+               func.sum(Usage.util_sum), func.max(Usage.util_max), func.max(Usage.mem_max_mib),
+               func.min(Usage.first_ts), func.max(Usage.last_ts),
+               func.count(func.distinct(Usage.gpu_id)))
+        .where(*where).group_by(Usage.job_id)).all()
+    if not totals:
         return []
-    jobs = {}
-    ids = sorted(per_job)
+    by_day: dict[int, dict[date, float]] = defaultdict(dict)
+    for job_id, day, energy in session.execute(
+            select(Usage.job_id, Usage.day, func.sum(Usage.energy_j))
+            .where(*where).group_by(Usage.job_id, Usage.day)):
+        by_day[job_id][day] = float(energy)
+    # The job's GPU type: the one most of its roll-ups ran on (ties: the first name).
+    types: dict[int, tuple[int, str, int]] = {}
+    for job_id, gpu_type, count, mem in session.execute(
+            select(Usage.job_id, Gpu.gpu_type, func.count(), func.max(Gpu.mem_total_mib))
+            .join(Gpu, Gpu.id == Usage.gpu_id)  # type: ignore[arg-type]
+            .where(*where).group_by(Usage.job_id, Gpu.gpu_type)):
+        best = types.get(job_id)
+        if best is None or count > best[0] or (count == best[0] and gpu_type < best[1]):
+            types[job_id] = (count, gpu_type, mem)
+    jobs: dict[int, tuple[Job, str]] = {}
+    ids = sorted(row[0] for row in totals)
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
         for job, cluster in session.execute(
-            select(Job, Cluster.name).join(Cluster, Cluster.id == Job.cluster_id)  # type: ignore[arg-type]
-            .where(Job.id.in_(chunk))  # type: ignore[union-attr]
-        ):
+                select(Job, Cluster.name).join(Cluster, Cluster.id == Job.cluster_id)  # type: ignore[arg-type]
+                .where(Job.id.in_(ids[start:start + 500]))):  # type: ignore[union-attr]
             jobs[job.id] = (job, cluster)
     result = []
-    for job_id, rows in per_job.items():
+    for (job_id, samples, gpu_s, energy_j, estimated, util_sum, util_max, mem_max, first_ts,
+         last_ts, gpus) in totals:
         job, cluster = jobs[job_id]
-        types = Counter(r.gpu_type for r in rows)
-        gpu_type = types.most_common(1)[0][0]
-        jw = JobWeek(
+        _, gpu_type, mem_total = types[job_id]
+        result.append(JobWeek(
             job_id=job_id, external_id=job.external_id, cluster=cluster, team=job.team,
             user=job.user, name=job.name, command=job.command, image=job.image,
             model=job.model, task=job.task, kind=job.kind, precision=job.precision,
             batch_size=job.batch_size, recurrence=job.recurrence, gpu_type=gpu_type,
-            gpus=len({r.gpu_id for r in rows}),
-            mem_total_mib=max(r.mem_total_mib for r in rows if r.gpu_type == gpu_type),
-            first_ts=min(r.first_ts for r in rows), last_ts=max(r.last_ts for r in rows),
-        )
-        for r in rows:
-            jw.samples += r.samples
-            jw.gpu_s += r.gpu_s
-            jw.energy_j += r.energy_j
-            jw.energy_estimated |= bool(r.energy_estimated)
-            jw.util_sum += r.util_sum
-            jw.util_max = max(jw.util_max, r.util_max)
-            jw.mem_max_mib = max(jw.mem_max_mib, r.mem_max_mib)
-            jw.energy_j_by_day[r.day] = jw.energy_j_by_day.get(r.day, 0.0) + r.energy_j
-        # Per-GPU means: the job's GPUs each contribute their own samples.
-        result.append(jw)
+            gpus=int(gpus), mem_total_mib=int(mem_total), samples=int(samples),
+            gpu_s=float(gpu_s), energy_j=float(energy_j), energy_estimated=bool(estimated),
+            util_sum=float(util_sum), util_max=float(util_max), mem_max_mib=int(mem_max),
+            first_ts=int(first_ts), last_ts=int(last_ts),
+            energy_j_by_day=dict(sorted(by_day[job_id].items()))))
     result.sort(key=lambda j: j.job_id)
     return result
 

@@ -12,7 +12,8 @@ from rich.table import Table
 from analyzers.ratings import label_change
 from bot.cli.common import fail, load_org, load_settings, open_database, transaction
 from bot.demo import last_full_week, run_demo
-from bot.pipeline import refresh, team_digests
+from bot.digests import build_digests
+from bot.pipeline import refresh
 from reports import format as fmt
 from storage import queries
 from storage.suggestions_repo import realized_savings, suggestion_counts
@@ -83,8 +84,8 @@ def report(
             seen = {j.team for j in queries.job_weeks(session=session, week=week)}
             if team not in seen:
                 raise fail(f"unknown team {team!r}; teams: {', '.join(sorted(known | seen))}")
-        digests = team_digests(session=session, organisation=organisation, week=week,
-                               teams=[team] if team else None)
+        digests = build_digests(session=session, organisation=organisation, week=week,
+                                now=datetime.now(UTC), teams=[team] if team else None)
         extras = {d.team: {
             "suggestions": suggestion_counts(session=session, team=d.team, week=week),
             "realized_savings": [r.to_json() for r in realized_savings(
@@ -101,7 +102,7 @@ def report(
         "label": d.label, "previous_label": d.previous_label,
         "label_change": label_change(d.previous_label, d.label),
         "rank": d.rank, "teams_ranked": d.teams_ranked,
-        "jobs_by_label": d.extras.get("jobs_by_label", {}),
+        "jobs_by_label": d.jobs_by_label,
         **extras[d.team],
     } for d in digests]
     if as_json:

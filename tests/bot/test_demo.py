@@ -53,7 +53,9 @@ def test_demo_writes_a_digest_per_team_and_adds_nothing_twice(run, tmp_path: Pat
         assert t["label"] in tuple("ABCDEFG")
         assert sum(t["jobs_by_label"].values()) == t["jobs"]
         assert set(t["suggestions"]) == {"open", "approved", "applied", "dismissed"}
-        assert 1 <= t["rank"] <= t["teams_ranked"]
+    for name in ("nlp", "vision", "speech", "research"):
+        assert 1 <= teams[name]["rank"] <= teams[name]["teams_ranked"] == 4
+    assert teams["unassigned"]["rank"] is None  # usage nobody owns is not ranked
     assert sum(t["suggestions"]["open"] for t in teams.values()) > 0
 
     again = run("demo", "--week", WEEK, "--gpus", "16", "--days", "2")

@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('weekly_budget_kwh', sa.Float(), nullable=True),
     sa.Column('weekly_budget_usd', sa.Float(), nullable=True),
     sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('team')
     )
     op.create_table('slack_nudge',
@@ -37,7 +37,7 @@ def upgrade() -> None:
     sa.Column('local_day', sa.Date(), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('message_ts', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('sent_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_slack_nudge_recipient_day', 'slack_nudge', ['recipient', 'local_day'])
