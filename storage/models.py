@@ -196,6 +196,7 @@ class IngestRejection(SQLModel, table=True):
     last_at: datetime
     example: str | None = None
 
+
 class TeamRating(SQLModel, table=True):
     """A team's label and totals for one ISO week, kept for the label's history (0007)."""
 
