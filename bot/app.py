@@ -68,12 +68,13 @@ def web_client(settings: Settings) -> WebClient:
 
 def build_services(*, organisation: Organisation, engine: Engine, client: WebClient,
                    clock: Callable[[], float] = time.time,
-                   actions: SwapActions | None = None, cache_s: float = 60.0) -> Services:
+                   actions: SwapActions | None = None, cache_s: float = 60.0,
+                   settings: Settings | None = None) -> Services:
     directory = Directory(organisation=organisation, client=client)
     team_views = TeamViews(organisation=organisation, clock=clock, cache_s=cache_s)
     return Services(
         commands=CommandService(organisation=organisation, engine=engine, directory=directory,
-                                views=team_views, clock=clock),
+                                views=team_views, clock=clock, settings=settings),
         approvals=Approvals(organisation=organisation, engine=engine, directory=directory,
                             actions=actions or SwapActions(clock=clock), clock=clock,
                             on_change=team_views.forget),
@@ -97,7 +98,7 @@ def create_app(settings: Settings, organisation: Organisation, engine: Engine,
               # Over HTTP the ack is the response; slow work runs in lazy listeners.
               process_before_response=not socket_mode, logger=log)
     services = build_services(organisation=organisation, engine=engine, client=client,
-                              clock=clock, actions=actions, cache_s=cache_s)
+                              clock=clock, actions=actions, cache_s=cache_s, settings=settings)
 
     @app.middleware
     def inject_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002

@@ -52,6 +52,30 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     return element
 
 
+APPROVE, DISMISS, RETRY = "approve_swap", "dismiss_swap", "retry_swap"
+
+
+def approve_button(suggestion_id: int, title: str) -> dict[str, Any]:
+    """The primary "Approve swap" button, which asks for confirmation before it is sent."""
+    element = button("Approve swap", APPROVE, str(suggestion_id), style="primary")
+    element["confirm"] = {
+        "title": {"type": "plain_text", "text": "Apply this swap?"},
+        "text": {"type": "mrkdwn", "text": clip(f"{title}\nIt is applied through your "
+                                                 "team's configured action.", 300)},
+        "confirm": {"type": "plain_text", "text": "Approve and apply"},
+        "deny": {"type": "plain_text", "text": "Cancel"},
+    }
+    return element
+
+
+def swap_actions(suggestion_id: int, title: str) -> Block:
+    """Approve (primary, confirmed) and Dismiss for one suggestion."""
+    return {"type": "actions", "block_id": f"swap:{suggestion_id}", "elements": [
+        approve_button(suggestion_id, title),
+        button("Dismiss", DISMISS, str(suggestion_id)),
+    ]}
+
+
 def digest_blocks(digest: Digest, *, chart_file_id: str | None = None,
                   max_jobs: int = 10) -> list[Block]:
     """Blocks of a team's weekly digest: figures, chart, worst jobs with swap buttons."""
@@ -89,10 +113,7 @@ def digest_blocks(digest: Digest, *, chart_file_id: str | None = None,
                      f"{fmt.kwh(w.saved_kwh_week)} and {fmt.kg(w.saved_co2e_kg_week)} a week")
         blocks.append(section(text))
         if w.suggestion_id is not None:
-            blocks.append({"type": "actions", "elements": [
-                button("Approve swap", "approve_swap", str(w.suggestion_id), style="primary"),
-                button("Dismiss", "dismiss_swap", str(w.suggestion_id)),
-            ]})
+            blocks.append(swap_actions(w.suggestion_id, w.suggestion or w.name))
     hidden = len(digest.worst) - len(shown) + digest.more_oversized
     if hidden:
         blocks.append(context(f"and {hidden} more oversized jobs: `/ai-cost top` lists them"))

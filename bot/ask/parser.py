@@ -148,7 +148,7 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
 def answer(ctx: Context, query: Query) -> Answer:
     """Answer a parsed query from the store; AskError or AccessDenied say why not."""
     period = query.period or parse_period(None, today=ctx.today)
-    detail = query.intent in ("top_jobs", "suggestions")
+    detail = query.intent in ("top_jobs", "suggestions", "label")  # label: its why names jobs
     subject = resolve(ctx, team=query.team, user=query.user, model=query.model,
                       gpu_type=query.gpu_type, mine=query.mine and not query.team,
                       ours=query.ours and not query.team and not query.user,

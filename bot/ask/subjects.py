@@ -72,7 +72,7 @@ def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
             ours: bool = False, org: bool = False, detail: bool = False) -> Subject:
     """Check names against the store and the viewer's rights; `detail`: job-level rows."""
     viewer, known = ctx.viewer, ctx.known
-    visible = sorted(known.teams) if viewer.org_wide else sorted(viewer.teams)
+    visible = sorted(known.teams | {t.name for t in ctx.organisation.teams})
     words: list[str] = []
     teams: tuple[str, ...] | None
     whole_org = False
@@ -84,7 +84,8 @@ def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
     if team is not None:
         team = _pick("team", team, known.teams | {t.name for t in ctx.organisation.teams},
                      partial=False, visible=visible)
-        viewer.require_team(team)
+        if detail:  # a team's totals and label are for everyone; its jobs for its people
+            viewer.require_team(team)
         teams, words = (team,), [f"team {team}"]
     elif ours:
         if not viewer.teams:
@@ -98,7 +99,6 @@ def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
             viewer.require_team(ctx.organisation.team_of(user=user, account=None))
         teams = None if (viewer.org_wide or user == viewer.user) else tuple(sorted(viewer.teams))
     elif org or viewer.org_wide:
-        viewer.require_org_totals()
         if detail and not viewer.org_wide:
             raise AccessDenied("job lists across the organisation are for FinOps; ask about "
                                f"{viewer.describe()}")

@@ -107,7 +107,7 @@ class Toolbox:
                        detail=detail)
 
     def _team(self, team: str | None) -> str:
-        subject = resolve(self.ctx, team=team, ours=team is None)
+        subject = resolve(self.ctx, team=team, ours=team is None, detail=True)
         if subject.team is None:
             raise AskError("name one team")
         return subject.team

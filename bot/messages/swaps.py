@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from reports import format as fmt
-from reports.blocks import Block, button, clip, context, enforce_limits, header, section
+from reports.blocks import (
+    APPROVE,
+    DISMISS,
+    RETRY,
+    Block,
+    button,
+    context,
+    enforce_limits,
+    header,
+    section,
+    swap_actions,
+)
 from storage.models import Job, Suggestion
 
-APPROVE, DISMISS, RETRY = "approve_swap", "dismiss_swap", "retry_swap"
 SWAP_ACTIONS = (APPROVE, DISMISS, RETRY)
-
-
-def approve_button(suggestion_id: int, title: str) -> dict[str, Any]:
-    """The primary "Approve swap" button, which asks for confirmation before it is sent."""
-    element = button("Approve swap", APPROVE, str(suggestion_id), style="primary")
-    element["confirm"] = {
-        "title": {"type": "plain_text", "text": "Apply this swap?"},
-        "text": {"type": "mrkdwn", "text": clip(f"{title}\nIt is applied through your "
-                                                 "team's configured action.", 300)},
-        "confirm": {"type": "plain_text", "text": "Approve and apply"},
-        "deny": {"type": "plain_text", "text": "Cancel"},
-    }
-    return element
-
-
-def swap_actions(suggestion_id: int, title: str) -> Block:
-    """Approve (primary, confirmed) and Dismiss for one suggestion."""
-    return {"type": "actions", "block_id": f"swap:{suggestion_id}", "elements": [
-        approve_button(suggestion_id, title),
-        button("Dismiss", DISMISS, str(suggestion_id)),
-    ]}
 
 
 def saving_text(suggestion: Suggestion) -> str:

@@ -11,16 +11,18 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from bot.ask import answer_question, slack_response, viewer_for_slack, viewer_for_user
 from bot.messages import team as msg
 from bot.services.directory import Directory, Person
 from bot.services.team_view import TeamViews
 from config.organisation import Organisation, TeamConfig
+from config.settings import Settings
 from reports.blocks import Block, digest_blocks, enforce_limits, section
 from storage import slack_repo
 from storage.db import session as new_session
 
 TOP_DEFAULT, TOP_MAX = 10, 24
-WORDS = ("team", "job", "top", "rating", "budget", "digest", "subscribe", "help")
+WORDS = ("team", "job", "top", "rating", "budget", "digest", "subscribe", "ask", "help")
 _CHANNEL = re.compile(r"^<#(C[A-Z0-9]+)(?:\|[^>]*)?>$|^#([a-z0-9_\-]{1,80})$")
 _AMOUNT = re.compile(r"^\$?([0-9][0-9,]*(?:\.[0-9]+)?)\s*(kwh|\$|usd)?$", re.I)
 
@@ -60,12 +62,15 @@ class CommandService:
     """Answers `/ai-cost`; the engine, directory, views and clock are injected."""
 
     def __init__(self, *, organisation: Organisation, engine: Engine, directory: Directory,
-                 views: TeamViews, clock: Callable[[], float] = time.time) -> None:
+                 views: TeamViews, clock: Callable[[], float] = time.time,
+                 settings: Settings | None = None) -> None:
         self._organisation = organisation
         self._engine = engine
         self._directory = directory
         self._views = views
         self._clock = clock
+        self._settings = settings or Settings()
+        self._finops = frozenset(self._settings.ask_finops_users)
 
     def answer(self, *, text: str, slack_user_id: str) -> Reply:
         """The reply to `/ai-cost {text}` from `slack_user_id`."""
@@ -77,10 +82,43 @@ class CommandService:
             return Reply("What /ai-cost can do", msg.help_blocks())
         with new_session(self._engine) as s:
             person = self._directory.person(session=s, slack_user_id=slack_user_id)
+            if command.word == "ask":
+                return self._ask(s, person, slack_user_id, command.args)
             handler = getattr(self, f"_{command.word or 'mine'}")
             reply: Reply = handler(s, person, command.args)
             s.commit()
         return reply
+
+    def sees_jobs(self, person: Person | None, team: str, owner: str | None = None) -> bool:
+        """Whether `person` may see a team's jobs (totals and labels are for everyone).
+
+        The same rule as `ask` (docs/ask.md): one's own jobs, the jobs of the teams one is a
+        member or approver of, and every job for FinOps.
+        """
+        if person is None:
+            return False
+        if person.name in self._finops or person.slack_user_id in self._finops:
+            return True
+        if owner is not None and owner == person.name:
+            return True
+        if person.team is not None and person.team.name == team:
+            return True
+        config = self._organisation.team(team)
+        return config is not None and person.name in (*config.members, *config.approvers)
+
+    def _ask(self, s: Any, person: Person | None, slack_user_id: str,
+             args: tuple[str, ...]) -> Reply:
+        if person is None:
+            viewer = viewer_for_slack(session=s, organisation=self._organisation,
+                                      slack_user_id=slack_user_id, finops=self._finops)
+        else:
+            viewer = viewer_for_user(self._organisation, person.name, finops=self._finops,
+                                     aliases=[slack_user_id])
+        answer = answer_question(" ".join(args), viewer, session=s,
+                                 organisation=self._organisation, settings=self._settings,
+                                 now=datetime.fromtimestamp(self._clock(), UTC))
+        response = slack_response(answer)
+        return Reply(response["text"], response["blocks"])
 
     def _own_team(self, person: Person | None) -> TeamConfig | Reply:
         if person is None:
@@ -91,7 +129,7 @@ class CommandService:
                         "try `/ai-cost team NAME`.")
         return person.team
 
-    def _team_reply(self, s: Any, name: str) -> Reply:
+    def _team_reply(self, s: Any, name: str, person: Person | None = None) -> Reply:
         view = self._views.week(session=s)
         if view is None:
             return _say("No GPU usage is stored yet.")
@@ -102,17 +140,19 @@ class CommandService:
         team_week = view.teams.get(name)
         worst = sorted(team_week.oversized if team_week else [],
                        key=lambda ln: (ln.saved_cost_usd_week, ln.cost.cost_usd), reverse=True)
+        if not self.sees_jobs(person, name):  # another team's jobs are theirs to see
+            digest.worst, digest.more_oversized, worst = [], 0, []
         return Reply(f"{name}, {view.week}", msg.team_blocks(digest, worst[:3],
                                                               max(0, len(worst) - 3)))
 
     def _mine(self, s: Any, person: Person | None, args: tuple[str, ...]) -> Reply:
         team = self._own_team(person)
-        return team if isinstance(team, Reply) else self._team_reply(s, team.name)
+        return team if isinstance(team, Reply) else self._team_reply(s, team.name, person)
 
     def _team(self, s: Any, person: Person | None, args: tuple[str, ...]) -> Reply:
         if not args:
             return Reply("Which team?", msg.help_blocks("team"))
-        return self._team_reply(s, args[0])
+        return self._team_reply(s, args[0], person)
 
     def _job(self, s: Any, person: Person | None, args: tuple[str, ...]) -> Reply:
         if not args:
@@ -122,6 +162,10 @@ class CommandService:
         line = self._views.job_line(view, job.id or 0) if job and view else None
         if job is None or line is None or view is None:
             return _say(f"No job `{args[0]}` ran in the latest week with data.")
+        if not self.sees_jobs(person, job.team, owner=job.user):
+            return _say(f"Job `{args[0]}` belongs to team {job.team}: its members, approvers "
+                        "and FinOps see its details. `/ai-cost team "
+                        f"{job.team}` shows the team's totals and label.")
         return Reply(f"Job {job.external_id}", msg.job_blocks(line, view.week))
 
     def _top(self, s: Any, person: Person | None, args: tuple[str, ...]) -> Reply:
@@ -133,9 +177,11 @@ class CommandService:
         view = self._views.week(session=s)
         if view is None:
             return _say("No GPU usage is stored yet.")
-        lines = self._views.top(view, n)
-        shown = lines[:TOP_MAX]
-        total = len([ln for tw in view.teams.values() for ln in tw.oversized])
+        every = sum(len(tw.oversized) for tw in view.teams.values())
+        visible = [ln for ln in self._views.top(view, every)
+                   if self.sees_jobs(person, ln.job.team, owner=ln.job.user)]
+        shown = visible[:min(n, TOP_MAX)]
+        total = len(visible)
         return Reply(f"Top {len(shown)} jobs, {view.week}",
                      msg.top_blocks(shown, view.week, max(0, total - len(shown))))
 

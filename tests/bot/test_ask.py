@@ -105,14 +105,18 @@ def test_budget_against_the_organisation_file(store, organisation):
     assert "within budget" in answer.text
 
 
-def test_a_member_sees_their_team_only(store, organisation):
+def test_team_totals_are_for_everyone_but_jobs_only_for_the_team(store, organisation):
     bob = viewer_for_user(organisation, "bob")
     own = ask(store, organisation, "how much did we spend last week?", bob)
     assert own.numbers["cost_usd"] == pytest.approx(NLP_W47_USD, abs=0.01)
+    # like /ai-cost team NAME and /ai-cost rating: totals compare teams, for everyone
     other = ask(store, organisation, "how much did team vision spend last week?", bob)
-    assert other.how == "refused" and "team nlp" in other.text and "cost_usd" not in other.numbers
+    assert other.numbers["cost_usd"] == pytest.approx(VISION_W47_USD, abs=0.01)
     org = ask(store, organisation, "how much did the organisation spend last week?", bob)
-    assert org.how == "refused" and "approvers and FinOps" in org.text
+    assert org.numbers["cost_usd"] == pytest.approx(VISION_W47_USD + NLP_W47_USD, abs=0.01)
+    # like /ai-cost job and top: another team's jobs and people are theirs
+    jobs = ask(store, organisation, "top 5 jobs of team vision last week", bob)
+    assert jobs.how == "refused" and "team nlp" in jobs.text and not jobs.rows
     erin = ask(store, organisation, "how much did erin spend last week?", bob)
     assert erin.how == "refused"
 
@@ -191,6 +195,6 @@ def test_cli_ask_answers_as_a_user_and_in_json(store, organisation, database_url
     data = json.loads(result.output)
     assert data["numbers"]["cost_usd"] == pytest.approx(VISION_W47_USD, abs=0.01)
     assert data["cli_command"] == "report --team vision --week 2026-W47"
-    text = runner.invoke(app, ["ask", "how much did team vision spend in 2026-W47?", "--as",
+    text = runner.invoke(app, ["ask", "top 3 jobs of team vision in 2026-W47", "--as",
                                "bob"], catch_exceptions=False)
     assert text.exit_code == 0 and "You can see team nlp" in text.output

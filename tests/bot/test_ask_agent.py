@@ -88,7 +88,7 @@ def test_invalid_arguments_are_refused_before_any_query(store, organisation):
             {"name": "top_jobs", "args": {"limit": 500}, "id": "b"},
             {"name": "usage", "args": {"sql": "SELECT * FROM job; DROP TABLE job"}, "id": "c"},
             {"name": "usage", "args": {"team": "robotics"}, "id": "d"},
-            {"name": "usage", "args": {"team": "vision"}, "id": "e"},
+            {"name": "top_jobs", "args": {"team": "vision"}, "id": "e"},
         ]),
         "I can look back 26 weeks at most.")
     answer = ask(store, organisation, "vision's cost since forever", model,

@@ -7,7 +7,8 @@ import pytest
 from storage import slack_repo
 from storage.db import session
 from tests.bot.blockkit import assert_all_within_limits
-from tests.bot.conftest import SlackWorld
+from tests.bot.conftest import PEOPLE, SlackWorld
+from tests.fakes.signing import block_action_payload, interaction_body
 
 
 def _text(body: dict) -> str:  # type: ignore[type-arg]
@@ -115,3 +116,44 @@ def test_health_and_ingest_still_served(slack_world: SlackWorld) -> None:
 
     assert httpx.get(f"{slack_world.url}/healthz").json() == {"status": "ok"}
     assert httpx.post(f"{slack_world.url}/ingest", json={}).status_code == 401
+
+
+def test_another_teams_jobs_are_for_its_people(slack_world: SlackWorld) -> None:
+    w = slack_world
+    vision = _text(w.answer("team vision", user="bob"))  # bob is in nlp
+    assert "vision, 2026-W47" in vision and "kWh" in vision  # totals and label: everyone
+    assert "Approve swap" not in vision  # but not vision's jobs
+    with session(w.engine) as s:
+        [(_, job), *_] = slack_repo.open_suggestions(session=s, team="vision")
+        nlp_jobs = {j.external_id for _, j in slack_repo.open_suggestions(session=s, team="nlp")}
+    refused = _text(w.answer(f"job {job.external_id}", user="bob"))
+    assert "belongs to team vision" in refused and "Why flagged" not in refused
+    assert f"Job {job.external_id}" in _text(w.answer(f"job {job.external_id}", user="dave"))
+    top = _text(w.answer("top 20", user="bob"))
+    assert job.external_id not in top
+    assert any(name in top for name in nlp_jobs)
+
+
+def test_ask_answers_in_slack_with_a_button_to_the_command(slack_world: SlackWorld) -> None:
+    w = slack_world
+    reply = w.answer("ask how much did team vision spend last week?", user="bob")
+    assert reply["response_type"] == "ephemeral"
+    text = _text(reply)
+    assert "vision" in text and "$" in text and "2026-W47" in text
+    buttons = [e for b in reply["blocks"] for e in b.get("elements", [])
+               if e.get("type") == "button"]
+    assert buttons and buttons[0]["action_id"] == "ask_run_command"
+    jobs = _text(w.answer("ask top 5 jobs of team vision last week", user="bob"))
+    assert "You can see" in jobs or "you can see" in jobs
+
+
+def test_the_button_under_an_answer_runs_its_command(slack_world: SlackWorld) -> None:
+    w = slack_world
+    token = "run-team-vision"
+    payload = block_action_payload(
+        action_id="ask_run_command", value="/ai-cost team vision", user_id=PEOPLE["bob"],
+        channel_id="C0NLP", message_ts="1.000002", blocks=None,
+        response_url=w.slack.response_url(token))
+    assert w.post(interaction_body(payload)).status_code == 200
+    [call] = w.slack.wait_for(f"/response/{token}")
+    assert "vision, 2026-W47" in _text(call.body)

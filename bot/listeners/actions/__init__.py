@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.ask import RUN_COMMAND_ACTION
 from bot.listeners.updates import show_outcome
 from bot.messages.swaps import APPROVE, DISMISS, RETRY
 from bot.services.approvals import Click, Outcome
@@ -17,6 +18,7 @@ DISMISS_VIEW = "dismiss_reason"
 
 
 def register(app: App) -> None:
+    app.action(RUN_COMMAND_ACTION)(ack=acknowledge, lazy=[run_command])
     app.action(APPROVE)(ack=acknowledge, lazy=[approve])
     app.action(RETRY)(ack=acknowledge, lazy=[retry])
     app.action(DISMISS)(ask_reason)
@@ -24,6 +26,13 @@ def register(app: App) -> None:
 
 def acknowledge(ack: Ack) -> None:
     ack()
+
+
+def run_command(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """The button under an `ask` answer: run the matching `/ai-cost` command for the clicker."""
+    text = body["actions"][0]["value"].removeprefix("/ai-cost").strip()
+    reply = context["services"].commands.answer(text=text, slack_user_id=body["user"]["id"])
+    respond(**reply.to_response())
 
 
 def click_of(body: dict[str, Any]) -> Click:
