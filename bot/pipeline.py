@@ -19,7 +19,7 @@ from config.settings import Settings
 from storage import queries
 from storage.queries import JobWeek
 from storage.rollup import prune_samples, rollup
-from storage.suggestions_repo import save_suggestions
+from storage.suggestions_repo import save_suggestions_bulk
 
 Progress = Callable[[int, int], None]
 
@@ -66,8 +66,8 @@ def process_week(*, session: Session, organisation: Organisation, week: str,
                   for j, v in zip(jobs, verdicts, strict=True)],
     )
     rates_of = rates_lookup(organisation)
-    shown: list[list[Suggestion]] = []
     labels: list[str | None] = []
+    proposed: list[tuple[int, list[Suggestion], str | None]] = []
     for job, record, verdict in zip(jobs, records, verdicts, strict=True):
         found = suggest(record, verdict, rates=rates_of(job), policy=organisation.policy,
                         recurrence=job.recurrence,
@@ -75,8 +75,10 @@ def process_week(*, session: Session, organisation: Organisation, week: str,
         # The label counts all waste, dismissed suggestions included; people see the rest.
         labels.append(job_label(record.energy_kwh_or_estimate(),
                                 right_sized_energy_kwh(record, verdict, found)))
-        shown.append(save_suggestions(session=session, job_id=job.job_id, week=week,
-                                      suggestions=found, now=now or datetime.now(UTC),
-                                      task=verdict.task) if found else [])
+        proposed.append((job.job_id, found, verdict.task))
+    saved = iter(save_suggestions_bulk(
+        session=session, week=week, now=now or datetime.now(UTC),
+        items=[item for item in proposed if item[1]]))
+    shown = [next(saved) if found else [] for _, found, _ in proposed]
     teams = summarize(week, jobs, records, verdicts, rates_of, shown, labels)
     return WeekResult(week=week, teams=teams, judge=judge_name)

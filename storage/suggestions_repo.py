@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, col
 
 from analyzers.accounting import Rates, account, carbon_intensity_g_per_kwh
@@ -22,6 +23,7 @@ from storage.queries import JobWeek, iso_week, job_weeks, week_bounds
 
 STATES = ("open", "approved", "applied", "dismissed")
 ESTIMATE_OFF_SHARE = 0.5  # measured differs from the estimate by more than half: flag it
+_CHUNK = 500  # ids per IN (...): under every driver's bound-parameter limit
 
 # Random parts schedulers add to names: pod hashes, run ids, dates, uuids, array indices.
 _RANDOM_PARTS = (
@@ -70,6 +72,117 @@ def _task_of(session: Session, job: Job, week: str) -> str | None:
     return task if task is not None else job.task
 
 
+def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield list(values[start:start + size])
+
+
+def _stored(session: Session, week: str,
+            job_ids: list[int]) -> tuple[dict[int, tuple[str, str, str | None]],
+                                         dict[tuple[int, str], dict[str, Any]]]:
+    """Per job id (team, name, task of the week); stored suggestions by (job id, kind)."""
+    jobs: dict[int, tuple[str, str, str | None]] = {}
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    tasks: dict[int, str] = {}
+    for chunk in _chunks(job_ids):
+        for job_id, team, name, task in session.execute(
+                select(col(Job.id), col(Job.team), col(Job.name), col(Job.task))
+                .where(col(Job.id).in_(chunk))):
+            jobs[job_id] = (team, name, task)
+        for job_id, task in session.execute(
+                select(col(Verdict.job_id), col(Verdict.task))
+                .where(col(Verdict.week) == week, col(Verdict.job_id).in_(chunk))):
+            tasks.setdefault(job_id, task)
+        for row_id, job_id, kind, state, mark in session.execute(
+                select(col(Suggestion.id), col(Suggestion.job_id), col(Suggestion.kind),
+                       col(Suggestion.state), col(Suggestion.fingerprint))
+                .where(col(Suggestion.week) == week, col(Suggestion.job_id).in_(chunk))):
+            rows[(job_id, kind)] = {"id": row_id, "state": state, "fingerprint": mark}
+    for job_id, task in tasks.items():
+        if job_id in jobs and task is not None:
+            jobs[job_id] = (*jobs[job_id][:2], task)
+    return jobs, rows
+
+
+def save_suggestions_bulk(*, session: Session, week: str,
+                          items: Sequence[tuple[int, Sequence[Proposed], str | None]],
+                          now: datetime) -> list[list[Proposed]]:
+    """Upsert many jobs' suggestions for `week` at once; per item, those not dismissed.
+
+    Each item is (job id, suggestions, task or None for the week's verdict). Stores the same
+    rows and ids as `save_suggestions` called per item in order, in a few statements.
+    """
+    job_ids = sorted({job_id for job_id, _, _ in items})
+    jobs, rows = _stored(session, week, job_ids)
+    for job_id, _, _ in items:
+        if job_id not in jobs:
+            raise ValueError(f"no job with id {job_id}")
+    marks: list[list[str]] = []
+    for job_id, suggestions, task in items:
+        team, name, stored_task = jobs[job_id]
+        task = task if task is not None else stored_task
+        marks.append([fingerprint(team=team, name=name, task=task, kind=p.kind, change=p.change)
+                      for p in suggestions])
+    # Dismissed rows per fingerprint, kept up to date as rows change state below.
+    dismissed: Counter[str] = Counter()
+    for chunk in _chunks(sorted({m for ms in marks for m in ms})):
+        dismissed.update(dict(session.execute(
+            select(col(Suggestion.fingerprint), func.count())
+            .where(col(Suggestion.fingerprint).in_(chunk), col(Suggestion.state) == "dismissed")
+            .group_by(col(Suggestion.fingerprint))).all()))
+    placed: list[tuple[Proposed, dict[str, Any]]] = []
+    kept: list[list[Proposed]] = []
+    for (job_id, suggestions, _), job_marks in zip(items, marks, strict=True):
+        shown = []
+        for proposed, mark in zip(suggestions, job_marks, strict=True):
+            was_dismissed = dismissed[mark] > 0
+            row = rows.get((job_id, proposed.kind))
+            if row is None:
+                row = rows[(job_id, proposed.kind)] = {
+                    "id": None, "state": "open", "fingerprint": mark, "job_id": job_id,
+                    "week": week, "kind": proposed.kind, "created_at": now}
+            if row["state"] == "dismissed":
+                dismissed[row["fingerprint"]] -= 1
+            if row["state"] == "open" and was_dismissed:
+                row["state"] = "dismissed"
+            elif row["state"] == "dismissed" and row["fingerprint"] != mark and not was_dismissed:
+                row["state"] = "open"  # a different change than the one dismissed
+            if row["state"] == "dismissed":
+                dismissed[mark] += 1
+            row.update(title=proposed.title, change=proposed.change, fingerprint=mark,
+                       saved_energy_j_week=proposed.saved_energy_j_week,
+                       saved_cost_usd_week=proposed.saved_cost_usd_week,
+                       saved_co2e_kg_week=proposed.saved_co2e_kg_week,
+                       confidence=proposed.confidence, updated_at=now, touched=True)
+            placed.append((proposed, row))
+            if row["state"] != "dismissed":
+                shown.append(proposed)
+        kept.append(shown)
+    _write(session, [row for row in rows.values() if row.pop("touched", False)])
+    for proposed, row in placed:
+        proposed.id = row["id"]
+    return kept
+
+
+def _write(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert the new rows (their ids filled in) and update the stored ones."""
+    new = [row for row in rows if row["id"] is None]
+    old = [row for row in rows if row["id"] is not None]
+    if new:
+        fields = [{k: v for k, v in row.items() if k != "id"} for row in new]
+        ids = session.execute(insert(Suggestion).returning(
+            col(Suggestion.id), sort_by_parameter_order=True), fields).scalars().all()
+        for row, row_id in zip(new, ids, strict=True):
+            row["id"] = row_id
+    if old:
+        session.execute(update(Suggestion), old)
+        # Suggestions already loaded in the session read the new values on next access.
+        for row in old:
+            loaded = session.identity_map.get(session.identity_key(Suggestion, row["id"]))
+            if loaded is not None:
+                session.expire(loaded)
+
+
 def save_suggestions(*, session: Session, job_id: int, week: str,
                      suggestions: Sequence[Proposed], now: datetime,
                      task: str | None = None) -> list[Proposed]:
@@ -77,40 +190,8 @@ def save_suggestions(*, session: Session, job_id: int, week: str,
 
     A suggestion whose workload and change were dismissed before is stored dismissed again.
     """
-    job = session.get(Job, job_id)
-    if job is None:
-        raise ValueError(f"no job with id {job_id}")
-    task = task if task is not None else _task_of(session, job, week)
-    kept = []
-    for proposed in suggestions:
-        mark = fingerprint(team=job.team, name=job.name, task=task, kind=proposed.kind,
-                           change=proposed.change)
-        row = session.execute(select(Suggestion).where(
-            col(Suggestion.job_id) == job_id, col(Suggestion.week) == week,
-            col(Suggestion.kind) == proposed.kind)).scalar_one_or_none()
-        dismissed = session.execute(select(col(Suggestion.id)).where(
-            col(Suggestion.fingerprint) == mark,
-            col(Suggestion.state) == "dismissed").limit(1)).first()
-        if row is None:
-            row = Suggestion(job_id=job_id, week=week, kind=proposed.kind, title="",
-                             saved_energy_j_week=0.0, saved_cost_usd_week=0.0,
-                             saved_co2e_kg_week=0.0, confidence=0.0, fingerprint=mark,
-                             created_at=now, updated_at=now)
-        if row.state == "open" and dismissed is not None:
-            row.state = "dismissed"
-        elif row.state == "dismissed" and row.fingerprint != mark and dismissed is None:
-            row.state = "open"  # a different change than the one dismissed
-        row.title, row.change, row.fingerprint = proposed.title, proposed.change, mark
-        row.saved_energy_j_week = proposed.saved_energy_j_week
-        row.saved_cost_usd_week = proposed.saved_cost_usd_week
-        row.saved_co2e_kg_week = proposed.saved_co2e_kg_week
-        row.confidence, row.updated_at = proposed.confidence, now
-        session.add(row)
-        session.flush()
-        proposed.id = row.id
-        if row.state != "dismissed":
-            kept.append(proposed)
-    return kept
+    return save_suggestions_bulk(session=session, week=week, now=now,
+                                 items=[(job_id, suggestions, task)])[0]
 
 
 def suggestions_for(*, session: Session, job_ids: Sequence[int] | None = None,

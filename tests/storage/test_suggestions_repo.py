@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from storage.models import ApprovalEvent, Cluster, Gpu, Job, Node, Usage
 from storage.suggestions_repo import (
     realized_savings,
     save_suggestions,
+    save_suggestions_bulk,
     suggestion_counts,
     suggestions_for,
     workload_name,
@@ -135,3 +137,66 @@ def test_realized_savings_follow_the_workload_after_an_applied_swap(
     assert found.estimate_off is flagged
     assert found.to_json()["saved_energy_kwh_week"] == pytest.approx(63.0)
     assert suggestion_counts(session=s, team="nlp", week="2026-W47")["applied"] == 1
+
+
+def _rows(s) -> dict[tuple[int, str], tuple]:  # type: ignore[no-untyped-def]
+    s.expire_all()
+    return {(r.job_id, r.kind): (r.id, r.week, r.state, r.fingerprint, r.title, r.change,
+                                 r.saved_energy_j_week, r.confidence)
+            for r in suggestions_for(session=s)}
+
+
+def test_saving_many_jobs_at_once_stores_what_saving_them_one_by_one_does(s):  # type: ignore[no-untyped-def]
+    def fewer(saved_kwh: float = 10.0) -> Proposed:
+        return Proposed(kind="fewer_gpus", title="Use 1 GPU", change={"gpus": {"from": 8, "to": 1}},
+                        saved_energy_j_week=saved_kwh * KWH, saved_cost_usd_week=5.0,
+                        saved_co2e_kg_week=4.0, confidence=0.5)
+
+    old, reopened, approved = (add_job(s, n) for n in ("reviews-polarity-x2k4p",
+                                                       "reviews-polarity-q7wz2",
+                                                       "reviews-polarity-m3n8v"))
+    save_suggestions(session=s, job_id=old, week="2026-W47", suggestions=[swap()], now=NOW)
+    save_suggestions(session=s, job_id=reopened, week="2026-W48",
+                     suggestions=[swap(to="tinybert")], now=NOW)
+    save_suggestions(session=s, job_id=approved, week="2026-W48", suggestions=[fewer()], now=NOW)
+    for row in suggestions_for(session=s):
+        row.state = {old: "dismissed", reopened: "dismissed", approved: "approved"}[row.job_id]
+        s.add(row)
+    s.flush()
+    runs = [add_job(s, f"reviews-polarity-{n}") for n in ("b9zt5", "c4kx7", "d8pw2")]
+    untasked = add_job(s, "nightly-ner_20261123", task=None)
+    items: list[tuple[int, list[Proposed], str | None]] = [
+        (runs[0], [swap(), fewer()], "text_classification"),   # dismissed before: again
+        (reopened, [swap(to="deberta-v3-small")], None),       # another change: reopened
+        (runs[1], [swap(to="tinybert")], None),                # nobody dismisses it now
+        (approved, [fewer(20.0)], None),                       # stays approved, updated
+        (runs[2], [swap(to="x"), swap(to="distilbert-sst2")], None),  # one row per kind
+        (untasked, [fewer()], None),
+        (runs[1], [], None),
+    ]
+
+    def copy(found: list[Proposed]) -> list[Proposed]:
+        return [replace(p, change=dict(p.change)) for p in found]
+
+    with s.begin_nested() as one_by_one:
+        singles = [save_suggestions(session=s, job_id=j, week="2026-W48",
+                                    suggestions=copy(found), now=NOW, task=t)
+                   for j, found, t in items]
+        expected = _rows(s)
+        expected_shown = [[(p.kind, p.id, p.title) for p in shown] for shown in singles]
+        one_by_one.rollback()
+    bulk = save_suggestions_bulk(session=s, week="2026-W48", now=NOW,
+                                 items=[(j, copy(found), t) for j, found, t in items])
+    found_rows = _rows(s)
+    # Ids differ where the database does not reuse them after a rollback (PostgreSQL).
+    ids = {row[0]: found_rows[key][0] for key, row in expected.items()}
+    assert {k: (ids[v[0]], *v[1:]) for k, v in expected.items()} == found_rows
+    assert [[(k, ids.get(i), t) for k, i, t in shown] for shown in expected_shown] == [
+        [(p.kind, p.id, p.title) for p in shown] for shown in bulk]
+    states = {k: v[2] for k, v in found_rows.items() if v[1] == "2026-W48"}
+    assert states[(runs[0], "model_swap")] == "dismissed"
+    assert states[(reopened, "model_swap")] == states[(runs[1], "model_swap")] == "open"
+    assert states[(approved, "fewer_gpus")] == "approved"
+    # The row moved on to a change dismissed before; the first one was shown when saved.
+    assert states[(runs[2], "model_swap")] == "dismissed"
+    assert [p.title for p in bulk[4]] == ["Serve it with x"]
