@@ -35,6 +35,19 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="Samples further than this in the future are rejected."
     )
     ingest_max_batch: int = Field(default=50_000, ge=1, description="Most samples in one batch.")
+    auto_migrate: bool = Field(
+        default=True,
+        description="Commands bring the schema to the latest revision when they start. False: "
+        "they only check it and stop if it is behind (`ai-cost migrate` is then the one step "
+        "that migrates, as in deploy/).",
+    )
+    scheduler_metrics_port: int | None = Field(
+        default=None, ge=0, le=65535,
+        description="Port of the scheduler's own GET /metrics (ai-cost scheduler). Unset: none.",
+    )
+    suggestion_ttl_days: int = Field(
+        default=14, ge=1, description="Open swap suggestions untouched this long expire (daily)."
+    )
 
     # Slack: the standard names are accepted too, as Slack's own tooling sets them.
     slack_bot_token: str | None = Field(

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Wait until the database is at the latest schema; never migrates it.
 
-The processes' init step (Kubernetes initContainer, compose healthcheck) runs this so that only
-the dedicated migration step (`ai-cost migrate`, a Job) changes the schema: replicas starting
-together do not race to run Alembic. Installed in the image as `ai-cost-wait-for-schema`.
+The processes' init step (Kubernetes initContainer) runs this so that only the dedicated
+migration step (`ai-cost migrate`, a Job) changes the schema: replicas starting together do not
+race to run Alembic. It polls the check `ai-cost migrate --check` makes (storage/schema.py).
+Installed in the image as `ai-cost-wait-for-schema`.
 Exit 0 at the latest revision, 1 on timeout, 2 if the database is ahead of this image.
 """
 
@@ -13,24 +14,20 @@ import argparse
 import sys
 import time
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import Settings
-from storage.db import alembic_config, make_engine
+from storage.db import make_engine
+from storage.schema import SchemaState, schema_state
 
 
-def schema_state(url: str) -> tuple[set[str], set[str]]:
-    """The revisions the database at `url` is at, and the heads this code expects."""
-    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+def state_of(url: str) -> SchemaState:
+    """The schema state of the database at `url` (one short-lived connection)."""
     engine = make_engine(url)
     try:
-        with engine.connect() as conn:
-            current = set(MigrationContext.configure(conn).get_current_heads())
+        return schema_state(engine)
     finally:
         engine.dispose()
-    return current, heads
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,30 +40,22 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + args.timeout
     while True:
         try:
-            current, heads = schema_state(url)
-            if current == heads:
-                print(f"schema is at {', '.join(sorted(heads))}", flush=True)
+            state = state_of(url)
+            if state.at_head:
+                print(f"schema is at {', '.join(sorted(state.heads))}", flush=True)
                 return 0
-            if current and not current & heads and _ahead(url, current):
-                print(f"database is at {', '.join(sorted(current))}, newer than this image "
-                      f"({', '.join(sorted(heads))}): roll the image forward", file=sys.stderr)
+            if state.ahead:
+                print(f"{state.describe()} (roll the image forward)", file=sys.stderr)
                 return 2
-            state = f"at {', '.join(sorted(current))}" if current else "not migrated"
+            where = state.describe()
         except SQLAlchemyError as exc:
-            state = f"unreachable ({str(exc).splitlines()[0][:200]})"
+            where = f"database unreachable ({str(exc).splitlines()[0][:200]})"
         if time.monotonic() >= deadline:
-            print(f"gave up after {args.timeout:.0f} s: database {state}; has the migration "
-                  "step (`ai-cost migrate`) run?", file=sys.stderr)
+            print(f"gave up after {args.timeout:.0f} s: {where}; has the migration step "
+                  "(`ai-cost migrate`) run?", file=sys.stderr)
             return 1
-        print(f"waiting for the migration step: database {state}", flush=True)
+        print(f"waiting for the migration step: {where}", flush=True)
         time.sleep(args.interval)
-
-
-def _ahead(url: str, current: set[str]) -> bool:
-    """True when a current revision is unknown to this code (a newer image migrated)."""
-    script = ScriptDirectory.from_config(alembic_config(url))
-    known = {rev.revision for rev in script.walk_revisions()}
-    return bool(current - known)
 
 
 if __name__ == "__main__":

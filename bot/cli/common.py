@@ -8,12 +8,14 @@ from contextlib import contextmanager
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from config.organisation import Organisation, OrganisationError, load_organisation
 from config.settings import Settings
 from storage.db import make_engine, migrate, session
+from storage.schema import SchemaState, schema_state
 
 err = Console(stderr=True)
 
@@ -38,10 +40,35 @@ def load_org(settings: Settings) -> Organisation:
         raise fail(str(exc)) from exc
 
 
+def shown_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def check_schema(engine: Engine) -> SchemaState:
+    """Where the schema of `engine`'s database stands; one clear line if it cannot be read."""
+    try:
+        return schema_state(engine)
+    except SQLAlchemyError as exc:
+        raise fail(f"cannot read the schema version of {shown_url(str(engine.url))}: "
+                   f"{str(exc).splitlines()[0][:300]}") from exc
+
+
 def open_database(settings: Settings) -> Engine:
-    """An engine on the configured database, migrated to the latest schema."""
-    migrate(settings.database_url)
-    return make_engine(settings.database_url)
+    """An engine on the configured database at the latest schema.
+
+    With auto_migrate (the default) the command migrates it first; without, it only checks,
+    and stops with one line when the schema is not the one this release needs.
+    """
+    if settings.auto_migrate:
+        migrate(settings.database_url)
+        return make_engine(settings.database_url)
+    engine = make_engine(settings.database_url)
+    state = check_schema(engine)
+    if not state.at_head:
+        engine.dispose()
+        raise fail(state.describe())
+    return engine
 
 
 @contextmanager

@@ -10,12 +10,21 @@ from rich.console import Console
 from rich.table import Table
 
 from analyzers.ratings import label_change
-from bot.cli.common import fail, load_org, load_settings, open_database, transaction
+from bot.cli.common import (
+    check_schema,
+    fail,
+    load_org,
+    load_settings,
+    open_database,
+    shown_url,
+    transaction,
+)
 from bot.demo import last_full_week, run_demo
 from bot.digests import build_digests
 from bot.pipeline import refresh
 from reports import format as fmt
 from storage import queries
+from storage.db import make_engine, migrate
 from storage.suggestions_repo import realized_savings, suggestion_counts
 
 
@@ -25,11 +34,24 @@ def register(app: typer.Typer) -> None:
     app.command("report")(report)
 
 
-def migrate_command() -> None:
+def migrate_command(
+    check: bool = typer.Option(False, "--check", help="Only check: exit 0 when the schema is "
+                               "the latest, 1 otherwise; never migrates."),
+) -> None:
     """Create or upgrade the database schema (Alembic) at AI_COST_DATABASE_URL."""
     settings = load_settings()
-    open_database(settings).dispose()
-    typer.echo(f"database at {settings.database_url} is at the latest schema")
+    if check:
+        engine = make_engine(settings.database_url)
+        try:
+            state = check_schema(engine)
+        finally:
+            engine.dispose()
+        if not state.at_head:
+            raise fail(state.describe())
+        typer.echo(state.describe())
+        return
+    migrate(settings.database_url)
+    typer.echo(f"database at {shown_url(settings.database_url)} is at the latest schema")
 
 
 def demo(
