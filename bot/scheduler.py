@@ -17,6 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobExecutionEvent,
+    JobSubmissionEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -29,6 +37,7 @@ from sqlalchemy import Engine
 
 from bot.budgets import BudgetService
 from bot.digests import DigestService
+from bot.metrics import SchedulerMetrics, count_api_errors
 from bot.pipeline import process_week, refresh
 from bot.slack import ChannelPacer, Poster, make_client
 from config.organisation import Organisation
@@ -57,10 +66,11 @@ class Jobs:
     budgets: BudgetService
     clock: Clock
     nudges: Any = None  # bot.services.nudges.Nudges
+    approvals: Any = None  # bot.services.approvals.Approvals
     ran: list[tuple[str, str | None]] = field(default_factory=list)
 
     def run(self, kind: str, team: str | None = None) -> Any:
-        """Run one job: digest, org_digest, refresh, classify, budgets, nudges or retry."""
+        """Run one job: digest, org_digest, refresh, classify, budgets, nudges, expire, retry."""
         self.ran.append((kind, team))
         if kind == "digest" and team is not None:
             return self.digests.post_team(team)
@@ -83,6 +93,11 @@ class Jobs:
             return self.digests.retry_failed()
         if kind == "nudges" and self.nudges is not None:
             return self.nudges.send_due()
+        if kind == "expire" and self.approvals is not None:
+            # Open suggestions nobody acted on expire (with their audit row), so that digests
+            # and the App Home do not keep offering stale swaps.
+            return self.approvals.expire(
+                max_age=timedelta(days=self.settings.suggestion_ttl_days))
         raise ValueError(f"unknown scheduled job {kind!r}")
 
 
@@ -180,20 +195,34 @@ class DigestScheduler:
             grace = job.misfire_grace_time
             late = [t for t in run_times
                     if (now - t).total_seconds() <= (math.inf if grace is None else grace)]
-            if job.coalesce:
-                late = late[-1:]
+            missed = [t for t in run_times if t not in late]
+            if job.coalesce:  # one run for the missed ones; a miss only if none is left
+                late, missed = late[-1:], ([] if late else missed[-1:])
             following = job.trigger.get_next_fire_time(run_times[-1], now)
             if following is None:
                 self.scheduler.remove_job(job.id)
             else:
                 self.scheduler.modify_job(job.id, next_run_time=following)
-            for _ in late:
+            for skipped in missed:
+                self._event(JobExecutionEvent(EVENT_JOB_MISSED, job.id, "default", skipped))
+            for run_time in late:
                 ran.append(job.id)
+                self._event(JobSubmissionEvent(EVENT_JOB_SUBMITTED, job.id, "default",
+                                               [run_time]))
                 try:
-                    self.jobs.run(*job.args)
-                except Exception:  # as APScheduler's executor: log, keep the schedule going
+                    retval = self.jobs.run(*job.args)
+                except Exception as exc:  # as APScheduler's executor: log, keep the schedule going
                     log.exception("scheduled job %s failed", job.id)
+                    self._event(JobExecutionEvent(EVENT_JOB_ERROR, job.id, "default", run_time,
+                                                  exception=exc))
+                else:
+                    self._event(JobExecutionEvent(EVENT_JOB_EXECUTED, job.id, "default",
+                                                  run_time, retval=retval))
         return ran
+
+    def _event(self, event: JobSubmissionEvent | JobExecutionEvent) -> None:
+        """Tell the listeners (metrics) what APScheduler's executor would have told them."""
+        self.scheduler._dispatch_event(event)  # noqa: SLF001 - the executor's own call
 
     def serve(self, stop: threading.Event | None = None) -> None:
         """Run the schedule on the wall clock until SIGTERM or SIGINT (or `stop` is set)."""
@@ -217,7 +246,7 @@ class DigestScheduler:
 
 DEFAULT_PERIODIC = {"refresh": timedelta(minutes=15), "classify": timedelta(hours=1),
                     "budgets": timedelta(minutes=30), "retry": timedelta(minutes=10),
-                    "nudges": timedelta(minutes=30)}
+                    "nudges": timedelta(minutes=30), "expire": timedelta(days=1)}
 
 
 def owner_nudges(organisation: Organisation, engine: Engine, client: WebClient,
@@ -235,19 +264,38 @@ def owner_nudges(organisation: Organisation, engine: Engine, client: WebClient,
                   views=TeamViews(organisation=organisation, clock=seconds), clock=seconds)
 
 
+def suggestion_approvals(organisation: Organisation, engine: Engine, client: WebClient,
+                         clock: Clock) -> Any:
+    """The Slack bot's approval service, for expiring stale suggestions on this clock."""
+    from bot.services.approvals import Approvals
+    from bot.services.directory import Directory
+    from bot.services.swap_actions import SwapActions
+
+    def seconds() -> float:
+        return clock().timestamp()
+
+    return Approvals(organisation=organisation, engine=engine,
+                     directory=Directory(organisation=organisation, client=client),
+                     actions=SwapActions(clock=seconds), clock=seconds)
+
+
 def build_scheduler(settings: Settings, organisation: Organisation, engine: Engine, *,
                     clock: Clock = utc_now, client: WebClient | None = None,
                     poster: Poster | None = None,
                     periodic: dict[str, timedelta] | None = None,
                     grace: timedelta = DIGEST_GRACE,
-                    wall_clock: bool = True) -> DigestScheduler:
+                    wall_clock: bool = True,
+                    metrics: SchedulerMetrics | None = None) -> DigestScheduler:
     """The scheduler process's scheduler: job store in `engine`'s database, jobs per team.
 
-    `periodic` maps refresh, classify, budgets, nudges and retry to an interval ({}: none).
-    With `wall_clock=False` no thread runs jobs: `run_due(now)` does, on the given clock.
+    `periodic` maps refresh, classify, budgets, nudges, expire and retry to an interval
+    ({}: none). With `wall_clock=False` no thread runs jobs: `run_due(now)` does, on the given
+    clock. `metrics` hears every job's events and counts the Slack client's errors.
     """
     if poster is None:
         poster = Poster(client or make_client(settings), pacer=ChannelPacer())
+    if metrics is not None:
+        count_api_errors(poster.client, metrics.slack_api_errors)
     digests = DigestService(engine=engine, organisation=organisation, poster=poster,
                             clock=clock)
     budgets = BudgetService(engine=engine, organisation=organisation, poster=poster,
@@ -256,7 +304,9 @@ def build_scheduler(settings: Settings, organisation: Organisation, engine: Engi
     jobs = Jobs(settings=settings, organisation=organisation, engine=engine, digests=digests,
                 budgets=budgets, clock=clock,
                 nudges=owner_nudges(organisation, engine, poster.client, clock)
-                if "nudges" in periodic else None)
+                if "nudges" in periodic else None,
+                approvals=suggestion_approvals(organisation, engine, poster.client, clock)
+                if "expire" in periodic else None)
     kind = BackgroundScheduler if wall_clock else ClockedScheduler
     scheduler = kind(
         jobstores={"default": SQLAlchemyJobStore(engine=engine)},
@@ -265,4 +315,6 @@ def build_scheduler(settings: Settings, organisation: Organisation, engine: Engi
                       "misfire_grace_time": int(grace.total_seconds())},
         timezone=UTC,
     )
+    if metrics is not None:
+        scheduler.add_listener(metrics.on_event, SchedulerMetrics.EVENTS)
     return DigestScheduler(scheduler=scheduler, jobs=jobs, periodic=periodic)

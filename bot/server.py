@@ -10,22 +10,28 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.metrics import RequestMetrics, ServerMetrics, count_api_errors
 from collectors.sinks import store_batch
 from config.organisation import Organisation
 from config.settings import Settings
 from storage.db import session as new_session
 from storage.ingest import Rejection, record_rejections, sync_organisation
+from storage.ingest import _reason_key as reason_key  # the grouping `ai-cost status` shows
 from storage.samples import GpuSample, JobInfo, SampleError, job_from_json, sample_from_json
+
+if TYPE_CHECKING:
+    from slack_bolt import App
 
 MAX_BYTES_PER_SAMPLE = 1024  # a sample is about 250 bytes of JSON; jobs ride along
 
@@ -44,7 +50,8 @@ class IngestEndpoint:
     """
 
     def __init__(self, *, settings: Settings, organisation: Organisation, engine: Engine,
-                 registry: CollectorRegistry, clock: Callable[[], float]) -> None:
+                 registry: CollectorRegistry, clock: Callable[[], float],
+                 rejections: Counter | None = None) -> None:
         self._settings = settings
         self._organisation = organisation
         self._engine = engine
@@ -56,6 +63,7 @@ class IngestEndpoint:
                                  ["status"], registry=registry)
         self._samples = Counter("ai_cost_ingest_samples", "Samples received by outcome.",
                                 ["cluster", "outcome"], registry=registry)
+        self._rejections = rejections
 
     def _cluster_of(self, request: Request) -> str:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -116,10 +124,16 @@ class IngestEndpoint:
         return JSONResponse(result, status_code=status)
 
     def _count_refusal(self, refused: _Refused) -> None:
+        reasons = [f"HTTP {refused.status}: {refused.error}"]
         with new_session(self._engine) as s:
-            record_rejections(session=s, source=refused.source,
-                              reasons=[f"HTTP {refused.status}: {refused.error}"])
+            record_rejections(session=s, source=refused.source, reasons=reasons)
             s.commit()
+        self._count_reasons(refused.source, reasons)
+
+    def _count_reasons(self, source: str, reasons: list[str]) -> None:
+        if self._rejections is not None:
+            for reason in reasons:
+                self._rejections.labels(source, reason_key(reason)).inc()
 
     def _store(self, cluster: str, body: dict[str, Any]) -> dict[str, Any]:
         samples: list[GpuSample] = []
@@ -151,6 +165,7 @@ class IngestEndpoint:
             if reasons:
                 record_rejections(session=s, source=source, reasons=reasons)
             s.commit()
+        self._count_reasons(source, reasons)
         self._samples.labels(cluster, "accepted").inc(result.accepted)
         self._samples.labels(cluster, "duplicate").inc(result.duplicates)
         self._samples.labels(cluster, "rejected").inc(len(rejected))
@@ -163,18 +178,22 @@ class IngestEndpoint:
 
 def create_server(settings: Settings, organisation: Organisation, engine: Engine, *,
                   routes: Sequence[BaseRoute] = (), clock: Callable[[], float] = time.time,
-                  registry: CollectorRegistry | None = None) -> Starlette:
+                  registry: CollectorRegistry | None = None,
+                  slack_events: bool = True) -> Starlette:
     """The ASGI app: POST /ingest, GET /healthz, GET /metrics, plus `routes`.
 
     The organisation's clusters and teams are written to the database first, so that
-    batches of every configured cluster can be stored.
+    batches of every configured cluster can be stored. `slack_events=False` leaves out
+    POST /slack/events (Slack is then served over Socket Mode). The app's metrics are
+    `app.state.metrics` (a ServerMetrics on the app's own registry).
     """
     with new_session(engine) as s:
         sync_organisation(session=s, organisation=organisation)
         s.commit()
     registry = registry or CollectorRegistry()
+    metrics = ServerMetrics(registry)
     ingest = IngestEndpoint(settings=settings, organisation=organisation, engine=engine,
-                            registry=registry, clock=clock)
+                            registry=registry, clock=clock, rejections=metrics.rejections)
 
     def database_ok() -> bool:
         with engine.connect() as conn:
@@ -189,18 +208,29 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
                                 status_code=503)
         return JSONResponse({"status": "ok"})
 
-    async def metrics(request: Request) -> Response:
+    async def metrics_page(request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     # Slack (issue 6, bot/slack_http.py): POST /slack/events once SLACK_BOT_TOKEN and
     # SLACK_SIGNING_SECRET are set; routes passed in come first and win.
     from bot.slack_http import slack_routes
 
-    routes = [*routes, *slack_routes(settings, organisation, engine)]
-
-    return Starlette(routes=[
+    if slack_events:
+        routes = [*routes, *slack_routes(settings, organisation, engine,
+                                         api_errors=metrics.slack_api_errors)]
+    every_route: list[BaseRoute] = [
         Route("/ingest", ingest.handle, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
         *routes,
-    ])
+    ]
+    app = Starlette(routes=every_route, middleware=[
+        Middleware(RequestMetrics, routes=every_route, requests=metrics.requests,
+                   seconds=metrics.seconds)])
+    app.state.metrics = metrics
+    return app
+
+
+def count_slack_errors(app: Starlette, slack: App) -> None:
+    """Count the Slack API errors of `slack` (a Bolt app served beside `app`) on its metrics."""
+    count_api_errors(slack.client, app.state.metrics.slack_api_errors)

@@ -7,11 +7,13 @@ import logging
 from datetime import UTC, datetime
 
 import typer
+from prometheus_client import CollectorRegistry, start_http_server
 from rich.console import Console
 
 from analyzers.standings import build_org_digest
 from bot.cli.common import fail, load_org, load_settings, open_database, transaction
 from bot.digests import DigestService, build_digests, digest_week
+from bot.metrics import SchedulerMetrics
 from bot.scheduler import build_scheduler
 from bot.slack import ChannelPacer, Poster, SlackNotConfigured, make_client
 from reports.terminal import render_markdown_full, render_org_markdown, render_rich, render_text
@@ -98,12 +100,17 @@ def scheduler(
     once_at: str = typer.Option(None, "--once-at", help="Run the jobs due at this ISO time "
                                                         "(e.g. 2026-11-30T09:00+01:00) and exit."),
     no_periodic: bool = typer.Option(False, "--no-periodic", help="Only the digests."),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", min=0, max=65535,
+        help="Serve the scheduler's GET /metrics on this port (default: "
+             "AI_COST_SCHEDULER_METRICS_PORT; unset: none)."),
 ) -> None:
     """Run the schedule: each team's digest at its local time, roll-ups, budgets, retries."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = load_settings()
     organisation = load_org(settings)
     engine = open_database(settings)
+    metrics_port = settings.scheduler_metrics_port if metrics_port is None else metrics_port
     clock_at: datetime | None = None
     if once_at:
         try:
@@ -112,13 +119,22 @@ def scheduler(
             raise fail(f"--once-at: {exc}") from exc
         if clock_at.tzinfo is None:
             clock_at = clock_at.replace(tzinfo=UTC)
+    clock = (lambda: clock_at) if clock_at else (lambda: datetime.now(UTC))
+    metrics = None
+    if metrics_port is not None and clock_at is None:
+        metrics = SchedulerMetrics(CollectorRegistry(), clock)
     try:
-        schedule = build_scheduler(
-            settings, organisation, engine,
-            clock=(lambda: clock_at) if clock_at else (lambda: datetime.now(UTC)),
-            periodic={} if no_periodic else None, wall_clock=clock_at is None)
+        schedule = build_scheduler(settings, organisation, engine, clock=clock,
+                                   periodic={} if no_periodic else None,
+                                   wall_clock=clock_at is None, metrics=metrics)
     except SlackNotConfigured as exc:
         raise fail(str(exc)) from exc
+    if metrics is not None and metrics_port is not None:
+        try:
+            start_http_server(metrics_port, addr="0.0.0.0", registry=metrics.registry)  # noqa: S104
+        except OSError as exc:
+            raise fail(f"cannot serve metrics on port {metrics_port}: {exc}") from exc
+        typer.echo(f"scheduler metrics on :{metrics_port}/metrics")
     if clock_at is None:
         typer.echo(f"scheduler: {len(organisation.teams)} teams; Ctrl-C or SIGTERM stops it")
         schedule.serve()

@@ -1,0 +1,167 @@
+"""The scheduler's own /metrics: job lag, runs, digests posted or failed, Slack API errors;
+and the daily job that expires stale suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry, start_http_server
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.metrics import SchedulerMetrics
+from bot.scheduler import DigestScheduler, build_scheduler
+from bot.slack import ChannelPacer, Poster, retry_handlers
+from config.organisation import Organisation
+from config.settings import Settings
+from storage.db import session
+from storage.models import ApprovalEvent, Job, Suggestion
+from tests.bot.digest_fixtures import Clock, seed_week
+from tests.bot.metrics_page import sample
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_fixtures import SLACK_TEST_TOKEN
+
+Scrape = Callable[[CollectorRegistry], str]
+SUNDAY_NOON = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+MONDAY_EVENING = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # every team's digest is due
+
+
+def scheduler(engine: Engine, organisation: Organisation, slack_api: FakeSlackApi,
+              clock: Clock, *, periodic: dict[str, timedelta] | None = None,
+              ttl_days: int = 14) -> tuple[DigestScheduler, SchedulerMetrics]:
+    client = WebClient(token=SLACK_TEST_TOKEN, base_url=slack_api.api_url,
+                       retry_handlers=retry_handlers(sleep=lambda s: None))
+    poster = Poster(client, pacer=ChannelPacer(sleep=lambda s: None), sleep=lambda s: None)
+    metrics = SchedulerMetrics(CollectorRegistry(), clock)
+    schedule = build_scheduler(Settings(suggestion_ttl_days=ttl_days), organisation, engine,
+                               clock=clock, poster=poster, periodic=periodic or {},
+                               wall_clock=False, metrics=metrics)
+    schedule.start(paused=True)
+    return schedule, metrics
+
+
+@pytest.fixture
+def scrape() -> Iterator[Scrape]:
+    """Serve a registry as `ai-cost scheduler --metrics-port` does, and read the page."""
+    servers = []
+
+    def page(registry: CollectorRegistry) -> str:
+        server, _ = start_http_server(0, addr="127.0.0.1", registry=registry)
+        servers.append(server)
+        return httpx.get(f"http://127.0.0.1:{server.server_port}/metrics", timeout=10).text
+
+    yield page
+    for server in servers:
+        server.shutdown()
+
+
+def test_digests_posted_their_lag_and_runs(engine: Engine, organisation: Organisation,
+                                           slack_api: FakeSlackApi, scrape: Scrape) -> None:
+    seed_week(engine, organisation)
+    clock = Clock(SUNDAY_NOON)
+    schedule, metrics = scheduler(engine, organisation, slack_api, clock)
+    try:
+        clock.now = MONDAY_EVENING
+        ran = schedule.run_due(clock.now)
+    finally:
+        schedule.shutdown()
+    page = scrape(metrics.registry)
+    posts = len([t for t in organisation.teams if t.slack_channel]) + 1  # and the org's
+    assert organisation.finops_channel and len(ran) == posts
+    assert sample(page, "ai_cost_digest_posts_total", outcome="posted") == posts
+    assert sample(page, "ai_cost_digest_posts_total", outcome="failed") == 0
+    nlp = organisation.team("nlp")
+    assert nlp is not None
+    assert sample(page, "ai_cost_scheduler_job_runs_total", job="digest:nlp", outcome="ok") == 1
+    # nlp's digest was due at its local time on Monday; it ran at 20:00 UTC
+    hour, minute = (int(x) for x in nlp.digest.time.split(":"))
+    due = datetime(2026, 11, 23, hour, minute, tzinfo=ZoneInfo(nlp.timezone))
+    assert sample(page, "ai_cost_scheduler_lag_seconds", job="digest:nlp") == \
+        (MONDAY_EVENING - due).total_seconds()
+    assert sample(page, "ai_cost_slack_api_errors_total") is None  # no error yet
+
+
+def test_a_failed_post_counts_the_digest_and_slacks_error(
+        engine: Engine, organisation: Organisation, slack_api: FakeSlackApi,
+        scrape: Scrape) -> None:
+    seed_week(engine, organisation)
+    clock = Clock(SUNDAY_NOON)
+    schedule, metrics = scheduler(engine, organisation, slack_api, clock)
+    slack_api.error("chat.postMessage", "channel_not_found", count=100)
+    slack_api.rate_limit("files.getUploadURLExternal", count=1)
+    try:
+        clock.now = MONDAY_EVENING
+        schedule.run_due(clock.now)
+    finally:
+        schedule.shutdown()
+    page = scrape(metrics.registry)
+    posts = len([t for t in organisation.teams if t.slack_channel]) + 1  # and the org's
+    assert sample(page, "ai_cost_digest_posts_total", outcome="failed") == posts
+    assert sample(page, "ai_cost_digest_posts_total", outcome="posted") == 0
+    assert sample(page, "ai_cost_slack_api_errors_total", method="chat.postMessage",
+                  error="channel_not_found") == posts
+    # the 429 was retried (and succeeded), but the error it was is still counted
+    assert sample(page, "ai_cost_slack_api_errors_total", method="files.getUploadURLExternal",
+                  error="ratelimited") == 1
+
+
+def test_a_failing_job_counts_an_error_and_a_missed_run_a_miss(
+        engine: Engine, organisation: Organisation, slack_api: FakeSlackApi) -> None:
+    clock = Clock(SUNDAY_NOON)
+    schedule, metrics = scheduler(engine, organisation, slack_api, clock,
+                                  periodic={"refresh": timedelta(minutes=15)})
+    schedule.jobs.settings = None  # type: ignore[assignment]  # refresh now raises
+    try:
+        clock.now += timedelta(minutes=16)
+        assert schedule.run_due(clock.now) == ["refresh"]
+    finally:
+        schedule.shutdown()
+    assert metrics.registry.get_sample_value(
+        "ai_cost_scheduler_job_runs_total", {"job": "refresh", "outcome": "error"}) == 1
+    assert metrics.registry.get_sample_value(
+        "ai_cost_scheduler_lag_seconds", {"job": "refresh"}) == 60.0
+
+
+def _suggestion(job_id: int, kind: str, updated: datetime,
+                state: str = "open") -> Suggestion:
+    return Suggestion(job_id=job_id, week="2026-W40", kind=kind, title=f"{kind} swap",
+                      change={}, saved_energy_j_week=1.0, saved_cost_usd_week=1.0,
+                      saved_co2e_kg_week=0.1, confidence=0.9, state=state,
+                      fingerprint=kind, created_at=updated, updated_at=updated)
+
+
+def test_stale_open_suggestions_expire_daily_with_an_audit_row(
+        engine: Engine, organisation: Organisation, slack_api: FakeSlackApi) -> None:
+    seed_week(engine, organisation, jobs_per_team=1)
+    now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # a Wednesday: no digest is due
+    with session(engine) as s:
+        job = s.exec(select(Job)).first()
+        assert job is not None and job.id is not None
+        old = _suggestion(job.id, "model_swap", now - timedelta(days=10))
+        fresh = _suggestion(job.id, "fewer_gpus", now - timedelta(days=2))
+        dismissed = _suggestion(job.id, "precision", now - timedelta(days=30),
+                                state="dismissed")
+        s.add_all([old, fresh, dismissed])
+        s.commit()
+        ids = {"old": old.id, "fresh": fresh.id, "dismissed": dismissed.id}
+    clock = Clock(now)
+    schedule, _ = scheduler(engine, organisation, slack_api, clock, ttl_days=7,
+                            periodic={"expire": timedelta(days=1)})
+    try:
+        clock.now += timedelta(hours=23)
+        assert schedule.run_due(clock.now) == []  # daily: not yet
+        clock.now += timedelta(hours=1)
+        assert schedule.run_due(clock.now) == ["expire"]
+    finally:
+        schedule.shutdown()
+    with session(engine) as s:
+        states = {name: s.get(Suggestion, i).state for name, i in ids.items()}  # type: ignore[union-attr]
+        events = s.exec(select(ApprovalEvent)).all()
+    assert states == {"old": "expired", "fresh": "open", "dismissed": "dismissed"}
+    assert [(e.suggestion_id, e.actor, e.action, e.old_state, e.new_state) for e in events] == \
+        [(ids["old"], "ai-cost", "expire", "open", "expired")]
