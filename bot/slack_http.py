@@ -7,8 +7,11 @@ listener acks. `run_socket_mode` connects out to Slack instead (needs SLACK_APP_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
+from prometheus_client import Counter
 from slack_bolt import App, BoltRequest
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -16,8 +19,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.metrics import count_api_errors
 from config.organisation import Organisation
 from config.settings import Settings
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 MAX_BODY_BYTES = 1 << 20  # Slack's payloads are a few kB; a view submission at most ~100 kB
 
@@ -42,17 +49,37 @@ def events_endpoint(app: App) -> Route:
     return Route("/slack/events", handle, methods=["POST"])
 
 
-def slack_routes(settings: Settings, organisation: Organisation, engine: Engine) -> list[BaseRoute]:
-    """[POST /slack/events] when the bot token and signing secret are set, else []."""
+def slack_routes(settings: Settings, organisation: Organisation, engine: Engine, *,
+                 api_errors: Counter | None = None) -> list[BaseRoute]:
+    """[POST /slack/events] when the bot token and signing secret are set, else [].
+
+    With `api_errors`, the app's failed Slack API calls are counted there.
+    """
     if not (settings.slack_bot_token and settings.slack_signing_secret):
         return []
-    from bot.app import create_app
+    from bot.app import create_app, web_client
 
-    return [events_endpoint(create_app(settings, organisation, engine))]
+    client = web_client(settings)
+    if api_errors is not None:
+        count_api_errors(client, api_errors)
+    return [events_endpoint(create_app(settings, organisation, engine, client=client))]
 
 
-def run_socket_mode(settings: Settings, organisation: Organisation, engine: Engine) -> None:
-    """Serve Slack over Socket Mode until interrupted; ConnectionError when Slack is unreachable."""
+Connect = Callable[["SocketModeHandler"], None]
+
+
+def _connect(handler: SocketModeHandler) -> None:
+    handler.connect()
+
+
+def start_socket_mode(settings: Settings, organisation: Organisation, engine: Engine, *,
+                      api_errors: Counter | None = None,
+                      connect: Connect | None = None) -> SocketModeHandler:
+    """Connect the Bolt app to Slack over Socket Mode; the handler, whose threads serve it.
+
+    Raises SlackSetupError without SLACK_APP_TOKEN and ConnectionError when Slack refuses or
+    cannot be reached. `connect` opens the connection (tests pass their own).
+    """
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
 
@@ -62,19 +89,32 @@ def run_socket_mode(settings: Settings, organisation: Organisation, engine: Engi
         raise SlackSetupError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level "
                               "token (xapp-...) with connections:write")
     client = web_client(settings)
+    if api_errors is not None:
+        count_api_errors(client, api_errors)
     app = create_app(settings, organisation, engine, client=client, socket_mode=True)
     handler = SocketModeHandler(app, app_token=settings.slack_app_token, web_client=client)
     try:
-        handler.connect()
+        (connect or _connect)(handler)
     except SlackApiError as exc:
         raise ConnectionError(f"Slack refused the Socket Mode connection: "
-                              f"{exc.response.get('error', exc)}") from exc
+                              f"{_error(exc.response)}") from exc
     except OSError as exc:
         raise ConnectionError(f"cannot reach Slack at {client.base_url} to open a Socket Mode "
                               f"connection: {exc}") from exc
     from slack_bolt.util.utils import get_boot_message
 
     app.logger.info(get_boot_message())
-    import threading
+    return handler
 
-    threading.Event().wait()
+
+def _error(response: Any) -> str:
+    return str(response.get("error") if hasattr(response, "get") else response)
+
+
+def run_socket_mode(settings: Settings, organisation: Organisation, engine: Engine) -> None:
+    """Serve Slack over Socket Mode until interrupted; ConnectionError when Slack is unreachable."""
+    handler = start_socket_mode(settings, organisation, engine)
+    try:
+        threading.Event().wait()
+    finally:
+        handler.close()

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import typer
@@ -19,6 +20,13 @@ from collectors.gpu import GpuReader, GpuReaderError
 from collectors.sinks import DatabaseSink, PrintSink, Sink
 from config.organisation import Organisation, OrganisationError
 from config.settings import Settings
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from sqlalchemy import Engine
+    from starlette.applications import Starlette
+
+    from bot.slack_http import Connect
 
 log = logging.getLogger("ai_cost.collect")
 
@@ -106,15 +114,48 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", envvar="AI_COST_SERVER_HOST",
                              help="Address to listen on (0.0.0.0 for every interface)."),
     port: int = typer.Option(8080, envvar="AI_COST_SERVER_PORT"),
+    socket_mode: bool | None = typer.Option(
+        None, "--socket/--no-socket",
+        help="Serve Slack over Socket Mode from this process instead of POST /slack/events "
+             "(default: when SLACK_APP_TOKEN is set)."),
 ) -> None:
-    """Run the ai-cost server: POST /ingest for collectors, GET /healthz, GET /metrics."""
+    """Run the ai-cost server: POST /ingest for collectors, GET /healthz, GET /metrics, Slack."""
     import uvicorn
 
-    from bot.server import create_server
-
     settings = load_settings()
-    app = create_server(settings, load_org(settings), open_database(settings))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    app, handler = build_server(settings, load_org(settings), open_database(settings),
+                                socket_mode=socket_mode)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        if handler is not None:
+            handler.close()
+
+
+def build_server(settings: Settings, organisation: Organisation, engine: Engine, *,
+                 socket_mode: bool | None = None,
+                 connect: Connect | None = None) -> tuple[Starlette, SocketModeHandler | None]:
+    """The server's app and, in Socket Mode, the connected Slack handler (its own threads).
+
+    Socket Mode (`socket_mode`, or by default SLACK_APP_TOKEN set) replaces POST /slack/events;
+    a connection Slack refuses or cannot make ends the command with one line.
+    """
+    from bot.app import SlackSetupError
+    from bot.server import create_server
+    from bot.slack_http import start_socket_mode
+
+    socket_mode = bool(settings.slack_app_token) if socket_mode is None else socket_mode
+    app = create_server(settings, organisation, engine, slack_events=not socket_mode)
+    if not socket_mode:
+        return app, None
+    logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)  # its tracebacks hide the cause
+    try:
+        handler = start_socket_mode(settings, organisation, engine,
+                                    api_errors=app.state.metrics.slack_api_errors,
+                                    connect=connect)
+    except (SlackSetupError, ConnectionError) as exc:
+        raise fail(str(exc)) from exc
+    return app, handler
 
 
 def agent_command(
