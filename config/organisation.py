@@ -100,6 +100,14 @@ class Organisation(BaseModel):
     clusters: list[ClusterConfig] = Field(default_factory=list)
     teams: list[TeamConfig] = Field(default_factory=list)
     finops_channel: str | None = None
+    slack_users: dict[str, str] = Field(
+        default_factory=dict,
+        description="Cluster user name -> Slack user id, for people whose Slack e-mail does "
+        "not match; everyone else is found by e-mail (users.lookupByEmail).",
+    )
+    email_domain: str | None = Field(
+        default=None, description="name@email_domain is a cluster user's Slack e-mail."
+    )
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
 
     @model_validator(mode="after")

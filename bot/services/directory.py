@@ -38,10 +38,9 @@ class Directory:
     def __init__(self, *, organisation: Organisation, client: WebClient) -> None:
         self._organisation = organisation
         self._client = client
-        # Fields the organisation file may carry; read softly so older files keep working.
-        self._by_name: dict[str, str] = dict(getattr(organisation, "slack_users", None) or {})
+        self._by_name: dict[str, str] = dict(organisation.slack_users)
         self._by_slack = {v: k for k, v in self._by_name.items()}
-        self._email_domain: str | None = getattr(organisation, "email_domain", None)
+        self._email_domain: str | None = organisation.email_domain
 
     def team_of(self, name: str | None) -> TeamConfig | None:
         if not name:
@@ -70,7 +69,9 @@ class Directory:
         if not email:
             return None
         members = {m for t in self._organisation.teams for m in t.members}
-        local = email.split("@", 1)[0]
+        local, _, domain = email.partition("@")
+        if self._email_domain and domain != self._email_domain.lower():
+            local = ""  # another domain's alice is not our alice
         stored = slack_repo.user_by_email(session=session, email=email)
         name = stored.name if stored else (local if local in members else None)
         if name is not None:
