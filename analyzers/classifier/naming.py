@@ -230,21 +230,45 @@ def generic(rng: random.Random, cue: str | None, model: str | None, task: str) -
     flag = rng.choice(("--model", "--model-name", "--hf-model", "--weights", "-m", "--checkpoint"))
     args = " ".join(f"--{rng.choice(NEUTRAL)} {rng.randint(1, 64)}"
                     for _ in range(rng.randint(0, 2)))
-    command = f"{rng.choice(LAUNCHERS)} {script}" + (f" {flag} {model}" if model else "")
+    launcher = rng.choice(LAUNCHERS) if rng.random() < 0.6 else \
+        f"{pseudo_word(rng)} {rng.choice(('run', 'exec', 'submit', 'start', '--'))}"
+    command = f"{launcher} {script}" + (f" {flag} {model}" if model else "")
     image = f"{rng.choice(('docker.io', 'gcr.io', 'harbor.internal'))}/" \
             f"{rng.choice(NEUTRAL)}/{rng.choice(NEUTRAL)}:{rng.randint(1, 9)}" \
         if rng.random() < 0.5 else None
     return Surface(name, f"{command} {args}".strip(), image)
 
 
+def pseudo_word(rng: random.Random) -> str:
+    """A made-up word (a tool, project or host name nobody has seen): it says nothing."""
+    consonants, vowels = "bcdfghjklmnprstvwxyz", "aeiouy"
+    return "".join(rng.choice(consonants) + rng.choice(vowels) * rng.randint(0, 1)
+                   for _ in range(rng.randint(2, 5)))
+
+
+def _filler(rng: random.Random) -> str:
+    return rng.choice(NEUTRAL) if rng.random() < 0.4 else pseudo_word(rng)
+
+
 def noisy(style: Style) -> Style:
-    """The same style with neutral words added around the job's name now and then."""
+    """The same style with words that say nothing (known or made up) added now and then.
+
+    It teaches the model that unfamiliar wrappers carry no task, so it reads unseen
+    schedulers' and tools' names by their cues, not by their boilerplate.
+    """
     def wrapped(rng: random.Random, cue: str | None, model: str | None, task: str) -> Surface:
         surface = style(rng, cue, model, task)
-        if rng.random() < 0.3:
-            surface.name = _join(rng, rng.choice(NEUTRAL), surface.name)
-        if rng.random() < 0.3:
-            surface.command += f" --{rng.choice(NEUTRAL)} {rng.randint(1, 99)}"
+        if rng.random() < 0.5:
+            words = [_filler(rng) for _ in range(rng.randint(1, 2))]
+            surface.name = _join(rng, *words, surface.name) if rng.random() < 0.5 else \
+                _join(rng, surface.name, *words)
+        if rng.random() < 0.5:
+            extra = f"--{_filler(rng)} {rng.choice((str(rng.randint(1, 99)), _filler(rng)))}"
+            surface.command = (f"{_filler(rng)} {surface.command}" if rng.random() < 0.5
+                               else f"{surface.command} {extra}")
+        if rng.random() < 0.4:
+            tag = f"{rng.randint(0, 9)}.{rng.randint(0, 30)}"
+            surface.image = f"{_filler(rng)}/{_filler(rng)}-{_filler(rng)}:{tag}"
         return surface
     return wrapped
 

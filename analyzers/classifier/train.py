@@ -51,7 +51,7 @@ class Recipe:
     distill_alpha: float = 0.3  # weight of the hard labels; the rest follows the teacher
     distill_temperature: float = 2.0
     threads: int = 2
-    token_dropout: float = 0.12
+    token_dropout: float = 0.15
     bf16: bool = True  # mixed precision for training; weights are kept and shipped in fp32
 
 

@@ -49,7 +49,10 @@ def classify(
 
 def write_verdicts(verdicts: list[Verdict], output: Path) -> None:
     """One JSON object per verdict, in input order, to `output` (- for stdout)."""
-    sink = sys.stdout if str(output) == "-" else output.open("w")
     dumps = json.dumps
-    with sink:
-        sink.writelines(dumps(v.to_json()) + "\n" for v in verdicts)
+    lines = (dumps(v.to_json()) + "\n" for v in verdicts)
+    if str(output) == "-":
+        sys.stdout.writelines(lines)
+        return
+    with output.open("w") as sink:
+        sink.writelines(lines)

@@ -36,7 +36,7 @@ def test_reads_the_contracts_examples() -> None:
             model="distilbert/distilbert-base-uncased-finetuned-sst-2-english"),
         job("d", name="calls-7f9c", task="transcription", model="openai/whisper-large-v3"),
         job("e", name="search-index", task="feature-extraction", model="BAAI/bge-small-en-v1.5"),
-        job("f", name="support-bot", command="vllm serve meta-llama/Llama-3.1-70B-Instruct"),
+        job("f", name="chat-assistant", command="vllm serve meta-llama/Llama-3.1-70B-Instruct"),
     ]
     verdicts = {v.job_id: v for v in judge(records, PolicyConfig())}
     too_big = ["oversized_model"]
