@@ -10,7 +10,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from sqlalchemy import Engine, text
@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.metrics import RequestMetrics, ServerMetrics, count_api_errors
+from bot.metrics import RequestMetrics, ServerMetrics
 from collectors.sinks import store_batch
 from config.organisation import Organisation
 from config.settings import Settings
@@ -29,9 +29,6 @@ from storage.db import session as new_session
 from storage.ingest import Rejection, record_rejections, sync_organisation
 from storage.ingest import _reason_key as reason_key  # the grouping `ai-cost status` shows
 from storage.samples import GpuSample, JobInfo, SampleError, job_from_json, sample_from_json
-
-if TYPE_CHECKING:
-    from slack_bolt import App
 
 MAX_BYTES_PER_SAMPLE = 1024  # a sample is about 250 bytes of JSON; jobs ride along
 
@@ -230,7 +227,3 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
     app.state.metrics = metrics
     return app
 
-
-def count_slack_errors(app: Starlette, slack: App) -> None:
-    """Count the Slack API errors of `slack` (a Bolt app served beside `app`) on its metrics."""
-    count_api_errors(slack.client, app.state.metrics.slack_api_errors)
