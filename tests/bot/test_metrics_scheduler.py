@@ -3,8 +3,15 @@ and the daily job that expires stale suggestions."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -165,3 +172,30 @@ def test_stale_open_suggestions_expire_daily_with_an_audit_row(
     assert states == {"old": "expired", "fresh": "open", "dismissed": "dismissed"}
     assert [(e.suggestion_id, e.actor, e.action, e.old_state, e.new_state) for e in events] == \
         [(ids["old"], "ai-cost", "expire", "open", "expired")]
+
+
+def test_the_scheduler_command_serves_its_metrics_port(database_url: str, tmp_path: Path,
+                                                       slack_api: FakeSlackApi) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "AI_COST_DATABASE_URL": database_url, "AI_COST_AUTO_MIGRATE": "false",
+           "AI_COST_SLACK_BOT_TOKEN": SLACK_TEST_TOKEN, "AI_COST_SLACK_API_URL": slack_api.api_url,
+           "AI_COST_SCHEDULER_METRICS_PORT": str(port), "AI_COST_OUT_DIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-c", "from bot.cli import main; main()",
+                             "scheduler", "--no-periodic"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, page = time.monotonic() + 60, None
+        while page is None and proc.poll() is None and time.monotonic() < deadline:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert page is not None, proc.stdout.read() if proc.stdout else ""
+        assert sample(page, "ai_cost_digest_posts_total", outcome="posted") == 0
+        assert "ai_cost_scheduler_lag_seconds" in page
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
