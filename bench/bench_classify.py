@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from analyzers.classifier.corpus import generate
-from analyzers.classifier.energy import measure
+from analyzers.classifier.energy import measure_single_thread
 from analyzers.classifier.judge import WEIGHTS_DIR, Classifier
 from analyzers.classifier.train import TEACHER_DIR
 from bench import Result
@@ -53,7 +53,7 @@ def _single_ms(clf: Classifier, records: list) -> float:  # type: ignore[type-ar
 def _energy_per_1000(clf: Classifier, records: list) -> tuple[float, str]:  # type: ignore[type-arg]
     policy = PolicyConfig()
     clf.judge(records[:500], policy)
-    _, reading = measure(lambda: clf.judge(records, policy))
+    _, reading = measure_single_thread(lambda: clf.judge(records, policy))
     return reading.energy_j / len(records) * 1e3, reading.method
 
 
@@ -81,7 +81,7 @@ def run() -> list[Result]:
                "median of 500 one-job calls of the shipped classifier, in process"),
         Result("classify.energy_ratio_vs_teacher", t_j / s_j, "x",
                f"teacher J / student J per classification, {ENERGY_JOBS:,} jobs each, "
-               f"same run; {method}"),
+               f"same run, torch on 1 thread; {method}"),
         Result("classify.student_j_per_1000", s_j, "J", method),
         Result("classify.teacher_j_per_1000", t_j, "J", method),
     ]

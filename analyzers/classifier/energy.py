@@ -85,3 +85,19 @@ def measure(work: Callable[[], T], *, device: str = "cpu") -> tuple[T, EnergyRea
         cpu_s = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
         energy = cpu_s * TDP_PER_CORE_W
     return result, EnergyReading(energy, duration, cpu_method())
+
+
+def measure_single_thread(work: Callable[[], T]) -> tuple[T, EnergyReading]:
+    """`measure` with torch on one thread: spinning idle threads would count as work.
+
+    On a shared 2-core machine, OpenMP threads waiting for each other burn CPU time, which
+    CPU-time accounting charges to the small model far more than to the large one.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return measure(work)
+    finally:
+        torch.set_num_threads(threads)

@@ -14,7 +14,7 @@ from typing import Any
 
 from analyzers import rules
 from analyzers.classifier.corpus import HOLDOUT_FAMILIES, HOLDOUT_STYLES, Example, heldout_set
-from analyzers.classifier.energy import measure
+from analyzers.classifier.energy import measure_single_thread
 from analyzers.classifier.judge import WEIGHTS_DIR, Classifier
 from analyzers.records import REASONS, Verdict
 from config.organisation import PolicyConfig
@@ -77,7 +77,7 @@ def cost(clf: Classifier, directory: Path, examples: Sequence[Example],
     """Verdicts of one model and what they cost: size, latency and energy per 1,000 jobs."""
     records = [e.record for e in examples]
     clf.judge(records[:512], policy)  # warm caches and allocator before measuring
-    verdicts, reading = measure(lambda: clf.judge(records, policy))
+    verdicts, reading = measure_single_thread(lambda: clf.judge(records, policy))
     files = ("model.safetensors", "tokenizer.json", "config.json")
     return verdicts, {
         "params": sum(v.numel() for k, v in clf.runtime.w.items() if ".qkv." not in k),
