@@ -57,7 +57,7 @@ def train_classifier(
             progress.update(bars[stage], completed=done)
 
         card = train(output or WEIGHTS_DIR, teacher_output or TEACHER_DIR, recipe, report)
-    out.print(render_card(card), highlight=False, markup=False)
+    out.print(render_card(card), highlight=False, markup=False, soft_wrap=True)
 
 
 def model_card(
@@ -73,4 +73,4 @@ def model_card(
     except FileNotFoundError as exc:
         raise fail(f"no trained classifier at {exc.filename}; "
                    "run ai-cost train-classifier") from exc
-    out.print(render_card(card), highlight=False, markup=False)
+    out.print(render_card(card), highlight=False, markup=False, soft_wrap=True)
