@@ -84,8 +84,9 @@ class TeamWeek:
         """Energy per day, split by the kind of waste of the job that used it."""
         days: dict[date, dict[str, float]] = defaultdict(lambda: dict.fromkeys(WASTE_KINDS, 0.0))
         for line in self.jobs:
+            kind = line.waste_kind
             for day, joules in line.job.energy_j_by_day.items():
-                days[day][line.waste_kind] += joules
+                days[day][kind] += joules
         return dict(sorted(days.items()))
 
 

@@ -97,7 +97,11 @@ class RollupDirty(SQLModel, table=True):
 class Usage(SQLModel, table=True):
     """Per job, GPU and UTC day: the roll-up the accounting reads."""
 
-    __table_args__ = (Index("ix_usage_gpu_day", "gpu_id", "day"), Index("ix_usage_day", "day"))
+    # A week's sums read only the covering index (migration 0008_perf), never the table.
+    __table_args__ = (Index("ix_usage_gpu_day", "gpu_id", "day"),
+                      Index("ix_usage_day_covering", "day", "job_id", "gpu_id", "samples",
+                            "gpu_s", "energy_j", "energy_estimated", "util_sum", "util_max",
+                            "mem_max_mib", "first_ts", "last_ts"))
     id: int | None = Field(default=None, primary_key=True)
     job_id: int | None = Field(default=None, index=True)
     gpu_id: int

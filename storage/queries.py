@@ -80,6 +80,10 @@ class JobWeek:
         return float(self.last_ts - self.first_ts) + interval
 
 
+_JOB_COLUMNS = (Job.id, Job.external_id, Job.team, Job.user, Job.name, Job.command, Job.image,
+                Job.model, Job.task, Job.kind, Job.precision, Job.batch_size, Job.recurrence)
+
+
 def job_weeks(*, session: Session, week: str, teams: Sequence[str] | None = None) -> list[JobWeek]:
     """Every job with usage in `week`, its roll-ups summed over its GPUs and days."""
     monday, sunday = week_bounds(week)
@@ -87,12 +91,12 @@ def job_weeks(*, session: Session, week: str, teams: Sequence[str] | None = None
                         Usage.job_id.is_not(None)]  # type: ignore[union-attr]
     if teams is not None:
         where.append(Usage.job_id.in_(select(Job.id).where(Job.team.in_(list(teams)))))  # type: ignore[union-attr, attr-defined]
+    # The three sums read only ix_usage_day_covering (see migration 0008_perf).
     totals = session.execute(
         select(Usage.job_id, func.sum(Usage.samples), func.sum(Usage.gpu_s),
                func.sum(Usage.energy_j), func.max(case((Usage.energy_estimated, 1), else_=0)),
                func.sum(Usage.util_sum), func.max(Usage.util_max), func.max(Usage.mem_max_mib),
-               func.min(Usage.first_ts), func.max(Usage.last_ts),
-               func.count(func.distinct(Usage.gpu_id)))
+               func.min(Usage.first_ts), func.max(Usage.last_ts))
         .where(*where).group_by(Usage.job_id)).all()
     if not totals:
         return []
@@ -101,33 +105,44 @@ def job_weeks(*, session: Session, week: str, teams: Sequence[str] | None = None
             select(Usage.job_id, Usage.day, func.sum(Usage.energy_j))
             .where(*where).group_by(Usage.job_id, Usage.day)):
         by_day[job_id][day] = float(energy)
-    # The job's GPU type: the one most of its roll-ups ran on (ties: the first name).
+    # GPUs per job and GPU type, and the type most of the job's roll-ups ran on (ties: the
+    # first name). Each (job, GPU) is counted first, so the join runs once per GPU, not per
+    # roll-up; the outer join still counts a GPU missing from the gpu table.
+    per_gpu = (select(Usage.job_id, Usage.gpu_id, func.count().label("rollups"))
+               .where(*where).group_by(Usage.job_id, Usage.gpu_id).subquery())
+    gpus: dict[int, int] = defaultdict(int)
     types: dict[int, tuple[int, str, int]] = {}
-    for job_id, gpu_type, count, mem in session.execute(
-            select(Usage.job_id, Gpu.gpu_type, func.count(), func.max(Gpu.mem_total_mib))
-            .join(Gpu, Gpu.id == Usage.gpu_id)  # type: ignore[arg-type]
-            .where(*where).group_by(Usage.job_id, Gpu.gpu_type)):
+    for job_id, gpu_type, count_gpus, rollups, mem in session.execute(
+            select(per_gpu.c.job_id, Gpu.gpu_type, func.count(), func.sum(per_gpu.c.rollups),
+                   func.max(Gpu.mem_total_mib))
+            .outerjoin(Gpu, Gpu.id == per_gpu.c.gpu_id)  # type: ignore[arg-type]
+            .group_by(per_gpu.c.job_id, Gpu.gpu_type)):
+        gpus[job_id] += count_gpus
+        if gpu_type is None:
+            continue
         best = types.get(job_id)
-        if best is None or count > best[0] or (count == best[0] and gpu_type < best[1]):
-            types[job_id] = (count, gpu_type, mem)
-    jobs: dict[int, tuple[Job, str]] = {}
+        if best is None or rollups > best[0] or (rollups == best[0] and gpu_type < best[1]):
+            types[job_id] = (rollups, gpu_type, mem)
+    jobs: dict[int, tuple[Any, ...]] = {}
     ids = sorted(row[0] for row in totals)
     for start in range(0, len(ids), 500):
-        for job, cluster in session.execute(
-                select(Job, Cluster.name).join(Cluster, Cluster.id == Job.cluster_id)  # type: ignore[arg-type]
+        for row in session.execute(
+                select(*_JOB_COLUMNS, Cluster.name)
+                .join(Cluster, Cluster.id == Job.cluster_id)  # type: ignore[arg-type]
                 .where(Job.id.in_(ids[start:start + 500]))):  # type: ignore[union-attr]
-            jobs[job.id] = (job, cluster)
+            jobs[row[0]] = tuple(row)
     result = []
     for (job_id, samples, gpu_s, energy_j, estimated, util_sum, util_max, mem_max, first_ts,
-         last_ts, gpus) in totals:
-        job, cluster = jobs[job_id]
+         last_ts) in totals:
+        (_, external_id, team, user, name, command, image, model, task, kind, precision,
+         batch_size, recurrence, cluster) = jobs[job_id]
         _, gpu_type, mem_total = types[job_id]
         result.append(JobWeek(
-            job_id=job_id, external_id=job.external_id, cluster=cluster, team=job.team,
-            user=job.user, name=job.name, command=job.command, image=job.image,
-            model=job.model, task=job.task, kind=job.kind, precision=job.precision,
-            batch_size=job.batch_size, recurrence=job.recurrence, gpu_type=gpu_type,
-            gpus=int(gpus), mem_total_mib=int(mem_total), samples=int(samples),
+            job_id=job_id, external_id=external_id, cluster=cluster, team=team,
+            user=user, name=name, command=command, image=image,
+            model=model, task=task, kind=kind, precision=precision,
+            batch_size=batch_size, recurrence=recurrence, gpu_type=gpu_type,
+            gpus=int(gpus[job_id]), mem_total_mib=int(mem_total), samples=int(samples),
             gpu_s=float(gpu_s), energy_j=float(energy_j), energy_estimated=bool(estimated),
             util_sum=float(util_sum), util_max=float(util_max), mem_max_mib=int(mem_max),
             first_ts=int(first_ts), last_ts=int(last_ts),
@@ -159,7 +174,7 @@ def save_verdicts(*, session: Session, week: str, judge: str,
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     rows = [{"job_id": j, "week": week, "judge": judge, "task": t, "oversized": o, "score": s,
              "reasons": r, "created_at": now} for j, t, o, s, r in verdicts]
-    stmt = insert(Verdict)
+    stmt = insert(Verdict.__table__)  # the table, not the class: one executemany, no ORM bulk
     session.execute(stmt.on_conflict_do_update(
         index_elements=["job_id", "week", "judge"],
         set_={k: stmt.excluded[k] for k in ("task", "oversized", "score", "reasons",
