@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from typer.testing import CliRunner, Result
@@ -15,9 +16,24 @@ from typer.testing import CliRunner, Result
 from bot.cli import app as cli
 from storage.db import alembic_config, make_engine
 
-SCRIPT = ScriptDirectory.from_config(alembic_config("sqlite://"))
-(HEAD,) = SCRIPT.get_heads()
-BEFORE = SCRIPT.get_revision(HEAD).down_revision
+
+def head_and_before() -> tuple[str, str]:
+    """The latest revision and the one before it, read now (not at import)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    (head,) = script.get_heads()
+    before = script.get_revision(head).down_revision
+    assert isinstance(before, str)
+    return head, before
+
+
+def revision_of(url: str) -> str:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            (revision,) = MigrationContext.configure(conn).get_current_heads()
+    finally:
+        engine.dispose()
+    return str(revision)
 
 
 def ai_cost(url: str, *args: str, auto_migrate: bool = False) -> Result:
@@ -35,23 +51,26 @@ def one_line(result: Result) -> str:
 @pytest.fixture
 def one_release_behind(database_url: str) -> Iterator[str]:
     """The fixture's database, its version stamped one migration back (restored after)."""
-    assert isinstance(BEFORE, str)
-    command.stamp(alembic_config(database_url), BEFORE)
+    migrated = revision_of(database_url)
+    _, before = head_and_before()
+    command.stamp(alembic_config(database_url), before)
     try:
         yield database_url
-    finally:
-        command.stamp(alembic_config(database_url), HEAD)
+    finally:  # the PostgreSQL database is shared by the session: put its version back
+        command.stamp(alembic_config(database_url), migrated)
 
 
 def test_check_passes_at_the_latest_schema(database_url: str) -> None:
+    head, _ = head_and_before()
     result = ai_cost(database_url, "migrate", "--check")
     assert result.exit_code == 0, result.output
-    assert one_line(result) == f"database schema is at {HEAD}, the latest this release knows"
+    assert one_line(result) == f"database schema is at {head}, the latest this release knows"
     assert ai_cost(database_url, "status").exit_code == 0
 
 
 def test_a_schema_behind_stops_every_command_with_one_line(one_release_behind: str) -> None:
-    expected = (f"error: database schema is at {BEFORE}, this release needs {HEAD}: run "
+    head, before = head_and_before()
+    expected = (f"error: database schema is at {before}, this release needs {head}: run "
                 "`ai-cost migrate`")
     check = ai_cost(one_release_behind, "migrate", "--check")
     assert check.exit_code == 1 and one_line(check) == expected
@@ -62,6 +81,7 @@ def test_a_schema_behind_stops_every_command_with_one_line(one_release_behind: s
 
 
 def test_a_schema_newer_than_the_release_is_not_taken_for_old(database_url: str) -> None:
+    migrated = revision_of(database_url)
     engine = make_engine(database_url)
     try:
         with engine.begin() as conn:
@@ -71,16 +91,17 @@ def test_a_schema_newer_than_the_release_is_not_taken_for_old(database_url: str)
         assert "9999_future, newer than this release" in one_line(result)
     finally:
         with engine.begin() as conn:
-            conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{HEAD}'")
+            conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{migrated}'")
         engine.dispose()
 
 
 def test_only_migrate_migrates_when_auto_migrate_is_off(tmp_path: Path) -> None:
+    head, _ = head_and_before()
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     status = ai_cost(url, "status")
     assert status.exit_code == 1
     assert one_line(status) == ("error: database schema is at no revision (an empty database), "
-                                f"this release needs {HEAD}: run `ai-cost migrate`")
+                                f"this release needs {head}: run `ai-cost migrate`")
     engine = make_engine(url)
     assert inspect(engine).get_table_names() == []  # checking created nothing
     migrated = ai_cost(url, "migrate")
