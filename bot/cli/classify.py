@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from functools import cache
 from pathlib import Path
 
+import orjson
 import typer
 
+from analyzers.accounting import Rates
 from analyzers.judges import JUDGES, default_judge_name, get_judge
 from analyzers.records import JobRecord, LineError, Verdict, read_jsonl
+from analyzers.suggestions import attach_suggestions, default_rates
 from bot.cli.common import err, fail, load_org, load_settings
 
 
@@ -29,7 +32,8 @@ def classify(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     settings = load_settings()
-    policy = load_org(settings).policy
+    organisation = load_org(settings)
+    policy = organisation.policy
     source = sys.stdin if str(input) == "-" else input.open()
     records: list[JobRecord] = []
     errors = 0
@@ -41,7 +45,15 @@ def classify(
             else:
                 records.append(item)
     verdicts = judge_fn(records, policy)
-    # Suggestions (analyzers.suggestions) are attached to the verdicts here, before writing.
+
+    @cache
+    def rates_of(gpu_type: str) -> Rates:
+        return default_rates(organisation, gpu_type)
+
+    # Only oversized jobs get a suggestion; the others keep `suggestion: null`.
+    flagged = [(r, v) for r, v in zip(records, verdicts, strict=True) if v.oversized]
+    attach_suggestions([r for r, _ in flagged], [v for _, v in flagged],
+                       rates=lambda r: rates_of(r.gpu_type), policy=policy)
     write_verdicts(verdicts, output)
     if errors and not records:
         raise typer.Exit(1)
@@ -49,10 +61,11 @@ def classify(
 
 def write_verdicts(verdicts: list[Verdict], output: Path) -> None:
     """One JSON object per verdict, in input order, to `output` (- for stdout)."""
-    dumps = json.dumps
-    lines = (dumps(v.to_json()) + "\n" for v in verdicts)
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    data = b"".join(dumps(v.to_json(), option=newline) for v in verdicts)
     if str(output) == "-":
-        sys.stdout.writelines(lines)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
-    with output.open("w") as sink:
-        sink.writelines(lines)
+    output.write_bytes(data)
