@@ -26,8 +26,12 @@ from collectors.sinks import store_batch
 from config.organisation import Organisation
 from config.settings import Settings
 from storage.db import session as new_session
-from storage.ingest import Rejection, record_rejections, sync_organisation
-from storage.ingest import _reason_key as reason_key  # the grouping `ai-cost status` shows
+from storage.ingest import (
+    Rejection,
+    reason_key,  # the grouping `ai-cost status` shows
+    record_rejections,
+    sync_organisation,
+)
 from storage.samples import GpuSample, JobInfo, SampleError, job_from_json, sample_from_json
 
 MAX_BYTES_PER_SAMPLE = 1024  # a sample is about 250 bytes of JSON; jobs ride along

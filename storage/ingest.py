@@ -267,7 +267,7 @@ def record_rejections(*, session: Session, source: str, reasons: Sequence[str],
     at = at or datetime.now(UTC)
     counts: dict[str, tuple[int, str]] = {}
     for reason in reasons:
-        key = _reason_key(reason)
+        key = reason_key(reason)
         n, example = counts.get(key, (0, reason))
         counts[key] = (n + 1, example)
     insert = _insert(session)
@@ -284,6 +284,6 @@ def record_rejections(*, session: Session, source: str, reasons: Sequence[str],
 _PARTICULARS = re.compile(r"(GPU|MIG)-[0-9A-Za-z-]+|'[^']*'|[-+]?\d+(\.\d+)?(e[-+]?\d+)?")
 
 
-def _reason_key(reason: str) -> str:
+def reason_key(reason: str) -> str:
     """The reason without its particulars (ids, numbers), so that counts group."""
     return _PARTICULARS.sub("…", reason)[:200]

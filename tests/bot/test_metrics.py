@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from bot.server import create_server
 from config.organisation import Organisation
 from config.settings import Settings
-from storage.ingest import _reason_key
+from storage.ingest import reason_key
 from tests.bot.metrics_page import sample
 from tests.bot.test_server import NOW, TOKEN
 from tests.bot.test_server import sample as gpu_sample
@@ -34,11 +34,11 @@ def test_a_rejected_batch_is_counted_by_reason_and_route(
     page = client.get("/metrics").text
 
     source = "ingest:frankfurt-k8s"
-    util = _reason_key(reasons[0])
-    assert _reason_key(reasons[1]) == util  # 140 and 150: one reason, two samples
+    util = reason_key(reasons[0])
+    assert reason_key(reasons[1]) == util  # 140 and 150: one reason, two samples
     assert sample(page, "ai_cost_ingest_rejections_total", source=source, reason=util) == 2
     assert sample(page, "ai_cost_ingest_rejections_total", source=source,
-                  reason=_reason_key(reasons[2])) == 1
+                  reason=reason_key(reasons[2])) == 1
     refused = sample(page, "ai_cost_ingest_rejections_total", source="ingest")
     assert refused == 1
     assert sample(page, "ai_cost_http_requests_total", route="/ingest", method="POST",
