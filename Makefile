@@ -29,7 +29,7 @@ lint: venv
 bench: venv
 	$(BIN)/python -m bench
 
-# docs/classifier.md: the shipped classifier against the rules on held-out jobs.
+# docs/classifier.md and the shipped card.json: the classifier against the rules on held-out jobs.
 eval-classifier: venv
 	$(BIN)/python -m analyzers.classifier.evaluate
 

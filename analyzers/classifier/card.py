@@ -40,6 +40,32 @@ def _metric_rows(card: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _slice_rows(card: dict[str, Any]) -> list[str]:
+    judges = [j for j in _JUDGES if "slices" in card["judges"].get(j, {}).get("metrics", {})]
+    if not judges:
+        return []
+    first = card["judges"][judges[0]]["metrics"]["slices"]
+    rows = ["| oversized_model | " + " | ".join(judges) + " |", "|---" * (len(judges) + 1) + "|"]
+    for key, label in (("size_read_exactly", "size read exactly"),
+                       ("size_guessed", "size only guessed")):
+        for stat in ("precision", "recall"):
+            cells = [f"{card['judges'][j]['metrics']['slices'][key][stat]:.3f}" for j in judges]
+            rows.append(f"| {label} ({first[key]['support']} positives): {stat} | "
+                        + " | ".join(cells) + " |")
+    cells = [f"{card['judges'][j]['metrics']['slices']['hidden_model']['flagged']:.3f}"
+             for j in judges]
+    rows.append(f"| model never named ({first['hidden_model']['jobs']} jobs): share flagged | "
+                + " | ".join(cells) + " |")
+    head = card["judges"].get("student", {}).get("metrics_head_only")
+    if head:
+        rows += ["", "The student with its size head alone (no catalog look-up, no written "
+                 "size), same held-out jobs: oversized F1 "
+                 f"{head['oversized']['f1']:.3f}, oversized_model precision "
+                 f"{head['reasons']['oversized_model']['precision']:.3f} and recall "
+                 f"{head['reasons']['oversized_model']['recall']:.3f}."]
+    return rows
+
+
 def _cost_rows(card: dict[str, Any]) -> list[str]:
     rows = ["| | parameters | files | ms/job (batch) | ms/job (single) | J per 1,000 "
             "| kWh per 1,000 |",
@@ -106,6 +132,11 @@ def evaluation_markdown(card: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _threshold(card: dict[str, Any]) -> str:
+    found = card.get("training", {}).get("thresholds", {}).get("student")
+    return "0.5" if found is None else f"{found:g}"
+
+
 def model_card(card: dict[str, Any]) -> str:
     """`ai-cost model-card`: what the model is, how it was made, how good and how costly."""
     student = card["judges"]["student"]
@@ -125,10 +156,14 @@ def model_card(card: dict[str, Any]) -> str:
         + (f"({_architecture(teacher['cost'])}, {teacher['cost']['params']:,} parameters)"
            if teacher else "(not recorded)"),
         "Verdicts     task = the task head; oversized_model = P(narrow task) x P(size >= the",
-        "             configured threshold) >= 0.5; idle and overprovisioned are the policy's",
-        "             exact telemetry checks with the configured thresholds (their heads are",
-        "             trained but not trusted over arithmetic); score = calibrated",
-        "             P(oversized_model), or 1 when a telemetry reason holds.",
+        "             configured threshold) >= the threshold tuned on validation jobs "
+        f"({_threshold(card)});",
+        "             the size is read exactly when the job names a catalog model or writes",
+        "             its size (7b, 8x22b, 350m), else the size head decides; idle and",
+        "             overprovisioned are the policy's exact telemetry checks with the",
+        "             configured thresholds (their heads are trained but not trusted over",
+        "             arithmetic); score = calibrated P(oversized_model), or 1 when a",
+        "             telemetry reason holds. The encoder runs in bf16 where the CPU has it.",
         "",
         f"Held-out ({card['heldout']['jobs']:,} jobs, unseen families and naming styles):",
     ]
@@ -140,6 +175,12 @@ def model_card(card: dict[str, Any]) -> str:
                 f"{mm['task_accuracy']:.3f}   oversized_model recall "
                 f"{mm['reasons']['oversized_model']['recall']:.3f}   "
                 f"ECE {mm['calibration']['ece']:.3f}")
+            if "slices" in mm:
+                sl = mm["slices"]
+                lines.append(
+                    f"  {'':<8} oversized_model recall: size read exactly "
+                    f"{sl['size_read_exactly']['recall']:.3f}, size only guessed "
+                    f"{sl['size_guessed']['recall']:.3f}")
     lines += ["", "Cost per classification on this machine's CPU:"]
     for name in ("student", "teacher"):
         c = card["judges"].get(name, {}).get("cost")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from analyzers.classifier.naming import (
     TASK_CUES,
     TEAMS,
     USERS,
+    Surface,
     mention,
     noisy,
 )
@@ -39,6 +41,7 @@ GPUS = (("NVIDIA H100 80GB HBM3", 79.6), ("NVIDIA A100-SXM4-80GB", 80.0),
         ("A100-SXM4-40GB", 40.0), ("NVIDIA A100-PCIE-40GB", 40.0), ("Tesla T4", 15.0),
         ("NVIDIA L4", 22.5), ("NVIDIA A10G", 22.5), ("NVIDIA L40S", 45.0),
         ("Tesla V100-SXM2-32GB", 32.0), ("NVIDIA H200", 141.0))
+_SEPARATORS = re.compile(r"[-_.:\s]")
 _KIND_BY_STYLE = {"vllm": "inference", "tgi": "inference", "ollama": "inference",
                   "kubernetes": "inference", "notebook": "interactive", "airflow": "batch",
                   "ray": "batch"}
@@ -54,6 +57,7 @@ class Example:
     family: str | None
     style: str
     reasons: tuple[str, ...]
+    hidden_params_b: float | None = None  # the size of a model the job uses but never names
 
 
 def _pick_model(rng: random.Random, task: str) -> CatalogModel | None:
@@ -97,6 +101,26 @@ def _telemetry(rng: random.Random, params_b: float | None) -> dict[str, float | 
     }
 
 
+def _norm(text: str) -> str:
+    return _SEPARATORS.sub("", text.lower())
+
+
+def names_model(surface: Surface, model_field: str | None, said: str | None,
+                model: CatalogModel) -> bool:
+    """Whether a reader of the job's fields can tell which model it runs.
+
+    Some styles keep only the last path segment of a mention (a notebook named after
+    `/mnt/ckpt/<model>-ft/step_500` shows `step_500`): such a job does not name its model.
+    """
+    if model_field is not None:
+        return True
+    if said is None:
+        return False
+    text = _norm(" ".join(f for f in (surface.name, surface.command, surface.image) if f))
+    segment = _norm(said.split("/")[-1])
+    return _norm(said) in text or (segment in text and _norm(model.stem) in segment)
+
+
 def make_example(rng: random.Random, index: int, policy: PolicyConfig) -> Example:
     """One random job in one random naming style, with its policy labels."""
     task = rng.choices(list(TASK_WEIGHTS), weights=list(TASK_WEIGHTS.values()))[0]
@@ -124,7 +148,11 @@ def make_example(rng: random.Random, index: int, policy: PolicyConfig) -> Exampl
     surface = render(rng, cue, said, task)
     kind = _KIND_BY_STYLE.get(style, rng.choice(("training", "training", "batch")))
     batch = rng.choice((1, 2, 4, 8, 16, 32, 64, None)) if kind == "inference" else None
-    params_b = model.params_b if model is not None and visible else None
+    shown = model is not None and names_model(surface, model_field, said, model)
+    # Labels are the policy applied to what the job shows: a model it never names has no size
+    # anyone could read, so it is kept aside (hidden_params_b) for a slice metric, not the label.
+    params_b = model.params_b if model is not None and shown else None
+    hidden_b = model.params_b if model is not None and not shown else None
     raw = {
         "job_id": f"job-{index}", "team": rng.choice(TEAMS), "user": rng.choice(USERS),
         "name": surface.name, "command": surface.command, "image": surface.image,
@@ -137,7 +165,7 @@ def make_example(rng: random.Random, index: int, policy: PolicyConfig) -> Exampl
     record = JobRecord(**raw)  # type: ignore[arg-type]
     findings = evaluate(record, task=task, params_b=params_b, policy=policy)
     return Example(record, task, params_b, model.family if model else None, style,
-                   findings.reasons)
+                   findings.reasons, hidden_b)
 
 
 def is_heldout(example: Example) -> bool:

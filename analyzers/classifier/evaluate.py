@@ -12,10 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from analyzers import rules
 from analyzers.classifier.corpus import HOLDOUT_FAMILIES, HOLDOUT_STYLES, Example, heldout_set
 from analyzers.classifier.energy import measure_single_thread
 from analyzers.classifier.judge import WEIGHTS_DIR, Classifier
+from analyzers.classifier.sizes import exact_sizes
+from analyzers.policy import is_oversized_model
 from analyzers.records import REASONS, Verdict
 from config.organisation import PolicyConfig
 
@@ -48,9 +52,26 @@ def calibration(scores: Sequence[float], truth: Sequence[bool], bins: int = 10) 
     return {"ece": ece, "brier": brier}
 
 
-def metrics(verdicts: Sequence[Verdict], examples: Sequence[Example]) -> dict[str, Any]:
-    """Oversized and per-reason precision/recall/F1, task accuracy and calibration."""
+def metrics(verdicts: Sequence[Verdict], examples: Sequence[Example],
+            policy: PolicyConfig | None = None) -> dict[str, Any]:
+    """Oversized and per-reason precision/recall/F1, task accuracy, calibration and slices.
+
+    Slices of oversized_model: jobs whose model size can be read exactly (a catalog model or a
+    written size) against those where only a learned guess can tell; and jobs that use a
+    model they never name, against the size of that hidden model (not counted in the labels).
+    """
+    policy = policy or PolicyConfig()
     truth = [bool(e.reasons) for e in examples]
+    model_pred = ["oversized_model" in v.reasons for v in verdicts]
+    model_true = ["oversized_model" in e.reasons for e in examples]
+    exact = ~np.isnan(exact_sizes([e.record for e in examples])[:, 0])
+    hidden = [i for i, e in enumerate(examples)
+              if is_oversized_model(e.task, e.hidden_params_b, policy)]
+
+    def part(keep: Sequence[bool]) -> dict[str, float]:
+        return prf([p for p, k in zip(model_pred, keep, strict=True) if k],
+                   [t for t, k in zip(model_true, keep, strict=True) if k])
+
     out: dict[str, Any] = {
         "oversized": prf([v.oversized for v in verdicts], truth),
         "reasons": {r: prf([r in v.reasons for v in verdicts], [r in e.reasons for e in examples])
@@ -58,6 +79,13 @@ def metrics(verdicts: Sequence[Verdict], examples: Sequence[Example]) -> dict[st
         "task_accuracy": sum(v.task == e.task for v, e in zip(verdicts, examples, strict=True))
         / len(examples),
         "calibration": calibration([v.score for v in verdicts], truth),
+        "slices": {
+            "size_read_exactly": part(exact.tolist()),
+            "size_guessed": part((~exact).tolist()),
+            "hidden_model": {"jobs": len(hidden),
+                             "flagged": sum(model_pred[i] for i in hidden) / len(hidden)
+                             if hidden else 0.0},
+        },
     }
     return out
 
@@ -97,12 +125,18 @@ def compare(examples: Sequence[Example], models: dict[str, Path]) -> dict[str, A
     result: dict[str, Any] = {
         "heldout": {"jobs": len(examples), "families": sorted(HOLDOUT_FAMILIES),
                     "styles": sorted(HOLDOUT_STYLES)},
-        "judges": {"rules": {"metrics": metrics(rules.judge(records, policy), examples)}},
+        "judges": {"rules": {"metrics": metrics(rules.judge(records, policy), examples,
+                                                policy)}},
     }
     for name, directory in models.items():
         clf = Classifier.load(directory)
         verdicts, spent = cost(clf, directory, examples, policy)
-        result["judges"][name] = {"metrics": metrics(verdicts, examples), "cost": spent}
+        result["judges"][name] = {"metrics": metrics(verdicts, examples, policy), "cost": spent}
+        if name == "student":
+            # The ablation: sizes from the learned head alone, no catalog or written size.
+            clf.read_sizes = False
+            result["judges"]["student"]["metrics_head_only"] = metrics(
+                clf.judge(records, policy), examples, policy)
     return result
 
 
@@ -114,7 +148,11 @@ def render(card: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Re-evaluate student, teacher (when kept in bench/data) and rules in one run."""
+    """Re-evaluate student, teacher (when kept in bench/data) and rules in one run.
+
+    Writes docs/classifier.md and refreshes the figures in the shipped card.json (its
+    training record is kept), so `ai-cost model-card` shows what this run measured.
+    """
     from analyzers.classifier.train import TEACHER_DIR
 
     saved = json.loads((WEIGHTS_DIR / "card.json").read_text())
@@ -130,6 +168,9 @@ def main(argv: list[str]) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render(fresh))
     print(f"wrote {target}")
+    if not argv:
+        (WEIGHTS_DIR / "card.json").write_text(json.dumps(fresh, indent=2) + "\n")
+        print(f"refreshed {WEIGHTS_DIR / 'card.json'}")
     return 0
 
 

@@ -19,7 +19,8 @@ SIZE_CLASSES = ("unknown", f"<{SIZE_EDGES_B[0]:g}B",
                                                       strict=True)),
                 f">={SIZE_EDGES_B[-1]:g}B")
 SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]")
-_FIELD_CHARS = {"task": 40, "model": 80, "name": 70, "image": 70, "command": 160}
+# The image comes last and short: registry paths and version tags say the least per token.
+_FIELD_CHARS = {"task": 40, "model": 80, "name": 70, "command": 160, "image": 50}
 _HASH = re.compile(r"(?<![a-z0-9])(?=[a-f]*[0-9])[0-9a-f]{5,}(?![a-z0-9])")
 _WORDS = re.compile(r"[a-z]+|[0-9]|[^a-z0-9\s]+")
 NUMERIC_DIM = 10 + len(KINDS) + 1 + len(PRECISIONS) + 1
@@ -63,24 +64,34 @@ def job_text(record: JobRecord) -> str:
 
 def numeric_features(records: Sequence[JobRecord]) -> np.ndarray:
     """Telemetry as a (N x NUMERIC_DIM) float32 matrix of scaled values and one-hot fields."""
-    out = np.zeros((len(records), NUMERIC_DIM), dtype=np.float32)
+    n = len(records)
+    out = np.zeros((n, NUMERIC_DIM), dtype=np.float32)
+    if n == 0:
+        return out
     kinds = {k: i for i, k in enumerate(KINDS)}
     precisions = {p: i for i, p in enumerate(PRECISIONS)}
     base_kind, base_prec = 10, 10 + len(KINDS) + 1
-    for i, r in enumerate(records):
-        row = out[i]
-        row[0] = math.log2(r.gpus) / 4.0
-        row[1] = r.gpu_util_mean / 100.0
-        row[2] = r.gpu_util_max / 100.0
-        row[3] = r.gpu_mem_used_gib_max / r.gpu_mem_total_gib
-        row[4] = math.log1p(r.gpu_mem_total_gib) / 5.0
-        row[5] = math.log1p(r.duration_s) / 12.0
-        row[6] = math.log1p(r.gpu_mem_used_gib_max * r.gpus) / 7.0
-        row[7] = float(supports_bf16(r.gpu_type))
-        row[8] = math.log1p(r.batch_size) / 6.0 if r.batch_size is not None else -1.0
-        row[9] = (r.power_w_mean or 0.0) / 700.0
-        row[base_kind + kinds.get(r.kind or "", len(KINDS))] = 1.0
-        row[base_prec + precisions.get(r.precision or "", len(PRECISIONS))] = 1.0
+    columns = np.array([(r.gpus, r.gpu_util_mean, r.gpu_util_max, r.gpu_mem_used_gib_max,
+                         r.gpu_mem_total_gib, r.duration_s,
+                         -1.0 if r.batch_size is None else r.batch_size, r.power_w_mean or 0.0)
+                        for r in records], dtype=np.float64)
+    gpus, util, util_max, used, total, duration, batch, power = columns.T
+    out[:, 0] = np.log2(gpus) / 4.0
+    out[:, 1] = util / 100.0
+    out[:, 2] = util_max / 100.0
+    out[:, 3] = used / total
+    out[:, 4] = np.log1p(total) / 5.0
+    out[:, 5] = np.log1p(duration) / 12.0
+    out[:, 6] = np.log1p(used * gpus) / 7.0
+    bf16: dict[str, bool] = {}
+    out[:, 7] = [bf16[g] if g in bf16 else bf16.setdefault(g, supports_bf16(g))
+                 for g in (r.gpu_type for r in records)]
+    out[:, 8] = np.where(batch < 0, -1.0, np.log1p(np.maximum(batch, 0.0)) / 6.0)
+    out[:, 9] = power / 700.0
+    rows = np.arange(n)
+    out[rows, [base_kind + kinds.get(r.kind or "", len(KINDS)) for r in records]] = 1.0
+    out[rows, [base_prec + precisions.get(r.precision or "", len(PRECISIONS))
+               for r in records]] = 1.0
     return out
 
 

@@ -40,7 +40,7 @@ class Recipe:
     n_valid: int = 3_000
     n_heldout: int = 5_000
     vocab_size: int = 3_000
-    max_len: int = 48
+    max_len: int = 40
     teacher: tuple[int, int, int, int] = (128, 4, 4, 512)  # hidden, layers, heads, ffn
     student: tuple[int, int, int, int] = (64, 2, 2, 128)
     teacher_jobs: int = 24_000  # the teacher is costly to train on 2 cores: it may see a subset
@@ -218,6 +218,8 @@ def train(out_dir: Path = WEIGHTS_DIR, teacher_dir: Path = TEACHER_DIR,
     student.save(out_dir, extra)
     teacher.save(teacher_dir, {**extra, "temperatures": temperatures["teacher"]})
     tokenizer.save(str(teacher_dir / "tokenizer.json"))
+    thresholds = {name: tune_threshold(directory, valid_ex)
+                  for name, directory in (("student", out_dir), ("teacher", teacher_dir))}
     if progress is not None:
         progress("evaluate", 0, 1)
     heldout = heldout_set(recipe.n_heldout, seed=recipe.seed + 2)
@@ -228,9 +230,37 @@ def train(out_dir: Path = WEIGHTS_DIR, teacher_dir: Path = TEACHER_DIR,
         "teacher_s": round(teacher_s, 1), "student_s": round(student_s, 1),
         "total_s": round(time.perf_counter() - started, 1), "torch": torch.__version__,
         "teacher_params": teacher.parameter_count(), "student_params": student.parameter_count(),
+        "thresholds": thresholds,
     }
     (out_dir / "card.json").write_text(json.dumps(card, indent=2) + "\n")
     return card
+
+
+def tune_threshold(directory: Path, examples: list[Example]) -> float:
+    """The P(oversized_model) threshold with the best F1 on validation jobs (never held-out).
+
+    Written to config.json as `threshold`; the judge flags jobs at or above it.
+    """
+    from analyzers.classifier.judge import Classifier
+    from config.organisation import PolicyConfig
+
+    clf = Classifier.load(directory)
+    policy = PolicyConfig()
+    records = [e.record for e in examples]
+    p_model = clf.p_oversized_model(records, clf.predict(records), policy)
+    truth = np.array(["oversized_model" in e.reasons for e in examples])
+    best, best_f1 = 0.5, -1.0
+    for threshold in np.round(np.arange(0.2, 0.81, 0.05), 2):
+        flagged = p_model >= threshold
+        tp = float((flagged & truth).sum())
+        f1 = 2 * tp / (flagged.sum() + truth.sum()) if truth.any() else 0.0
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(threshold), f1
+    config_path = directory / "config.json"
+    config = json.loads(config_path.read_text())
+    config["threshold"] = best
+    config_path.write_text(json.dumps(config, indent=2) + "\n")
+    return best
 
 
 def _recipe_json(recipe: Recipe) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import typer
 
 from analyzers.accounting import Rates
 from analyzers.judges import JUDGES, default_judge_name, get_judge
-from analyzers.records import JobRecord, LineError, Verdict, read_jsonl
+from analyzers.records import JobRecord, LineError, RecordError, Verdict, parse_record
 from analyzers.suggestions import attach_suggestions, default_rates
 from bot.cli.common import err, fail, load_org, load_settings
 
@@ -34,11 +35,11 @@ def classify(
     settings = load_settings()
     organisation = load_org(settings)
     policy = organisation.policy
-    source = sys.stdin if str(input) == "-" else input.open()
+    source = sys.stdin.buffer if str(input) == "-" else input.open("rb")
     records: list[JobRecord] = []
     errors = 0
     with source:
-        for item in read_jsonl(source):
+        for item in read_records(source):
             if isinstance(item, LineError):
                 errors += 1
                 err.print(f"line {item.line}: {item.reason}", highlight=False, markup=False)
@@ -57,6 +58,20 @@ def classify(
     write_verdicts(verdicts, output)
     if errors and not records:
         raise typer.Exit(1)
+
+
+def read_records(lines: Iterable[bytes]) -> Iterator[JobRecord | LineError]:
+    """Records of JSON Lines (bytes), parsed by orjson; like analyzers.records.read_jsonl."""
+    loads = orjson.loads
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield parse_record(loads(line))
+        except orjson.JSONDecodeError as exc:
+            yield LineError(number, f"not valid JSON: {exc.msg} at column {exc.colno}")
+        except RecordError as exc:
+            yield LineError(number, str(exc))
 
 
 def write_verdicts(verdicts: list[Verdict], output: Path) -> None:

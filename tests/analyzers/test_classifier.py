@@ -120,9 +120,61 @@ def test_classify_reports_bad_lines_and_classifies_the_rest(tmp_path: Path) -> N
     assert "line 3: gpus must be an integer >= 1" in result.stderr
     verdicts = [json.loads(line) for line in result.stdout.splitlines()]
     assert [v["job_id"] for v in verdicts] == ["j1", "j3"]
-    assert all(set(v) == CONTRACT_FIELDS and v["task"] in TASKS and v["suggestion"] is None
-               and 0 <= v["score"] <= 1 for v in verdicts)
+    assert all(set(v) == CONTRACT_FIELDS and v["task"] in TASKS and 0 <= v["score"] <= 1
+               for v in verdicts)
     assert verdicts[0]["oversized"] and verdicts[0]["reasons"] == ["oversized_model"]
+    assert verdicts[1]["suggestion"] is None
+
+
+def test_classify_suggests_a_change_with_weekly_savings_for_oversized_jobs_only(
+        tmp_path: Path) -> None:
+    source = tmp_path / "jobs.jsonl"
+    source.write_text("\n".join([
+        _line("big", name="ticket-triage-api", kind="inference",
+              command="vllm serve meta-llama/Llama-3.1-70B-Instruct", gpus=4,
+              gpu_type="NVIDIA H100 80GB HBM3", gpu_mem_total_gib=80.0, power_w_mean=400.0),
+        _line("healthy", name="reviews-polarity-api", power_w_mean=300.0, precision="fp32",
+              model="distilbert/distilbert-base-uncased-finetuned-sst-2-english"),
+    ]) + "\n")
+    result = CliRunner().invoke(app, ["classify", "--input", str(source)])
+    assert result.exit_code == 0, result.output
+    big, healthy = (json.loads(line) for line in result.stdout.splitlines())
+    assert big["oversized"] and "oversized_model" in big["reasons"]
+    suggestion = big["suggestion"]
+    assert suggestion["title"] and suggestion["change"]
+    for saved in ("saved_energy_kwh_week", "saved_cost_usd_week", "saved_co2e_kg_week"):
+        assert suggestion[saved] > 0
+    # Not oversized: no suggestion, even with a precision hint.
+    assert not healthy["oversized"] and "precision" in healthy["reasons"]
+    assert healthy["suggestion"] is None
+
+
+def test_sizes_are_read_exactly_from_catalog_names_and_written_sizes() -> None:
+    from analyzers.classifier.sizes import read_size
+
+    assert read_size("python serve.py --model google/gemma-2b") == (2.51, 2.51)
+    assert read_size("jupyter lab gemma2b-explore.ipynb")[1] < 3.0  # type: ignore[index]
+    assert read_size("/models/Llama-3.2-3B") == (3.21, 3.21)
+    assert read_size("stablelm_3b_4e1t") == (2.8, 2.8)  # the catalog before the written "3b"
+    assert read_size("/mnt/ckpt/llama-3.2-11b-vision-ft/step_500") == (10.7, 10.7)
+    assert read_size("ollama run mixtral-8x22b") is not None
+    assert read_size("serve acme-wizard-8x7b") == (56.0, 56.0)
+    assert read_size("serve acme-tiny-350m") == (0.35, 0.35)
+    assert read_size("bloom-filter-dedup step_1500 pod-5d7b9 raysubmit_3867b api-123b") is None
+
+
+def test_bf16_encoder_and_duplicate_texts_give_the_fp32_verdicts() -> None:
+    from analyzers.classifier.judge import Classifier
+
+    records = [e.record for e in heldout_set(300, seed=99)]
+    twice = records + [JobRecord(**{**r.to_json(), "job_id": f"{r.job_id}-again"})
+                       for r in records]
+    fp32 = Classifier.load(WEIGHTS_DIR, bf16=False).judge(records, PolicyConfig())
+    bf16 = Classifier.load(WEIGHTS_DIR, bf16=True).judge(twice, PolicyConfig())
+    assert [v.reasons for v in bf16[:300]] == [v.reasons for v in bf16[300:]]
+    same = sum(a.task == b.task and a.reasons == b.reasons
+               for a, b in zip(fp32, bf16[:300], strict=True))
+    assert same >= 297
 
 
 def test_classify_empty_input_gives_empty_output(tmp_path: Path) -> None:
