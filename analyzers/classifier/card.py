@@ -85,8 +85,10 @@ def energy_ratio(card: dict[str, Any]) -> float | None:
     judges = card["judges"]
     if "teacher" not in judges or "student" not in judges:
         return None
-    return float(judges["teacher"]["cost"]["energy_j_per_1000"]
-                 / judges["student"]["cost"]["energy_j_per_1000"])
+    student_j = judges["student"]["cost"]["energy_j_per_1000"]
+    if student_j <= 0:  # too little work for the clock to see (CPU time is counted in ticks)
+        return None
+    return float(judges["teacher"]["cost"]["energy_j_per_1000"] / student_j)
 
 
 def _architecture(c: dict[str, Any]) -> str:
@@ -120,6 +122,29 @@ def evaluation_markdown(card: dict[str, Any]) -> str:
         "idle and overprovisioned are exact functions of telemetry: every judge applies the",
         "policy to them, so they agree. The difference is in reading the task and the model's",
         "size from the job's text (task accuracy, oversized_model).",
+        "",
+        "## How the classifier reads a model's size; slices",
+        "",
+        "The classifier reads the size exactly when the job names a model of the shipped catalog",
+        "(analyzers/data/model_catalog.csv, 529 public models: hub ids, short names, paths,",
+        "ollama tags, gguf files) or writes the size out (`7b`, `8x22b`, `350m`); its learned",
+        "size head decides only for the other jobs (names it has never seen). The held-out",
+        "families are unseen by the network but are in the catalog, so the table above includes",
+        "catalog look-ups; the rows below split oversized_model by how the size could be read,",
+        "and the last line gives the student with its size head alone.",
+        "",
+        "A job that uses a model but never names it (a notebook named after a checkpoint's",
+        "`step_500`, a pipeline that passes no model) cannot be judged by its model's size by",
+        "anyone: the corpus labels it by what the job shows (no readable model, so not",
+        "oversized_model) and keeps the hidden model's size aside. The `model never named` row",
+        "is the share of such jobs, whose hidden model would make them oversized_model, that each",
+        "judge flags anyway (from telemetry such as memory use); they count as false positives",
+        "above.",
+        "",
+        "The oversized_model threshold on P(narrow task) x P(size >= 3B) was tuned on validation",
+        f"jobs from the training families and styles: {_threshold(card)} for the student.",
+        "",
+        *_slice_rows(card),
         "",
         "## Cost",
         "",
@@ -181,6 +206,11 @@ def model_card(card: dict[str, Any]) -> str:
                     f"  {'':<8} oversized_model recall: size read exactly "
                     f"{sl['size_read_exactly']['recall']:.3f}, size only guessed "
                     f"{sl['size_guessed']['recall']:.3f}")
+    head = card["judges"]["student"].get("metrics_head_only")
+    if head:
+        lines.append(f"  student with its size head alone (no catalog, no written size): "
+                     f"oversized F1 {head['oversized']['f1']:.3f}, oversized_model recall "
+                     f"{head['reasons']['oversized_model']['recall']:.3f}")
     lines += ["", "Cost per classification on this machine's CPU:"]
     for name in ("student", "teacher"):
         c = card["judges"].get(name, {}).get("cost")

@@ -111,14 +111,20 @@ class Classifier:
                                 dtype=np.int64, count=n)
             texts = list(slot)
             pooled = torch.empty((len(texts), 2 * self.runtime.arch.hidden))
-            with ThreadPoolExecutor(max_workers=1) as worker:
-                pending = [worker.submit(self._encode_chunk, pooled, start,
-                                         [self.encoder.ids(t) for t in texts[start:start + CHUNK]])
-                           for start in range(0, len(texts), CHUNK)]
+            if len(texts) <= CHUNK:  # one chunk: nothing to overlap, no thread to start
+                self._encode_chunk(pooled, 0, [self.encoder.ids(t) for t in texts])
                 numeric = torch.from_numpy(numeric_features(records))
                 exact = exact_sizes(records) if policy is not None else None
-                for done in pending:
-                    done.result()
+            else:
+                with ThreadPoolExecutor(max_workers=1) as worker:
+                    pending = [worker.submit(self._encode_chunk, pooled, start,
+                                             [self.encoder.ids(t)
+                                              for t in texts[start:start + CHUNK]])
+                               for start in range(0, len(texts), CHUNK)]
+                    numeric = torch.from_numpy(numeric_features(records))
+                    exact = exact_sizes(records) if policy is not None else None
+                    for done in pending:
+                        done.result()
             with torch.inference_mode():
                 out = heads.from_pooled(pooled[torch.from_numpy(which)], numeric)
                 pred = Prediction(
