@@ -5,14 +5,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from analyzers.digest import Digest  # noqa: E402
-from analyzers.ratings import LABELS  # noqa: E402
-from analyzers.weekly import WASTE_KINDS  # noqa: E402
+from analyzers.digest import Digest
+from analyzers.ratings import LABELS
+from analyzers.weekly import WASTE_KINDS
 
 COLOURS = {"healthy": "#4c9a2a", "idle": "#d64545", "overprovisioned": "#f0a030",
            "oversized_model": "#8e5ad6"}
@@ -22,8 +17,19 @@ KIND_LABELS = {"healthy": "well sized", "idle": "idle GPUs", "overprovisioned": 
 LABEL_COLOURS = ("#00a651", "#50b848", "#bed630", "#fff200", "#fdb913", "#f37021", "#ed1c24")
 
 
+def _pyplot() -> Any:
+    """Pyplot on the Agg backend, imported only when a chart is drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def energy_chart_png(digest: Digest) -> bytes:
     """A 900x450 PNG, readable at Slack's preview size: stacked kWh per day."""
+    plt = _pyplot()
     history = [(w, label) for w, label in digest.label_history if label]
     if history:
         fig, (ax, lx) = plt.subplots(1, 2, figsize=(9, 4.5), dpi=100,

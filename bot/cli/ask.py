@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import typer
 
-from bot.ask import Viewer, answer_question, viewer_for_user
 from bot.cli.common import load_org, load_settings, open_database, transaction
 
 
@@ -25,6 +24,8 @@ def ask_command(
                                  "sources, command."),
 ) -> None:
     """Ask about usage, cost, energy, CO2e, top jobs, labels, suggestions or budgets."""
+    from bot.ask import Viewer, answer_question, viewer_for_user  # LangChain: only when asked
+
     settings = load_settings()
     organisation = load_org(settings)
     viewer = (Viewer.operator() if as_user is None else
