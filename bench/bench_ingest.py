@@ -27,7 +27,10 @@ START = datetime(2026, 11, 16, tzinfo=UTC).timestamp()
 NAIVE_SAMPLES = 3000
 
 
-def _samples(days: float, gpus: int = 96) -> tuple[SimulatedCluster, list[tuple[str, list[GpuSample]]]]:
+Batches = list[tuple[str, list[GpuSample]]]
+
+
+def _samples(days: float, gpus: int = 96) -> tuple[SimulatedCluster, Batches]:
     org = load_organisation(None)
     sim = SimulatedCluster(org, start=START, days=days, gpu_count=gpus)
     return sim, list(sim.batches())
@@ -45,7 +48,7 @@ def _prepare(url: str, sim: SimulatedCluster) -> None:
     engine.dispose()
 
 
-def _batched(url: str, sim: SimulatedCluster, batches: list[tuple[str, list[GpuSample]]]) -> float:
+def _batched(url: str, sim: SimulatedCluster, batches: Batches) -> float:
     engine = make_engine(url)
     count, started = 0, time.perf_counter()
     for cluster, batch in batches:
@@ -59,7 +62,7 @@ def _batched(url: str, sim: SimulatedCluster, batches: list[tuple[str, list[GpuS
     return count / elapsed
 
 
-def _naive(url: str, sim: SimulatedCluster, batches: list[tuple[str, list[GpuSample]]]) -> float:
+def _naive(url: str, sim: SimulatedCluster, batches: Batches) -> float:
     """One ORM object and one commit per sample: what a first version would do."""
     engine = make_engine(url)
     with session(engine) as s:
