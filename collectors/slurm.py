@@ -15,6 +15,7 @@ import json
 import os
 import re
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from typing import Any
 
 from collectors.sinks import Batch
 from config.organisation import Organisation
-from storage.samples import JobInfo
+from storage.samples import GpuSample, JobInfo
 
 FIELDS = ("JobID", "JobName", "User", "Account", "Partition", "AllocTRES", "TRESUsageInAve",
           "TRESUsageInMax", "Elapsed", "Start", "End", "State", "NodeList", "Comment",
@@ -251,15 +252,60 @@ def _iso(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
 
 
-def collect(text: str, *, organisation: Organisation, cluster: str) -> Batch:
-    """A Batch of job descriptions and job records of the GPU jobs in sacct output."""
+SACCT_SAMPLE_S = 60  # the spacing of samples made from sacct's averages
+
+
+def sacct_samples(job: SlurmJob, record: dict[str, Any], *, now: float) -> list[GpuSample]:
+    """Samples that carry a job's sacct averages to the store, one a minute per GPU.
+
+    For clusters whose GPUs no agent or exporter reads (`usage_from_sacct`): each of the
+    job's GPUs gets a pseudo GPU id, every sample its mean utilization (the middle one its
+    peak), peak memory and estimated power, and no energy counter, so the roll-up integrates
+    power and marks the energy estimated. Timestamps sit on whole minutes, so collecting a
+    running job again adds only its new minutes.
+    """
+    if job.start is None:
+        return []
+    end = job.end if job.end is not None else now
+    first = int(job.start // SACCT_SAMPLE_S + 1) * SACCT_SAMPLE_S
+    stamps = list(range(first, int(end) + 1, SACCT_SAMPLE_S))
+    if not stamps:
+        return []
+    util_mean = record["gpu_util_mean"] if record["gpu_util_mean"] is not None else 50.0
+    util_max = record["gpu_util_max"] if record["gpu_util_max"] is not None else util_mean
+    mem_total_mib = record["gpu_mem_total_gib"] * 1024.0
+    mem_mib = (record["gpu_mem_used_gib_max"] * 1024.0
+               if record["gpu_mem_used_gib_max"] is not None else 0.0)
+    peak = len(stamps) // 2
+    samples = []
+    for index in range(job.gpus):
+        uuid = f"SLURM-{job.job_id}-{index}"
+        for i, ts in enumerate(stamps):
+            samples.append(GpuSample(
+                gpu_uuid=uuid, node=job.nodes or "slurm", ts=float(ts),
+                util_pct=float(util_max if i == peak else util_mean), mem_used_mib=mem_mib,
+                power_w=float(record["power_w_mean"]), energy_j=None, job=job.job_id,
+                gpu_type=record["gpu_type"], mem_total_mib=mem_total_mib))
+    return samples
+
+
+def collect(text: str, *, organisation: Organisation, cluster: str,
+            now: float | None = None) -> Batch:
+    """A Batch of job descriptions and job records of the GPU jobs in sacct output.
+
+    On a cluster with `usage_from_sacct`, the batch also carries samples made from each
+    job's sacct averages (see `sacct_samples`).
+    """
     jobs, problems = parse_sacct(text)
     batch = Batch(problems=problems)
+    from_sacct = organisation.cluster(cluster).usage_from_sacct
     for job in jobs:
         if job.gpus < 1:
             continue  # CPU-only work costs no GPU energy
         record = job_record(job, organisation=organisation, cluster=cluster)
         batch.records.append(record)
+        if from_sacct:
+            batch.samples.extend(sacct_samples(job, record, now=now or time.time()))
         batch.jobs.append(JobInfo(
             external_id=job.job_id, name=job.name, user=job.user or None,
             team=record["team"], account=job.account or None, kind=record["kind"],

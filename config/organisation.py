@@ -22,6 +22,12 @@ class ClusterConfig(BaseModel):
     pue: float = Field(default=1.2, ge=1.0, le=3.0)
     energy_price_usd_per_kwh: float = Field(default=0.15, ge=0)
     ingest_token: str | None = Field(default=None, description="Bearer token of its collectors.")
+    usage_from_sacct: bool = Field(
+        default=False,
+        description="A Slurm cluster with no agent or dcgm-exporter: `collect slurm` turns each "
+        "job's sacct averages into estimated samples, so its usage reaches reports. Leave it "
+        "off where agents run, or the usage would count twice.",
+    )
 
 
 class Budget(BaseModel):

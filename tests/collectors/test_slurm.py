@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from collectors.slurm import FIELDS, SlurmError, collect, elapsed_s, read_sacct,
 from config.organisation import Organisation
 from storage.db import session
 from storage.models import Job
-from storage.queries import store_status
+from storage.queries import job_weeks, store_status
+from storage.rollup import rollup
 
 DATA = Path(str(resources.files("collectors") / "data"))
 
@@ -119,3 +121,27 @@ def test_collect_slurm_print_writes_job_records() -> None:
     assert result.exit_code == 0, result.output
     lines = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
     assert [x["job_id"] for x in lines] == ["71234", "71240", "71251", "71270_3", "71288"]
+
+
+def test_a_cluster_without_agents_gets_its_usage_from_sacct(
+        engine: Engine, organisation: Organisation) -> None:
+    text = (DATA / "sacct_gpu_jobs.txt").read_text()
+    assert collect(text, organisation=organisation, cluster="iowa-hpc").samples == []
+    organisation.cluster("iowa-hpc").usage_from_sacct = True
+    now = datetime(2026, 1, 6, 12, 0, tzinfo=UTC).timestamp()
+    batch = collect(text, organisation=organisation, cluster="iowa-hpc", now=now)
+    record = next(r for r in batch.records if r["job_id"] == "71234")
+    sink = DatabaseSink(engine=engine, organisation=organisation, cluster="iowa-hpc",
+                        source="slurm", retention_s=14 * 86400, max_skew_s=300,
+                        clock=lambda: now)
+    sink.send(batch)
+    again = sink.send(collect(text, organisation=organisation, cluster="iowa-hpc", now=now))
+    assert again.startswith("stored 0 samples")  # collecting again counts nothing twice
+    with session(engine) as s:
+        rollup(session=s, max_gap_s=300)
+        s.commit()
+        jobs = {j.external_id: j for j in job_weeks(session=s, week="2026-W02")}
+    train = jobs["71234"]
+    assert (train.team, train.gpus, train.energy_estimated) == ("nlp", 2, True)
+    assert train.util_mean == pytest.approx(88.0, abs=0.1)
+    assert train.energy_j / 3.6e6 == pytest.approx(record["energy_kwh"], rel=0.01)
