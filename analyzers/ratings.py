@@ -6,13 +6,14 @@ Every threshold is documented in docs/ratings.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analyzers.accounting import J_PER_KWH
+from analyzers.accounting import J_PER_KWH, Rates
 from analyzers.records import JobRecord, Verdict
-from analyzers.suggestions import Suggestion
+from analyzers.suggestions import Suggestion, suggest
+from config.organisation import PolicyConfig
 
 STAR_BINS = 5
 LABELS = ("A", "B", "C", "D", "E", "F", "G")
@@ -102,6 +103,17 @@ def right_sized_energy_kwh(record: JobRecord, verdict: Verdict,
         else:
             efficiency *= kept
     return energy_kwh * resource * efficiency
+
+
+def judge_waste(record: JobRecord, verdict: Verdict, *, rates: Rates, policy: PolicyConfig,
+                recurrence: str | None,
+                gpu_price_usd_per_hour: Callable[[str], float] | None = None,
+                ) -> tuple[list[Suggestion], str]:
+    """A judged job's suggestions and its label A to G, which counts all of its waste."""
+    found = suggest(record, verdict, rates=rates, policy=policy, recurrence=recurrence,
+                    gpu_price_usd_per_hour=gpu_price_usd_per_hour)
+    return found, job_label(record.energy_kwh_or_estimate(),
+                            right_sized_energy_kwh(record, verdict, found))
 
 
 def team_score(jobs: Iterable[tuple[float, str]]) -> float | None:

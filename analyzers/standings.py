@@ -7,17 +7,9 @@ from dataclasses import dataclass
 
 from analyzers.digest import BudgetProgress, Digest, Figures
 from analyzers.ratings import rank_teams
-from analyzers.weekly import TeamWeek
 from config.organisation import UNASSIGNED
 
 DEFAULT_THRESHOLDS_PCT = (80, 100)
-
-
-def team_rating(week: TeamWeek | None) -> tuple[str | None, float | None]:
-    """A team's label (A to G) and score (0 best) for a week; (None, None) without energy."""
-    if week is None:
-        return None, None
-    return week.label, week.score
 
 
 def rank(digests: Iterable[Digest]) -> None:

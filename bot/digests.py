@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from analyzers.digest import Digest, Swaps, build_digest
-from analyzers.standings import OrgDigest, budget_progress, build_org_digest, rank, team_rating
+from analyzers.standings import OrgDigest, budget_progress, build_org_digest, rank
 from analyzers.weekly import TeamWeek
 from bot.pipeline import process_week
 from bot.slack import Poster
@@ -49,7 +49,7 @@ def history_weeks(week: str, count: int = HISTORY_WEEKS) -> list[str]:
 def _ratings(week: str, teams: dict[str, TeamWeek]) -> list[store.Rating]:
     out = []
     for name, team_week in teams.items():
-        label, score = team_rating(team_week)
+        label, score = team_week.label, team_week.score
         cost = team_week.cost
         out.append(store.Rating(team=name, week=week, label=label, score=score,
                                 energy_kwh=cost.energy_kwh, cost_usd=cost.cost_usd,

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from analyzers import accounting
 from analyzers.jobs import to_record
 from analyzers.judges import default_judge_name, get_judge
-from analyzers.ratings import job_label, right_sized_energy_kwh
-from analyzers.suggestions import Suggestion, suggest
+from analyzers.ratings import judge_waste
+from analyzers.suggestions import Suggestion
 from analyzers.weekly import TeamWeek, summarize
 from config.organisation import Organisation
 from config.settings import Settings
@@ -69,12 +69,11 @@ def process_week(*, session: Session, organisation: Organisation, week: str,
     labels: list[str | None] = []
     proposed: list[tuple[int, list[Suggestion], str | None]] = []
     for job, record, verdict in zip(jobs, records, verdicts, strict=True):
-        found = suggest(record, verdict, rates=rates_of(job), policy=organisation.policy,
-                        recurrence=job.recurrence,
-                        gpu_price_usd_per_hour=organisation.gpu_price_usd_per_hour)
         # The label counts all waste, dismissed suggestions included; people see the rest.
-        labels.append(job_label(record.energy_kwh_or_estimate(),
-                                right_sized_energy_kwh(record, verdict, found)))
+        found, label = judge_waste(record, verdict, rates=rates_of(job),
+                                   policy=organisation.policy, recurrence=job.recurrence,
+                                   gpu_price_usd_per_hour=organisation.gpu_price_usd_per_hour)
+        labels.append(label)
         proposed.append((job.job_id, found, verdict.task))
     saved = iter(save_suggestions_bulk(
         session=session, week=week, now=now or datetime.now(UTC),

@@ -9,9 +9,15 @@ from dataclasses import dataclass
 from analyzers import rules
 from analyzers.accounting import J_PER_KWH, ZERO, Cost, Rates, account, rates_for
 from analyzers.jobs import to_record
-from analyzers.ratings import LABELS, job_label, right_sized_energy_kwh, team_label, team_score
+from analyzers.ratings import (
+    LABELS,
+    judge_waste,
+    right_sized_energy_kwh,
+    team_label,
+    team_score,
+)
 from analyzers.records import Verdict
-from analyzers.suggestions import default_rates, suggest
+from analyzers.suggestions import default_rates
 from bot.ask.answer import Answer, Source
 from bot.ask.periods import Period, week_period
 from bot.ask.subjects import AskError, Context, Subject
@@ -164,12 +170,12 @@ def label(ctx: Context, team: str, period: Period) -> Answer:
         v = stored.get(job.job_id)
         verdict = (Verdict(job_id=record.job_id, task=v.task, oversized=v.oversized,
                            score=v.score, reasons=list(v.reasons)) if v else next(fresh))
-        found = suggest(record, verdict, rates=rates(job.cluster, job.gpu_type),
-                        policy=ctx.organisation.policy, recurrence=job.recurrence,
-                        gpu_price_usd_per_hour=ctx.organisation.gpu_price_usd_per_hour)
+        found, lab = judge_waste(record, verdict, rates=rates(job.cluster, job.gpu_type),
+                                 policy=ctx.organisation.policy, recurrence=job.recurrence,
+                                 gpu_price_usd_per_hour=ctx.organisation.gpu_price_usd_per_hour)
         energy = record.energy_kwh_or_estimate()
-        right = right_sized_energy_kwh(record, verdict, found)
-        scored.append((job, verdict, found, energy, right, job_label(energy, right)))
+        scored.append((job, verdict, found, energy,
+                       right_sized_energy_kwh(record, verdict, found), lab))
     pairs = [(energy, lab) for *_, energy, _, lab in scored]
     result, score = team_label(pairs), team_score(pairs)
     if result is None:
