@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from analyzers import rules
 from analyzers.accounting import J_PER_KWH, ZERO, Cost, Rates, account, rates_for
 from analyzers.jobs import to_record
+from analyzers.judges import default_judge_name, get_judge
 from analyzers.ratings import (
     LABELS,
     judge_waste,
@@ -162,8 +162,9 @@ def label(ctx: Context, team: str, period: Period) -> Answer:
         raise AskError(f"team {team} has no usage stored in {week}, so it has no label")
     stored = stored_verdicts(session=ctx.session, job_ids=[j.job_id for j in jobs], week=week)
     records = [to_record(j) for j in jobs]
-    fresh = iter(rules.judge([r for j, r in zip(jobs, records, strict=True)
-                              if j.job_id not in stored], ctx.organisation.policy))
+    judge = get_judge(default_judge_name())  # the judge the weekly pipeline uses
+    fresh = iter(judge([r for j, r in zip(jobs, records, strict=True)
+                        if j.job_id not in stored], ctx.organisation.policy))
     rates = rates_of(ctx.organisation)
     scored = []
     for job, record in zip(jobs, records, strict=True):
