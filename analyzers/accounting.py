@@ -4,55 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from config.organisation import ClusterConfig, Organisation
+from domain.types import J_PER_KWH, ZERO, Cost, Rates
 
-J_PER_KWH = 3.6e6
+__all__ = ["J_PER_KWH", "ZERO", "Cost", "Rates", "account", "rates_for",
+           "carbon_intensity_g_per_kwh"]
+
 WORLD_AVERAGE_G_PER_KWH = 475.0  # codecarbon's world average, used for unknown regions
-
-
-@dataclass(frozen=True, slots=True)
-class Rates:
-    """What one GPU-hour and one kWh cost where a job ran."""
-
-    gpu_usd_per_hour: float
-    energy_usd_per_kwh: float
-    pue: float
-    carbon_g_per_kwh: float
-
-
-@dataclass(frozen=True, slots=True)
-class Cost:
-    """A job's (or team's) footprint; each part of the cost shown separately."""
-
-    gpu_hours: float
-    energy_j: float
-    gpu_cost_usd: float
-    energy_cost_usd: float
-    co2e_kg: float
-
-    @property
-    def energy_kwh(self) -> float:
-        return self.energy_j / J_PER_KWH
-
-    @property
-    def cost_usd(self) -> float:
-        return self.gpu_cost_usd + self.energy_cost_usd
-
-    def __add__(self, other: Cost) -> Cost:
-        return Cost(
-            gpu_hours=self.gpu_hours + other.gpu_hours,
-            energy_j=self.energy_j + other.energy_j,
-            gpu_cost_usd=self.gpu_cost_usd + other.gpu_cost_usd,
-            energy_cost_usd=self.energy_cost_usd + other.energy_cost_usd,
-            co2e_kg=self.co2e_kg + other.co2e_kg,
-        )
-
-
-ZERO = Cost(0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def account(*, gpu_s: float, energy_j: float, rates: Rates) -> Cost:

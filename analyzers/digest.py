@@ -8,8 +8,8 @@ from typing import Any
 
 from analyzers.accounting import J_PER_KWH
 from analyzers.ratings import LABELS
-from analyzers.weekly import WASTE_KINDS, TeamWeek
-from storage.queries import week_bounds
+from domain.types import WASTE_KINDS, TeamWeek
+from domain.weeks import week_bounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +102,10 @@ class Digest:
     swaps: Swaps | None = None
     label_history: list[tuple[str, str | None]] = field(default_factory=list)
     jobs_by_label: dict[str, int] = field(default_factory=dict)
+    as_of: str | None = None  # when the week was judged (ISO time, UTC)
+    stale: bool = False  # data arrived after that
+    hours: float = 168.0  # hours of the week covered; under 168: "so far"
+    silent: list[tuple[str, str | None]] = field(default_factory=list)  # (cluster, last seen)
 
     @property
     def label_change(self) -> int | None:
@@ -134,7 +138,7 @@ def build_digest(team: str, week: str, this: TeamWeek | None, previous: TeamWeek
                        key=lambda j: (j.saved_cost_usd_week, j.cost.cost_usd), reverse=True)
     worst = []
     for line in oversized[:top_n]:
-        best = max(line.suggestions, key=lambda s: s.saved_cost_usd_week, default=None)
+        best = line.best
         worst.append(WorstJob(
             job_id=line.job.external_id, name=line.job.name, user=line.job.user,
             reasons=tuple(line.verdict.reasons), energy_kwh=line.cost.energy_kwh,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from analyzers.accounting import J_PER_KWH
 from analyzers.records import JobRecord
-from storage.queries import JobWeek
+from domain.types import RunWeek
 
 MIB_PER_GIB = 1024.0
 
 
-def to_record(job: JobWeek) -> JobRecord:
-    """The contract's job record for a job's usage within one week."""
+def to_record(job: RunWeek) -> JobRecord:
+    """The contract's job record for a run's share of one week."""
     return JobRecord(
         job_id=job.external_id,
         team=job.team,

@@ -13,7 +13,7 @@ from typing import Any
 from analyzers.accounting import J_PER_KWH, Rates
 from analyzers.records import JobRecord, Verdict
 from analyzers.suggestions import Suggestion, suggest
-from config.organisation import PolicyConfig
+from config.organisation import UNASSIGNED, PolicyConfig
 
 STAR_BINS = 5
 LABELS = ("A", "B", "C", "D", "E", "F", "G")
@@ -21,7 +21,7 @@ LABELS = ("A", "B", "C", "D", "E", "F", "G")
 LABEL_THRESHOLDS: tuple[tuple[str, float], ...] = (
     ("A", 1.10), ("B", 1.25), ("C", 1.5), ("D", 2.0), ("E", 4.0), ("F", 10.0),
 )
-# A team is A only when this share of its energy ran in A-labelled jobs.
+# A team is A only when this share of its cost went to A-labelled runs.
 TEAM_A_MIN_SHARE = 0.9
 # Kinds that each replace the job's resources: the best one counts, they do not add up.
 RESOURCE_KINDS = frozenset({"model_swap", "fewer_gpus", "smaller_gpu", "release"})
@@ -77,11 +77,34 @@ def job_label(energy_kwh: float, right_sized_kwh: float) -> str:
     """A to G from energy / right-sized energy: A under 1.1, ..., G at 10 times or more."""
     if right_sized_kwh <= 0:
         return "A" if energy_kwh <= 0 else "G"
-    ratio = energy_kwh / right_sized_kwh
+    return label_of_ratio(energy_kwh / right_sized_kwh)
+
+
+def label_of_ratio(ratio: float) -> str:
+    """A to G from what a run uses / what its right-sized version would use."""
     for label, bound in LABEL_THRESHOLDS:
         if ratio < bound:
             return label
     return "G"
+
+
+def _kept_shares(suggestions: Iterable[Suggestion], total: float,
+                 saved: Callable[[Suggestion], float]) -> float:
+    """The share of `total` left after the suggestions.
+
+    The best resource change counts, then the efficiency changes each by its own share.
+    """
+    if total <= 0:
+        return 0.0
+    resource, efficiency = 1.0, 1.0
+    for suggestion in suggestions:
+        per_run = saved(suggestion) / max(suggestion.runs_per_week, 1e-12)
+        kept = 1.0 - min(1.0, max(0.0, per_run / total))
+        if suggestion.kind in RESOURCE_KINDS:
+            resource = min(resource, kept)
+        else:
+            efficiency *= kept
+    return resource * efficiency
 
 
 def right_sized_energy_kwh(record: JobRecord, verdict: Verdict,
@@ -92,17 +115,25 @@ def right_sized_energy_kwh(record: JobRecord, verdict: Verdict,
     counts. Precision and batching act on what remains, each by its own share.
     """
     energy_kwh = record.energy_kwh_or_estimate()
-    if energy_kwh <= 0:
-        return 0.0
-    resource, efficiency = 1.0, 1.0
-    for suggestion in suggestions:
-        per_run_kwh = suggestion.saved_energy_j_week / max(suggestion.runs_per_week, 1e-12)
-        kept = 1.0 - min(1.0, max(0.0, per_run_kwh / J_PER_KWH / energy_kwh))
-        if suggestion.kind in RESOURCE_KINDS:
-            resource = min(resource, kept)
-        else:
-            efficiency *= kept
-    return energy_kwh * resource * efficiency
+    share = _kept_shares(suggestions, energy_kwh * J_PER_KWH, lambda s: s.saved_energy_j_week)
+    return energy_kwh * share
+
+
+def waste_ratio(*, energy_kwh: float, gpu_hours: float,
+                suggestions: Sequence[Suggestion]) -> float:
+    """How many times more than right-sized a run uses.
+
+    The larger of its energy ratio and its GPU-hour ratio: an idle run draws little power
+    but holds costly GPUs.
+    """
+    ratios = [1.0]
+    for total, saved in ((energy_kwh * J_PER_KWH, lambda s: s.saved_energy_j_week),
+                         (gpu_hours, lambda s: s.saved_gpu_hours_week)):
+        if total <= 0:
+            continue
+        kept = _kept_shares(suggestions, total, saved)
+        ratios.append(math.inf if kept <= 0 else 1.0 / kept)
+    return max(ratios)
 
 
 def judge_waste(record: JobRecord, verdict: Verdict, *, rates: Rates, policy: PolicyConfig,
@@ -112,12 +143,16 @@ def judge_waste(record: JobRecord, verdict: Verdict, *, rates: Rates, policy: Po
     """A judged job's suggestions and its label A to G, which counts all of its waste."""
     found = suggest(record, verdict, rates=rates, policy=policy, recurrence=recurrence,
                     gpu_price_usd_per_hour=gpu_price_usd_per_hour)
-    return found, job_label(record.energy_kwh_or_estimate(),
-                            right_sized_energy_kwh(record, verdict, found))
+    gpu_hours = record.gpus * record.duration_s / 3600.0
+    return found, label_of_ratio(waste_ratio(energy_kwh=record.energy_kwh_or_estimate(),
+                                             gpu_hours=gpu_hours, suggestions=found))
 
 
 def team_score(jobs: Iterable[tuple[float, str]]) -> float | None:
-    """Energy-weighted mean of the jobs' labels (A = 0 ... G = 6); None without energy."""
+    """Weighted mean of the runs' labels (A = 0 ... G = 6); None when nothing weighs.
+
+    Each run weighs its cost (its energy where the caller weighs by energy).
+    """
     total = weighted = 0.0
     for energy_kwh, label in jobs:
         total += energy_kwh
@@ -126,7 +161,7 @@ def team_score(jobs: Iterable[tuple[float, str]]) -> float | None:
 
 
 def team_label(jobs: Sequence[tuple[float, str]]) -> str | None:
-    """A team's label: its energy-weighted job label, A only with 90 % of energy in A jobs."""
+    """A team's label: its runs' labels weighted by cost, A only with 90 % of it in A runs."""
     score = team_score(jobs)
     if score is None:
         return None
@@ -147,8 +182,11 @@ def label_change(previous: str | None, current: str | None) -> int | None:
 
 
 def rank_teams(scores: Mapping[str, float | None]) -> dict[str, int]:
-    """Rank 1 for the team with the best (lowest) score; ties share a rank; unrated last."""
-    rated = sorted((s, t) for t, s in scores.items() if s is not None)
+    """Rank 1 for the team with the best (lowest) score; ties share a rank.
+
+    Unrated teams and unassigned usage are never ranked: the one rank rule of every surface.
+    """
+    rated = sorted((s, t) for t, s in scores.items() if s is not None and t != UNASSIGNED)
     ranks: dict[str, int] = {}
     for position, (score, team) in enumerate(rated, start=1):
         same = [ranks[t] for s, t in rated[:position - 1] if s == score]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from domain.types import JobRecord, Verdict
 
 TASKS = (
     "text_classification", "token_classification", "question_answering", "sentence_similarity",
@@ -23,72 +25,11 @@ REASONS = ("idle", "overprovisioned", "oversized_model")
 HINTS = ("precision", "small_batch")
 
 
+__all__ = ["JobRecord", "Verdict", "RecordError", "parse_record", "read_jsonl"]
+
+
 class RecordError(ValueError):
     """A job record that breaks the contract; the message says which field and why."""
-
-
-@dataclass(slots=True)
-class JobRecord:
-    """One job's summary, as every collector emits it and `classify` reads it."""
-
-    job_id: str
-    gpu_type: str
-    gpus: int
-    duration_s: float
-    gpu_util_mean: float
-    gpu_util_max: float
-    gpu_mem_used_gib_max: float
-    gpu_mem_total_gib: float
-    team: str | None = None
-    user: str | None = None
-    name: str = ""
-    command: str = ""
-    image: str | None = None
-    model: str | None = None
-    task: str | None = None
-    kind: str | None = None
-    power_w_mean: float | None = None
-    energy_kwh: float | None = None
-    precision: str | None = None
-    batch_size: int | None = None
-
-    @property
-    def text(self) -> str:
-        """Everything a person would read to tell what the job does."""
-        parts = [self.name, self.command, self.image or "", self.model or "", self.task or ""]
-        return " ".join(p for p in parts if p)
-
-    def energy_kwh_or_estimate(self) -> float:
-        """Energy of all its GPUs, kWh; estimated from power and time when not measured."""
-        if self.energy_kwh is not None:
-            return self.energy_kwh
-        power_w = self.power_w_mean if self.power_w_mean is not None else 0.0
-        return power_w * self.gpus * self.duration_s / 3.6e6
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(slots=True)
-class Verdict:
-    """What a judge says of one job."""
-
-    job_id: str
-    task: str
-    oversized: bool
-    score: float
-    reasons: list[str] = field(default_factory=list)
-    suggestion: dict[str, Any] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "job_id": self.job_id,
-            "task": self.task,
-            "oversized": self.oversized,
-            "score": round(self.score, 4),
-            "reasons": list(self.reasons),
-            "suggestion": self.suggestion,
-        }
 
 
 def _number(obj: dict[str, Any], key: str, *, lo: float | None = None,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from analyzers.digest import BudgetProgress, Digest, Figures
 from analyzers.ratings import rank_teams
 from config.organisation import UNASSIGNED
+from domain.types import ClusterWeek
 
 DEFAULT_THRESHOLDS_PCT = (80, 100)
 
@@ -63,6 +64,7 @@ class OrgDigest:
     teams: list[TeamStanding]
     total: Figures
     slack_channel: str | None = None
+    clusters: list[ClusterWeek] = field(default_factory=list)  # idle capacity per cluster
 
     @property
     def energy_kwh(self) -> float:
@@ -70,7 +72,8 @@ class OrgDigest:
 
 
 def build_org_digest(week: str, digests: Sequence[Digest], *,
-                     slack_channel: str | None = None) -> OrgDigest:
+                     slack_channel: str | None = None,
+                     clusters: Sequence[ClusterWeek] = ()) -> OrgDigest:
     """The ranking of teams from their digests (ranked first with `rank`)."""
     lines = [TeamStanding(
         team=d.team, rank=d.rank, label=d.label, label_change=d.label_change,
@@ -86,4 +89,5 @@ def build_org_digest(week: str, digests: Sequence[Digest], *,
         energy_cost_usd=sum(x.energy_cost_usd for x in f), co2e_kg=sum(x.co2e_kg for x in f),
         gpu_hours=sum(x.gpu_hours for x in f), jobs=sum(x.jobs for x in f),
         oversized_jobs=sum(x.oversized_jobs for x in f))
-    return OrgDigest(week=week, teams=lines, total=total, slack_channel=slack_channel)
+    return OrgDigest(week=week, teams=lines, total=total, slack_channel=slack_channel,
+                     clusters=list(clusters))

@@ -15,7 +15,7 @@ less and uses no more energy than the job does now.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from analyzers.accounting import J_PER_KWH, WORLD_AVERAGE_G_PER_KWH, Cost, Rates, account
@@ -34,6 +34,7 @@ from analyzers.policy import gpus_needed
 from analyzers.records import JobRecord, Verdict
 from analyzers.rules import read_params_b
 from config.organisation import Organisation, PolicyConfig
+from domain.types import Suggestion
 
 KINDS = ("model_swap", "fewer_gpus", "smaller_gpu", "release", "precision", "batching")
 SECONDS_PER_WEEK = 7 * 24 * 3600.0
@@ -43,38 +44,6 @@ BATCHING_ENERGY_FACTOR = 0.5
 BATCH_SIZE_TARGET = 16
 DEFAULT_ENERGY_USD_PER_KWH = 0.15
 DEFAULT_PUE = 1.2
-
-
-@dataclass(slots=True)
-class Suggestion:
-    """One change to one job, with what it saves per week (J, USD, kg CO2e) and how sure."""
-
-    kind: str
-    title: str
-    change: dict[str, Any]
-    saved_energy_j_week: float
-    saved_cost_usd_week: float
-    saved_co2e_kg_week: float
-    confidence: float
-    runs_per_week: float = 1.0
-    note: str = ""
-    id: int | None = field(default=None, compare=False)
-
-    @property
-    def saved_energy_kwh_week(self) -> float:
-        return self.saved_energy_j_week / J_PER_KWH
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "title": self.title,
-            "change": self.change,
-            "saved_energy_kwh_week": round(self.saved_energy_kwh_week, 6),
-            "saved_cost_usd_week": round(self.saved_cost_usd_week, 4),
-            "saved_co2e_kg_week": round(self.saved_co2e_kg_week, 6),
-            "confidence": round(self.confidence, 2),
-            "note": self.note,
-        }
 
 
 def runs_per_week(recurrence: str | None, duration_s: float) -> float:
@@ -250,8 +219,13 @@ def _batching(job: _Job) -> _Candidate:
 
 def suggest(record: JobRecord, verdict: Verdict, *, rates: Rates, policy: PolicyConfig,
             recurrence: str | None = None,
-            gpu_price_usd_per_hour: Callable[[str], float] | None = None) -> list[Suggestion]:
-    """Cheaper alternatives for a judged job, best (most $ saved per week) first."""
+            gpu_price_usd_per_hour: Callable[[str], float] | None = None,
+            measured_only: bool = False) -> list[Suggestion]:
+    """Cheaper alternatives for a judged job, best (most $ saved per week) first.
+
+    `measured_only`: savings over the measured stretch alone (the ledger's rule: a run saves
+    at most what it held), never scaled by the job's recurrence.
+    """
     reasons = set(verdict.reasons)
     if not reasons:
         return []
@@ -271,7 +245,7 @@ def suggest(record: JobRecord, verdict: Verdict, *, rates: Rates, policy: Policy
         candidates.append(_precision(job))
     if "small_batch" in reasons:
         candidates.append(_batching(job))
-    runs = runs_per_week(recurrence, record.duration_s)
+    runs = 1.0 if measured_only else runs_per_week(recurrence, record.duration_s)
     before = job.cost(gpu_s=record.gpus * record.duration_s, energy_j=job.energy_j)
     found = []
     for candidate in candidates:
@@ -289,6 +263,7 @@ def suggest(record: JobRecord, verdict: Verdict, *, rates: Rates, policy: Policy
             saved_cost_usd_week=saved_usd,
             saved_co2e_kg_week=max(0.0, before.co2e_kg - after.co2e_kg) * runs,
             confidence=round(min(1.0, max(0.0, confidence)), 3), runs_per_week=runs, note=note,
+            saved_gpu_hours_week=max(0.0, before.gpu_hours - after.gpu_hours) * runs,
         ))
     found.sort(key=lambda s: (-s.saved_cost_usd_week, -s.saved_energy_j_week))
     return found

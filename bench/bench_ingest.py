@@ -16,10 +16,10 @@ from sqlalchemy import create_engine, text
 from bench import Result
 from collectors.simulation.cluster import SimulatedCluster
 from config.organisation import load_organisation
+from domain.samples import GpuSample
 from storage.db import make_engine, migrate, session
 from storage.ingest import ingest_samples, sync_organisation, upsert_jobs
 from storage.models import Sample
-from storage.samples import GpuSample
 
 PG_ADMIN = os.environ.get("AI_COST_TEST_PG_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

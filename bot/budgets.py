@@ -5,24 +5,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackClientError
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
 
 from analyzers.digest import BudgetProgress, Figures
 from analyzers.standings import DEFAULT_THRESHOLDS_PCT, budget_progress, crossed
-from analyzers.weekly import job_cost
-from bot.pipeline import rates_lookup
 from bot.slack import Poster
-from config.organisation import Organisation, TeamConfig
+from config.organisation import Organisation
 from reports import format as fmt
 from reports.blocks import context, section
 from storage import digest_store as store
 from storage import queries
 from storage.db import session as new_session
+from storage.ledger_repo import load_ledger
+from storage.models import Team
 from storage.slack_repo import team_setting
 
 log = logging.getLogger(__name__)
@@ -41,29 +41,50 @@ class Alert:
     message_ts: str | None = None
 
 
-def spend_by_team(*, session: Session, organisation: Organisation,
-                  week: str) -> dict[str, Figures]:
-    """Week-to-date energy and cost per team (kWh, USD) from the roll-ups."""
-    rates_of = rates_lookup(organisation)
-    totals: dict[str, list[float]] = {}
-    for job in queries.job_weeks(session=session, week=week):
-        cost = job_cost(job, rates_of(job))
-        spent = totals.setdefault(job.team, [0.0, 0.0])
-        spent[0] += cost.energy_kwh
-        spent[1] += cost.cost_usd
-    return {team: Figures(kwh, usd, 0.0, 0.0, 0.0, 0.0, 0, 0)
-            for team, (kwh, usd) in totals.items()}
+@dataclass(frozen=True, slots=True)
+class BudgetInForce:
+    """A team's weekly budget as every surface uses it, and where it was set."""
+
+    kwh: float | None
+    usd: float | None
+    source: str | None  # "slack", "file" or None when the team has none
+
+    def progress(self, *, spent_kwh: float, spent_usd: float) -> list[BudgetProgress]:
+        """The spend against each budget the team set (kWh and/or USD)."""
+        return budget_progress(Figures(spent_kwh, spent_usd, 0.0, 0.0, 0.0, 0.0, 0, 0),
+                               kwh=self.kwh, usd=self.usd)
 
 
-def team_budget(session: Session, team: TeamConfig) -> tuple[float | None, float | None]:
-    """The team's weekly budget (kWh, USD): set from Slack if it was, else the file's."""
-    setting = team_setting(session=session, team=team.name)
-    file_budget = team.weekly_budget
-    kwh = (setting.weekly_budget_kwh if setting and setting.weekly_budget_kwh
-           else file_budget.kwh if file_budget else None)
-    usd = (setting.weekly_budget_usd if setting and setting.weekly_budget_usd
-           else file_budget.usd if file_budget else None)
-    return kwh, usd
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def budget_in_force(*, session: Session, organisation: Organisation,
+                    team: str) -> BudgetInForce:
+    """The one budget rule: the latest set wins.
+
+    From Slack (`/ai-cost budget set`) or the organisation file, whose budget wins again when
+    it changed after the Slack one was set.
+    """
+    config = organisation.team(team)
+    file_budget = config.weekly_budget if config else None
+    row = session.execute(select(Team).where(col(Team.name) == team)).scalar()
+    file_at = _aware(row.budget_set_at) if row is not None else None
+    setting = team_setting(session=session, team=team)
+    if setting is not None and (setting.weekly_budget_kwh or setting.weekly_budget_usd):
+        if file_at is None or (_aware(setting.updated_at) or file_at) >= file_at:
+            return BudgetInForce(setting.weekly_budget_kwh, setting.weekly_budget_usd, "slack")
+    if file_budget and (file_budget.kwh or file_budget.usd):
+        return BudgetInForce(file_budget.kwh, file_budget.usd, "file")
+    return BudgetInForce(None, None, None)
+
+
+def spend_by_team(*, session: Session, week: str) -> dict[str, tuple[float, float]]:
+    """Week-to-date energy and cost per team (kWh, USD), as the ledger has them."""
+    ledger = load_ledger(session=session, week=week)
+    if ledger is None:
+        return {}
+    return {name: (t.cost.energy_kwh, t.cost.cost_usd) for name, t in ledger.teams.items()}
 
 
 @dataclass
@@ -80,18 +101,19 @@ class BudgetService:
         """Post what is newly crossed; returns the alerts handled in this run."""
         now = self.clock()
         alerts: list[Alert] = []
-        spends: dict[str, dict[str, Figures]] = {}
+        spends: dict[str, dict[str, tuple[float, float]]] = {}
         for team in self.organisation.teams:
             if not team.slack_channel:
                 continue
             period = queries.iso_week(now.astimezone(ZoneInfo(team.timezone)).date())
             with new_session(self.engine) as s:
                 if period not in spends:
-                    spends[period] = spend_by_team(session=s, organisation=self.organisation,
-                                                   week=period)
-                kwh, usd = team_budget(s, team)
-            figures = spends[period].get(team.name, Figures.of(None))
-            reached = crossed(budget_progress(figures, kwh=kwh, usd=usd), self.thresholds_pct)
+                    spends[period] = spend_by_team(session=s, week=period)
+                budget = budget_in_force(session=s, organisation=self.organisation,
+                                         team=team.name)
+            kwh, usd = spends[period].get(team.name, (0.0, 0.0))
+            reached = crossed(budget.progress(spent_kwh=kwh, spent_usd=usd),
+                              self.thresholds_pct)
             for metric in ("kwh", "usd"):
                 mine = [(p, t) for p, t in reached if p.metric == metric]
                 if mine:

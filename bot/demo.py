@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -18,12 +18,12 @@ from bot.pipeline import refresh
 from collectors.simulation.cluster import SimulatedCluster
 from config.organisation import Organisation
 from config.settings import Settings
+from domain.weeks import last_complete_week, week_bounds
 from reports.blocks import digest_blocks
 from reports.charts import energy_chart_png
 from reports.terminal import render_rich
 from storage.db import session
 from storage.ingest import IngestResult, ingest_samples, sync_organisation, upsert_jobs
-from storage.queries import iso_week, week_bounds
 
 
 @dataclass(slots=True)
@@ -36,8 +36,8 @@ class DemoResult:
 
 
 def last_full_week(now: datetime) -> str:
-    """The ISO week before the one `now` is in."""
-    return iso_week((now - timedelta(days=7)).date())
+    """The ISO week before the one `now` is in (UTC)."""
+    return last_complete_week(now)
 
 
 def _progress(console: Console) -> Progress:
@@ -76,14 +76,14 @@ def run_demo(*, settings: Settings, organisation: Organisation, engine: Engine, 
             bar.advance(task, len(batch))
         roll = bar.add_task("roll up GPU-days", total=None)
         with session(engine) as s:
-            refresh(session=s, settings=settings,
-                    now=datetime.fromtimestamp(clock, UTC),
+            refresh(session=s, settings=settings, organisation=organisation,
+                    now=settings.clock(), weeks=[week],
+                    retention_now=datetime.fromtimestamp(clock, UTC),
                     progress=lambda done, n: bar.update(roll, completed=done, total=n))
             s.commit()
     with session(engine) as s:
         digests = build_digests(session=s, organisation=organisation, week=week,
-                                now=datetime.fromtimestamp(clock, UTC))
-        s.commit()
+                                now=settings.clock())
     write_digests(digests, settings.out_dir)
     for digest in digests:
         console.print(render_rich(digest))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,18 +14,19 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from analyzers.digest import Digest, Swaps, build_digest
-from analyzers.standings import OrgDigest, budget_progress, build_org_digest, rank
-from analyzers.weekly import TeamWeek
-from bot.pipeline import process_week
+from analyzers.standings import OrgDigest, build_org_digest
+from bot.budgets import budget_in_force
 from bot.slack import Poster
 from config.organisation import Organisation
+from domain.types import Ledger, RealizedSaving, TeamWeek
+from domain.weeks import is_over, iso_week, previous_week, week_bounds, week_end
 from reports.blocks import digest_blocks, org_digest_blocks
 from reports.charts import energy_chart_png
 from reports.terminal import headline, org_headline
 from storage import digest_store as store
 from storage.db import session as new_session
-from storage.queries import iso_week, previous_week, week_bounds, weeks_with_data
-from storage.slack_repo import team_setting
+from storage.ledger_repo import load_ledger
+from storage.slack_repo import digest_channel
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -36,7 +37,11 @@ RETRY_BACKOFF = timedelta(minutes=5)
 
 
 def digest_week(now: datetime, timezone: str = "UTC") -> str:
-    """The week a digest sent at `now` covers: the last complete ISO week in `timezone`."""
+    """The week a digest sent at `now` covers: the ISO week before the one `timezone` is in.
+
+    Weeks are UTC: a team east of UTC whose Monday begins before the week ends in UTC gets
+    its digest once the week is over (the scheduler retries it).
+    """
     return iso_week(now.astimezone(ZoneInfo(timezone)).date() - timedelta(days=7))
 
 
@@ -46,23 +51,28 @@ def history_weeks(week: str, count: int = HISTORY_WEEKS) -> list[str]:
     return [iso_week(monday - timedelta(days=7 * i)) for i in reversed(range(count))]
 
 
-def _ratings(week: str, teams: dict[str, TeamWeek]) -> list[store.Rating]:
-    out = []
-    for name, team_week in teams.items():
-        label, score = team_week.label, team_week.score
-        cost = team_week.cost
-        out.append(store.Rating(team=name, week=week, label=label, score=score,
-                                energy_kwh=cost.energy_kwh, cost_usd=cost.cost_usd,
-                                co2e_kg=cost.co2e_kg))
-    return out
+class WeekNotJudged(LookupError):
+    """A week that `refresh` has not judged: nothing to show or post for it yet."""
 
 
-def _swaps(session: Session, organisation: Organisation, team: str, week: str,
-           activity: dict[str, int]) -> Swaps:
-    from storage.suggestions_repo import realized_savings
+class WeekNotReady(LookupError):
+    """A week that cannot be posted yet: not over in UTC, or data arrived after judging."""
 
-    measured = [r for r in realized_savings(session=session, team=team, week=week,
-                                            organisation=organisation) if r.seen]
+
+def ready_to_post(ledger: Ledger | None, week: str, now: datetime) -> str | None:
+    """Why `week`'s digest cannot be posted at `now`, or None when it can."""
+    if not is_over(week, now):
+        return f"{week} is not over yet: weeks are UTC and end Sunday 24:00 UTC"
+    if ledger is None:
+        return f"{week} has not been judged yet: run `ai-cost refresh --week {week}`"
+    if ledger.stale or ledger.hours < 168:
+        return (f"data of {week} arrived after it was judged: run `ai-cost refresh --week "
+                f"{week}` first")
+    return None
+
+
+def _swaps(realized: Sequence[RealizedSaving], activity: dict[str, int]) -> Swaps:
+    measured = [r for r in realized if r.seen]
     return Swaps(
         approved=activity.get("approved", 0), applied=activity.get("applied", 0),
         measured=len(measured),
@@ -72,49 +82,78 @@ def _swaps(session: Session, organisation: Organisation, team: str, week: str,
         estimated_usd_week=sum(r.estimated_cost_usd_week for r in measured))
 
 
+def load_week(*, session: Session, week: str) -> Ledger:
+    """The judged week; WeekNotJudged, with what to run, when `refresh` has not judged it."""
+    ledger = load_ledger(session=session, week=week)
+    if ledger is None:
+        raise WeekNotJudged(f"{week} has not been judged yet: run `ai-cost refresh --week "
+                            f"{week}` (the scheduler does it on its own)")
+    return ledger
+
+
+def silent_clusters(ledger: Ledger, week: str) -> list[tuple[str, str | None]]:
+    """Clusters that sent nothing since before the week ended, with when they last did."""
+    end = week_end(week).timestamp()
+    out = []
+    for name, cluster in sorted(ledger.clusters.items()):
+        last = cluster.last_sample_ts
+        if last is None or last < end - 3600:
+            out.append((name, None if last is None else
+                        datetime.fromtimestamp(last, UTC).strftime("%Y-%m-%d %H:%M UTC")))
+    return out
+
+
+def annotate(digest: Digest, ledger: Ledger) -> None:
+    """What a digest says of its week: judged when, partial or not, newer data, silence."""
+    digest.as_of = (datetime.fromtimestamp(ledger.refreshed_at, UTC)
+                    .strftime("%Y-%m-%d %H:%M UTC") if ledger.refreshed_at else None)
+    digest.stale, digest.hours = ledger.stale, ledger.hours
+    if not digest.figures.jobs:
+        digest.silent = silent_clusters(ledger, digest.week)
+
+
 def build_digests(*, session: Session, organisation: Organisation, week: str, now: datetime,
                   teams: Sequence[str] | None = None, judge: str | None = None) -> list[Digest]:
-    """Every team's digest for `week` with label, rank, budget, swaps and label history.
+    """Every team's digest for `week`, read from the ledger `refresh` wrote; writes nothing.
 
-    Judges the week (and the week before, when it has data), stores each team's rating, and
-    ranks all teams even when only `teams` are returned.
+    Label, rank and totals are the ledger's; the budget is the one in force; the channel is
+    the team's digest channel. WeekNotJudged when the week has no ledger.
     """
-    this = process_week(session=session, organisation=organisation, week=week, judge=judge,
-                        now=now)
+    del judge, now  # the ledger was judged by refresh; kept for callers' keyword arguments
+    ledger = load_week(session=session, week=week)
     before_week = previous_week(week)
-    before: dict[str, TeamWeek] | None = None
-    if before_week in weeks_with_data(session=session):
-        before = process_week(session=session, organisation=organisation, week=before_week,
-                              judge=judge, now=now).teams
+    before = load_ledger(session=session, week=before_week)
     names = [t.name for t in organisation.teams]
-    names += sorted(set(this.teams) - set(names))
-    ratings = _ratings(week, this.teams) + _ratings(before_week, before or {})
-    store.save_ratings(session=session, ratings=ratings, now=now)
-    rated = {(r.team, r.week): r for r in ratings}
+    names += sorted(set(ledger.teams) - set(names))
     history = store.label_history(session=session, teams=names, weeks=history_weeks(week))
     activity = store.swap_activity(session=session, week=week)
     digests = []
+    wanted = set(teams) if teams is not None else None
     for name in names:
-        team = organisation.team(name)
+        if wanted is not None and name not in wanted:
+            continue
+        team = ledger.teams.get(name)
         previous = None
         if before is not None:
-            previous = before.get(name, TeamWeek(team=name, week=before_week))
-        digest = build_digest(name, week, this.teams.get(name), previous,
-                              slack_channel=team.slack_channel if team else None)
-        mine = rated.get((name, week))
-        digest.label, digest.score = (mine.label, mine.score) if mine else (None, None)
-        earlier = rated.get((name, before_week))
+            previous = before.teams.get(name, TeamWeek(team=name, week=before_week))
+        digest = build_digest(name, week, team, previous,
+                              slack_channel=digest_channel(session=session,
+                                                           organisation=organisation,
+                                                           team=name))
+        if team is not None:
+            digest.label, digest.score = team.label, team.score
+            digest.rank, digest.teams_ranked = team.rank, team.teams_ranked
+        earlier = before.teams.get(name) if before is not None else None
         digest.previous_label = earlier.label if earlier else None
-        budget = team.weekly_budget if team else None
-        digest.budget = budget_progress(digest.figures, kwh=budget.kwh if budget else None,
-                                        usd=budget.usd if budget else None)
-        digest.swaps = _swaps(session, organisation, name, week, activity.get(name, {}))
+        budget = budget_in_force(session=session, organisation=organisation, team=name)
+        digest.budget = budget.progress(spent_kwh=digest.figures.energy_kwh,
+                                        spent_usd=digest.figures.cost_usd)
+        digest.swaps = _swaps(ledger.realized.get(name, []), activity.get(name, {}))
         labels = history.get(name, {})
         digest.label_history = [(w, labels.get(w)) for w in history_weeks(week)]
+        annotate(digest, ledger)
         digests.append(digest)
-    rank(digests)
-    wanted = set(teams) if teams is not None else None
-    return [d for d in digests if wanted is None or d.team in wanted]
+    return digests
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +194,7 @@ class DigestService:
         if fresh or cached is None or now - cached[0] > BUILD_CACHE:
             with new_session(self.engine) as s:
                 built = build_digests(session=s, organisation=self.organisation, week=week,
-                                      now=now, judge=self.judge)
-                s.commit()
+                                      now=now)
             self._built[week] = cached = (now, built)
         return cached[1]
 
@@ -169,6 +207,7 @@ class DigestService:
             return Outcome(team, week, "no_channel", detail=f"team {team!r} has no slack_channel")
 
         def render() -> Message:
+            self._check_ready(week)
             digest = next(d for d in self.digests(week, fresh=force) if d.team == team)
             return Message(text=headline(digest),
                            blocks=lambda file_id: digest_blocks(digest, chart_file_id=file_id),
@@ -179,11 +218,7 @@ class DigestService:
     def channel_of(self, team: str) -> str | None:
         """The team's digest channel: set from Slack (`/ai-cost subscribe`) or the file's."""
         with new_session(self.engine) as s:
-            setting = team_setting(session=s, team=team)
-        config = self.organisation.team(team)
-        if setting is not None and setting.digest_channel:
-            return setting.digest_channel
-        return config.slack_channel if config else None
+            return digest_channel(session=s, organisation=self.organisation, team=team)
 
     def post_org(self, week: str | None = None, *, force: bool = False) -> Outcome:
         """Post the organisation-wide ranking to the FinOps channel, once per week."""
@@ -194,14 +229,24 @@ class DigestService:
                            detail="no finops_channel in the organisation file")
 
         def render() -> Message:
+            self._check_ready(week)
             org = self.org_digest(week, fresh=force)
             return Message(text=org_headline(org), blocks=lambda _: org_digest_blocks(org))
 
         return self._post(store.ORGANISATION, week, channel, render, force=force)
 
+    def _check_ready(self, week: str) -> None:
+        with new_session(self.engine) as s:
+            problem = ready_to_post(load_ledger(session=s, week=week), week, self.clock())
+        if problem:
+            raise WeekNotReady(problem)
+
     def org_digest(self, week: str, *, fresh: bool = False) -> OrgDigest:
+        with new_session(self.engine) as s:
+            ledger = load_week(session=s, week=week)
         return build_org_digest(week, self.digests(week, fresh=fresh),
-                                slack_channel=self.organisation.finops_channel)
+                                slack_channel=self.organisation.finops_channel,
+                                clusters=list(ledger.clusters.values()))
 
     def _post(self, team: str, week: str, channel: str,
               render: Callable[[], Message], *, force: bool) -> Outcome:
@@ -225,7 +270,7 @@ class DigestService:
                 channel=channel, text=message.text, blocks=message.blocks(file_id),
                 metadata={"event_type": "ai_cost_digest",
                           "event_payload": {"team": team, "week": week}})
-        except SlackClientError as exc:
+        except (SlackClientError, WeekNotReady) as exc:
             self._failed(team, week, f"{type(exc).__name__}: {exc}")
             return Outcome(team, week, "failed", detail=str(exc).splitlines()[0])
         except BaseException as exc:

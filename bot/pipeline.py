@@ -1,83 +1,133 @@
-"""The weekly pipeline: roll up, judge, suggest, account, digest. Used by CLI, bot, scheduler."""
+"""The one writer of judged data: `refresh` rolls up, builds runs, judges and stores weeks.
+
+The scheduler runs it on its schedule, `ai-cost refresh` by hand, `ai-cost demo` at its end.
+Every surface (report, digests, /ai-cost, App Home, nudges, ask, suggest) reads the ledger
+it writes and writes nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from analyzers import accounting
-from analyzers.jobs import to_record
+from analyzers.catalog import gpu_spec
 from analyzers.judges import default_judge_name, get_judge
-from analyzers.ratings import judge_waste
-from analyzers.suggestions import Suggestion
-from analyzers.weekly import TeamWeek, summarize
-from config.organisation import Organisation
+from analyzers.ledger import judge_week, realized_savings
+from analyzers.suggestions import default_rates
+from config.organisation import Organisation, OrganisationError
 from config.settings import Settings
+from domain.types import Cost, Ledger, Rates
+from domain.weeks import hours_elapsed, last_complete_week, week_of, week_start
 from storage import queries
-from storage.queries import JobWeek
-from storage.rollup import prune_samples, rollup
-from storage.suggestions_repo import save_suggestions_bulk
+from storage.ingest import record_rejections
+from storage.ledger_repo import judged_weeks, mark_stale, save_ledger, stale_weeks, workload_costs
+from storage.rollup import MAX_GPU_POWER_W, prune_samples, rollup
+from storage.runs import fleet_usage, last_sample_by_cluster, run_weeks
+from storage.suggestions_repo import applied_suggestions
 
 Progress = Callable[[int, int], None]
+COUNTER_RESET = "energy counter step above what the GPU can draw (treated as a reset)"
+RECENT_WEEKS = 8  # stale weeks older than this are judged again only when asked
 
 
 @dataclass(slots=True)
-class WeekResult:
-    week: str
-    teams: dict[str, TeamWeek]
-    judge: str
+class RefreshResult:
+    gpu_days: int = 0
+    bad_counter_steps: int = 0
+    pruned: int = 0
+    weeks: list[str] = field(default_factory=list)
 
 
-def refresh(*, session: Session, settings: Settings, now: datetime | None = None,
-            progress: Progress | None = None) -> int:
-    """Roll up new samples and prune raw samples past retention; returns GPU-days rolled."""
-    rolled = rollup(session=session, max_gap_s=settings.max_sample_gap_s, progress=progress)
-    prune_samples(session=session, now=now, retention_s=settings.raw_retention_days * 86400)
-    return rolled
+def rates_lookup(organisation: Organisation) -> Callable[[str, str], Rates]:
+    """The one price rule: rates per (cluster, GPU type), each GPU-hour at its own type."""
+    cache: dict[tuple[str, str], Rates] = {}
 
-
-def rates_lookup(organisation: Organisation) -> Callable[[JobWeek], accounting.Rates]:
-    """Rates per job from its cluster and GPU type (memoised per pair)."""
-    cache: dict[tuple[str, str], accounting.Rates] = {}
-
-    def rates_of(job: JobWeek) -> accounting.Rates:
-        key = (job.cluster, job.gpu_type)
+    def rates_of(cluster: str, gpu_type: str) -> Rates:
+        key = (cluster, gpu_type)
         if key not in cache:
-            cache[key] = accounting.rates_for(organisation, organisation.cluster(job.cluster),
-                                              job.gpu_type)
+            try:
+                cache[key] = accounting.rates_for(organisation, organisation.cluster(cluster),
+                                                  gpu_type)
+            except OrganisationError:
+                cache[key] = default_rates(organisation, gpu_type)
         return cache[key]
 
     return rates_of
 
 
-def process_week(*, session: Session, organisation: Organisation, week: str,
-                 judge: str | None = None, now: datetime | None = None) -> WeekResult:
-    """Judge every job of `week`, store verdicts and suggestions, and account it per team."""
+def _tdp_w(gpu_type: str) -> float:
+    spec = gpu_spec(gpu_type)
+    return spec.tdp_w if spec else MAX_GPU_POWER_W
+
+
+def judge_and_store(*, session: Session, settings: Settings, organisation: Organisation,
+                    week: str, now: datetime, judge: str | None = None) -> Ledger:
+    """Judge `week` from its runs and replace its ledger rows."""
     judge_name = judge or default_judge_name()
-    jobs = queries.job_weeks(session=session, week=week)
-    records = [to_record(j) for j in jobs]
-    verdicts = get_judge(judge_name)(records, organisation.policy)
-    queries.save_verdicts(
-        session=session, week=week, judge=judge_name, now=now or datetime.now(UTC),
-        verdicts=[(j.job_id, v.task, v.oversized, v.score, v.reasons)
-                  for j, v in zip(jobs, verdicts, strict=True)],
-    )
+    gap = settings.max_sample_gap_s
+    runs = run_weeks(session=session, week=week, gap_s=gap)
     rates_of = rates_lookup(organisation)
-    labels: list[str | None] = []
-    proposed: list[tuple[int, list[Suggestion], str | None]] = []
-    for job, record, verdict in zip(jobs, records, verdicts, strict=True):
-        # The label counts all waste, dismissed suggestions included; people see the rest.
-        found, label = judge_waste(record, verdict, rates=rates_of(job),
-                                   policy=organisation.policy, recurrence=job.recurrence,
-                                   gpu_price_usd_per_hour=organisation.gpu_price_usd_per_hour)
-        labels.append(label)
-        proposed.append((job.job_id, found, verdict.task))
-    saved = iter(save_suggestions_bulk(
-        session=session, week=week, now=now or datetime.now(UTC),
-        items=[item for item in proposed if item[1]]))
-    shown = [next(saved) if found else [] for _, found, _ in proposed]
-    teams = summarize(week, jobs, records, verdicts, rates_of, shown, labels)
-    return WeekResult(week=week, teams=teams, judge=judge_name)
+    through = max((r.last_ts for r in runs), default=None)
+    ledger = judge_week(
+        week=week, runs=runs, judge=get_judge(judge_name), judge_name=judge_name,
+        policy=organisation.policy, rates_of=rates_of,
+        price_of=organisation.gpu_price_usd_per_hour,
+        fleet=fleet_usage(session=session, week=week), hours=hours_elapsed(week, now),
+        data_through_ts=through, gap_s=gap,
+        last_sample=last_sample_by_cluster(session=session),
+        teams=[t.name for t in organisation.teams])
+    applied = applied_suggestions(session=session, before=week_start(week))
+    baseline = workload_costs(session=session, weeks=sorted({a[4] for a in applied}))
+    measured: dict[str, Cost] = {}
+    for line in ledger.lines():
+        key = line.job.workload
+        measured[key] = measured[key] + line.cost if key in measured else line.cost
+    by_team = defaultdict(list)
+    for saving in realized_savings(week=week, applied=applied, baseline=baseline,
+                                   now=measured):
+        by_team[saving.team].append(saving)
+    ledger.realized = dict(by_team)
+    queries.save_verdicts(
+        session=session, week=week, judge=judge_name, now=now,
+        verdicts=[(ln.job.job_id, ln.verdict.task, ln.verdict.oversized, ln.verdict.score,
+                   ln.verdict.reasons) for ln in ledger.lines()])
+    save_ledger(session=session, ledger=ledger, now=now)
+    return ledger
+
+
+def refresh(*, session: Session, settings: Settings, organisation: Organisation,
+            now: datetime, weeks: Sequence[str] | None = None, judge: str | None = None,
+            progress: Progress | None = None,
+            retention_now: datetime | None = None) -> RefreshResult:
+    """Roll up new samples, prune whole rolled-up days past retention, judge weeks.
+
+    Judges `weeks` when given; else the week under way, the last complete week when it has
+    no ledger yet, and the recent weeks whose data changed since they were judged.
+    Idempotent: run twice, the same rows. `retention_now` is the clock of the retention
+    window when it is not `now` (the demo ingests as of its week's end).
+    """
+    rolled = rollup(session=session, max_gap_s=settings.max_sample_gap_s, progress=progress,
+                    max_power_w=_tdp_w)
+    if rolled.bad_counter_steps:
+        record_rejections(session=session, source="rollup",
+                          reasons=[COUNTER_RESET] * rolled.bad_counter_steps, at=now)
+    mark_stale(session=session, weeks=sorted(rolled.weeks))
+    pruned = prune_samples(session=session, now=retention_now or now,
+                           retention_s=settings.raw_retention_days * 86400)
+    if weeks is None:
+        last = last_complete_week(now)
+        oldest = queries.iso_week(now.date() - timedelta(weeks=RECENT_WEEKS))
+        chosen = {week_of(now), *stale_weeks(session=session)}
+        if last not in judged_weeks(session=session):
+            chosen.add(last)
+        weeks = sorted(w for w in chosen if w >= oldest)
+    for week in weeks:
+        judge_and_store(session=session, settings=settings, organisation=organisation,
+                        week=week, now=now, judge=judge)
+    return RefreshResult(gpu_days=rolled.gpu_days, bad_counter_steps=rolled.bad_counter_steps,
+                         pruned=pruned, weeks=list(weeks))

@@ -36,14 +36,15 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.budgets import BudgetService
-from bot.digests import DigestService
+from bot.digests import DigestService, digest_week
 from bot.metrics import SchedulerMetrics, count_api_errors
-from bot.pipeline import process_week, refresh
+from bot.pipeline import refresh
 from bot.slack import ChannelPacer, Poster, make_client
 from config.organisation import Organisation
 from config.settings import Settings
+from domain.weeks import is_over, week_of
 from storage.db import session as new_session
-from storage.queries import iso_week
+from storage.ledger_repo import load_ledger
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -73,20 +74,26 @@ class Jobs:
         """Run one job: digest, org_digest, refresh, classify, budgets, nudges, expire, retry."""
         self.ran.append((kind, team))
         if kind == "digest" and team is not None:
-            return self.digests.post_team(team)
+            config = self.organisation.team(team)
+            week = digest_week(self.clock(), config.timezone if config else "UTC")
+            self._judged(week)
+            return self.digests.post_team(team, week)
         if kind == "org_digest":
+            self._judged(digest_week(self.clock()))
             return self.digests.post_org()
         if kind == "refresh":
             with new_session(self.engine) as s:
-                rolled = refresh(session=s, settings=self.settings, now=self.clock())
+                result = refresh(session=s, settings=self.settings,
+                                 organisation=self.organisation, now=self.clock())
                 s.commit()
-            return rolled
-        if kind == "classify":  # judge (and suggest for) the jobs of the running week
+            return result.gpu_days
+        if kind == "classify":  # judge the running week again, with the latest roll-ups
             with new_session(self.engine) as s:
-                result = process_week(session=s, organisation=self.organisation,
-                                      week=iso_week(self.clock().date()), now=self.clock())
+                result = refresh(session=s, settings=self.settings,
+                                 organisation=self.organisation, now=self.clock(),
+                                 weeks=[week_of(self.clock())])
                 s.commit()
-            return len(result.teams)
+            return len(result.weeks)
         if kind == "budgets":
             return self.budgets.check()
         if kind == "retry":
@@ -99,6 +106,17 @@ class Jobs:
             return self.approvals.expire(
                 max_age=timedelta(days=self.settings.suggestion_ttl_days))
         raise ValueError(f"unknown scheduled job {kind!r}")
+
+
+    def _judged(self, week: str) -> None:
+        """Judge an ended week that has no ledger or got data since, before its digest."""
+        now = self.clock()
+        with new_session(self.engine) as s:
+            ledger = load_ledger(session=s, week=week)
+            if is_over(week, now) and (ledger is None or ledger.stale or ledger.hours < 168):
+                refresh(session=s, settings=self.settings, organisation=self.organisation,
+                        now=now, weeks=[week])
+                s.commit()
 
 
 _ACTIVE: Jobs | None = None

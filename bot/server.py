@@ -22,9 +22,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.metrics import RequestMetrics, ServerMetrics
-from collectors.sinks import store_batch
 from config.organisation import Organisation
 from config.settings import Settings
+from domain.samples import GpuSample, JobInfo, SampleError, job_from_json, sample_from_json
+from storage.batches import store_batch
 from storage.db import session as new_session
 from storage.ingest import (
     Rejection,
@@ -32,7 +33,6 @@ from storage.ingest import (
     record_rejections,
     sync_organisation,
 )
-from storage.samples import GpuSample, JobInfo, SampleError, job_from_json, sample_from_json
 
 MAX_BYTES_PER_SAMPLE = 1024  # a sample is about 250 bytes of JSON; jobs ride along
 

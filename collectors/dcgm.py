@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from collectors.sinks import Batch
 from config.organisation import UNASSIGNED, Organisation
-from storage.samples import GpuSample, JobInfo, SampleError, check_sample
+from domain.samples import GpuSample, JobInfo, SampleError, check_sample
 
 UTIL = "DCGM_FI_DEV_GPU_UTIL"
 FB_USED = "DCGM_FI_DEV_FB_USED"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from storage.samples import GpuSample, JobInfo
+from domain.samples import GpuSample, JobInfo
 
 
 class GpuReaderError(RuntimeError):

@@ -23,7 +23,7 @@ from typing import Any
 
 from collectors.sinks import Batch
 from config.organisation import Organisation
-from storage.samples import GpuSample, JobInfo
+from domain.samples import GpuSample, JobInfo
 
 FIELDS = ("JobID", "JobName", "User", "Account", "Partition", "AllocTRES", "TRESUsageInAve",
           "TRESUsageInMax", "Elapsed", "Start", "End", "State", "NodeList", "Comment",

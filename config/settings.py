@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -45,6 +46,12 @@ class Settings(BaseSettings):
         default=None, ge=0, le=65535,
         description="Port of the scheduler's own GET /metrics (ai-cost scheduler). Unset: none.",
     )
+    now: datetime | None = Field(
+        default=None,
+        description="The time commands take as now (ISO 8601 with a zone, e.g. "
+        "2026-11-23T09:00:00Z). Unset: the system clock. For replaying a past period and for "
+        "tests; never set it on a live deployment.",
+    )
     suggestion_ttl_days: int = Field(
         default=14, ge=1, description="Open swap suggestions untouched this long expire (daily)."
     )
@@ -84,6 +91,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Cluster user names or Slack user ids who see every team in `ask` (JSON).",
     )
+
+    def clock(self) -> datetime:
+        """Now, in UTC: the `now` setting when set, else the system clock."""
+        if self.now is None:
+            return datetime.now(UTC)
+        return self.now if self.now.tzinfo else self.now.replace(tzinfo=UTC)
 
     @field_validator("database_url")
     @classmethod

@@ -100,9 +100,14 @@ def digest_blocks(digest: Digest, *, chart_file_id: str | None = None,
     if chart_file_id:
         blocks.append({"type": "image", "slack_file": {"id": chart_file_id},
                        "alt_text": f"Energy per day for {digest.team}, {digest.week}"})
+    coverage = fmt.coverage_text(digest)
+    if coverage:
+        blocks.append(context(coverage))
     blocks.append({"type": "divider"})
-    if not digest.worst:
-        blocks.append(section(":white_check_mark: No oversized jobs this week. Well sized!"))
+    empty = fmt.empty_week_text(digest)
+    if empty:
+        icon = ":white_check_mark: " if digest.figures.jobs and not f.oversized_jobs else ""
+        blocks.append(section(icon + empty))
     shown = digest.worst[:max_jobs]
     for w in shown:
         text = (f"*{w.name}* ({w.user or 'unknown owner'}): {fmt.reasons(w.reasons)}\n"
@@ -178,4 +183,7 @@ def org_digest_blocks(org: OrgDigest, *, max_teams: int = 40) -> list[Block]:
     if len(org.teams) > max_teams:
         blocks.append(context(f"and {len(org.teams) - max_teams} more teams: "
                               "`ai-cost report` lists them all"))
+    idle = fmt.idle_capacity_lines(org.clusters)
+    if idle:
+        blocks.append(section("*GPUs held by no job*\n" + "\n".join(idle)))
     return enforce_limits(blocks)

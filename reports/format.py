@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.types import Ledger
+
 
 def kwh(value: float) -> str:
     if value >= 1000:
@@ -53,3 +59,67 @@ def budget(metric: str, spent: float, limit: float) -> str:
     show = kwh if metric == "kwh" else usd
     pct = 100.0 * spent / limit if limit > 0 else 0.0
     return f"{show(spent)} of {show(limit)} ({pct:.0f}%)"
+
+
+@dataclass(frozen=True, slots=True)
+class AsOf:
+    """When a week's figures were judged, and the line that says so."""
+
+    as_of: str | None
+    text: str
+
+
+def as_of_note(ledger: Ledger) -> AsOf:
+    """'Figures as of <time>', with a warning when newer data is not counted yet."""
+    if ledger.refreshed_at is None:
+        return AsOf(None, "")
+    at = datetime.fromtimestamp(ledger.refreshed_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = f"figures as of {at}"
+    if ledger.stale:
+        text += "; newer data not yet counted (`ai-cost refresh` counts it)"
+    if not ledger.complete:
+        text += f"; so far, {ledger.hours:.0f} of 168 hours"
+    return AsOf(at, text)
+
+
+def moment(ts: float) -> str:
+    """A Unix time as people read it in a log: 2026-11-23 09:00 UTC."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def empty_week_text(digest: Any) -> str | None:
+    """What a digest says when its team has no run, or no oversized run (None otherwise).
+
+    A week without data is never "well sized": it names the clusters that went silent.
+    """
+    if digest.figures.jobs == 0:
+        if digest.silent:
+            quiet = "; ".join(f"{name} has sent nothing since {when}" if when else
+                              f"{name} has never sent data" for name, when in digest.silent)
+            return f"No GPU usage from {digest.team} was counted in {digest.week}: {quiet}."
+        return f"No GPU usage from {digest.team} in {digest.week}."
+    if digest.figures.oversized_jobs == 0:
+        return "No oversized jobs this week. Well sized!"
+    if not digest.worst:
+        return (f"{digest.figures.oversized_jobs} oversized jobs: their details are for the "
+                "team's members, approvers and FinOps.")
+    return None
+
+
+def coverage_text(digest: Any) -> str | None:
+    """When the figures were judged, and whether the week is partial or has newer data."""
+    parts = []
+    if digest.hours < 168:
+        parts.append(f"so far, {digest.hours:.0f} of 168 hours (weeks are UTC)")
+    if digest.as_of:
+        parts.append(f"figures as of {digest.as_of}")
+    if digest.stale:
+        parts.append("newer data not yet counted")
+    return "; ".join(parts) or None
+
+
+def idle_capacity_lines(clusters: Any) -> list[str]:
+    """One line per cluster with GPU-hours that no run held: hours, share and cost."""
+    return [f"{c.cluster}: {c.idle_gpu_hours:,.0f} of {c.gpu_hours:,.0f} GPU-hours "
+            f"({c.idle_share:.0%}), {usd(c.idle_cost_usd)}"
+            for c in clusters if c.idle_gpu_hours > 0]

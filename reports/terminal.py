@@ -46,8 +46,12 @@ def render_rich(digest: Digest) -> Panel:
         parts.append(jobs)
         if digest.more_oversized:
             parts.append(Text(f"and {digest.more_oversized} more oversized jobs", style="dim"))
-    else:
-        parts.append(Text("No oversized jobs this week. Well sized!", style="green"))
+    empty = fmt.empty_week_text(digest)
+    if empty:
+        parts.append(Text(empty, style="green" if f.jobs else "yellow"))
+    coverage = fmt.coverage_text(digest)
+    if coverage:
+        parts.append(Text(coverage, style="dim"))
     return Panel(Group(*parts), title=f"[bold]{digest.team}[/] · {digest.week}",
                  border_style="cyan")
 
@@ -74,6 +78,9 @@ def render_markdown(digest: Digest) -> str:
                          f"{fmt.usd(w.saved_usd_week)} |")
         if digest.more_oversized:
             lines.append(f"\nand {digest.more_oversized} more oversized jobs")
+    for extra in (fmt.empty_week_text(digest), fmt.coverage_text(digest)):
+        if extra:
+            lines.append(f"\n_{extra}_")
     return "\n".join(lines) + "\n"
 
 
@@ -102,6 +109,9 @@ def _standing_lines(digest: Digest) -> list[str]:
                      f"{fmt.kwh(s.saved_kwh_week)}, {fmt.kg(s.saved_co2e_kg_week)} "
                      f"(estimated {fmt.usd(s.estimated_usd_week)})")
         lines.append(line)
+    coverage = fmt.coverage_text(digest)
+    if coverage:
+        lines.append(coverage[0].upper() + coverage[1:])
     history = [f"{w[-3:]} {label or '-'}" for w, label in digest.label_history if label]
     if len(history) > 1:
         lines.append("Label over the weeks: " + ", ".join(history))
@@ -120,8 +130,9 @@ def render_text(digest: Digest) -> str:
         *_standing_lines(digest),
         "",
     ]
-    if not digest.worst:
-        lines.append("No oversized jobs this week. Well sized!")
+    empty = fmt.empty_week_text(digest)
+    if empty:
+        lines.append(empty)
     for w in digest.worst:
         lines.append(f"- {w.name} ({w.user or 'unknown owner'}): {fmt.reasons(w.reasons)}; "
                      f"{fmt.usd(w.cost_usd)} this week")
@@ -161,4 +172,7 @@ def render_org_markdown(org: OrgDigest) -> str:
             f"({fmt.label_change(t.label_change)}) | {fmt.kwh(t.energy_kwh)} | "
             f"{fmt.change(t.energy_change_pct)} | {fmt.usd(t.cost_usd)} | {fmt.kg(t.co2e_kg)} | "
             f"{t.oversized_jobs} | {'-' if t.budget_pct is None else f'{t.budget_pct:.0f}%'} |")
+    idle = fmt.idle_capacity_lines(org.clusters)
+    if idle:
+        lines += ["", "GPUs held by no job:", *[f"- {line}" for line in idle]]
     return "\n".join(lines) + "\n"

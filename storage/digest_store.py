@@ -12,8 +12,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col
 
-from storage.models import ApprovalEvent, BudgetAlert, DigestSent, Job, Suggestion, TeamRating
-from storage.queries import week_bounds
+from domain.weeks import week_bounds
+from storage.models import (
+    ApprovalEvent,
+    BudgetAlert,
+    DigestSent,
+    Job,
+    LedgerTeam,
+    Suggestion,
+    TeamRating,
+)
 
 # A claim still "posting" after this long belongs to a process that died mid-post.
 STALE_CLAIM = timedelta(minutes=15)
@@ -175,10 +183,10 @@ def save_ratings(*, session: Session, ratings: Sequence[Rating], now: datetime) 
 
 def label_history(*, session: Session, teams: Sequence[str],
                   weeks: Sequence[str]) -> dict[str, dict[str, str | None]]:
-    """Stored labels per team and week (weeks without a rating are absent)."""
+    """Judged labels per team and week, from the ledger (weeks not judged are absent)."""
     out: dict[str, dict[str, str | None]] = {t: {} for t in teams}
-    rows = session.execute(select(TeamRating.team, TeamRating.week, TeamRating.label).where(
-        col(TeamRating.team).in_(list(teams)), col(TeamRating.week).in_(list(weeks))))
+    rows = session.execute(select(LedgerTeam.team, LedgerTeam.week, LedgerTeam.label).where(
+        col(LedgerTeam.team).in_(list(teams)), col(LedgerTeam.week).in_(list(weeks))))
     for team, week, label in rows:
         out.setdefault(team, {})[week] = label
     return out

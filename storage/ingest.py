@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,8 +15,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from config.organisation import UNASSIGNED, Organisation
+from domain.samples import GpuSample, JobInfo, SampleError, check_sample
 from storage.models import Cluster, Gpu, IngestRejection, Job, Node, RollupDirty, Team
-from storage.samples import GpuSample, JobInfo, SampleError, check_sample
 
 _DAY_S = 86400
 
@@ -44,7 +45,8 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def sync_organisation(*, session: Session, organisation: Organisation) -> None:
+def sync_organisation(*, session: Session, organisation: Organisation,
+                      now: datetime | None = None) -> None:
     """Create or update the clusters and teams the organisation file describes."""
     insert = _insert(session)
     for c in organisation.clusters:
@@ -52,13 +54,18 @@ def sync_organisation(*, session: Session, organisation: Organisation) -> None:
                   "energy_price_usd_per_kwh": c.energy_price_usd_per_kwh}
         stmt = insert(Cluster).values(**values)
         session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
+    stored = {name: (kwh, usd) for name, kwh, usd in session.execute(
+        select(Team.name, Team.weekly_budget_kwh, Team.weekly_budget_usd))}
     for t in organisation.teams:
         budget = t.weekly_budget
-        values = {"name": t.name, "slack_channel": t.slack_channel, "timezone": t.timezone,
-                  "weekly_budget_kwh": budget.kwh if budget else None,
-                  "weekly_budget_usd": budget.usd if budget else None}
-        stmt = insert(Team).values(**values)
-        session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
+        row: dict[str, Any] = {
+            "name": t.name, "slack_channel": t.slack_channel, "timezone": t.timezone,
+            "weekly_budget_kwh": budget.kwh if budget else None,
+            "weekly_budget_usd": budget.usd if budget else None}
+        if stored.get(t.name) != (row["weekly_budget_kwh"], row["weekly_budget_usd"]):
+            row["budget_set_at"] = now or datetime.now(UTC)  # the file's budget changed
+        stmt = insert(Team).values(**row)
+        session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=row))
 
 
 def cluster_id(*, session: Session, name: str) -> int:
@@ -189,7 +196,6 @@ def ingest_samples(*, session: Session, cluster: str, samples: Sequence[GpuSampl
         job_ids.update(_job_ids(session, cid, missing))
 
     rows = []
-    dirty: set[tuple[int, int]] = set()
     for i, s in enumerate(samples):
         if not ok[i]:
             continue
@@ -201,8 +207,7 @@ def ingest_samples(*, session: Session, cluster: str, samples: Sequence[GpuSampl
             None if s.energy_j is None else int(s.energy_j),
             None if s.job is None else job_ids[s.job],
         ))
-        dirty.add((gid, ts // _DAY_S))
-    inserted = _insert_samples(session, rows)
+    inserted, dirty = _insert_samples(session, rows)
     result.accepted = inserted
     result.duplicates = len(rows) - inserted
     _mark_dirty(session, dirty)
@@ -219,10 +224,14 @@ def _insert_placeholder_jobs(session: Session, cid: int, external_ids: Sequence[
     )
 
 
-def _insert_samples(session: Session, rows: list[tuple]) -> int:  # type: ignore[type-arg]
-    """Insert sample rows, skipping those already stored; returns how many were new."""
+def _insert_samples(session: Session, rows: list[tuple]) -> tuple[int, set[tuple[int, int]]]:  # type: ignore[type-arg]
+    """Insert sample rows, skipping those already stored.
+
+    Returns how many were new and the (GPU, day) of the new ones: a sample sent again changes
+    nothing, so it marks nothing to roll up again.
+    """
     if not rows:
-        return 0
+        return 0, set()
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
@@ -236,18 +245,29 @@ def _insert_samples(session: Session, rows: list[tuple]) -> int:  # type: ignore
                     buf.write("\t".join("\\N" if v is None else str(v) for v in r))
                     buf.write("\n")
                 copy.write(buf.getvalue())
-            cur.execute("INSERT INTO sample SELECT * FROM sample_in ON CONFLICT DO NOTHING")
-            inserted = cur.rowcount
+            cur.execute("WITH new AS (INSERT INTO sample SELECT * FROM sample_in "
+                        "ON CONFLICT DO NOTHING RETURNING gpu_id, ts) "
+                        f"SELECT gpu_id, ts / {_DAY_S}, count(*) FROM new GROUP BY 1, 2")
+            groups = cur.fetchall()
             cur.execute("TRUNCATE sample_in")
-        return int(inserted)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    before = conn.connection.driver_connection.total_changes  # type: ignore[union-attr]
-    cursor.executemany(
-        "INSERT OR IGNORE INTO sample (gpu_id, ts, util_pct, mem_used_mib, power_dw, energy_j, "
-        "job_id) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    after = conn.connection.driver_connection.total_changes  # type: ignore[union-attr]
+        return sum(int(n) for _, _, n in groups), {(int(g), int(d)) for g, d, _ in groups}
+    by_day: dict[tuple[int, int], list[tuple]] = {}  # type: ignore[type-arg]
+    for r in rows:
+        by_day.setdefault((r[0], r[1] // _DAY_S), []).append(r)
+    driver = conn.connection.driver_connection
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    inserted, new_days = 0, set()
+    for key, group in by_day.items():
+        before = driver.total_changes  # type: ignore[union-attr]
+        cursor.executemany(
+            "INSERT OR IGNORE INTO sample (gpu_id, ts, util_pct, mem_used_mib, power_dw, "
+            "energy_j, job_id) VALUES (?, ?, ?, ?, ?, ?, ?)", group)
+        added = driver.total_changes - before  # type: ignore[union-attr]
+        if added:
+            inserted += added
+            new_days.add(key)
     cursor.close()
-    return int(after - before)
+    return int(inserted), new_days
 
 
 def _mark_dirty(session: Session, dirty: set[tuple[int, int]]) -> None:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, SmallInteger, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 
@@ -40,6 +41,8 @@ class Team(SQLModel, table=True):
     timezone: str = "UTC"
     weekly_budget_kwh: float | None = None
     weekly_budget_usd: float | None = None
+    budget_set_at: datetime | None = Field(
+        default=None, description="When the file's budget last changed (0009).")
 
 
 class User(SQLModel, table=True):
@@ -131,9 +134,12 @@ class Verdict(SQLModel, table=True):
 
 
 class Suggestion(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("job_id", "week", "kind"),)
+    __table_args__ = (UniqueConstraint("job_id", "run_key", "week", "kind",
+                                       name="uq_suggestion_run"),)
     id: int | None = Field(default=None, primary_key=True)
     job_id: int = Field(foreign_key="job.id")
+    run_key: str = Field(default="", sa_column_kwargs={"server_default": ""},
+                         description="The run of the job it is for: job id:first sample ts.")
     week: str = Field(index=True)
     kind: str = Field(description="model_swap, fewer_gpus, smaller_gpu, release, precision, ...")
     title: str
@@ -273,3 +279,55 @@ class SlackNudge(SQLModel, table=True):
     channel: str | None = None
     message_ts: str | None = None
     sent_at: datetime
+
+
+class LedgerWeek(SQLModel, table=True):
+    """A judged week: when `refresh` wrote it, and whether data arrived since (0009)."""
+
+    __tablename__ = "ledger_week"
+    week: str = Field(primary_key=True)
+    judge: str
+    refreshed_at: float = Field(description="Unix seconds.")
+    data_through_ts: int | None = Field(default=None, sa_type=BigInteger)
+    hours: float = Field(description="Hours of the week covered (168 once it is over).")
+    stale: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    clusters: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class LedgerTeam(SQLModel, table=True):
+    """A team's judged week: totals, label, rank, realized savings (0009)."""
+
+    __tablename__ = "ledger_team"
+    __table_args__ = (UniqueConstraint("week", "team"),)
+    id: int | None = Field(default=None, primary_key=True)
+    week: str
+    team: str
+    label: str | None = None
+    score: float | None = None
+    rank: int | None = None
+    teams_ranked: int = 0
+    cost_usd: float
+    energy_j: float
+    co2e_kg: float
+    gpu_hours: float
+    realized: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class LedgerRun(SQLModel, table=True):
+    """A run's judged share of a week; `data` holds the run, its verdict and label (0009)."""
+
+    __tablename__ = "ledger_run"
+    __table_args__ = (UniqueConstraint("week", "run_key"),
+                      Index("ix_ledger_run_week_team", "week", "team"),
+                      Index("ix_ledger_run_external_id", "external_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    week: str
+    run_key: str
+    job_id: int
+    team: str
+    user: str | None = None
+    workload: str
+    external_id: str
+    cost_usd: float
+    energy_j: float
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))

@@ -4,31 +4,51 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import numpy as np
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlmodel import Session
 
-from storage.models import RollupDirty, Sample, Usage
+from domain.weeks import iso_week
+from storage.models import Gpu, RollupDirty, Sample, Usage
 
 _DAY_S = 86400
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 DEFAULT_INTERVAL_S = 30.0
 
 
+@dataclass(frozen=True, slots=True)
+class RollupResult:
+    """GPU-days rolled up, energy-counter steps treated as resets, and the weeks touched."""
+
+    gpu_days: int
+    bad_counter_steps: int
+    weeks: set[str]
+
+
 def day_start(day: date) -> int:
     return (day.toordinal() - _EPOCH_ORDINAL) * _DAY_S
 
 
-def usage_rows(samples: np.ndarray, *, start: int, max_gap_s: float) -> list[dict]:  # type: ignore[type-arg]
-    """Usage of one GPU-day per job, from its samples sorted by time.
+# No GPU draws more than this; a counter step above it over its interval is a reset.
+MAX_GPU_POWER_W = 1500.0
+COUNTER_MARGIN = 1.5
+
+
+def usage_rows(samples: np.ndarray, *, start: int, max_gap_s: float,  # type: ignore[type-arg]
+               max_power_w: float = MAX_GPU_POWER_W, bad_steps: list[int] | None = None,
+               ) -> list[dict]:  # type: ignore[type-arg]
+    """Usage of one GPU-day per job and stretch, from its samples sorted by time.
 
     Columns: ts, util %, memory MiB, power dW, energy J (NaN if none), job (-1 if none);
     samples before `start` are only there for continuity.
 
-    Energy comes from the counter where two consecutive readings have one and it did not go
-    backwards (a reset), else from power integrated over the interval.
+    Energy comes from the counter where two consecutive readings have one and it neither went
+    backwards nor jumped by more than the GPU could draw in the interval (`max_power_w` x
+    time x 1.5: a reset or a corrupt reading, counted in `bad_steps`), else from power
+    integrated over the interval.
     """
     ts, util, mem, power_dw, energy, job = (samples[:, k] for k in range(6))
     power = power_dw / 10.0
@@ -48,18 +68,28 @@ def usage_rows(samples: np.ndarray, *, start: int, max_gap_s: float) -> list[dic
     prev_energy[0] = np.nan
     prev_energy[1:] = energy[:-1]
     counted = energy - prev_energy
-    by_counter = ~gaps & np.isfinite(counted) & (counted >= 0)
+    plausible = counted <= max_power_w * COUNTER_MARGIN * np.maximum(dt, 1.0)
+    by_counter = ~gaps & np.isfinite(counted) & (counted >= 0) & plausible
+    if bad_steps is not None:
+        bad_steps.append(int((~gaps & np.isfinite(counted) & ~plausible)[first:].sum()))
     prev_power = np.empty_like(power)
     prev_power[0] = power[0]
     prev_power[1:] = power[:-1]
     by_power = np.where(gaps, power, 0.5 * (power + prev_power)) * dt_eff
     joules = np.where(by_counter, np.nan_to_num(counted), by_power)
 
+    # A stretch: consecutive samples of one job on this GPU with no gap over the limit. Each
+    # stretch is a row of its own, so runs (storage/runs.py) can tell sessions apart.
+    boundary = gaps.copy()
+    boundary[1:] |= job[1:] != job[:-1]
+    stretch = np.cumsum(boundary)
     sl = slice(first, None)
     jobs = job[sl].astype(np.int64)
+    keys = jobs * (int(stretch.max()) + 1) + stretch[sl]
     rows = []
-    for j in np.unique(jobs):
-        m = jobs == j
+    for key in np.unique(keys):
+        m = keys == key
+        j = jobs[m][0]
         t = ts[sl][m]
         rows.append({
             "job_id": None if j < 0 else int(j),
@@ -77,8 +107,12 @@ def usage_rows(samples: np.ndarray, *, start: int, max_gap_s: float) -> list[dic
 
 
 def rollup(*, session: Session, max_gap_s: float,
-           progress: Callable[[int, int], None] | None = None) -> int:
-    """Recompute usage of every GPU-day with new samples; returns the GPU-days rolled up."""
+           progress: Callable[[int, int], None] | None = None,
+           max_power_w: Callable[[str], float] | None = None) -> RollupResult:
+    """Recompute usage of every GPU-day with new samples.
+
+    `max_power_w` gives the most a GPU type can draw (its TDP); unknown: 1,500 W.
+    """
     dirty = session.execute(
         select(RollupDirty.gpu_id, RollupDirty.day).order_by(RollupDirty.gpu_id, RollupDirty.day)
     ).all()
@@ -89,7 +123,9 @@ def rollup(*, session: Session, max_gap_s: float,
     by_gpu: dict[int, list[date]] = defaultdict(list)
     for gpu_id, day in dirty:
         by_gpu[gpu_id].append(day)
-    done = 0
+    types: dict[int, str] = dict(session.execute(select(Gpu.id, Gpu.gpu_type).where(
+        Gpu.id.in_(list(by_gpu)))).all()) if by_gpu else {}  # type: ignore[attr-defined]
+    done, bad_steps, weeks = 0, list[int](), set[str]()
     for gpu_id, days in by_gpu.items():
         for day in days:
             start = day_start(day)
@@ -98,7 +134,11 @@ def rollup(*, session: Session, max_gap_s: float,
             rows = []
             if fetched:
                 array = np.array([tuple(r) for r in fetched], dtype=float)
-                rows = usage_rows(array, start=start, max_gap_s=max_gap_s)
+                limit = MAX_GPU_POWER_W
+                if max_power_w is not None and gpu_id in types:
+                    limit = max_power_w(types[gpu_id])
+                rows = usage_rows(array, start=start, max_gap_s=max_gap_s, max_power_w=limit,
+                                  bad_steps=bad_steps)
             session.execute(delete(Usage).where(Usage.gpu_id == gpu_id,  # type: ignore[arg-type]
                                                 Usage.day == day))  # type: ignore[arg-type]
             if rows:
@@ -106,19 +146,23 @@ def rollup(*, session: Session, max_gap_s: float,
             session.execute(delete(RollupDirty).where(
                 RollupDirty.gpu_id == gpu_id, RollupDirty.day == day))  # type: ignore[arg-type]
             done += 1
+            weeks.add(iso_week(day))
             if progress:
                 progress(done, len(dirty))
-    return done
+    return RollupResult(gpu_days=done, bad_counter_steps=sum(bad_steps), weeks=weeks)
 
 
-def prune_samples(*, session: Session, now: datetime | None = None, retention_s: float) -> int:
-    """Delete raw samples older than the retention window whose day is rolled up."""
-    now = now or datetime.now(UTC)
-    cutoff = int(now.timestamp() - retention_s)
-    pending = {d for (d,) in session.execute(select(RollupDirty.day))}
-    stmt = delete(Sample).where(Sample.ts < cutoff)  # type: ignore[arg-type]
-    if pending:
-        earliest = day_start(min(pending))
-        stmt = delete(Sample).where(Sample.ts < min(cutoff, earliest))  # type: ignore[arg-type]
+def prune_samples(*, session: Session, now: datetime, retention_s: float) -> int:
+    """Delete raw samples of whole UTC days past the retention window that are rolled up.
+
+    Only days that ended before the window (ingest refuses samples older than it, so no new
+    sample can arrive for them) and that have no GPU-day waiting for its roll-up are pruned:
+    a day is never rebuilt from part of its samples.
+    """
+    cutoff_day = (int(now.timestamp() - retention_s)) // _DAY_S  # the first day kept
+    pending = session.execute(select(func.min(RollupDirty.day))).scalar()
+    if pending is not None:
+        cutoff_day = min(cutoff_day, (pending.toordinal() - _EPOCH_ORDINAL))
+    stmt = delete(Sample).where(Sample.ts < cutoff_day * _DAY_S)  # type: ignore[arg-type]
     result = session.execute(stmt)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

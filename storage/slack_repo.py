@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
+from config.organisation import Organisation
 from storage.models import ApprovalEvent, Job, SlackNudge, SlackTeamSetting, Suggestion, User
 
 # pending is stored as "open"; applied and failed follow approved; a failed one may be retried.
@@ -172,6 +173,15 @@ def remember_user(*, session: Session, name: str, slack_user_id: str | None = No
 
 def team_setting(*, session: Session, team: str) -> SlackTeamSetting | None:
     return session.get(SlackTeamSetting, team)
+
+
+def digest_channel(*, session: Session, organisation: Organisation, team: str) -> str | None:
+    """The one channel rule: set with `/ai-cost subscribe`, else the organisation file's."""
+    setting = team_setting(session=session, team=team)
+    if setting is not None and setting.digest_channel:
+        return setting.digest_channel
+    config = organisation.team(team)
+    return config.slack_channel if config else None
 
 
 def set_team_setting(*, session: Session, team: str, actor: str, now: datetime,

@@ -4,50 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, col
 
-from analyzers.accounting import Rates, account, carbon_intensity_g_per_kwh
-from analyzers.suggestions import SECONDS_PER_WEEK
-from analyzers.suggestions import Suggestion as Proposed
-from config.organisation import Organisation
+from domain.types import Suggestion as Proposed
+from domain.workloads import workload_key, workload_name
 from storage.models import ApprovalEvent, Cluster, Job, Suggestion, Verdict
-from storage.queries import JobWeek, iso_week, job_weeks, week_bounds
 
 STATES = ("open", "approved", "applied", "dismissed")
 ESTIMATE_OFF_SHARE = 0.5  # measured differs from the estimate by more than half: flag it
 _CHUNK = 500  # ids per IN (...): under every driver's bound-parameter limit
-
-# Random parts schedulers add to names: pod hashes, run ids, dates, uuids, array indices.
-_RANDOM_PARTS = (
-    re.compile(r"[-_.][0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
-    re.compile(r"-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$"),
-    re.compile(r"-[bcdfghjklmnpqrstvwxz2456789]{5}$"),
-    re.compile(r"[-_.]?20\d\d-?[01]\d-?[0-3]\d(t?[0-2]\d[0-5]\d([0-5]\d)?z?)?"),
-    re.compile(r"[-_.](?=[0-9a-f]*\d)[0-9a-f]{7,}(?=$|[-_.])"),
-    re.compile(r"[-_.]\d+$"),
-)
-
-
-def workload_name(name: str) -> str:
-    """A job's name without the random suffixes that differ from run to run."""
-    text = name.strip().lower()
-    changed = True
-    while changed:
-        changed = False
-        for pattern in _RANDOM_PARTS:
-            stripped = pattern.sub("", text)
-            if stripped != text and stripped:
-                text, changed = stripped, True
-    return text
-
 
 def _target(kind: str, change: dict[str, Any]) -> Any:
     """What a change moves to: the same target on the same workload is the same change."""
@@ -79,10 +50,10 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
 
 def _stored(session: Session, week: str,
             job_ids: list[int]) -> tuple[dict[int, tuple[str, str, str | None]],
-                                         dict[tuple[int, str], dict[str, Any]]]:
-    """Per job id (team, name, task of the week); stored suggestions by (job id, kind)."""
+                                         dict[tuple[int, str, str], dict[str, Any]]]:
+    """Per job id (team, name, task of the week); stored suggestions by (job, run, kind)."""
     jobs: dict[int, tuple[str, str, str | None]] = {}
-    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    rows: dict[tuple[int, str, str], dict[str, Any]] = {}
     tasks: dict[int, str] = {}
     for chunk in _chunks(job_ids):
         for job_id, team, name, task in session.execute(
@@ -93,11 +64,11 @@ def _stored(session: Session, week: str,
                 select(col(Verdict.job_id), col(Verdict.task))
                 .where(col(Verdict.week) == week, col(Verdict.job_id).in_(chunk))):
             tasks.setdefault(job_id, task)
-        for row_id, job_id, kind, state, mark in session.execute(
-                select(col(Suggestion.id), col(Suggestion.job_id), col(Suggestion.kind),
-                       col(Suggestion.state), col(Suggestion.fingerprint))
+        for row_id, job_id, run_key, kind, state, mark in session.execute(
+                select(col(Suggestion.id), col(Suggestion.job_id), col(Suggestion.run_key),
+                       col(Suggestion.kind), col(Suggestion.state), col(Suggestion.fingerprint))
                 .where(col(Suggestion.week) == week, col(Suggestion.job_id).in_(chunk))):
-            rows[(job_id, kind)] = {"id": row_id, "state": state, "fingerprint": mark}
+            rows[(job_id, run_key, kind)] = {"id": row_id, "state": state, "fingerprint": mark}
     for job_id, task in tasks.items():
         if job_id in jobs and task is not None:
             jobs[job_id] = (*jobs[job_id][:2], task)
@@ -105,20 +76,21 @@ def _stored(session: Session, week: str,
 
 
 def save_suggestions_bulk(*, session: Session, week: str,
-                          items: Sequence[tuple[int, Sequence[Proposed], str | None]],
+                          items: Sequence[tuple[int, str, Sequence[Proposed], str | None]],
                           now: datetime) -> list[list[Proposed]]:
-    """Upsert many jobs' suggestions for `week` at once; per item, those not dismissed.
+    """Upsert many runs' suggestions for `week` at once; per item, those not dismissed.
 
-    Each item is (job id, suggestions, task or None for the week's verdict). Stores the same
-    rows and ids as `save_suggestions` called per item in order, in a few statements.
+    Each item is (job id, run key, suggestions, task or None for the week's verdict). Stores
+    the same rows and ids as `save_suggestions` called per item in order, in a few
+    statements. Each suggestion's `id` and `state` are filled in.
     """
-    job_ids = sorted({job_id for job_id, _, _ in items})
+    job_ids = sorted({item[0] for item in items})
     jobs, rows = _stored(session, week, job_ids)
-    for job_id, _, _ in items:
-        if job_id not in jobs:
-            raise ValueError(f"no job with id {job_id}")
+    for item in items:
+        if item[0] not in jobs:
+            raise ValueError(f"no job with id {item[0]}")
     marks: list[list[str]] = []
-    for job_id, suggestions, task in items:
+    for job_id, _, suggestions, task in items:
         team, name, stored_task = jobs[job_id]
         task = task if task is not None else stored_task
         marks.append([fingerprint(team=team, name=name, task=task, kind=p.kind, change=p.change)
@@ -132,15 +104,16 @@ def save_suggestions_bulk(*, session: Session, week: str,
             .group_by(col(Suggestion.fingerprint))).all()))
     placed: list[tuple[Proposed, dict[str, Any]]] = []
     kept: list[list[Proposed]] = []
-    for (job_id, suggestions, _), job_marks in zip(items, marks, strict=True):
+    for (job_id, run_key, suggestions, _), job_marks in zip(items, marks, strict=True):
         shown = []
         for proposed, mark in zip(suggestions, job_marks, strict=True):
             was_dismissed = dismissed[mark] > 0
-            row = rows.get((job_id, proposed.kind))
+            row = rows.get((job_id, run_key, proposed.kind))
             if row is None:
-                row = rows[(job_id, proposed.kind)] = {
+                row = rows[(job_id, run_key, proposed.kind)] = {
                     "id": None, "state": "open", "fingerprint": mark, "job_id": job_id,
-                    "week": week, "kind": proposed.kind, "created_at": now}
+                    "run_key": run_key, "week": week, "kind": proposed.kind,
+                    "created_at": now}
             if row["state"] == "dismissed":
                 dismissed[row["fingerprint"]] -= 1
             if row["state"] == "open" and was_dismissed:
@@ -160,7 +133,7 @@ def save_suggestions_bulk(*, session: Session, week: str,
         kept.append(shown)
     _write(session, [row for row in rows.values() if row.pop("touched", False)])
     for proposed, row in placed:
-        proposed.id = row["id"]
+        proposed.id, proposed.state = row["id"], row["state"]
     return kept
 
 
@@ -191,7 +164,7 @@ def save_suggestions(*, session: Session, job_id: int, week: str,
     A suggestion whose workload and change were dismissed before is stored dismissed again.
     """
     return save_suggestions_bulk(session=session, week=week, now=now,
-                                 items=[(job_id, suggestions, task)])[0]
+                                 items=[(job_id, "", suggestions, task)])[0]
 
 
 def suggestions_for(*, session: Session, job_ids: Sequence[int] | None = None,
@@ -221,115 +194,22 @@ def suggestion_counts(*, session: Session, team: str, week: str) -> dict[str, in
     return counts
 
 
-@dataclass(slots=True)
-class RealizedSaving:
-    """What an applied suggestion saved in one later week, measured, beside its estimate."""
+def applied_suggestions(*, session: Session, before: datetime,
+                        ) -> list[tuple[str, int, str, str, str, float, float]]:
+    """Suggestions applied through an action before `before`, for realized savings.
 
-    suggestion_id: int
-    kind: str
-    title: str
-    workload: str
-    applied_week: str
-    week: str
-    baseline_energy_j_week: float
-    measured_energy_j_week: float
-    saved_energy_j_week: float
-    saved_cost_usd_week: float
-    saved_co2e_kg_week: float
-    estimated_energy_j_week: float
-    estimated_cost_usd_week: float
-    seen: bool  # whether the workload ran at all in `week`
-
-    @property
-    def estimate_off(self) -> bool:
-        """The measured saving differs from the estimate by more than half of it."""
-        gap = abs(self.saved_energy_j_week - self.estimated_energy_j_week)
-        return gap > ESTIMATE_OFF_SHARE * abs(self.estimated_energy_j_week)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "suggestion_id": self.suggestion_id, "kind": self.kind, "title": self.title,
-            "workload": self.workload, "applied_week": self.applied_week, "week": self.week,
-            "saved_energy_kwh_week": round(self.saved_energy_j_week / 3.6e6, 6),
-            "saved_cost_usd_week": round(self.saved_cost_usd_week, 4),
-            "saved_co2e_kg_week": round(self.saved_co2e_kg_week, 6),
-            "estimated_energy_kwh_week": round(self.estimated_energy_j_week / 3.6e6, 6),
-            "estimated_cost_usd_week": round(self.estimated_cost_usd_week, 4),
-            "estimate_off": self.estimate_off, "seen": self.seen,
-        }
-
-
-def _week_scale(job: JobWeek) -> float:
-    """A continuous workload's measured stretch scaled to the whole week."""
-    if job.recurrence == "continuous" and job.duration_s > 0:
-        return max(1.0, SECONDS_PER_WEEK / max(job.duration_s, 3600.0))
-    return 1.0
-
-
-def _footprint(session: Session, organisation: Organisation,
-               jobs: Sequence[JobWeek]) -> tuple[float, float, float]:
-    """Energy J, cost USD and CO2e kg per week of a workload's jobs."""
-    energy = cost = co2e = 0.0
-    for job in jobs:
-        cluster = session.execute(
-            select(Cluster).where(col(Cluster.name) == job.cluster)).scalar_one()
-        rates = Rates(gpu_usd_per_hour=organisation.gpu_price_usd_per_hour(job.gpu_type),
-                      energy_usd_per_kwh=cluster.energy_price_usd_per_kwh, pue=cluster.pue,
-                      carbon_g_per_kwh=carbon_intensity_g_per_kwh(cluster.region))
-        scale = _week_scale(job)
-        part = account(gpu_s=job.gpu_s * scale, energy_j=job.energy_j * scale, rates=rates)
-        energy, cost, co2e = energy + part.energy_j, cost + part.cost_usd, co2e + part.co2e_kg
-    return energy, cost, co2e
-
-
-def _applied_at(session: Session, row: Suggestion) -> datetime:
-    at = session.execute(select(func.max(col(ApprovalEvent.at))).where(
-        col(ApprovalEvent.suggestion_id) == row.id,
-        col(ApprovalEvent.new_state) == "applied")).scalar()
-    return at if at is not None else row.updated_at
-
-
-def realized_savings(*, session: Session, team: str, week: str,
-                     organisation: Organisation | None = None) -> list[RealizedSaving]:
-    """Measured savings in `week` of the team's swaps applied in an earlier week.
-
-    The workload is followed by team, name without random suffixes, and task; its week before
-    the change is the suggestion's week. Most $ saved first.
+    Each as (workload, id, kind, title, week suggested, estimated $ and J a week). A swap
+    only recorded (the team's action is `none`) changed nothing yet, so it is not here.
     """
-    organisation = organisation or Organisation()
-    monday, _ = week_bounds(week)
-    applied = session.execute(
-        select(Suggestion, Job).join(Job, col(Job.id) == Suggestion.job_id)
-        .where(col(Job.team) == team, col(Suggestion.state) == "applied")).all()
-    if not applied:
-        return []
-    now_jobs = job_weeks(session=session, week=week, teams=[team])
-    results = []
-    for row, job in applied:
-        applied_week = iso_week(_applied_at(session, row).date())
-        if week_bounds(applied_week)[0] >= monday or row.week >= week:
-            continue
-        task = _task_of(session, job, row.week)
-        key = workload_name(job.name)
-
-        def same(jw: JobWeek, task_week: str, _key: str = key, _task: str | None = task) -> bool:
-            if jw.team != team or workload_name(jw.name) != _key:
-                return False
-            other = session.get(Job, jw.job_id)
-            other_task = _task_of(session, other, task_week) if other else None
-            return _task is None or other_task is None or other_task == _task
-
-        before = [jw for jw in job_weeks(session=session, week=row.week, teams=[team])
-                  if same(jw, row.week)]
-        after = [jw for jw in now_jobs if same(jw, week)]
-        base_j, base_usd, base_co2 = _footprint(session, organisation, before)
-        now_j, now_usd, now_co2 = _footprint(session, organisation, after)
-        results.append(RealizedSaving(
-            suggestion_id=row.id or 0, kind=row.kind, title=row.title, workload=key,
-            applied_week=applied_week, week=week, baseline_energy_j_week=base_j,
-            measured_energy_j_week=now_j, saved_energy_j_week=base_j - now_j,
-            saved_cost_usd_week=base_usd - now_usd, saved_co2e_kg_week=base_co2 - now_co2,
-            estimated_energy_j_week=row.saved_energy_j_week,
-            estimated_cost_usd_week=row.saved_cost_usd_week, seen=bool(after)))
-    results.sort(key=lambda r: -r.saved_cost_usd_week)
-    return results
+    applied = (select(col(ApprovalEvent.suggestion_id))
+               .where(col(ApprovalEvent.new_state) == "applied",
+                      col(ApprovalEvent.at) < before,
+                      func.coalesce(col(ApprovalEvent.outcome), "") != "none"))
+    rows = session.execute(
+        select(Suggestion, Job.name, Job.team, Cluster.name)
+        .join(Job, col(Job.id) == Suggestion.job_id)
+        .join(Cluster, col(Cluster.id) == Job.cluster_id)
+        .where(col(Suggestion.state) == "applied", col(Suggestion.id).in_(applied))).all()
+    return [(workload_key(cluster, team, name), row.id or 0, row.kind, row.title, row.week,
+             row.saved_cost_usd_week, row.saved_energy_j_week)
+            for row, name, team, cluster in rows]

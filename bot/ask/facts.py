@@ -3,80 +3,86 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from analyzers.accounting import J_PER_KWH, ZERO, Cost, Rates, account, rates_for
-from analyzers.jobs import to_record
-from analyzers.judges import default_judge_name, get_judge
-from analyzers.ratings import (
-    LABELS,
-    judge_waste,
-    right_sized_energy_kwh,
-    team_label,
-    team_score,
-)
-from analyzers.records import Verdict
-from analyzers.suggestions import default_rates
+from analyzers.accounting import J_PER_KWH, ZERO, Cost, account
+from analyzers.ratings import LABELS
 from bot.ask.answer import Answer, Source
 from bot.ask.periods import Period, week_period
 from bot.ask.subjects import AskError, Context, Subject
-from config.organisation import Organisation, OrganisationError
+from bot.budgets import budget_in_force
+from bot.pipeline import rates_lookup
+from domain.types import JobLine, Ledger, RunWeek
+from domain.weeks import iso_week
 from reports import format as fmt
-from storage.ask_queries import (
-    UsageRow,
-    stored_verdicts,
-    suggestion_rows,
-    team_budget,
-    usage_rows,
-)
-from storage.queries import iso_week, job_weeks
+from storage.ask_queries import suggestion_rows
+from storage.ledger_repo import load_ledger
 
 MAX_ROWS = 20
 METRICS = ("cost", "energy", "co2e", "gpu_hours")
-USAGE_TABLES = ("usage", "job", "gpu", "cluster")
+USAGE_TABLES = ("ledger",)
 RATES_NOTE = "rates from the organisation file"
 
 
-def rates_of(organisation: Organisation) -> Callable[[str, str], Rates]:
-    """Rates per (cluster, GPU type); a cluster missing from the file gets the defaults."""
-    cache: dict[tuple[str, str], Rates] = {}
-
-    def rates(cluster: str, gpu_type: str) -> Rates:
-        if (cluster, gpu_type) not in cache:
-            try:
-                found = rates_for(organisation, organisation.cluster(cluster), gpu_type)
-            except OrganisationError:
-                found = default_rates(organisation, gpu_type)
-            cache[(cluster, gpu_type)] = found
-        return cache[(cluster, gpu_type)]
-
-    return rates
-
-
-def _rows(ctx: Context, subject: Subject, period: Period) -> list[UsageRow]:
-    return usage_rows(session=ctx.session, start=period.start, end=period.end,
-                      teams=subject.teams, users=[subject.user] if subject.user else None,
-                      model=subject.model, gpu_type=subject.gpu_type)
+def _ledger(ctx: Context, week: str) -> Ledger | None:
+    return load_ledger(session=ctx.session, week=week)
 
 
 @dataclass(slots=True)
 class JobCost:
-    row: UsageRow
+    row: RunWeek
     cost: Cost
 
 
-def _costed(ctx: Context, rows: Sequence[UsageRow]) -> list[JobCost]:
-    rates = rates_of(ctx.organisation)
-    per_job: dict[int, JobCost] = {}
-    for row in rows:
-        cost = account(gpu_s=row.gpu_s, energy_j=row.energy_j,
-                       rates=rates(row.cluster, row.gpu_type))
-        if row.job_id in per_job:
-            per_job[row.job_id].cost = per_job[row.job_id].cost + cost
-        else:
-            per_job[row.job_id] = JobCost(row=row, cost=cost)
-    return list(per_job.values())
+def _matches(line: JobLine, subject: Subject) -> bool:
+    run = line.job
+    if subject.teams is not None and run.team not in subject.teams:
+        return False
+    if subject.user is not None and run.user != subject.user:
+        return False
+    return not (subject.model is not None and
+                (run.model is None or subject.model.lower() not in run.model.lower()))
+
+
+def _costed(ctx: Context, subject: Subject, period: Period) -> tuple[list[JobCost], list[str]]:
+    """The ledger's runs of the subject in the period, each with its cost there.
+
+    A run's cost in a period is the sum of its days there, each priced at its GPU type: over
+    a whole week, exactly the run's cost in the ledger. Also the weeks not judged yet.
+    """
+    rates = rates_lookup(ctx.organisation)
+    out: list[JobCost] = []
+    missing = []
+    for week in period.weeks:
+        ledger = _ledger(ctx, week)
+        if ledger is None:
+            missing.append(week)
+            continue
+        for line in ledger.lines():
+            if not _matches(line, subject):
+                continue
+            parts = [p for p in line.job.parts if period.start <= p.day <= period.end
+                     and (subject.gpu_type is None
+                          or subject.gpu_type.lower() in p.gpu_type.lower())]
+            if not parts:
+                continue
+            if len(parts) == len(line.job.parts):
+                cost = line.cost
+            else:
+                cost = ZERO
+                for part in parts:
+                    cost = cost + account(gpu_s=part.gpu_s, energy_j=part.energy_j,
+                                          rates=rates(line.job.cluster, part.gpu_type))
+            out.append(JobCost(row=line.job, cost=cost))
+    return out, missing
+
+
+def _not_judged(missing: Sequence[str]) -> str:
+    if not missing:
+        return ""
+    return (f" Not judged yet: {', '.join(missing)} (`ai-cost refresh` counts "
+            f"{'it' if len(missing) == 1 else 'them'}).")
 
 
 def _figures(cost: Cost) -> dict[str, float]:
@@ -105,7 +111,7 @@ def usage(ctx: Context, subject: Subject, period: Period, metric: str = "cost") 
     """Energy, cost, CO2e and GPU-hours of a subject over a period."""
     if metric not in METRICS:
         raise AskError(f"metric must be one of {', '.join(METRICS)}")
-    jobs = _costed(ctx, _rows(ctx, subject, period))
+    jobs, missing = _costed(ctx, subject, period)
     total = ZERO
     for job in jobs:
         total = total + job.cost
@@ -113,12 +119,13 @@ def usage(ctx: Context, subject: Subject, period: Period, metric: str = "cost") 
     verb = {"cost": "cost", "energy": "used", "co2e": "emitted", "gpu_hours": "used"}[metric]
     words = subject.words[:1].upper() + subject.words[1:]
     text = (f"{words} {verb} *{_headline(metric, total)}* in {period.describe()}: "
-            f"{', '.join(others)} over {len(jobs)} job{'s' * (len(jobs) != 1)}.")
+            f"{', '.join(others)} over {len(jobs)} run{'s' * (len(jobs) != 1)}.")
     if not jobs:
         text += " No usage is stored for that period."
     elif total.cost_usd:
         text += (f" GPU time {fmt.usd(total.gpu_cost_usd)} + energy "
                  f"{fmt.usd(total.energy_cost_usd)}.")
+    text += _not_judged(missing)
     return Answer(text=text, numbers={**_figures(total), "jobs": len(jobs)},
                   sources=(Source(subject.words, period.describe(), USAGE_TABLES, RATES_NOTE),),
                   command=f"team {subject.team}" if subject.team else None,
@@ -134,7 +141,7 @@ def top_jobs(ctx: Context, subject: Subject, period: Period, by: str = "cost",
            "co2e": lambda j: j.cost.co2e_kg, "gpu_hours": lambda j: j.cost.gpu_hours}
     if by not in key:
         raise AskError(f"rank by one of {', '.join(key)}")
-    jobs = sorted(_costed(ctx, _rows(ctx, subject, period)), key=key[by], reverse=True)
+    jobs = sorted(_costed(ctx, subject, period)[0], key=key[by], reverse=True)
     shown = jobs[:limit]
     lines = [f"{i}. *{j.row.name or j.row.external_id}* ({j.row.user or 'unknown owner'}, "
              f"team {j.row.team}, {j.row.gpus}× {j.row.gpu_type}): "
@@ -154,60 +161,45 @@ def top_jobs(ctx: Context, subject: Subject, period: Period, by: str = "cost",
 
 
 def label(ctx: Context, team: str, period: Period) -> Answer:
-    """A team's weekly label (A to G) and why: which jobs weigh on it, and what to change."""
+    """A team's weekly label (A to G) and why: which runs weigh on it, and what to change."""
     week = period.week or iso_week(period.end)
     wp = week_period(week)
-    jobs = job_weeks(session=ctx.session, week=week, teams=[team])
-    if not jobs:
-        raise AskError(f"team {team} has no usage stored in {week}, so it has no label")
-    stored = stored_verdicts(session=ctx.session, job_ids=[j.job_id for j in jobs], week=week)
-    records = [to_record(j) for j in jobs]
-    judge = get_judge(default_judge_name())  # the judge the weekly pipeline uses
-    fresh = iter(judge([r for j, r in zip(jobs, records, strict=True)
-                        if j.job_id not in stored], ctx.organisation.policy))
-    rates = rates_of(ctx.organisation)
-    scored = []
-    for job, record in zip(jobs, records, strict=True):
-        v = stored.get(job.job_id)
-        verdict = (Verdict(job_id=record.job_id, task=v.task, oversized=v.oversized,
-                           score=v.score, reasons=list(v.reasons)) if v else next(fresh))
-        found, lab = judge_waste(record, verdict, rates=rates(job.cluster, job.gpu_type),
-                                 policy=ctx.organisation.policy, recurrence=job.recurrence,
-                                 gpu_price_usd_per_hour=ctx.organisation.gpu_price_usd_per_hour)
-        energy = record.energy_kwh_or_estimate()
-        scored.append((job, verdict, found, energy,
-                       right_sized_energy_kwh(record, verdict, found), lab))
-    pairs = [(energy, lab) for *_, energy, _, lab in scored]
-    result, score = team_label(pairs), team_score(pairs)
-    if result is None:
-        raise AskError(f"team {team} used no energy in {week}, so it has no label")
-    total = sum(e for e, _ in pairs)
+    ledger = _ledger(ctx, week)
+    if ledger is None:
+        raise AskError(f"{week} has not been judged yet, so team {team} has no label there")
+    team_week = ledger.teams.get(team)
+    if team_week is None or not team_week.jobs or team_week.label is None:
+        raise AskError(f"team {team} has no usage in {week}, so it has no label")
+    lines = team_week.jobs
+    total_usd = sum(ln.cost.cost_usd for ln in lines)
     by_label: dict[str, float] = defaultdict(float)
-    for energy, lab in pairs:
-        by_label[lab] += energy
-    share = ", ".join(f"{lab} {100 * by_label[lab] / total:.0f}%" for lab in LABELS
-                      if by_label.get(lab))
-    right_total = sum(right for *_, right, _ in scored)
-    weight = sorted(scored, key=lambda s: s[3] * LABELS.index(s[5]), reverse=True)
-    lines = []
-    for job, verdict, found, energy, _right, lab in weight[:3]:
-        if lab == "A":
+    for ln in lines:
+        by_label[ln.label or "A"] += ln.cost.cost_usd
+    share = ", ".join(f"{lab} {100 * by_label[lab] / total_usd:.0f}%" for lab in LABELS
+                      if by_label.get(lab)) if total_usd else "-"
+    weight = sorted(lines, key=lambda ln: ln.cost.cost_usd * LABELS.index(ln.label or "A"),
+                    reverse=True)
+    out = []
+    for ln in weight[:3]:
+        if ln.label in (None, "A"):
             break
-        fix = f": {found[0].title}" if found else ""
-        lines.append(f"• *{job.name or job.external_id}* ({job.user or 'unknown owner'}), "
-                     f"label {lab}, {fmt.kwh(energy)}, {fmt.reasons(verdict.reasons)}{fix}")
-    text = (f"Team {team} is *{result}* for {week}: its jobs used {fmt.kwh(total)} where "
-            f"right-sized versions would use about {fmt.kwh(right_total)} (energy by job "
-            f"label: {share}). The label is the energy-weighted mean of its jobs' labels, "
-            f"so the biggest wasteful jobs weigh most.")
-    if lines:
-        text += "\nWhat weighs on it:\n" + "\n".join(lines)
+        fix = f": {ln.best.title}" if ln.best else ""
+        out.append(f"• *{ln.job.name or ln.job.external_id}* ({ln.job.user or 'unknown owner'}),"
+                   f" label {ln.label}, {fmt.usd(ln.cost.cost_usd)}, "
+                   f"{fmt.reasons(ln.verdict.reasons)}{fix}")
+    energy = sum(ln.cost.energy_kwh for ln in lines)
+    text = (f"Team {team} is *{team_week.label}* for {week}: {len(lines)} runs cost "
+            f"{fmt.usd(total_usd)} and used {fmt.kwh(energy)} (cost by run label: {share}). "
+            f"The label is the cost-weighted mean of its runs' labels; a run's label is the "
+            f"larger of its energy and GPU-hour ratios to its right-sized version.")
+    if out:
+        text += "\nWhat weighs on it:\n" + "\n".join(out)
     return Answer(text=text,
-                  numbers={"label": result, "score": round(score or 0.0, 2),
-                           "energy_kwh": round(total, 3),
-                           "right_sized_kwh": round(right_total, 3), "jobs": len(scored)},
+                  numbers={"label": team_week.label, "score": round(team_week.score or 0.0, 2),
+                           "energy_kwh": round(energy, 3), "cost_usd": round(total_usd, 2),
+                           "jobs": len(lines)},
                   sources=(Source(f"team {team}", wp.describe(),
-                                  ("usage", "job", "verdict"), "labels per docs/ratings.md"),),
+                                  ("ledger",), "labels per docs/ratings.md"),),
                   command="rating", cli_command=_report(team, week))
 
 
@@ -254,18 +246,14 @@ def budget(ctx: Context, team: str, period: Period) -> Answer:
     """A team's weekly budget against what it used in the period's last week."""
     week = period.week or iso_week(period.end)
     wp = week_period(week)
-    limits = team_budget(session=ctx.session, team=team)
-    config = ctx.organisation.team(team)
-    kwh_limit = config.weekly_budget.kwh if config and config.weekly_budget else None
-    usd_limit = config.weekly_budget.usd if config and config.weekly_budget else None
-    if limits is not None:
-        kwh_limit, usd_limit = kwh_limit or limits[0], usd_limit or limits[1]
+    rule = budget_in_force(session=ctx.session, organisation=ctx.organisation, team=team)
+    kwh_limit, usd_limit = rule.kwh, rule.usd
     if kwh_limit is None and usd_limit is None:
         return Answer(text=f"Team {team} has no weekly budget in the organisation file.",
                       sources=(Source(f"team {team}", wp.describe(), ("team",)),))
     subject = Subject(teams=(team,), words=f"team {team}")
     total = ZERO
-    for job in _costed(ctx, _rows(ctx, subject, wp)):
+    for job in _costed(ctx, subject, wp)[0]:
         total = total + job.cost
     parts: list[str] = []
     numbers: dict[str, float | int | str] = {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 
 import typer
 
@@ -35,7 +34,7 @@ def ask_command(
         with transaction(engine) as session:
             answer = answer_question(question, viewer, session=session,
                                      organisation=organisation, settings=settings,
-                                     now=datetime.now(UTC))
+                                     now=settings.clock())
     finally:
         engine.dispose()
     if as_json:

@@ -17,9 +17,10 @@ from rich.table import Table
 
 from bot.cli.common import fail, load_org, load_settings, open_database, transaction
 from collectors.gpu import GpuReader, GpuReaderError
-from collectors.sinks import DatabaseSink, PrintSink, Sink
+from collectors.sinks import PrintSink, Sink
 from config.organisation import Organisation, OrganisationError
 from config.settings import Settings
+from storage.batches import DatabaseSink
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler

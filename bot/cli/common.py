@@ -81,3 +81,13 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             s.rollback()
             raise
+
+
+@contextmanager
+def session_of(engine: Engine) -> Iterator[Session]:
+    """A session for a command that only reads: whatever happens, nothing is committed."""
+    with session(engine) as s:
+        try:
+            yield s
+        finally:
+            s.rollback()

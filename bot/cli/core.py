@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import typer
 from rich.console import Console
@@ -16,22 +16,27 @@ from bot.cli.common import (
     load_org,
     load_settings,
     open_database,
+    session_of,
     shown_url,
     transaction,
 )
 from bot.demo import last_full_week, run_demo
 from bot.digests import build_digests
 from bot.pipeline import refresh
+from domain.weeks import last_complete_week, week_of
 from reports import format as fmt
+from reports.format import as_of_note
 from storage import queries
 from storage.db import make_engine, migrate
-from storage.suggestions_repo import realized_savings, suggestion_counts
+from storage.ledger_repo import judged_weeks, load_ledger
+from storage.suggestions_repo import suggestion_counts
 
 
 def register(app: typer.Typer) -> None:
     app.command("migrate")(migrate_command)
     app.command("demo")(demo)
     app.command("report")(report)
+    app.command("refresh")(refresh_command)
 
 
 def migrate_command(
@@ -64,7 +69,7 @@ def demo(
     """Simulate a week of several teams' GPU jobs, ingest, judge, and show the digests."""
     settings = load_settings()
     organisation = load_org(settings)
-    week = week or last_full_week(datetime.now(UTC))
+    week = week or last_full_week(settings.clock())
     try:
         queries.week_bounds(week)
     except ValueError as exc:
@@ -81,38 +86,70 @@ def demo(
     )
 
 
-def report(
-    team: str = typer.Option(None, help="Only this team."),
-    week: str = typer.Option(None, help="ISO week, e.g. 2026-W47 (default: latest with data)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object with a teams list."),
+def refresh_command(
+    week: list[str] = typer.Option(None, "--week", help="ISO week to judge (repeatable; "
+                                   "default: the week under way, the last complete week if "
+                                   "not judged yet, and recent weeks with new data)."),
 ) -> None:
-    """Energy, cost and CO2e per team for a week, as the digest shows them."""
+    """Roll up new samples and judge weeks into the ledger every surface reads."""
     settings = load_settings()
     organisation = load_org(settings)
-    engine = open_database(settings)
-    with transaction(engine) as session:
-        refresh(session=session, settings=settings)
-        weeks = queries.weeks_with_data(session=session)
-        if week is None:
-            if not weeks:
-                raise fail("no usage stored yet: run `ai-cost demo` or start a collector")
-            week = weeks[-1]
+    for w in week or []:
         try:
-            queries.week_bounds(week)
+            queries.week_bounds(w)
         except ValueError as exc:
             raise fail(str(exc)) from exc
-        known = {t.name for t in organisation.teams}
+    engine = open_database(settings)
+    with transaction(engine) as session:
+        result = refresh(session=session, settings=settings, organisation=organisation,
+                         now=settings.clock(), weeks=[w.upper() for w in week] if week else None)
+    typer.echo(f"rolled up {result.gpu_days} GPU-days; judged {', '.join(result.weeks) or '-'}"
+               + (f"; {result.bad_counter_steps} energy-counter jumps treated as resets"
+                  if result.bad_counter_steps else ""))
+
+
+def resolve_week(week: str | None, now: datetime) -> tuple[str, bool]:
+    """The week asked for: default the last complete one; `current` the one under way.
+
+    Returns the week and whether it is the week under way (shown as "so far").
+    """
+    if week is None:
+        return last_complete_week(now), False
+    if week.lower() in ("current", "this"):
+        return week_of(now), True
+    try:
+        queries.week_bounds(week)
+    except ValueError as exc:
+        raise fail(f"{exc}, or `current`") from exc
+    week = week.upper()
+    return week, week == week_of(now)
+
+
+def report(
+    team: str = typer.Option(None, help="Only this team."),
+    week: str = typer.Option(None, help="ISO week, e.g. 2026-W47, or `current` for the week "
+                                        "so far (default: the last complete week, UTC)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object with a teams list."),
+) -> None:
+    """Energy, cost and CO2e per team for a week, as the digest shows them (reads only)."""
+    settings = load_settings()
+    organisation = load_org(settings)
+    week, _ = resolve_week(week, settings.clock())
+    engine = open_database(settings)
+    with session_of(engine) as session:
+        ledger = load_ledger(session=session, week=week)
+        if ledger is None:
+            judged = judged_weeks(session=session)
+            raise fail(f"{week} has not been judged: run `ai-cost refresh --week {week}` "
+                       + (f"(judged weeks: {', '.join(judged[-4:])})" if judged else
+                          "(nothing judged yet: run `ai-cost demo` or start a collector)"))
+        known = {t.name for t in organisation.teams} | set(ledger.teams)
         if team is not None and team not in known:
-            seen = {j.team for j in queries.job_weeks(session=session, week=week)}
-            if team not in seen:
-                raise fail(f"unknown team {team!r}; teams: {', '.join(sorted(known | seen))}")
+            raise fail(f"unknown team {team!r}; teams: {', '.join(sorted(known))}")
         digests = build_digests(session=session, organisation=organisation, week=week,
-                                now=datetime.now(UTC), teams=[team] if team else None)
-        extras = {d.team: {
-            "suggestions": suggestion_counts(session=session, team=d.team, week=week),
-            "realized_savings": [r.to_json() for r in realized_savings(
-                session=session, team=d.team, week=week, organisation=organisation)],
-        } for d in digests}
+                                now=settings.clock(), teams=[team] if team else None)
+        counts = {d.team: suggestion_counts(session=session, team=d.team, week=week)
+                  for d in digests}
     rows = [{
         "team": d.team, "week": d.week,
         "energy_kwh": round(d.figures.energy_kwh, 3), "cost_usd": round(d.figures.cost_usd, 2),
@@ -125,22 +162,40 @@ def report(
         "label_change": label_change(d.previous_label, d.label),
         "rank": d.rank, "teams_ranked": d.teams_ranked,
         "jobs_by_label": d.jobs_by_label,
-        **extras[d.team],
+        "budget": [{"metric": b.metric, "budget": b.budget, "spent": round(b.spent, 3),
+                    "pct": round(b.pct, 1)} for b in d.budget],
+        "suggestions": counts[d.team],
+        "realized_savings": [r.to_json() for r in ledger.realized.get(d.team, [])],
     } for d in digests]
+    status = as_of_note(ledger)
     if as_json:
-        typer.echo(json.dumps({"week": week, "teams": rows}))
+        typer.echo(json.dumps({
+            "week": week, "hours": round(ledger.hours, 1), "complete": ledger.complete,
+            "as_of": status.as_of, "newer_data_not_counted": ledger.stale, "teams": rows,
+            "clusters": [{"cluster": c.cluster, "gpu_hours": round(c.gpu_hours, 2),
+                          "idle_gpu_hours": round(c.idle_gpu_hours, 2),
+                          "idle_share": round(c.idle_share, 4),
+                          "idle_cost_usd": round(c.idle_cost_usd, 2)}
+                         for c in ledger.clusters.values()]}))
         return
-    table = Table(title=f"AI cost by team, {week}")
-    for column in ("team", "label", "energy", "cost", "CO2e", "GPU-hours", "jobs", "oversized",
-                   "vs last week"):
+    title = f"AI cost by team, {week}"
+    if not ledger.complete:
+        title += f" (so far, {ledger.hours:.0f} of 168 hours)"
+    table = Table(title=title, caption=status.text)
+    for column in ("team", "label", "rank", "energy", "cost", "CO2e", "GPU-hours", "runs",
+                   "oversized", "vs last week"):
         table.add_column(column, justify="left" if column == "team" else "right")
     for d in digests:
         f = d.figures
-        table.add_row(d.team, d.label or "-", fmt.kwh(f.energy_kwh), fmt.usd(f.cost_usd),
-                      fmt.kg(f.co2e_kg),
-                      f"{f.gpu_hours:,.0f}", str(f.jobs), str(f.oversized_jobs),
-                      fmt.change(d.change_pct("energy_kwh")))
-    Console().print(table)
+        table.add_row(d.team, d.label or "-", str(d.rank or "-"), fmt.kwh(f.energy_kwh),
+                      fmt.usd(f.cost_usd), fmt.kg(f.co2e_kg), f"{f.gpu_hours:,.0f}",
+                      str(f.jobs), str(f.oversized_jobs), fmt.change(d.change_pct("energy_kwh")))
+    console = Console()
+    console.print(table)
+    idle = [c for c in ledger.clusters.values() if c.idle_gpu_hours > 0]
+    for c in idle:
+        console.print(f"{c.cluster}: {c.idle_gpu_hours:,.0f} GPU-hours held by no job "
+                      f"({c.idle_share:.0%} of {c.gpu_hours:,.0f}), {fmt.usd(c.idle_cost_usd)}")
 
 
 def _round(value: float | None) -> float | None:

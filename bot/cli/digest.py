@@ -25,8 +25,8 @@ def register(app: typer.Typer) -> None:
     app.command("scheduler")(scheduler)
 
 
-def _week(week: str | None, timezone: str) -> str:
-    week = week or digest_week(datetime.now(UTC), timezone)
+def _week(week: str | None, timezone: str, now: datetime) -> str:
+    week = week or digest_week(now, timezone)
     try:
         queries.week_bounds(week)
     except ValueError as exc:
@@ -56,7 +56,7 @@ def digest(
                    f"{', '.join(t.name for t in organisation.teams) or 'none'}")
     if force and not post:
         raise fail("--force only makes sense with --post")
-    week = _week(week, config.timezone if config else "UTC")
+    week = _week(week, config.timezone if config else "UTC", settings.clock())
     engine = open_database(settings)
     console = Console()
     if post:
@@ -65,7 +65,7 @@ def digest(
         except SlackNotConfigured as exc:
             raise fail(str(exc)) from exc
         service = DigestService(engine=engine, organisation=organisation, poster=poster,
-                                clock=lambda: datetime.now(UTC))
+                                clock=settings.clock)
         outcome = (service.post_org(week, force=force) if org
                    else service.post_team(team, week, force=force))
         if outcome.status == "posted":
@@ -79,7 +79,7 @@ def digest(
                    + ("; kept for retry by the scheduler" if outcome.status == "failed" else ""))
     with transaction(engine) as session:
         digests = build_digests(session=session, organisation=organisation, week=week,
-                                now=datetime.now(UTC))
+                                now=settings.clock())
     if org:
         typer.echo(render_org_markdown(build_org_digest(
             week, digests, slack_channel=organisation.finops_channel)))
@@ -119,7 +119,7 @@ def scheduler(
             raise fail(f"--once-at: {exc}") from exc
         if clock_at.tzinfo is None:
             clock_at = clock_at.replace(tzinfo=UTC)
-    clock = (lambda: clock_at) if clock_at else (lambda: datetime.now(UTC))
+    clock = (lambda: clock_at) if clock_at else settings.clock
     metrics = None
     if metrics_port is not None and clock_at is None:
         metrics = SchedulerMetrics(CollectorRegistry(), clock)

@@ -7,18 +7,15 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from analyzers import rules
-from analyzers.accounting import Rates, rates_for
-from analyzers.jobs import to_record
-from analyzers.ratings import ModelRow, job_label, rate_models, right_sized_energy_kwh
-from analyzers.suggestions import default_rates, suggest, weekly_energy_kwh
-from bot.cli.common import fail, load_org, load_settings, open_database, transaction
-from config.organisation import Organisation, OrganisationError
-from storage.queries import JobWeek, job_weeks, weeks_with_data
+from analyzers.ratings import ModelRow, rate_models
+from bot.cli.common import fail, load_org, load_settings, open_database, session_of
+from domain.types import JobLine
+from domain.weeks import week_bounds
+from reports import format as fmt
+from storage.ledger_repo import judged_weeks, load_ledger
 
 RATE_COLUMNS = ("model", "task", "energy_kwh_per_1000_queries")
 
@@ -28,66 +25,64 @@ def register(app: typer.Typer) -> None:
     app.command("rate")(rate_command)
 
 
-def _rates(organisation: Organisation, job: JobWeek) -> Rates:
-    try:
-        return rates_for(organisation, organisation.cluster(job.cluster), job.gpu_type)
-    except OrganisationError:
-        return default_rates(organisation, job.gpu_type)
-
-
 def suggest_command(
     job: str = typer.Option(..., "--job", help="The job's id as its scheduler shows it."),
     week: str | None = typer.Option(None, "--week", help="ISO week (2026-W47); default: "
-                                    "the latest week the job ran."),
+                                    "the latest judged week the job ran."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object instead of text."),
 ) -> None:
-    """What to do instead of a job, and what it saves per week (kWh, $, kg CO2e)."""
+    """What to do instead of a job's runs, and what each saves in the week (reads only)."""
     settings = load_settings()
-    organisation = load_org(settings)
+    load_org(settings)  # a broken organisation file says so before anything else
+    if week is not None:
+        try:
+            week_bounds(week)
+        except ValueError as exc:
+            raise fail(str(exc)) from exc
     engine = open_database(settings)
     try:
-        with transaction(engine) as session:
-            weeks = [week] if week else list(reversed(weeks_with_data(session=session)))
-            found: JobWeek | None = None
+        with session_of(engine) as session:
+            weeks = [week.upper()] if week else list(reversed(judged_weeks(session=session)))
+            lines: list[JobLine] = []
+            candidate = None
             for candidate in weeks:
-                try:
-                    jobs = job_weeks(session=session, week=candidate)
-                except ValueError as exc:
-                    raise fail(str(exc)) from exc
-                found = next((j for j in jobs if j.external_id == job), None)
-                if found is not None:
+                ledger = load_ledger(session=session, week=candidate)
+                lines = [ln for ln in ledger.lines() if ln.job.external_id == job] \
+                    if ledger else []
+                if lines:
                     break
     finally:
         engine.dispose()
-    if found is None:
-        where = f"in {week}" if week else "in the store"
-        raise fail(f"no job {job!r} {where}; `ai-cost status` shows what is stored")
-    record = to_record(found)
-    verdict = rules.judge([record], organisation.policy)[0]
-    suggestions = suggest(record, verdict, rates=_rates(organisation, found),
-                          policy=organisation.policy, recurrence=found.recurrence,
-                          gpu_price_usd_per_hour=organisation.gpu_price_usd_per_hour)
-    energy_kwh = record.energy_kwh_or_estimate()
-    right_kwh = right_sized_energy_kwh(record, verdict, suggestions)
-    label = job_label(energy_kwh, right_kwh)
-    out: dict[str, Any] = {
-        "job_id": job, "week": candidate, "team": found.team, "task": verdict.task,
-        "oversized": verdict.oversized, "reasons": verdict.reasons,
-        "energy_kwh": round(energy_kwh, 6), "right_sized_kwh": round(right_kwh, 6),
-        "energy_kwh_week": round(weekly_energy_kwh(record, found.recurrence), 6),
-        "label": label, "suggestions": [s.to_json() for s in suggestions],
-    }
+    if not lines:
+        where = f"in {week}" if week else "in any judged week"
+        raise fail(f"no run of job {job!r} {where}; `ai-cost status` shows what is stored, "
+                   "`ai-cost refresh` judges new data")
+    runs = [{
+        "run": ln.job.run_key, "team": ln.job.team, "task": ln.verdict.task,
+        "gpus": ln.job.gpus, "gpu_type": ln.job.gpu_type, "hours": round(ln.job.duration_s
+                                                                          / 3600, 2),
+        "oversized": ln.verdict.oversized, "reasons": ln.verdict.reasons, "label": ln.label,
+        "energy_kwh": round(ln.cost.energy_kwh, 6), "cost_usd": round(ln.cost.cost_usd, 4),
+        "gpu_hours": round(ln.cost.gpu_hours, 4),
+        "suggestions": [s.to_json() | {"id": s.id, "state": s.state} for s in ln.suggestions],
+    } for ln in lines]
     if as_json:
-        typer.echo(json.dumps(out))
+        typer.echo(json.dumps({"job_id": job, "week": candidate, "runs": runs}))
         return
-    typer.echo(f"{job} ({found.team}, {verdict.task}), {candidate}: label {label}, "
-               f"{energy_kwh:.2f} kWh (right-sized about {right_kwh:.2f} kWh)")
-    if not suggestions:
-        typer.echo("Nothing to change: no cheaper alternative for this job.")
-    for i, s in enumerate(suggestions, start=1):
-        typer.echo(f"{i}. {s.title}\n   saves about {s.saved_energy_kwh_week:.2f} kWh, "
-                   f"${s.saved_cost_usd_week:,.2f} and {s.saved_co2e_kg_week:.2f} kg CO2e "
-                   f"a week (confidence {s.confidence:.0%})\n   {s.note}")
+    for ln in lines:
+        typer.echo(f"{job} ({ln.job.team}, {ln.verdict.task}), {candidate}, run from "
+                   f"{fmt.moment(ln.job.first_ts)} on {ln.job.gpus}x {ln.job.gpu_type}: "
+                   f"label {ln.label}, {fmt.usd(ln.cost.cost_usd)}, "
+                   f"{ln.cost.energy_kwh:.2f} kWh, {ln.cost.gpu_hours:.1f} GPU-hours")
+        if not ln.suggestions:
+            typer.echo("  Nothing to change: no cheaper alternative for this run.")
+        for i, s in enumerate(ln.suggestions, start=1):
+            projected = (f" (projected to a full week: ${s.projected_cost_usd_week:,.2f})"
+                         if s.projected_cost_usd_week is not None else "")
+            typer.echo(f"  {i}. {s.title}\n     saves about {s.saved_energy_kwh_week:.2f} kWh, "
+                       f"${s.saved_cost_usd_week:,.2f} and {s.saved_co2e_kg_week:.2f} kg CO2e "
+                       f"in the week{projected} (confidence {s.confidence:.0%}, {s.state})"
+                       f"\n     {s.note}")
 
 
 def _read_rows(path: Path) -> list[ModelRow]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from analyzers.digest import Digest
 from analyzers.ratings import label_change
-from analyzers.weekly import JobLine
 from bot.messages.swaps import swap_actions
-from bot.services.team_view import Budget, line_label
+from bot.services.team_view import Budget
+from domain.types import JobLine
 from reports import format as fmt
 from reports.blocks import Block, context, enforce_limits, header, section
 
@@ -48,7 +48,7 @@ def trend(label: str | None, previous: str | None) -> str:
 def job_text(line: JobLine) -> str:
     job = line.job
     text = (f"*{job.name or job.external_id}* (`{job.external_id}`, {job.user or 'unknown'}, "
-            f"{job.team}) · label {line_label(line)}\n{job.gpus}× {job.gpu_type}, "
+            f"{job.team}) · label {line.label or '-'}\n{job.gpus}× {job.gpu_type}, "
             f"{fmt.kwh(line.cost.energy_kwh)}, {fmt.usd(line.cost.cost_usd)}, "
             f"{fmt.kg(line.cost.co2e_kg)}")
     if line.verdict.reasons:
@@ -82,8 +82,13 @@ def team_blocks(digest: Digest, lines: list[JobLine], more: int) -> list[Block]:
                 f"{f.jobs} jobs, {f.gpu_hours:,.0f} GPU-hours, {f.oversized_jobs} oversized"),
         {"type": "divider"},
     ]
-    if not lines:
-        blocks.append(section(":white_check_mark: No oversized jobs this week. Well sized!"))
+    empty = fmt.empty_week_text(digest) if not lines else None
+    if empty:
+        icon = ":white_check_mark: " if f.jobs and not f.oversized_jobs else ""
+        blocks.append(section(icon + empty))
+    coverage = fmt.coverage_text(digest)
+    if coverage:
+        blocks.insert(2, context(coverage))
     for line in lines:
         blocks.append(section(job_text(line)))
         blocks.extend(suggestion_blocks(line))

@@ -22,6 +22,8 @@ from storage import slack_repo
 from storage.db import session as new_session
 
 TOP_DEFAULT, TOP_MAX = 10, 24
+NOT_JUDGED = ("The last complete week (UTC) has not been judged yet: the scheduler does it "
+              "after the week ends, or run `ai-cost refresh`.")
 WORDS = ("team", "job", "top", "rating", "budget", "digest", "subscribe", "ask", "help")
 _CHANNEL = re.compile(r"^<#(C[A-Z0-9]+)(?:\|[^>]*)?>$|^#([a-z0-9_\-]{1,80})$")
 _AMOUNT = re.compile(r"^\$?([0-9][0-9,]*(?:\.[0-9]+)?)\s*(kwh|\$|usd)?$", re.I)
@@ -132,11 +134,11 @@ class CommandService:
     def _team_reply(self, s: Any, name: str, person: Person | None = None) -> Reply:
         view = self._views.week(session=s)
         if view is None:
-            return _say("No GPU usage is stored yet.")
+            return _say(NOT_JUDGED)
         if name not in self._views.team_names(view):
             return _say(f"There is no team called `{name}`. Teams: "
                         f"{', '.join(self._views.team_names(view))}.")
-        digest = self._views.digest(view, name, top_n=3)
+        digest = self._views.digest(view, name, top_n=3, session=s)
         team_week = view.teams.get(name)
         worst = sorted(team_week.oversized if team_week else [],
                        key=lambda ln: (ln.saved_cost_usd_week, ln.cost.cost_usd), reverse=True)
@@ -161,7 +163,8 @@ class CommandService:
         view = self._views.week(session=s)
         line = self._views.job_line(view, job.id or 0) if job and view else None
         if job is None or line is None or view is None:
-            return _say(f"No job `{args[0]}` ran in the latest week with data.")
+            when = view.week if view else "the last complete week"
+            return _say(f"No job `{args[0]}` ran in {when}.")
         if not self.sees_jobs(person, job.team, owner=job.user):
             return _say(f"Job `{args[0]}` belongs to team {job.team}: its members, approvers "
                         "and FinOps see its details. `/ai-cost team "
@@ -176,7 +179,7 @@ class CommandService:
             n = int(args[0])
         view = self._views.week(session=s)
         if view is None:
-            return _say("No GPU usage is stored yet.")
+            return _say(NOT_JUDGED)
         every = sum(len(tw.oversized) for tw in view.teams.values())
         visible = [ln for ln in self._views.top(view, every)
                    if self.sees_jobs(person, ln.job.team, owner=ln.job.user)]
@@ -188,7 +191,7 @@ class CommandService:
     def _rating(self, s: Any, person: Person | None, args: tuple[str, ...]) -> Reply:
         view = self._views.week(session=s)
         if view is None:
-            return _say("No GPU usage is stored yet.")
+            return _say(NOT_JUDGED)
         rows = [(t, view.labels.get(t), view.previous_labels.get(t), view.ranks.get(t))
                 for t in self._views.team_names(view) if t in view.teams]
         rows.sort(key=lambda r: (r[3] is None, r[3] or 0, r[0]))
@@ -225,8 +228,8 @@ class CommandService:
             return team
         view = self._views.week(session=s)
         if view is None:
-            return _say("No GPU usage is stored yet.")
-        digest = self._views.digest(view, team.name, top_n=5)
+            return _say(NOT_JUDGED)
+        digest = self._views.digest(view, team.name, top_n=5, session=s)
         return Reply(f"Preview of {team.name}'s digest (only you see it)",
                      enforce_limits([section(":eyes: A private preview of this week's digest."),
                                      *digest_blocks(digest)]))

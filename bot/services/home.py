@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from analyzers.ledger import lines_label
 from bot.messages.home import MAX_HOME_SUGGESTIONS, home_view
 from bot.services.directory import Directory
-from bot.services.team_view import TeamViews, lines_label
+from bot.services.team_view import TeamViews
 from storage import slack_repo
 from storage.db import session as new_session
 
@@ -24,7 +25,6 @@ class HomeService:
         with new_session(self._engine) as s:
             person = self._directory.person(session=s, slack_user_id=slack_user_id)
             if person is None:
-                s.commit()
                 return home_view(person=None, team=None, week=None, own_label=(None, None),
                                  team_label=(None, None), suggestions=[], more=0)
             view = self._views.week(session=s)
@@ -44,7 +44,6 @@ class HomeService:
                 seen = {sg.id for sg, _ in found}
                 found += [(sg, j) for sg, j in slack_repo.open_suggestions(
                     session=s, team=team, limit=limit) if sg.id not in seen]
-            s.commit()
         return home_view(person=person.name, team=team, week=view.week if view else None,
                          own_label=own, team_label=team_labels, suggestions=found[:limit],
                          more=0)

@@ -21,11 +21,12 @@ from sqlmodel import Session
 from analyzers.ratings import label_change
 from bot.messages.swaps import nudge_blocks, praise_blocks
 from bot.services.directory import Directory
-from bot.services.team_view import TeamViews, digest_channel
+from bot.services.team_view import TeamViews
 from config.organisation import Organisation
 from storage import slack_repo
 from storage.db import session as new_session
 from storage.models import SlackNudge
+from storage.slack_repo import digest_channel
 
 
 @dataclass(slots=True)

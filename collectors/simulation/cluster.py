@@ -17,7 +17,7 @@ import numpy as np
 
 from collectors.simulation.workloads import TASK_WORDS, WORKLOADS, Workload, job_text
 from config.organisation import Organisation
-from storage.samples import GpuSample, JobInfo
+from domain.samples import GpuSample, JobInfo
 
 # name, memory MiB, idle W, max W, energy counter (Volta and newer)
 GPU_SPECS = {
