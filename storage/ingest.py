@@ -16,7 +16,17 @@ from sqlmodel import Session
 
 from config.organisation import UNASSIGNED, Organisation
 from domain.samples import GpuSample, JobInfo, SampleError, check_sample
-from storage.models import Cluster, Gpu, IngestRejection, Job, Node, RollupDirty, Team
+from storage.models import (
+    Cluster,
+    Gpu,
+    IngestRejection,
+    Job,
+    Node,
+    RollupDirty,
+    Sample,
+    Team,
+    Usage,
+)
 
 _DAY_S = 86400
 
@@ -78,14 +88,27 @@ def cluster_id(*, session: Session, name: str) -> int:
 
 def upsert_jobs(*, session: Session, cluster: str, jobs: Sequence[JobInfo],
                 organisation: Organisation) -> dict[str, int]:
-    """Create or update job descriptions; returns external id -> job id."""
+    """Create or update job descriptions; returns external id -> job id.
+
+    A later description fills in what an earlier one lacked, never blanks it out (an agent
+    that only knows the job id must not wipe what sacct recorded). A job id that comes back
+    with another team or user once it has usage (a recycled Slurm id, a reused pod name) is
+    a new incarnation of the job: its past keeps its owner.
+    """
     cid = cluster_id(session=session, name=cluster)
     insert = _insert(session)
+    current = _current_jobs(session, cid, [j.external_id for j in jobs])
+    reborn = _reused(session, current, jobs, organisation)
     rows = []
     for job in jobs:
         team = job.team or organisation.team_of(user=job.user, account=job.account)
+        stored = current.get(job.external_id)
+        incarnation = stored[1] if stored else 0
+        if job.external_id in reborn:
+            incarnation += 1
         rows.append({
-            "cluster_id": cid, "external_id": job.external_id, "team": team, "user": job.user,
+            "cluster_id": cid, "external_id": job.external_id, "incarnation": incarnation,
+            "team": team, "user": job.user,
             "name": job.name, "command": job.command, "image": job.image, "model": job.model,
             "task": job.task, "kind": job.kind, "precision": job.precision,
             "batch_size": job.batch_size, "gpus_requested": job.gpus_requested,
@@ -93,34 +116,62 @@ def upsert_jobs(*, session: Session, cluster: str, jobs: Sequence[JobInfo],
         })
     if rows:
         stmt = insert(Job)
-        # A later description fills in what an earlier one lacked, never blanks it out:
-        # an agent that only knows the job id must not wipe what sacct recorded.
         updated = {}
         for k in rows[0]:
-            if k in ("cluster_id", "external_id"):
+            if k in ("cluster_id", "external_id", "incarnation"):
                 continue
             incoming = stmt.excluded[k]
             if k in ("name", "command", "team"):
                 incoming = func.nullif(incoming, UNASSIGNED if k == "team" else "")
             updated[k] = func.coalesce(incoming, Job.__table__.c[k])
         session.execute(
-            stmt.on_conflict_do_update(index_elements=["cluster_id", "external_id"], set_=updated),
+            stmt.on_conflict_do_update(
+                index_elements=["cluster_id", "external_id", "incarnation"], set_=updated),
             rows,
         )
     return _job_ids(session, cid, [j.external_id for j in jobs])
 
 
-def _job_ids(session: Session, cid: int, external_ids: Sequence[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
+def _current_jobs(session: Session, cid: int,
+                  external_ids: Sequence[str]) -> dict[str, tuple[int, int, str, str | None]]:
+    """Per external id, its newest incarnation: (job id, incarnation, team, user)."""
+    out: dict[str, tuple[int, int, str, str | None]] = {}
     wanted = sorted(set(external_ids))
     for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        for ext, jid in session.execute(
-            select(Job.external_id, Job.id).where(Job.cluster_id == cid,
-                                                  Job.external_id.in_(chunk))  # type: ignore[attr-defined]
-        ):
-            ids[ext] = jid
-    return ids
+        for ext, jid, incarnation, team, user in session.execute(
+                select(Job.external_id, Job.id, Job.incarnation, Job.team, Job.user)
+                .where(Job.cluster_id == cid, Job.external_id.in_(wanted[start:start + 500]))
+                .order_by(Job.incarnation)):  # type: ignore[arg-type]
+            out[ext] = (jid, incarnation, team, user)
+    return out
+
+
+def _reused(session: Session, current: dict[str, tuple[int, int, str, str | None]],
+            jobs: Sequence[JobInfo], organisation: Organisation) -> set[str]:
+    """External ids whose new description names another owner than their used job row."""
+    changed = {}
+    for job in jobs:
+        stored = current.get(job.external_id)
+        if stored is None:
+            continue
+        _, _, team, user = stored
+        new_team = job.team or organisation.team_of(user=job.user, account=job.account)
+        other_user = job.user is not None and user is not None and job.user != user
+        other_team = UNASSIGNED not in (new_team, team) and new_team != team
+        if other_user or other_team:
+            changed[stored[0]] = job.external_id
+    if not changed:
+        return set()
+    used = {jid for (jid,) in session.execute(
+        select(Usage.job_id).where(Usage.job_id.in_(list(changed))).distinct())}  # type: ignore[union-attr]
+    used |= {jid for (jid,) in session.execute(
+        select(Sample.job_id).where(Sample.job_id.in_(list(changed))).distinct())}  # type: ignore[union-attr]
+    return {changed[jid] for jid in used}
+
+
+def _job_ids(session: Session, cid: int, external_ids: Sequence[str]) -> dict[str, int]:
+    """External id -> id of its newest incarnation."""
+    return {ext: row[0] for ext, row in _current_jobs(session, cid, external_ids).items()}
 
 
 def _resolve_gpus(session: Session, cid: int, samples: Sequence[GpuSample],
@@ -218,7 +269,8 @@ def ingest_samples(*, session: Session, cluster: str, samples: Sequence[GpuSampl
 def _insert_placeholder_jobs(session: Session, cid: int, external_ids: Sequence[str]) -> None:
     insert = _insert(session)
     session.execute(
-        insert(Job).on_conflict_do_nothing(index_elements=["cluster_id", "external_id"]),
+        insert(Job).on_conflict_do_nothing(
+            index_elements=["cluster_id", "external_id", "incarnation"]),
         [{"cluster_id": cid, "external_id": e, "team": UNASSIGNED, "name": e, "command": ""}
          for e in external_ids],
     )

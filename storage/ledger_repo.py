@@ -167,7 +167,7 @@ def load_ledger(*, session: Session, week: str, teams: Sequence[str] | None = No
         result[t.team] = TeamWeek(team=t.team, week=week, label=t.label, score=t.score,
                                   rank=t.rank, teams_ranked=t.teams_ranked)
     realized = {t.team: [RealizedSaving(**r) for r in t.realized]
-                for t in session.execute(team_rows).scalars()}
+                for t in session.execute(team_rows).scalars() if t.realized}
     for r in stored:
         line = _line(r.data, by_run.get((r.job_id, r.run_key), []))
         result.setdefault(r.team, TeamWeek(team=r.team, week=week)).jobs.append(line)

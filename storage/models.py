@@ -56,10 +56,13 @@ class User(SQLModel, table=True):
 class Job(SQLModel, table=True):
     """A job as its scheduler knows it: the descriptive fields of the job-record contract."""
 
-    __table_args__ = (UniqueConstraint("cluster_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("cluster_id", "external_id", "incarnation",
+                                       name="uq_job_incarnation"),)
     id: int | None = Field(default=None, primary_key=True)
     cluster_id: int = Field(foreign_key="cluster.id")
     external_id: str
+    incarnation: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                             description="0, then 1, 2...: the id reused by another owner.")
     team: str = Field(default="unassigned", index=True)
     user: str | None = None
     name: str = ""
@@ -291,7 +294,8 @@ class LedgerWeek(SQLModel, table=True):
     data_through_ts: int | None = Field(default=None, sa_type=BigInteger)
     hours: float = Field(description="Hours of the week covered (168 once it is over).")
     stale: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
-    clusters: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    clusters: list[dict[str, Any]] = Field(default_factory=list,
+                                            sa_column=Column(JSON, nullable=False))
 
 
 class LedgerTeam(SQLModel, table=True):
@@ -310,7 +314,8 @@ class LedgerTeam(SQLModel, table=True):
     energy_j: float
     co2e_kg: float
     gpu_hours: float
-    realized: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    realized: list[dict[str, Any]] = Field(default_factory=list,
+                                            sa_column=Column(JSON, nullable=False))
 
 
 class LedgerRun(SQLModel, table=True):
@@ -330,4 +335,5 @@ class LedgerRun(SQLModel, table=True):
     external_id: str
     cost_usd: float
     energy_j: float
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    data: dict[str, Any] = Field(default_factory=dict,
+                                  sa_column=Column(JSON, nullable=False))

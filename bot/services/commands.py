@@ -99,14 +99,11 @@ class CommandService:
         """
         if person is None:
             return False
-        if person.name in self._finops or person.slack_user_id in self._finops:
-            return True
         if owner is not None and owner == person.name:
             return True
-        if person.team is not None and person.team.name == team:
-            return True
-        config = self._organisation.team(team)
-        return config is not None and person.name in (*config.members, *config.approvers)
+        viewer = viewer_for_user(self._organisation, person.name, finops=self._finops,
+                                 aliases=[person.slack_user_id] if person.slack_user_id else [])
+        return viewer.sees_team(team)
 
     def _ask(self, s: Any, person: Person | None, slack_user_id: str,
              args: tuple[str, ...]) -> Reply:

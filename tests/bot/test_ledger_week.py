@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
+from bot.budgets import budget_in_force
 from bot.cli import app
 from bot.digests import build_digests
 from bot.pipeline import refresh
@@ -26,10 +27,15 @@ from bot.server import create_server
 from bot.services.team_view import TeamViews
 from config.organisation import Organisation
 from config.settings import Settings
+from domain.samples import GpuSample, JobInfo
+from domain.weeks import week_start
+from storage.batches import store_batch
 from storage.db import session as new_session
+from storage.ingest import sync_organisation
 from storage.ledger_repo import load_ledger
 from storage.models import IngestRejection, LedgerRun, RollupDirty
-from tests.clock import WEEK, WEEK_START
+from storage.slack_repo import Audit, set_team_setting, transition
+from tests.clock import WEEK, WEEK_START, weeks_before
 
 pytestmark = pytest.mark.dated
 
@@ -41,6 +47,10 @@ STEP = 30
 
 T0 = WEEK_START.timestamp()  # Monday 00:00 UTC of the suite's last complete week
 NOW = WEEK_START + timedelta(days=8, hours=12)  # the Tuesday after, noon UTC
+
+
+def week_start_ts(week: str) -> float:
+    return week_start(week).timestamp()
 
 
 @dataclass(frozen=True)
@@ -77,9 +87,9 @@ JOBS = [
 CORRUPT_AT = T0 + 3600  # train-llm's counter jumps by 3.6 GJ here and stays offset
 
 
-def _samples() -> list[dict[str, Any]]:
+def _samples(stretches: list[Stretch] | None = None) -> list[dict[str, Any]]:
     out = []
-    for st in STRETCHES:
+    for st in STRETCHES if stretches is None else stretches:
         n = int(st.hours * 3600 / STEP)
         for gpu in st.gpus:
             counter = 1_000_000.0
@@ -222,3 +232,150 @@ def test_reads_write_nothing_and_an_unjudged_week_says_what_to_run(
         assert s.execute(select(func.count()).select_from(LedgerRun)).scalar() == rows
     later = CliRunner().invoke(app, ["report", "--week", "current"], catch_exceptions=False)
     assert later.exit_code == 1 and "ai-cost refresh" in later.output
+
+
+def _store(engine: Engine, organisation: Organisation, jobs: list[dict[str, Any]],
+           stretches: list[Stretch]) -> None:
+    with new_session(engine) as s:
+        sync_organisation(session=s, organisation=organisation)
+        store_batch(session=s, organisation=organisation, cluster="frankfurt-k8s",
+                    jobs=[JobInfo(**j) for j in jobs],
+                    samples=[GpuSample(**x) for x in _samples(stretches)],
+                    now=NOW.timestamp(), retention_s=60 * 86400, max_skew_s=300)
+        s.commit()
+
+
+def _judge(engine: Engine, organisation: Organisation, *weeks: str) -> None:
+    with new_session(engine) as s:
+        refresh(session=s, settings=Settings(now=NOW), organisation=organisation, now=NOW,
+                weeks=list(weeks))
+        s.commit()
+
+
+def _apply(engine: Engine, suggestion_id: int, at: datetime, outcome: str) -> None:
+    with new_session(engine) as s:
+        audit = Audit(actor="alice", action="approve")
+        assert transition(session=s, suggestion_id=suggestion_id, old="open", new="approved",
+                          audit=audit, now=at)
+        assert transition(session=s, suggestion_id=suggestion_id, old="approved",
+                          new="applied", audit=Audit(actor="alice", action="apply",
+                                                     outcome=outcome), now=at)
+        s.commit()
+
+
+def _pod(name: str) -> dict[str, str]:
+    return {"external_id": name, "name": name}
+
+
+SERVE = {**_pod("serve-intent-5d8c7b9f6-x7k2p"),
+         "user": "carol", "team": "nlp", "kind": "inference",
+         "model": "meta-llama/Llama-3.1-70B-Instruct", "task": "text_classification"}
+
+
+def test_realized_savings_count_once_per_workload_and_never_exceed_its_cost(
+        engine: Engine, organisation: Organisation) -> None:
+    before = weeks_before(WEEK, 1)
+    t_before = week_start_ts(before)
+    # the week before: an intent classifier served by a 70B model on 4 H100, Mon-Thu
+    _store(engine, organisation, [SERVE], [
+        Stretch(SERVE["external_id"], ("GPU-s1", "GPU-s2", "GPU-s3", "GPU-s4"),
+                "NVIDIA H100 80GB HBM3", t_before, 96, 40.0, 300.0)])
+    _judge(engine, organisation, before)
+    with new_session(engine) as s:
+        ledger = load_ledger(session=s, week=before)
+        assert ledger is not None
+        [line] = ledger.teams["nlp"].jobs
+        baseline = line.cost.cost_usd
+        swap = next(x for x in line.suggestions if x.kind == "model_swap")
+        assert swap.id is not None
+        assert all(x.saved_cost_usd_week <= baseline + 1e-6 for x in line.suggestions)
+    _apply(engine, swap.id, datetime.fromtimestamp(t_before + 5 * 86400, UTC), "webhook")
+    # this week: the same workload (a new pod of the same deployment) on one GPU, and an
+    # unrelated job of vision that happens to have the same name, on 4 GPUs
+    other = dict(SERVE, **_pod("serve-intent-7c9d8f6b5-m2n8t"), user="dave", team="vision")
+    after = dict(SERVE, **_pod("serve-intent-6b4f9d8c7-z9q4r"), model="distilbert-base-uncased")
+    _store(engine, organisation, [after, other], [
+        Stretch(after["external_id"], ("GPU-s1",), "NVIDIA H100 80GB HBM3", T0, 96, 40.0, 300.0),
+        Stretch(other["external_id"], ("GPU-v1", "GPU-v2", "GPU-v3", "GPU-v4"),
+                "NVIDIA H100 80GB HBM3", T0, 96, 40.0, 300.0)])
+    # judging the week before again re-offers its suggestions: they stay one row each
+    _judge(engine, organisation, before, WEEK)
+    _judge(engine, organisation, WEEK)
+    with new_session(engine) as s:
+        ledger = load_ledger(session=s, week=WEEK)
+        assert ledger is not None
+        [saving] = ledger.realized["nlp"]
+        assert not ledger.realized.get("vision")
+        measured = ledger.teams["nlp"].cost.cost_usd
+        assert saving.baseline_cost_usd_week == pytest.approx(baseline)
+        assert saving.saved_cost_usd_week == pytest.approx(baseline - measured)
+        assert 0 < saving.saved_cost_usd_week <= saving.baseline_cost_usd_week
+        assert saving.estimated_cost_usd_week == pytest.approx(swap.saved_cost_usd_week)
+        assert saving.suggestion_ids == [swap.id]
+
+
+def test_a_swap_only_recorded_saves_nothing_yet(engine: Engine,
+                                                organisation: Organisation) -> None:
+    before = weeks_before(WEEK, 1)
+    t_before = week_start_ts(before)
+    _store(engine, organisation, [SERVE], [
+        Stretch(SERVE["external_id"], ("GPU-s1", "GPU-s2"), "NVIDIA H100 80GB HBM3", t_before,
+                48, 40.0, 300.0)])
+    _judge(engine, organisation, before)
+    with new_session(engine) as s:
+        ledger = load_ledger(session=s, week=before)
+        assert ledger is not None
+        swap = ledger.teams["nlp"].jobs[0].suggestions[0]
+        assert swap.id is not None
+    _apply(engine, swap.id, datetime.fromtimestamp(t_before + 5 * 86400, UTC), "none")
+    _store(engine, organisation, [SERVE], [
+        Stretch(SERVE["external_id"], ("GPU-s1",), "NVIDIA H100 80GB HBM3", T0, 48, 40.0,
+                300.0)])
+    _judge(engine, organisation, WEEK)
+    with new_session(engine) as s:
+        ledger = load_ledger(session=s, week=WEEK)
+        assert ledger is not None and ledger.realized == {}
+
+
+def test_a_reused_job_id_never_rewrites_the_owner_of_past_weeks(
+        engine: Engine, organisation: Organisation) -> None:
+    before = weeks_before(WEEK, 1)
+    first = {"external_id": "4242", "name": "train", "user": "heidi", "account": "research"}
+    second = {"external_id": "4242", "name": "train", "user": "dave", "account": "vision"}
+    _store(engine, organisation, [first], [
+        Stretch("4242", ("GPU-r1",), "NVIDIA H100 80GB HBM3", week_start_ts(before), 3, 90.0,
+                600.0)])
+    _store(engine, organisation, [second], [
+        Stretch("4242", ("GPU-r1",), "NVIDIA H100 80GB HBM3", T0, 3, 90.0, 600.0)])
+    _judge(engine, organisation, before, WEEK)
+    with new_session(engine) as s:
+        old, new = load_ledger(session=s, week=before), load_ledger(session=s, week=WEEK)
+        assert old is not None and new is not None
+        assert [(ln.job.team, ln.job.user) for ln in old.lines()] == [("research", "heidi")]
+        assert [(ln.job.team, ln.job.user) for ln in new.lines()] == [("vision", "dave")]
+
+
+def test_one_budget_rule_and_one_rank_on_every_surface(
+        judged: Settings, engine: Engine, organisation: Organisation) -> None:
+    with new_session(engine) as s:  # nlp's file says 1,500 kWh; its approver sets 100 kWh
+        set_team_setting(session=s, team="nlp", actor="alice", now=NOW, weekly_budget_kwh=100.0)
+        s.commit()
+    report = {t["team"]: t for t in json.loads(_cli("report", "--json"))["teams"]}
+    assert [b["budget"] for b in report["nlp"]["budget"]] == [100.0]
+    answer = json.loads(_cli("ask", f"what is the budget of team nlp in {WEEK}?", "--json"))
+    assert answer["numbers"]["budget_kwh"] == 100.0
+    with new_session(engine) as s:
+        views = TeamViews(organisation=organisation, clock=NOW.timestamp)
+        view = views.week(session=s)
+        assert views.budget(session=s, view=view, team="nlp").kwh == 100.0
+        # unassigned usage is never ranked; the ranked teams agree everywhere
+        assert view is not None and "unassigned" not in view.ranks
+        assert {t: r["rank"] for t, r in report.items() if r["rank"]} == view.ranks
+    with new_session(engine) as s:  # the file's budget changes later: it wins again
+        changed = organisation.model_copy(deep=True)
+        nlp = changed.team("nlp")
+        assert nlp is not None and nlp.weekly_budget is not None
+        nlp.weekly_budget.kwh = 1200.0
+        sync_organisation(session=s, organisation=changed, now=NOW + timedelta(hours=1))
+        s.commit()
+        assert budget_in_force(session=s, organisation=changed, team="nlp").kwh == 1200.0

@@ -3,13 +3,15 @@
 ledger_week says when a week was judged and whether data arrived since; ledger_run,
 ledger_team and ledger_cluster hold its rows (the numbers as columns, the rest as JSON).
 A suggestion now belongs to a run of a job (run_key), so a reused job name gives new
-suggestions instead of rewriting old ones.
+suggestions instead of rewriting old ones; a job id reused by another team or user is a new
+incarnation of the job (job.incarnation), so past weeks keep their owner.
 
 Revision ID: 0009_ledger
 Revises: 0008_perf
 Create Date: 2026-11-30 20:00:00
 """
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision = '0009_ledger'
@@ -65,7 +67,19 @@ def upgrade() -> None:
     op.create_index('ix_ledger_run_week_team', 'ledger_run', ['week', 'team'])
     op.create_index('ix_ledger_run_external_id', 'ledger_run', ['external_id'])
     with op.batch_alter_table('team') as batch:
-        batch.add_column(sa.Column('budget_set_at', sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column('budget_set_at', sqlmodel.sql.sqltypes.UTCDateTime(),
+                                   nullable=True))
+    # A job id reused by another team or user is a new incarnation, not a rewrite.
+    postgres = op.get_bind().dialect.name == 'postgresql'
+    if postgres:
+        op.drop_constraint('job_cluster_id_external_id_key', 'job', type_='unique')
+    with op.batch_alter_table('job', naming_convention=NAMES) as batch:
+        batch.add_column(sa.Column('incarnation', sa.Integer(), nullable=False,
+                                   server_default='0'))
+        if not postgres:
+            batch.drop_constraint('uq_job_cluster_id_external_id', type_='unique')
+        batch.create_unique_constraint('uq_job_incarnation', ['cluster_id', 'external_id',
+                                                              'incarnation'])
     old = 'uq_suggestion_job_id_week_kind'
     if op.get_bind().dialect.name == 'postgresql':
         op.drop_constraint('suggestion_job_id_week_kind_key', 'suggestion', type_='unique')
@@ -79,6 +93,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('job') as batch:
+        batch.drop_constraint('uq_job_incarnation', type_='unique')
+        batch.create_unique_constraint('uq_job_cluster_id_external_id',
+                                       ['cluster_id', 'external_id'])
+        batch.drop_column('incarnation')
     with op.batch_alter_table('team') as batch:
         batch.drop_column('budget_set_at')
     with op.batch_alter_table('suggestion') as batch:
