@@ -8,7 +8,7 @@ from typing import Any
 
 from analyzers.accounting import J_PER_KWH
 from analyzers.ratings import LABELS
-from domain.types import WASTE_KINDS, TeamWeek
+from domain.ledger import WASTE_KINDS, TeamWeek
 from domain.weeks import week_bounds
 
 

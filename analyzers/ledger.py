@@ -16,19 +16,8 @@ from analyzers.judges import Judge
 from analyzers.ratings import label_of_ratio, rank_teams, team_label, team_score, waste_ratio
 from analyzers.suggestions import suggest
 from config.organisation import PolicyConfig
-from domain.types import (
-    ZERO,
-    ClusterWeek,
-    Cost,
-    FleetUsage,
-    JobLine,
-    Ledger,
-    Rates,
-    RealizedSaving,
-    RunWeek,
-    Suggestion,
-    TeamWeek,
-)
+from domain.ledger import ClusterWeek, JobLine, Ledger, RealizedSaving, TeamWeek
+from domain.types import ZERO, Cost, FleetUsage, Rates, RunWeek, Suggestion
 from domain.weeks import HOURS_PER_WEEK, week_start
 
 RatesOf = Callable[[str, str], Rates]  # (cluster, GPU type) -> rates

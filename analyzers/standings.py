@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from analyzers.digest import BudgetProgress, Digest, Figures
 from analyzers.ratings import rank_teams
 from config.organisation import UNASSIGNED
-from domain.types import ClusterWeek
+from domain.ledger import ClusterWeek
 
 DEFAULT_THRESHOLDS_PCT = (80, 100)
 

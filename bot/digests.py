@@ -18,7 +18,7 @@ from analyzers.standings import OrgDigest, build_org_digest
 from bot.budgets import budget_in_force
 from bot.slack import Poster
 from config.organisation import Organisation
-from domain.types import Ledger, RealizedSaving, TeamWeek
+from domain.ledger import Ledger, RealizedSaving, TeamWeek
 from domain.weeks import is_over, iso_week, previous_week, week_bounds, week_end
 from reports.blocks import digest_blocks, org_digest_blocks
 from reports.charts import energy_chart_png

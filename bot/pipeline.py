@@ -21,7 +21,8 @@ from analyzers.ledger import judge_week, realized_savings
 from analyzers.suggestions import default_rates
 from config.organisation import Organisation, OrganisationError
 from config.settings import Settings
-from domain.types import Cost, Ledger, Rates
+from domain.ledger import Ledger
+from domain.types import Cost, Rates
 from domain.weeks import hours_elapsed, last_complete_week, week_of, week_start
 from storage import queries
 from storage.ingest import record_rejections

@@ -7,7 +7,7 @@ from typing import Any
 
 from analyzers.digest import Digest
 from analyzers.ratings import LABELS
-from domain.types import WASTE_KINDS
+from domain.ledger import WASTE_KINDS
 
 COLOURS = {"healthy": "#4c9a2a", "idle": "#d64545", "overprovisioned": "#f0a030",
            "oversized_model": "#8e5ad6"}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.types import Ledger
+from domain.ledger import Ledger
 
 
 def kwh(value: float) -> str:

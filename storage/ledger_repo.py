@@ -15,19 +15,8 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session, col
 
-from domain.types import (
-    ClusterWeek,
-    Cost,
-    JobLine,
-    JobRecord,
-    Ledger,
-    RealizedSaving,
-    RunWeek,
-    Suggestion,
-    TeamWeek,
-    UsagePart,
-    Verdict,
-)
+from domain.ledger import ClusterWeek, JobLine, Ledger, RealizedSaving, TeamWeek
+from domain.types import Cost, JobRecord, RunWeek, Suggestion, UsagePart, Verdict
 from domain.weeks import week_bounds
 from storage.models import (
     ApprovalEvent,

@@ -13,7 +13,8 @@ from bot.ask.periods import Period, week_period
 from bot.ask.subjects import AskError, Context, Subject
 from bot.budgets import budget_in_force
 from bot.pipeline import rates_lookup
-from domain.types import JobLine, Ledger, RunWeek
+from domain.ledger import JobLine, Ledger
+from domain.types import RunWeek
 from domain.weeks import iso_week
 from reports import format as fmt
 from storage.ask_queries import suggestion_rows

@@ -12,7 +12,7 @@ import typer
 
 from analyzers.ratings import ModelRow, rate_models
 from bot.cli.common import fail, load_org, load_settings, open_database, session_of
-from domain.types import JobLine
+from domain.ledger import JobLine
 from domain.weeks import week_bounds
 from reports import format as fmt
 from storage.ledger_repo import judged_weeks, load_ledger

@@ -6,7 +6,7 @@ from analyzers.digest import Digest
 from analyzers.ratings import label_change
 from bot.messages.swaps import swap_actions
 from bot.services.team_view import Budget
-from domain.types import JobLine
+from domain.ledger import JobLine
 from reports import format as fmt
 from reports.blocks import Block, context, enforce_limits, header, section
 

@@ -18,7 +18,7 @@ from analyzers.digest import Digest, build_digest
 from bot.budgets import budget_in_force
 from bot.digests import annotate
 from config.organisation import Organisation
-from domain.types import JobLine, Ledger, TeamWeek
+from domain.ledger import JobLine, Ledger, TeamWeek
 from domain.weeks import last_complete_week, previous_week
 from storage.ledger_repo import load_ledger
 from storage.slack_repo import digest_channel
