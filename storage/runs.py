@@ -105,7 +105,7 @@ def _run_week(job: tuple[Any, ...], cluster: str, run: _Run) -> RunWeek:
 def run_weeks(*, session: Session, week: str, gap_s: float) -> list[RunWeek]:
     """Every run's share of `week`, ordered by job and start."""
     monday, sunday = week_bounds(week)
-    rows = session.execute(
+    rows = session.connection().execute(  # Core, not the ORM: a week is many roll-ups
         select(Usage.job_id, Usage.gpu_id, Gpu.gpu_type, Gpu.mem_total_mib, Usage.day,
                Usage.samples, Usage.gpu_s, Usage.energy_j, Usage.energy_estimated,
                Usage.util_sum, Usage.util_max, Usage.mem_max_mib, Usage.first_ts,
