@@ -50,15 +50,17 @@ def _costed(ctx: Context, subject: Subject, period: Period) -> tuple[list[JobCos
     """The ledger's runs of the subject in the period, each with its cost there.
 
     A run's cost in a period is the sum of its days there, each priced at its GPU type: over
-    a whole week, exactly the run's cost in the ledger. Also the weeks not judged yet.
+    a whole week, exactly the run's cost in the ledger. Also the weeks not judged yet, or
+    with data that arrived after they were judged.
     """
     rates = rates_lookup(ctx.organisation)
     out: list[JobCost] = []
     missing = []
     for week in period.weeks:
         ledger = _ledger(ctx, week)
-        if ledger is None:
+        if ledger is None or ledger.stale:
             missing.append(week)
+        if ledger is None:
             continue
         for line in ledger.lines():
             if not _matches(line, subject):
@@ -82,8 +84,8 @@ def _costed(ctx: Context, subject: Subject, period: Period) -> tuple[list[JobCos
 def _not_judged(missing: Sequence[str]) -> str:
     if not missing:
         return ""
-    return (f" Not judged yet: {', '.join(missing)} (`ai-cost refresh` counts "
-            f"{'it' if len(missing) == 1 else 'them'}).")
+    return (f" Not counted yet: data of {', '.join(missing)} (`ai-cost refresh` judges it; "
+            "the scheduler does on its own).")
 
 
 def _figures(cost: Cost) -> dict[str, float]:
