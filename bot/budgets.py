@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackClientError
 from sqlalchemy import Engine, select
@@ -16,14 +15,14 @@ from analyzers.digest import BudgetProgress, Figures
 from analyzers.standings import DEFAULT_THRESHOLDS_PCT, budget_progress, crossed
 from bot.slack import Poster
 from config.organisation import Organisation
+from domain.weeks import week_of
 from reports import format as fmt
 from reports.blocks import context, section
 from storage import digest_store as store
-from storage import queries
 from storage.db import session as new_session
 from storage.ledger_repo import load_ledger
 from storage.models import Team
-from storage.slack_repo import team_setting
+from storage.slack_repo import digest_channel, team_setting
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -102,11 +101,13 @@ class BudgetService:
         now = self.clock()
         alerts: list[Alert] = []
         spends: dict[str, dict[str, tuple[float, float]]] = {}
+        period = week_of(now)  # weeks are UTC, as the ledger's
         for team in self.organisation.teams:
-            if not team.slack_channel:
-                continue
-            period = queries.iso_week(now.astimezone(ZoneInfo(team.timezone)).date())
             with new_session(self.engine) as s:
+                channel = digest_channel(session=s, organisation=self.organisation,
+                                         team=team.name)
+                if not channel:
+                    continue
                 if period not in spends:
                     spends[period] = spend_by_team(session=s, week=period)
                 budget = budget_in_force(session=s, organisation=self.organisation,
@@ -117,7 +118,7 @@ class BudgetService:
             for metric in ("kwh", "usd"):
                 mine = [(p, t) for p, t in reached if p.metric == metric]
                 if mine:
-                    alerts += self._announce(team.name, team.slack_channel, period, mine, now)
+                    alerts += self._announce(team.name, channel, period, mine, now)
         return alerts
 
     def _announce(self, team: str, channel: str, period: str,
