@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import json
-from functools import cache
-from importlib import resources
-
+from analyzers.regions import WORLD_AVERAGE_G_PER_KWH, GridIntensity, grid_intensity
 from config.organisation import ClusterConfig, Organisation
 from domain.types import J_PER_KWH, ZERO, Cost, Rates
 
-__all__ = ["J_PER_KWH", "ZERO", "Cost", "Rates", "account", "rates_for",
-           "carbon_intensity_g_per_kwh"]
-
-WORLD_AVERAGE_G_PER_KWH = 475.0  # codecarbon's world average, used for unknown regions
+__all__ = ["J_PER_KWH", "WORLD_AVERAGE_G_PER_KWH", "ZERO", "Cost", "GridIntensity", "Rates",
+           "account", "carbon_intensity_g_per_kwh", "grid_intensity", "rates_for"]
 
 
 def account(*, gpu_s: float, energy_j: float, rates: Rates) -> Cost:
@@ -29,34 +23,18 @@ def account(*, gpu_s: float, energy_j: float, rates: Rates) -> Cost:
     )
 
 
-@cache
-def _country_intensity() -> dict[str, float]:
-    text = resources.files("analyzers").joinpath("data/carbon_intensity_by_country.json")
-    data = json.loads(text.read_text())
-    return {code.upper(): float(row["carbon_intensity"]) for code, row in data.items()
-            if isinstance(row, dict) and row.get("carbon_intensity") is not None}
-
-
-@cache
-def _region_intensity() -> dict[str, float]:
-    path = resources.files("analyzers").joinpath("data/carbon_intensity_gcp_regions.csv")
-    with path.open(encoding="utf-8-sig") as handle:
-        return {row["region"].lower(): float(row["impact"]) for row in csv.DictReader(handle)}
-
-
 def carbon_intensity_g_per_kwh(region: str) -> float:
-    """Grid intensity of a country (ISO alpha-3) or cloud region; world average if unknown."""
-    code = region.strip()
-    if code.upper() in _country_intensity():
-        return _country_intensity()[code.upper()]
-    return _region_intensity().get(code.lower(), WORLD_AVERAGE_G_PER_KWH)
+    """Grid intensity (gCO2e/kWh) of a country or cloud region; world average if unknown."""
+    return grid_intensity(region).g_per_kwh
 
 
 def rates_for(organisation: Organisation, cluster: ClusterConfig, gpu_type: str) -> Rates:
-    """The rates of a GPU type on a cluster, from the organisation file."""
+    """The rates of a GPU type on a cluster, from the organisation file; defaults named."""
+    gpu_default = organisation.gpu_price_default(gpu_type)
     return Rates(
         gpu_usd_per_hour=organisation.gpu_price_usd_per_hour(gpu_type),
         energy_usd_per_kwh=cluster.energy_price_usd_per_kwh,
         pue=cluster.pue,
         carbon_g_per_kwh=carbon_intensity_g_per_kwh(cluster.region),
+        defaults=tuple(([gpu_default] if gpu_default else []) + cluster.defaults()),
     )

@@ -276,9 +276,14 @@ def contract_suggestion(suggestions: Sequence[Suggestion]) -> dict[str, Any] | N
 
 def default_rates(organisation: Organisation, gpu_type: str) -> Rates:
     """Rates when no cluster is known: the organisation's GPU price, 0.15 $/kWh, PUE 1.2."""
+    gpu_default = organisation.gpu_price_default(gpu_type)
+    defaults = ([gpu_default] if gpu_default else []) + [
+        f"no cluster: the default energy price {DEFAULT_ENERGY_USD_PER_KWH:.2f} $/kWh",
+        f"no cluster: the default PUE {DEFAULT_PUE:g}",
+        f"no cluster: world average {WORLD_AVERAGE_G_PER_KWH:g} g/kWh"]
     return Rates(gpu_usd_per_hour=organisation.gpu_price_usd_per_hour(gpu_type),
                  energy_usd_per_kwh=DEFAULT_ENERGY_USD_PER_KWH, pue=DEFAULT_PUE,
-                 carbon_g_per_kwh=WORLD_AVERAGE_G_PER_KWH)
+                 carbon_g_per_kwh=WORLD_AVERAGE_G_PER_KWH, defaults=tuple(defaults))
 
 
 def attach_suggestions(records: Iterable[JobRecord], verdicts: Iterable[Verdict], *,

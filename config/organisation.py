@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -9,7 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from analyzers.regions import grid_intensity
+
 UNASSIGNED = "unassigned"
+log = logging.getLogger("ai_cost.organisation")
 
 
 class OrganisationError(ValueError):
@@ -18,7 +23,8 @@ class OrganisationError(ValueError):
 
 class ClusterConfig(BaseModel):
     name: str
-    region: str = Field(description="ISO 3166 alpha-3 country code (DEU) or cloud region.")
+    region: str = Field(description="Country (DE, DEU, Germany) or cloud region (europe-west3, "
+                        "eu-central-1, westeurope): analyzers/regions.py.")
     pue: float = Field(default=1.2, ge=1.0, le=3.0)
     energy_price_usd_per_kwh: float = Field(default=0.15, ge=0)
     ingest_token: str | None = Field(default=None, description="Bearer token of its collectors.")
@@ -28,6 +34,19 @@ class ClusterConfig(BaseModel):
         "job's sacct averages into estimated samples, so its usage reaches reports. Leave it "
         "off where agents run, or the usage would count twice.",
     )
+
+    def defaults(self) -> list[str]:
+        """In words, each of this cluster's figures that comes from a default, not the file."""
+        found = []
+        if "pue" not in self.model_fields_set:
+            found.append(f"no pue: the default {self.pue:g}")
+        if "energy_price_usd_per_kwh" not in self.model_fields_set:
+            found.append(f"no energy_price_usd_per_kwh: the default "
+                         f"{self.energy_price_usd_per_kwh:.2f} $/kWh")
+        note = grid_intensity(self.region).default_note
+        if note:
+            found.append(note)
+        return found
 
 
 class Budget(BaseModel):
@@ -138,15 +157,38 @@ class Organisation(BaseModel):
     def team(self, name: str) -> TeamConfig | None:
         return next((t for t in self.teams if t.name == name), None)
 
-    def gpu_price_usd_per_hour(self, gpu_type: str) -> float:
-        """Hourly price of one GPU, matched on the longest configured name it contains."""
+    def gpu_price_key(self, gpu_type: str) -> str | None:
+        """The configured GPU name that prices `gpu_type` (the longest it contains), or None."""
         if gpu_type in self.gpu_prices_usd_per_hour:
-            return self.gpu_prices_usd_per_hour[gpu_type]
+            return gpu_type
         lowered = gpu_type.lower()
         matches = [k for k in self.gpu_prices_usd_per_hour if k.lower() in lowered]
-        if matches:
-            return self.gpu_prices_usd_per_hour[max(matches, key=len)]
-        return self.default_gpu_price_usd_per_hour
+        return max(matches, key=len) if matches else None
+
+    def gpu_price_usd_per_hour(self, gpu_type: str) -> float:
+        """Hourly price of one GPU, matched on the longest configured name it contains."""
+        key = self.gpu_price_key(gpu_type)
+        return self.default_gpu_price_usd_per_hour if key is None \
+            else self.gpu_prices_usd_per_hour[key]
+
+    def gpu_price_default(self, gpu_type: str) -> str | None:
+        """In words, that `gpu_type` has no price and takes the default; None when priced."""
+        if self.gpu_price_key(gpu_type) is not None:
+            return None
+        return (f"no price for GPU type {gpu_type}: the default "
+                f"{self.default_gpu_price_usd_per_hour:.2f} $/h")
+
+    def problems(self, gpu_types_seen: Iterable[str] = ()) -> list[str]:
+        """Each gap in the file, once: clusters' defaults, teams without a channel, GPU prices."""
+        found = [f"cluster {c.name}: {note}" for c in self.clusters for note in c.defaults()]
+        found += [f"team {t.name}: no slack_channel: its digest is posted nowhere "
+                  "until one is set here or with `/ai-cost subscribe`"
+                  for t in self.teams if not t.slack_channel]
+        for gpu_type in sorted(set(gpu_types_seen)):
+            note = self.gpu_price_default(gpu_type)
+            if note:
+                found.append(note)
+        return found
 
     def team_of(self, *, user: str | None, account: str | None) -> str:
         """Team that owns usage of `user` or `account` (Slurm account, k8s namespace)."""
@@ -159,8 +201,12 @@ class Organisation(BaseModel):
         return UNASSIGNED
 
 
-def load_organisation(path: Path | None) -> Organisation:
-    """Read the organisation file at `path`, or the built-in example when None."""
+def load_organisation(path: Path | None, *, warn: bool = True) -> Organisation:
+    """Read the organisation file at `path`, or the built-in example when None.
+
+    Each problem it has (`Organisation.problems`) is logged once as a warning, unless `warn`
+    is false (for a caller that lists them itself).
+    """
     if path is None:
         text = resources.files("config").joinpath("example_organisation.yaml").read_text()
         source = "built-in example organisation"
@@ -171,6 +217,10 @@ def load_organisation(path: Path | None) -> Organisation:
             raise OrganisationError(f"cannot read organisation file {path}: {exc}") from exc
         source = str(path)
     try:
-        return Organisation.model_validate(yaml.safe_load(text) or {})
+        organisation = Organisation.model_validate(yaml.safe_load(text) or {})
     except (yaml.YAMLError, ValidationError) as exc:
         raise OrganisationError(f"invalid organisation file {source}: {exc}") from exc
+    if warn:
+        for problem in organisation.problems():
+            log.warning("%s: %s", source, problem)
+    return organisation

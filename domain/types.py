@@ -22,6 +22,8 @@ class Rates:
     energy_usd_per_kwh: float
     pue: float
     carbon_g_per_kwh: float
+    # In words, each input above that came from a default ("no price for GPU type ...").
+    defaults: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
