@@ -29,7 +29,7 @@ def ask_command(
     organisation = load_org(settings)
     viewer = (Viewer.operator() if as_user is None else
               viewer_for_user(organisation, as_user, finops=settings.ask_finops_users))
-    engine = open_database(settings)
+    engine = open_database(settings, create=False)
     try:
         with transaction(engine) as session:
             answer = answer_question(question, viewer, session=session,

@@ -1,4 +1,4 @@
-"""Collection commands: serve (the ingest server), agent, collect dcgm|prometheus|slurm, status."""
+"""Collection commands: serve (the ingest server), agent, collect dcgm|prometheus|slurm."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from bot.cli.common import fail, load_org, load_settings, open_database, transaction
+from bot.cli.common import fail, load_org, load_settings, open_database
 from collectors.gpu import GpuReader, GpuReaderError
 from collectors.sinks import PrintSink, Sink
 from config.organisation import Organisation, OrganisationError
@@ -52,7 +50,6 @@ SPOOL = typer.Option(Path("ai-cost-spool.jsonl"), "--spool", envvar="AI_COST_SPO
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve_command)
     app.command("agent")(agent_command)
-    app.command("status")(status_command)
     app.add_typer(collect_app, name="collect")
     collect_app.command("dcgm")(dcgm_command)
     collect_app.command("prometheus")(prometheus_command)
@@ -316,26 +313,3 @@ def slurm_command(
 
     _repeat(step, once=once or sacct_file is not None, interval_s=interval,
             transient=(SlurmError,))
-
-
-def status_command() -> None:
-    """What the store holds, and the input it rejected (by source and reason)."""
-    from storage.queries import store_status
-
-    settings = load_settings()
-    engine = open_database(settings)
-    with transaction(engine) as s:
-        st = store_status(session=s)
-    out = Console()
-    out.print(f"clusters {st.clusters}, nodes {st.nodes}, GPUs {st.gpus}, jobs {st.jobs}, "
-              f"raw samples {st.raw_samples}, roll-ups {st.rollups}")
-    out.print(f"newest sample: {st.newest_sample.isoformat() if st.newest_sample else 'none'}")
-    if not st.rejections:
-        out.print("rejected input: none")
-        return
-    table = Table(title="rejected input")
-    for column in ("source", "reason", "count", "example"):
-        table.add_column(column, overflow="fold")
-    for source, reason, count, example in st.rejections:
-        table.add_row(source, reason, str(count), example or "")
-    out.print(table)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from pydantic import ValidationError
@@ -33,9 +35,10 @@ def load_settings() -> Settings:
         raise fail(f"invalid settings: {exc}") from exc
 
 
-def load_org(settings: Settings) -> Organisation:
+def load_org(settings: Settings, *, warn: bool = True) -> Organisation:
+    """The organisation file; its problems logged once unless `warn` is false."""
     try:
-        return load_organisation(settings.org_file)
+        return load_organisation(settings.org_file, warn=warn)
     except OrganisationError as exc:
         raise fail(str(exc)) from exc
 
@@ -54,21 +57,71 @@ def check_schema(engine: Engine) -> SchemaState:
                    f"{str(exc).splitlines()[0][:300]}") from exc
 
 
-def open_database(settings: Settings) -> Engine:
+def no_database(url: str) -> typer.Exit:
+    """One line: no ai-cost database where the settings point, and what to run."""
+    return fail(f"no ai-cost database at {_where(url)}: run `ai-cost demo` to fill one with a "
+                "simulated week, or `ai-cost migrate` to create an empty one "
+                "(AI_COST_DATABASE_URL says where)")
+
+
+def _where(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return str(Path(parsed.database or "").resolve())
+    return shown_url(url)
+
+
+def _sqlite_file_missing(url: str) -> bool:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return False
+    name = parsed.database
+    if name == ":memory:" or name.startswith("file:"):
+        return False
+    return not Path(name).exists()
+
+
+def _existing_schema(engine: Engine) -> SchemaState:
+    """The schema of a database that must already exist; one line when it does not."""
+    url = engine.url.render_as_string(hide_password=False)
+    try:
+        state = schema_state(engine)
+    except SQLAlchemyError as exc:
+        if re.search(r'database ".*" does not exist', str(exc)):
+            engine.dispose()
+            raise no_database(url) from exc
+        engine.dispose()
+        raise fail(f"cannot read the schema version of {shown_url(url)}: "
+                   f"{str(exc).splitlines()[0][:300]}") from exc
+    if not state.current:
+        engine.dispose()
+        raise no_database(url)
+    return state
+
+
+def open_database(settings: Settings, *, create: bool = True) -> Engine:
     """An engine on the configured database at the latest schema.
 
     With auto_migrate (the default) the command migrates it first; without, it only checks,
-    and stops with one line when the schema is not the one this release needs.
+    and stops with one line when the schema is not the one this release needs. With
+    `create=False` (commands that only read) a database that does not exist or has no schema
+    is never created: one line says where it was looked for and what to run.
     """
-    if settings.auto_migrate:
-        migrate(settings.database_url)
-        return make_engine(settings.database_url)
-    engine = make_engine(settings.database_url)
-    state = check_schema(engine)
-    if not state.at_head:
-        engine.dispose()
-        raise fail(state.describe())
-    return engine
+    url = settings.database_url
+    if create and settings.auto_migrate:
+        migrate(url)
+        return make_engine(url)
+    if not create and _sqlite_file_missing(url):
+        raise no_database(url)
+    engine = make_engine(url)
+    state = check_schema(engine) if create else _existing_schema(engine)
+    if state.at_head:
+        return engine
+    if settings.auto_migrate and not state.ahead:
+        migrate(url)  # an existing schema brought up to date, as every command does
+        return engine
+    engine.dispose()
+    raise fail(state.describe())
 
 
 @contextmanager

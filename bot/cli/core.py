@@ -135,7 +135,7 @@ def report(
     settings = load_settings()
     organisation = load_org(settings)
     week, _ = resolve_week(week, settings.clock())
-    engine = open_database(settings)
+    engine = open_database(settings, create=False)
     with session_of(engine) as session:
         ledger = load_ledger(session=session, week=week)
         if ledger is None:

@@ -11,11 +11,12 @@ from prometheus_client import CollectorRegistry, start_http_server
 from rich.console import Console
 
 from analyzers.standings import build_org_digest
-from bot.cli.common import fail, load_org, load_settings, open_database, transaction
-from bot.digests import DigestService, build_digests, digest_week
+from bot.cli.common import fail, load_org, load_settings, open_database, session_of
+from bot.digests import DigestService, WeekNotJudged, build_digests, digest_week
 from bot.metrics import SchedulerMetrics
 from bot.scheduler import build_scheduler
 from bot.slack import ChannelPacer, Poster, SlackNotConfigured, make_client
+from config.organisation import UNASSIGNED
 from reports.terminal import render_markdown_full, render_org_markdown, render_rich, render_text
 from storage import queries
 
@@ -35,7 +36,8 @@ def _week(week: str | None, timezone: str, now: datetime) -> str:
 
 
 def digest(
-    team: str = typer.Option(None, help="The team (see the organisation file)."),
+    team: str = typer.Option(None, help="The team (see the organisation file), or "
+                             f"`{UNASSIGNED}` for the usage no team owns."),
     org: bool = typer.Option(False, "--org", help="The organisation-wide ranking instead."),
     week: str = typer.Option(None, help="ISO week, e.g. 2026-W47 (default: last full week)."),
     post: bool = typer.Option(False, "--post", help="Post it to the team's Slack channel."),
@@ -51,13 +53,17 @@ def digest(
     if (team is None) == (not org):
         raise fail("give --team T or --org")
     config = organisation.team(team) if team else None
-    if team and config is None:
+    if team and team != UNASSIGNED and config is None:
         raise fail(f"unknown team {team!r}; the organisation file lists "
-                   f"{', '.join(t.name for t in organisation.teams) or 'none'}")
+                   f"{', '.join(t.name for t in organisation.teams) or 'none'}, "
+                   f"and {UNASSIGNED} (the usage no team owns)")
     if force and not post:
         raise fail("--force only makes sense with --post")
+    if post and team == UNASSIGNED:
+        raise fail(f"{UNASSIGNED} usage belongs to no team, so its digest has no Slack channel "
+                   f"to post to; `ai-cost digest --team {UNASSIGNED}` shows it")
     week = _week(week, config.timezone if config else "UTC", settings.clock())
-    engine = open_database(settings)
+    engine = open_database(settings, create=post)
     console = Console()
     if post:
         try:
@@ -77,14 +83,22 @@ def digest(
             return
         raise fail(f"{outcome.team} {week} not posted ({outcome.status}): {outcome.detail}"
                    + ("; kept for retry by the scheduler" if outcome.status == "failed" else ""))
-    with transaction(engine) as session:
-        digests = build_digests(session=session, organisation=organisation, week=week,
-                                now=settings.clock())
+    try:
+        with session_of(engine) as session:
+            digests = build_digests(session=session, organisation=organisation, week=week,
+                                    now=settings.clock())
+    except WeekNotJudged as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        engine.dispose()
     if org:
         typer.echo(render_org_markdown(build_org_digest(
             week, digests, slack_channel=organisation.finops_channel)))
         return
-    mine = next(d for d in digests if d.team == team)
+    mine = next((d for d in digests if d.team == team), None)
+    if mine is None:  # only unassigned usage can be absent: every configured team has one
+        typer.echo(f"no usage without a team in {week}: nothing is {UNASSIGNED}")
+        return
     if as_json:
         typer.echo(json.dumps(mine.to_json(), indent=2, default=str))
     elif markdown:

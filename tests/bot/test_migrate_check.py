@@ -97,13 +97,18 @@ def test_a_schema_newer_than_the_release_is_not_taken_for_old(database_url: str)
 
 def test_only_migrate_migrates_when_auto_migrate_is_off(tmp_path: Path) -> None:
     head, _ = head_and_before()
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    path = tmp_path / "fresh.db"
+    url = f"sqlite:///{path}"
     status = ai_cost(url, "status")
     assert status.exit_code == 1
-    assert one_line(status) == ("error: database schema is at no revision (an empty database), "
-                                f"this release needs {head}: run `ai-cost migrate`")
+    assert one_line(status).startswith(f"error: no ai-cost database at {path}: run `ai-cost demo`")
+    assert not path.exists()  # a command that only reads created nothing
+    check = ai_cost(url, "migrate", "--check")
+    assert check.exit_code == 1
+    assert one_line(check) == ("error: database schema is at no revision (an empty database), "
+                               f"this release needs {head}: run `ai-cost migrate`")
     engine = make_engine(url)
-    assert inspect(engine).get_table_names() == []  # checking created nothing
+    assert inspect(engine).get_table_names() == []  # checking created no table
     migrated = ai_cost(url, "migrate")
     assert migrated.exit_code == 0, migrated.output
     assert "is at the latest schema" in migrated.output
@@ -114,8 +119,9 @@ def test_only_migrate_migrates_when_auto_migrate_is_off(tmp_path: Path) -> None:
 
 def test_commands_still_migrate_by_default(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'laptop.db'}"
-    assert ai_cost(url, "status", auto_migrate=True).exit_code == 0
+    assert ai_cost(url, "refresh", auto_migrate=True).exit_code == 0  # a command that writes
     assert ai_cost(url, "migrate", "--check").exit_code == 0
+    assert ai_cost(url, "status", auto_migrate=True).exit_code == 0
 
 
 def test_migrate_does_not_print_the_database_password(tmp_path: Path) -> None:
