@@ -57,19 +57,53 @@ class ModelRow:
         return (self.task, self.size_class)
 
 
+def _refusal(row: ModelRow, classes: Mapping[str, set[str | None]], pool_name: str) -> str | None:
+    """Why `row` cannot be rated: its task or (task, class) is not in the pool; else None."""
+    if row.task not in classes:
+        tasks = sorted(classes)
+        near = [t for t in tasks if _spelling(t) == _spelling(row.task)]
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        return f"task {row.task!r} is not in {pool_name} (its tasks: {', '.join(tasks)}){hint}"
+    named = sorted(c for c in classes[row.task] if c)
+    if row.size_class is None and named:
+        return (f"no class: {row.task} is rated within a size class "
+                f"({', '.join(named)} in {pool_name})")
+    if row.size_class is not None and row.size_class not in named:
+        where = f"its classes: {', '.join(named)}" if named else f"{row.task} has no classes"
+        return f"class {row.size_class!r} of {row.task} is not in {pool_name} ({where})"
+    return None
+
+
+def _spelling(task: str) -> str:
+    return task.lower().replace("-", "_").replace(" ", "_")
+
+
 def rate_models(rows: Sequence[ModelRow],
                 reference: Sequence[ModelRow] | None = None) -> list[dict[str, Any]]:
-    """Stars per row, against its task and class in `rows`, or in `reference` when given."""
+    """Stars per row, against its task and class in `rows`, or in `reference` when given.
+
+    One dict per row, in order. A row whose task or (task, class) is not in the pool it is
+    rated against, or that has no class where the pool's rows of its task have one, is not
+    rated: its `stars` is None and `refused` says why.
+    """
     pool = reference if reference is not None else rows
+    pool_name = "the input" if reference is None else "the reference"
     ranges: dict[tuple[str, str | None], tuple[float, float]] = {}
+    classes: dict[str, set[str | None]] = {}
     for row in pool:
         lo, hi = ranges.get(row.group, (math.inf, -math.inf))
         ranges[row.group] = (min(lo, row.energy_kwh_per_1000), max(hi, row.energy_kwh_per_1000))
-    rated = []
+        classes.setdefault(row.task, set()).add(row.size_class)
+    rated: list[dict[str, Any]] = []
     for row in rows:
-        lo, hi = ranges.get(row.group, (row.energy_kwh_per_1000, row.energy_kwh_per_1000))
-        rated.append({"model": row.model, "task": row.task, "class": row.size_class,
-                      "stars": _star(row.energy_kwh_per_1000, lo, hi)})
+        result: dict[str, Any] = {"model": row.model, "task": row.task, "class": row.size_class}
+        reason = _refusal(row, classes, pool_name)
+        if reason is None:
+            lo, hi = ranges[row.group]
+            result["stars"] = _star(row.energy_kwh_per_1000, lo, hi)
+        else:
+            result |= {"stars": None, "refused": reason}
+        rated.append(result)
     return rated
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from analyzers.catalog import SCORE_TASKS
 from analyzers.ratings import ModelRow, rate_models
 from bot.cli.common import fail, load_org, load_settings, open_database, session_of
 from domain.ledger import JobLine
@@ -18,6 +19,8 @@ from reports import format as fmt
 from storage.ledger_repo import judged_weeks, load_ledger
 
 RATE_COLUMNS = ("model", "task", "energy_kwh_per_1000_queries")
+PUBLISHED_COLUMNS = ("model", "total_gpu_energy", "energy_score")  # AI Energy Score tables
+ENERGY_COLUMNS = ("energy_kwh_per_1000_queries", "total_gpu_energy")
 
 
 def register(app: typer.Typer) -> None:
@@ -39,7 +42,7 @@ def suggest_command(
             week_bounds(week)
         except ValueError as exc:
             raise fail(str(exc)) from exc
-    engine = open_database(settings)
+    engine = open_database(settings, create=False)
     try:
         with session_of(engine) as session:
             weeks = [week.upper()] if week else list(reversed(judged_weeks(session=session)))
@@ -85,48 +88,93 @@ def suggest_command(
                        f"\n     {s.note}")
 
 
-def _read_rows(path: Path) -> list[ModelRow]:
-    """Rows of a models CSV; bad rows are reported on stderr with their line and skipped."""
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise fail(f"cannot read {path}: {exc.strerror}") from exc
+def _csv_files(path: Path) -> list[Path]:
+    """The file, or every CSV file in the folder (the published tables: one file a task)."""
+    if path.is_dir():
+        files = sorted(path.glob("*.csv"))
+        if not files:
+            raise fail(f"{path}: no .csv file in this folder")
+        return files
+    return [path]
+
+
+def _task_of_file(path: Path, columns: list[str]) -> str | None:
+    """None when the file has a task column; else its task, named by the file (asr.csv)."""
+    if "task" in columns:
+        return None
+    if path.stem in SCORE_TASKS:
+        return path.stem
+    raise fail(f"{path}: no task column, and {path.stem!r} is not a task of the AI Energy Score "
+               f"({', '.join(SCORE_TASKS)}): add a task column or name the file after its task")
+
+
+def _read_rows(path: Path) -> list[tuple[str, ModelRow]]:
+    """Rows of a models CSV (or a folder of them), each with its file and line.
+
+    Two layouts: model, task, energy_kwh_per_1000_queries[, class], and the AI Energy Score
+    tables as published (model, total_gpu_energy, energy_score[, class]; one file a task,
+    named after it). Bad rows are reported on stderr with their line and skipped.
+    """
     rows = []
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in RATE_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise fail(f"{path}: missing column{'s' * (len(missing) > 1)} "
-                       f"{', '.join(missing)}; expected {', '.join(RATE_COLUMNS)}[, class]")
-        for row in reader:
-            line = reader.line_num
-            model, task = (row.get("model") or "").strip(), (row.get("task") or "").strip()
-            text = (row.get("energy_kwh_per_1000_queries") or "").strip()
-            try:
-                energy = float(text)
-            except ValueError:
-                energy = math.nan
-            reason = ("model is empty" if not model else "task is empty" if not task
-                      else f"energy_kwh_per_1000_queries {text!r} is not a number >= 0"
-                      if not (math.isfinite(energy) and energy >= 0) else None)
-            if reason:
-                typer.echo(f"{path}: line {line}: {reason}", err=True)
-                continue
-            rows.append(ModelRow(model=model, task=task, energy_kwh_per_1000=energy,
-                                 size_class=(row.get("class") or "").strip() or None))
+    for file in _csv_files(path):
+        try:
+            handle = file.open(encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            raise fail(f"cannot read {file}: {exc.strerror}") from exc
+        with handle:
+            reader = csv.DictReader(handle)
+            columns = [c.strip() for c in reader.fieldnames or []]
+            reader.fieldnames = columns
+            energy_column = next((c for c in ENERGY_COLUMNS if c in columns), None)
+            if "model" not in columns or energy_column is None:
+                raise fail(f"{file}: expected the columns {', '.join(RATE_COLUMNS)}[, class], or "
+                           f"the published {', '.join(PUBLISHED_COLUMNS)}[, class] in a file "
+                           "named after its task; it has " + (", ".join(columns) or "none"))
+            file_task = _task_of_file(file, columns)
+            for row in reader:
+                where = f"{file}: line {reader.line_num}"
+                model = (row.get("model") or "").strip()
+                task = file_task or (row.get("task") or "").strip()
+                text = (row.get(energy_column) or "").strip()
+                try:
+                    energy = float(text)
+                except ValueError:
+                    energy = math.nan
+                reason = ("model is empty" if not model else "task is empty" if not task
+                          else f"{energy_column} {text!r} is not a number >= 0"
+                          if not (math.isfinite(energy) and energy >= 0) else None)
+                if reason:
+                    typer.echo(f"{where}: {reason}", err=True)
+                    continue
+                size_class = (row.get("class") or "").strip().upper() or None
+                rows.append((where, ModelRow(model=model, task=task, energy_kwh_per_1000=energy,
+                                             size_class=size_class)))
     return rows
 
 
 def rate_command(
     input: Path = typer.Option(..., "--input", "-i", help="CSV: model, task, "
-                               "energy_kwh_per_1000_queries[, class]."),
+                               "energy_kwh_per_1000_queries[, class]; or a published AI Energy "
+                               "Score table (model, total_gpu_energy, ...) or a folder of them."),
     reference: Path | None = typer.Option(None, "--reference", help="Rate against this "
-                                          "table (same columns) instead of the input's rows."),
+                                          "table or folder (either layout) instead of the "
+                                          "input's rows."),
 ) -> None:
-    """Stars (1 to 5) per model by the AI Energy Score method, as JSON lines."""
-    rows = _read_rows(input)
-    pool = _read_rows(reference) if reference is not None else None
-    if not rows:
+    """Stars (1 to 5) per model by the AI Energy Score method, as JSON lines.
+
+    A row the reference cannot rate (its task or class is not there) is reported on stderr
+    with the reason; the other rows are rated.
+    """
+    found = _read_rows(input)
+    pool = [row for _, row in _read_rows(reference)] if reference is not None else None
+    if reference is not None and not pool:
+        raise fail(f"{reference}: no row to rate against")
+    rated = 0
+    for (where, _), result in zip(found, rate_models([r for _, r in found], pool), strict=True):
+        if result["stars"] is None:
+            typer.echo(f"{where}: {result['model']} not rated: {result['refused']}", err=True)
+            continue
+        sys.stdout.write(json.dumps(result) + "\n")
+        rated += 1
+    if not rated:
         raise fail(f"{input}: no row could be rated")
-    for rated in rate_models(rows, pool):
-        sys.stdout.write(json.dumps(rated) + "\n")

@@ -104,3 +104,24 @@ def test_right_sized_energy_takes_the_best_resource_change_then_efficiency_share
     assert right == pytest.approx(1.2)
     assert job_label(10.0, right) == "F"
     assert right_sized_energy_kwh(record, verdict, []) == 10.0
+
+
+def test_rate_models_refuses_what_the_reference_cannot_rate_and_rates_the_rest():
+    reference = [ModelRow("lo", "text_generation", 0.001, "A"),
+                 ModelRow("hi", "text_generation", 0.101, "A"),
+                 ModelRow("c", "text_generation", 1.0, "C"),
+                 ModelRow("w", "asr", 0.01)]
+    rows = [ModelRow("dashed", "text-generation", 0.05, "A"),
+            ModelRow("classless", "text_generation", 0.05),
+            ModelRow("class-b", "text_generation", 0.05, "B"),
+            ModelRow("asr-a", "asr", 0.01, "A"),
+            ModelRow("fine", "text_generation", 0.05, "A"),
+            ModelRow("huge", "text_generation", 99.0, "C")]
+    rated = rate_models(rows, reference)
+    assert [r["stars"] for r in rated] == [None, None, None, None, 3, 1]
+    reasons = [r.get("refused", "") for r in rated]
+    assert "did you mean 'text_generation'?" in reasons[0]
+    assert reasons[1].startswith("no class: text_generation is rated within a size class (A, C")
+    assert reasons[2].startswith("class 'B' of text_generation is not in the reference")
+    assert reasons[3] == "class 'A' of asr is not in the reference (asr has no classes)"
+    assert "refused" not in rated[4]
