@@ -106,6 +106,7 @@ class Digest:
     stale: bool = False  # data arrived after that
     hours: float = 168.0  # hours of the week covered; under 168: "so far"
     silent: list[tuple[str, str | None]] = field(default_factory=list)  # (cluster, last seen)
+    defaults: list[str] = field(default_factory=list)  # figures priced with a default
 
     @property
     def label_change(self) -> int | None:

@@ -76,7 +76,12 @@ def judge_week(*, week: str, runs: Sequence[RunWeek], judge: Judge, judge_name: 
                             suggestions=found)
         line = JobLine(job=run, record=record, cost=cost, verdict=verdict, suggestions=found,
                        label=label_of_ratio(ratio))
-        by_team.setdefault(run.team, TeamWeek(team=run.team, week=week)).jobs.append(line)
+        team = by_team.setdefault(run.team, TeamWeek(team=run.team, week=week))
+        team.jobs.append(line)
+        for part in run.parts:
+            for default in rates_of(run.cluster, part.gpu_type).defaults:
+                if default not in team.defaults:
+                    team.defaults.append(default)
     for team in by_team.values():
         team.label, team.score = lines_label(team.jobs), lines_score(team.jobs)
     ranks = rank_teams({name: t.score for name, t in by_team.items()})

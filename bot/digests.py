@@ -108,6 +108,8 @@ def annotate(digest: Digest, ledger: Ledger) -> None:
     digest.as_of = (datetime.fromtimestamp(ledger.refreshed_at, UTC)
                     .strftime("%Y-%m-%d %H:%M UTC") if ledger.refreshed_at else None)
     digest.stale, digest.hours = ledger.stale, ledger.hours
+    team = ledger.teams.get(digest.team)
+    digest.defaults = list(team.defaults) if team else []
     if not digest.figures.jobs:
         digest.silent = silent_clusters(ledger, digest.week)
 

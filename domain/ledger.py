@@ -53,6 +53,7 @@ class TeamWeek:
     score: float | None = None
     rank: int | None = None
     teams_ranked: int = 0
+    defaults: list[str] = field(default_factory=list)  # rates that came from a default
 
     @property
     def cost(self) -> Cost:

@@ -115,6 +115,8 @@ def coverage_text(digest: Any) -> str | None:
         parts.append(f"figures as of {digest.as_of}")
     if digest.stale:
         parts.append("newer data not yet counted")
+    if digest.defaults:
+        parts.append("priced with defaults: " + "; ".join(digest.defaults))
     return "; ".join(parts) or None
 
 

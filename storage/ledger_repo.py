@@ -86,7 +86,8 @@ def save_ledger(*, session: Session, ledger: Ledger, now: datetime) -> None:
                       "rank": team.rank, "teams_ranked": team.teams_ranked,
                       "cost_usd": cost.cost_usd, "energy_j": cost.energy_j,
                       "co2e_kg": cost.co2e_kg, "gpu_hours": cost.gpu_hours,
-                      "realized": [asdict(r) for r in ledger.realized.get(name, [])]})
+                      "realized": [asdict(r) for r in ledger.realized.get(name, [])],
+                      "defaults": sorted(team.defaults)})
     if teams:
         session.execute(insert(LedgerTeam), teams)
     session.execute(insert(LedgerWeek).values(
@@ -164,7 +165,8 @@ def load_ledger(*, session: Session, week: str, teams: Sequence[str] | None = No
     result: dict[str, TeamWeek] = {}
     for t in session.execute(team_rows.order_by(col(LedgerTeam.id))).scalars():
         result[t.team] = TeamWeek(team=t.team, week=week, label=t.label, score=t.score,
-                                  rank=t.rank, teams_ranked=t.teams_ranked)
+                                  rank=t.rank, teams_ranked=t.teams_ranked,
+                                  defaults=list(t.defaults))
     realized = {t.team: [RealizedSaving(**r) for r in t.realized]
                 for t in session.execute(team_rows).scalars() if t.realized}
     for r in stored:

@@ -314,6 +314,7 @@ class LedgerTeam(SQLModel, table=True):
     energy_j: float
     co2e_kg: float
     gpu_hours: float
+    defaults: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     realized: list[dict[str, Any]] = Field(default_factory=list,
                                             sa_column=Column(JSON, nullable=False))
 

@@ -164,6 +164,7 @@ def report(
         "jobs_by_label": d.jobs_by_label,
         "budget": [{"metric": b.metric, "budget": b.budget, "spent": round(b.spent, 3),
                     "pct": round(b.pct, 1)} for b in d.budget],
+        "defaults": d.defaults,
         "suggestions": counts[d.team],
         "realized_savings": [r.to_json() for r in ledger.realized.get(d.team, [])],
     } for d in digests]

@@ -379,3 +379,19 @@ def test_one_budget_rule_and_one_rank_on_every_surface(
         sync_organisation(session=s, organisation=changed, now=NOW + timedelta(hours=1))
         s.commit()
         assert budget_in_force(session=s, organisation=changed, team="nlp").kwh == 1200.0
+
+
+def test_figures_priced_with_a_default_say_so(engine: Engine, organisation: Organisation,
+                                              database_url: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    job = {"external_id": "old-gpus", "name": "old-gpus", "user": "frank", "team": "speech"}
+    _store(engine, organisation, [job], [
+        Stretch("old-gpus", ("GPU-p1",), "Tesla P100-PCIE-16GB", T0, 2, 80.0, 200.0)])
+    _judge(engine, organisation, WEEK)
+    monkeypatch.setenv("AI_COST_DATABASE_URL", database_url)
+    monkeypatch.setenv("AI_COST_NOW", NOW.isoformat())
+    teams = {t["team"]: t for t in json.loads(_cli("report", "--json"))["teams"]}
+    assert any("P100" in d for d in teams["speech"]["defaults"])
+    assert teams["nlp"]["defaults"] == []
+    digest = _cli("digest", "--team", "speech", "--text")
+    assert "priced with defaults" in digest and "P100" in digest

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column('co2e_kg', sa.Float(), nullable=False),
         sa.Column('gpu_hours', sa.Float(), nullable=False),
         sa.Column('realized', sa.JSON(), nullable=False),
+        sa.Column('defaults', sa.JSON(), nullable=False),
         sa.UniqueConstraint('week', 'team'),
     )
     op.create_table(
