@@ -23,7 +23,13 @@ from config.organisation import Organisation, OrganisationError
 from config.settings import Settings
 from domain.ledger import Ledger
 from domain.types import Cost, Rates
-from domain.weeks import hours_elapsed, last_complete_week, week_of, week_start
+from domain.weeks import (
+    hours_elapsed,
+    iso_week,
+    last_complete_week,
+    week_of,
+    week_start,
+)
 from storage import queries
 from storage.ingest import record_rejections
 from storage.ledger_repo import judged_weeks, mark_stale, save_ledger, stale_weeks, workload_costs
@@ -122,7 +128,7 @@ def refresh(*, session: Session, settings: Settings, organisation: Organisation,
                            retention_s=settings.raw_retention_days * 86400)
     if weeks is None:
         last = last_complete_week(now)
-        oldest = queries.iso_week(now.date() - timedelta(weeks=RECENT_WEEKS))
+        oldest = iso_week(now.date() - timedelta(weeks=RECENT_WEEKS))
         chosen = {week_of(now), *stale_weeks(session=session)}
         if last not in judged_weeks(session=session):
             chosen.add(last)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from storage.queries import iso_week, week_bounds
+from domain.weeks import iso_week, week_bounds
 
 MAX_WEEKS = 26
 MAX_DAYS = MAX_WEEKS * 7

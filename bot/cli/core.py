@@ -23,10 +23,9 @@ from bot.cli.common import (
 from bot.demo import last_full_week, run_demo
 from bot.digests import build_digests
 from bot.pipeline import refresh
-from domain.weeks import last_complete_week, week_of
+from domain.weeks import last_complete_week, week_bounds, week_of
 from reports import format as fmt
 from reports.format import as_of_note
-from storage import queries
 from storage.db import make_engine, migrate
 from storage.ledger_repo import judged_weeks, load_ledger
 from storage.suggestions_repo import suggestion_counts
@@ -71,7 +70,7 @@ def demo(
     organisation = load_org(settings)
     week = week or last_full_week(settings.clock())
     try:
-        queries.week_bounds(week)
+        week_bounds(week)
     except ValueError as exc:
         raise fail(str(exc)) from exc
     console = Console()
@@ -96,7 +95,7 @@ def refresh_command(
     organisation = load_org(settings)
     for w in week or []:
         try:
-            queries.week_bounds(w)
+            week_bounds(w)
         except ValueError as exc:
             raise fail(str(exc)) from exc
     engine = open_database(settings)
@@ -118,7 +117,7 @@ def resolve_week(week: str | None, now: datetime) -> tuple[str, bool]:
     if week.lower() in ("current", "this"):
         return week_of(now), True
     try:
-        queries.week_bounds(week)
+        week_bounds(week)
     except ValueError as exc:
         raise fail(f"{exc}, or `current`") from exc
     week = week.upper()

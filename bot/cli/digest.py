@@ -17,8 +17,8 @@ from bot.metrics import SchedulerMetrics
 from bot.scheduler import build_scheduler
 from bot.slack import ChannelPacer, Poster, SlackNotConfigured, make_client
 from config.organisation import UNASSIGNED
+from domain.weeks import week_bounds
 from reports.terminal import render_markdown_full, render_org_markdown, render_rich, render_text
-from storage import queries
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
 def _week(week: str | None, timezone: str, now: datetime) -> str:
     week = week or digest_week(now, timezone)
     try:
-        queries.week_bounds(week)
+        week_bounds(week)
     except ValueError as exc:
         raise fail(str(exc)) from exc
     return week.upper()
