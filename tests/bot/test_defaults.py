@@ -4,10 +4,11 @@ never create a database, and the digest of the usage no team owns."""
 from __future__ import annotations
 
 import logging
+import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner, Result
 
 from bot.cli import app as cli
@@ -87,15 +88,29 @@ def test_commands_that_only_read_never_create_a_database(tmp_path: Path, command
     assert list(path.parent.iterdir()) == []  # no file, no -wal, no -shm
 
 
-def test_an_empty_sqlite_file_or_postgres_database_says_the_same(tmp_path: Path,
-                                                                  postgres_url: str):
+def test_an_empty_sqlite_file_says_the_same(tmp_path: Path):
     empty = tmp_path / "empty.db"
     empty.touch()
-    assert "no ai-cost database at" in one_line(ai_cost("status", url=f"sqlite:///{empty}"))
-    missing = postgres_url.rsplit("/", 1)[0] + "/ai_cost_no_such_database"
-    result = ai_cost("status", url=missing)
+    result = ai_cost("status", url=f"sqlite:///{empty}")
     assert result.exit_code == 1
-    assert one_line(result).startswith("error: no ai-cost database at postgresql")
+    assert one_line(result).startswith(f"error: no ai-cost database at {empty}")
+
+
+def test_a_postgres_database_missing_or_without_schema_says_the_same(pg_admin: Engine):
+    server = pg_admin.url.set(database="").render_as_string(hide_password=False).rstrip("/")
+    name = f"ai_cost_test_empty_{uuid.uuid4().hex[:8]}"
+    missing = ai_cost("status", url=f"{server}/{name}")
+    assert missing.exit_code == 1
+    assert one_line(missing).startswith(f"error: no ai-cost database at {server}/{name}")
+    with pg_admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        empty = ai_cost("report", url=f"{server}/{name}", AI_COST_AUTO_MIGRATE="true")
+        assert empty.exit_code == 1
+        assert one_line(empty).startswith(f"error: no ai-cost database at {server}/{name}")
+    finally:
+        with pg_admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_status_lists_the_defaults_in_use_with_the_gpu_types_stored(demo_engine: Engine,
