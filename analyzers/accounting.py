@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from analyzers.regions import WORLD_AVERAGE_G_PER_KWH, GridIntensity, grid_intensity
 from config.organisation import ClusterConfig, Organisation
+from config.regions import WORLD_AVERAGE_G_PER_KWH, GridIntensity, grid_intensity
 from domain.types import J_PER_KWH, ZERO, Cost, Rates
 
 __all__ = ["J_PER_KWH", "WORLD_AVERAGE_G_PER_KWH", "ZERO", "Cost", "GridIntensity", "Rates",

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from analyzers.regions import grid_intensity
+from config.regions import grid_intensity
 
 UNASSIGNED = "unassigned"
 log = logging.getLogger("ai_cost.organisation")
@@ -24,7 +24,7 @@ class OrganisationError(ValueError):
 class ClusterConfig(BaseModel):
     name: str
     region: str = Field(description="Country (DE, DEU, Germany) or cloud region (europe-west3, "
-                        "eu-central-1, westeurope): analyzers/regions.py.")
+                        "eu-central-1, westeurope): config/regions.py.")
     pue: float = Field(default=1.2, ge=1.0, le=3.0)
     energy_price_usd_per_kwh: float = Field(default=0.15, ge=0)
     ingest_token: str | None = Field(default=None, description="Bearer token of its collectors.")

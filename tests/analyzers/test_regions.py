@@ -9,11 +9,11 @@ from importlib import resources
 import pytest
 
 from analyzers.accounting import WORLD_AVERAGE_G_PER_KWH, carbon_intensity_g_per_kwh, rates_for
-from analyzers.regions import country_of, grid_intensity, name_key
 from analyzers.suggestions import default_rates
 from config.organisation import ClusterConfig, Organisation
+from config.regions import country_of, grid_intensity, name_key
 
-DATA = resources.files("analyzers").joinpath("data")
+DATA = resources.files("config").joinpath("data")
 
 
 def _country_table() -> dict[str, float]:

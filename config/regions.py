@@ -68,7 +68,7 @@ def name_key(text: str) -> str:
 
 
 def _data(name: str) -> Traversable:
-    return resources.files("analyzers").joinpath(f"data/{name}")
+    return resources.files("config").joinpath(f"data/{name}")
 
 
 def _csv_rows(name: str) -> list[dict[str, str]]:
