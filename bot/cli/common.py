@@ -71,7 +71,7 @@ def _where(url: str) -> str:
     return shown_url(url)
 
 
-def _sqlite_file_missing(url: str) -> bool:
+def sqlite_file_missing(url: str) -> bool:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return False
@@ -111,7 +111,7 @@ def open_database(settings: Settings, *, create: bool = True) -> Engine:
     if create and settings.auto_migrate:
         migrate(url)
         return make_engine(url)
-    if not create and _sqlite_file_missing(url):
+    if not create and sqlite_file_missing(url):
         raise no_database(url)
     engine = make_engine(url)
     state = check_schema(engine) if create else _existing_schema(engine)

@@ -15,9 +15,11 @@ from bot.cli.common import (
     fail,
     load_org,
     load_settings,
+    no_database,
     open_database,
     session_of,
     shown_url,
+    sqlite_file_missing,
     transaction,
 )
 from bot.demo import last_full_week, run_demo
@@ -45,6 +47,8 @@ def migrate_command(
     """Create or upgrade the database schema (Alembic) at AI_COST_DATABASE_URL."""
     settings = load_settings()
     if check:
+        if sqlite_file_missing(settings.database_url):
+            raise no_database(settings.database_url)  # a check creates nothing
         engine = make_engine(settings.database_url)
         try:
             state = check_schema(engine)
