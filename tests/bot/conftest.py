@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -24,8 +24,10 @@ from bot.demo import run_demo
 from bot.server import create_server
 from bot.services.swap_actions import SwapActions
 from bot.slack_http import events_endpoint
-from config.organisation import Organisation
+from config.organisation import Organisation, load_organisation
 from config.settings import Settings
+from storage.db import make_engine
+from tests.clock import WEEK, at
 from tests.fakes.signing import (
     block_action_payload,
     interaction_body,
@@ -35,9 +37,11 @@ from tests.fakes.signing import (
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_fixtures import SLACK_TEST_SIGNING_SECRET, SLACK_TEST_TOKEN
 
-WEEK = "2026-W47"
+if TYPE_CHECKING:
+    from tests.conftest import SeededUrl
+
 # Wednesday of the week after, noon UTC: daytime in Berlin, Chicago, London and New York.
-NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC).timestamp()
+NOON = at(WEEK, 9, 12).timestamp()
 HOOK_SECRET = "hook-secret"
 PEOPLE = {"alice": "U0ALICE", "bob": "U0BOB", "carol": "U0CAROL", "dave": "U0DAVE",
           "erin": "U0ERIN", "frank": "U0FRANK", "grace": "U0GRACE", "heidi": "U0HEIDI",
@@ -111,15 +115,29 @@ def _free_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
 
 def seed_week(engine: Engine, organisation: Organisation, tmp_path: Path, *, gpus: int = 16,
               days: float = 2.0) -> None:
+    """WEEK simulated by `ai-cost demo`'s path: ingested, rolled up, judged."""
     settings = Settings(database_url="sqlite://", out_dir=tmp_path / "out")
-    run_demo(settings=settings, organisation=organisation, engine=engine, week=WEEK, gpus=gpus,
-             seed=7, days=days, console=Console(file=open("/dev/null", "w")))  # noqa: SIM115
+    with open(os.devnull, "w") as quiet:
+        run_demo(settings=settings, organisation=organisation, engine=engine, week=WEEK,
+                 gpus=gpus, seed=7, days=days, console=Console(file=quiet))
+
+
+def _demo_week(engine: Engine, scratch: Path) -> None:
+    seed_week(engine, load_organisation(None), scratch)
 
 
 @pytest.fixture
-def slack_world(engine: Engine, organisation: Organisation, slack_api: FakeSlackApi,
+def demo_engine(seeded_url: SeededUrl) -> Iterator[Engine]:
+    """An engine on this test's own copy of the demo's WEEK (simulated once per session)."""
+    engine = make_engine(seeded_url("demo-week", _demo_week))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def slack_world(demo_engine: Engine, organisation: Organisation, slack_api: FakeSlackApi,
                 tmp_path: Path) -> Iterator[SlackWorld]:
-    seed_week(engine, organisation, tmp_path)
+    engine = demo_engine
     hook_calls: list[dict[str, Any]] = []
     nlp = organisation.team("nlp")
     assert nlp is not None

@@ -122,7 +122,9 @@ class FakeSlackApi:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> FakeSlackApi:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+        # serve_forever notices shutdown() once per poll: 0.5 s by default, at every test's end
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.02}, daemon=True,
                                         name="fake-slack-api")
         self._thread.start()
         return self
