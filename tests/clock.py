@@ -3,15 +3,15 @@
 No test may depend on the day it runs on, so no test names a literal week or date: each one
 derives what it needs from `SUITE_NOW`.
 
-`AI_COST_TEST_NOW` sets it: an ISO 8601 time (`2027-01-29T12:00:00Z`; without a zone: UTC) or
+`AI_COST_TEST_NOW` sets it: an ISO 8601 time (`YYYY-MM-DDTHH:MM:SSZ`; without a zone: UTC) or
 an offset from the real now (`+60d`, `-2w`, `+36h`). Unset, it is the real now. Either way it is
 truncated to the hour, so every test of a run sees the same clock. `make test` runs the tests
 marked `dated` a second time 60 days ahead (`AI_COST_TEST_NOW=+60d pytest -m dated`), so a test
 that only passes on the day it is written fails the day it is written.
 
 From `SUITE_NOW`:
-- `WEEK`: the last complete ISO week before it (the week before the one it is in), e.g.
-  2026-W47; `WEEK_MONDAY` (a date) and `WEEK_START` (its Monday 00:00 UTC).
+- `WEEK`: the last complete ISO week before it (the week before the one it is in), as
+  YYYY-Www; `WEEK_MONDAY` (a date) and `WEEK_START` (its Monday 00:00 UTC).
 - `at(WEEK, 9, 12)`: 9 days after WEEK's Monday at 12:00 UTC, i.e. the Wednesday after at noon.
 - `week_of(day)`, `monday_of(week)`, `weeks_before(week, n)`, `weeks_after(week, n)`.
 - `iso(moment)` for `AI_COST_NOW` and `--once-at`; `cli_env()` for subprocesses of the CLI.
@@ -50,7 +50,7 @@ def parse_now(text: str | None, *, real: datetime | None = None) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as exc:
-        raise ValueError(f"{ENV}={text!r}: neither an ISO 8601 time (2027-01-29T12:00:00Z) "
+        raise ValueError(f"{ENV}={text!r}: neither an ISO 8601 time (YYYY-MM-DDTHH:MM:SSZ) "
                          f"nor an offset from now (+60d, -2w, +36h)") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -58,7 +58,7 @@ def parse_now(text: str | None, *, real: datetime | None = None) -> datetime:
 
 
 def week_of(day: date | datetime) -> str:
-    """The ISO week of a day (of a moment, in UTC), as 2026-W47."""
+    """The ISO week of a day (of a moment, in UTC), as YYYY-Www."""
     if isinstance(day, datetime):
         day = day.astimezone(UTC).date()
     year, week, _ = day.isocalendar()
@@ -66,10 +66,10 @@ def week_of(day: date | datetime) -> str:
 
 
 def monday_of(week: str) -> date:
-    """The Monday of an ISO week such as 2026-W47."""
+    """The Monday of an ISO week (YYYY-Www)."""
     match = _WEEK.fullmatch(week)
     if match is None:
-        raise ValueError(f"{week!r} is not an ISO week like 2026-W47")
+        raise ValueError(f"{week!r} is not an ISO week (YYYY-Www)")
     return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
 
 

@@ -1,4 +1,5 @@
-"""Shared for the digest tests: a small judged week in the store, an injected clock."""
+"""Shared for the digest tests: a small judged week (WEEK, from the suite clock) in the store,
+an injected clock."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from config.organisation import Organisation
 from storage.db import session
 from storage.ingest import sync_organisation
 from storage.models import Cluster, Gpu, Job, Node, Usage
+from tests.clock import WEEK, WEEK_MONDAY
 
-WEEK = "2026-W47"  # Monday 2026-11-16 .. Sunday 2026-11-22
+__all__ = ["WEEK", "Clock", "seed_week"]
 
 
 @dataclass
@@ -26,7 +28,7 @@ class Clock:
         return self.now
 
 
-def seed_week(engine: Engine, organisation: Organisation, *, monday: date = date(2026, 11, 16),
+def seed_week(engine: Engine, organisation: Organisation, *, monday: date = WEEK_MONDAY,
               jobs_per_team: int = 3, idle: bool = True) -> None:
     """Roll-ups for a few jobs of every configured team: one idle 2-GPU job per team."""
     with session(engine) as s:

@@ -37,8 +37,10 @@ from tests.bot.test_ask_data import (
     seed,
     store,
 )
+from tests.clock import WEEK
 
 __all__ = ["store"]
+pytestmark = pytest.mark.dated
 
 
 def ask(store: Session, organisation: Organisation, question: str, viewer: Viewer | None = None,
@@ -55,12 +57,12 @@ def test_team_spend_on_a100s_last_week_matches_the_hand_computed_cost(store, org
     assert answer.numbers["cost_usd"] == pytest.approx(VISION_A100_W47_USD, abs=0.01)
     assert answer.numbers["energy_kwh"] == pytest.approx(70.0)
     assert answer.numbers["gpu_hours"] == pytest.approx(168.0)
-    assert "$438" in answer.text and "2026-W47" in answer.text
+    assert "$438" in answer.text and WEEK in answer.text
     source = answer.sources[0]
     assert "team vision" in source.subject and "A100" in source.subject
-    assert "2026-W47" in source.period and "usage" in source.tables
+    assert WEEK in source.period and "usage" in source.tables
     assert answer.command == "team vision"
-    assert answer.cli_command == "report --team vision --week 2026-W47"
+    assert answer.cli_command == f"report --team vision --week {WEEK}"
 
 
 def test_energy_over_several_weeks_and_a_user_and_a_model(store, organisation):
@@ -85,7 +87,7 @@ def test_label_and_why_names_the_jobs_that_weigh_on_it(store, organisation):
     answer = ask(store, organisation, "why is our label D?", viewer_for_user(organisation, "erin"))
     assert answer.how == "parser"
     assert answer.numbers["label"] in "ABCDEFG"
-    assert "Team vision is" in answer.text and "2026-W47" in answer.text
+    assert "Team vision is" in answer.text and WEEK in answer.text
     assert answer.command == "rating"
 
 
@@ -185,16 +187,17 @@ def test_blocks_carry_the_source_and_a_button_to_the_matching_command(store, org
 
 
 def test_cli_ask_answers_as_a_user_and_in_json(store, organisation, database_url: str,
-                                               monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+                                               monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                               cli_clock):
     monkeypatch.setenv("AI_COST_DATABASE_URL", database_url)
     monkeypatch.delenv("AI_COST_ASK_MODEL", raising=False)
     runner = CliRunner()
-    result = runner.invoke(app, ["ask", "how much did team vision spend in 2026-W47?", "--json"],
+    result = runner.invoke(app, ["ask", f"how much did team vision spend in {WEEK}?", "--json"],
                            catch_exceptions=False)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["numbers"]["cost_usd"] == pytest.approx(VISION_W47_USD, abs=0.01)
-    assert data["cli_command"] == "report --team vision --week 2026-W47"
-    text = runner.invoke(app, ["ask", "top 3 jobs of team vision in 2026-W47", "--as",
+    assert data["cli_command"] == f"report --team vision --week {WEEK}"
+    text = runner.invoke(app, ["ask", f"top 3 jobs of team vision in {WEEK}", "--as",
                                "bob"], catch_exceptions=False)
     assert text.exit_code == 0 and "You can see team nlp" in text.output

@@ -24,8 +24,10 @@ from storage.db import make_engine, migrate
 from storage.db import session as open_session
 from storage.models import ApprovalEvent, Suggestion
 from tests.bot.test_ask_data import INJECTION, NOW, VISION_A100_W47_USD, seed, store
+from tests.clock import WEEK
 
 __all__ = ["store"]
+pytestmark = pytest.mark.dated
 READ_ONLY_TOOLS = {"usage", "top_jobs", "team_label", "suggestions", "budget"}
 
 
@@ -67,7 +69,7 @@ def test_the_model_calls_the_right_tool_with_the_right_arguments(store, organisa
     model = scripted(
         call("usage", {"team": "vision", "gpu_type": "A100", "period": "last week",
                        "metric": "cost"}),
-        "Team vision spent $438.38 on A100 GPUs last week (2026-W47).")
+        f"Team vision spent $438.38 on A100 GPUs last week ({WEEK}).")
     answer = ask(store, organisation, "how much did team vision spend on A100s last week?",
                  model, viewer_for_user(organisation, "dave"))
     assert set(model.bound) == READ_ONLY_TOOLS

@@ -1,8 +1,11 @@
-"""`ai-cost demo` end to end on a small simulated cluster, and `ai-cost report`."""
+"""`ai-cost demo` end to end on a small simulated cluster, and `ai-cost report`.
+
+Every command runs on the suite's clock (AI_COST_NOW, tests/clock.py)."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,12 +13,14 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from reports.blocks import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT
+from tests.clock import WEEK, weeks_before
 
-WEEK = "2026-W47"
+pytestmark = pytest.mark.dated
 
 
 @pytest.fixture
-def run(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def run(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        cli_clock):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("AI_COST_DATABASE_URL", database_url)
     monkeypatch.setenv("AI_COST_OUT_DIR", str(tmp_path / "out"))
     runner = CliRunner()
@@ -70,5 +75,27 @@ def test_report_for_one_team_and_bad_input(run):
     assert one["week"] == WEEK and [t["team"] for t in one["teams"]] == ["nlp"]
     bad_team = run("report", "--team", "nobody")
     assert bad_team.exit_code == 1 and "unknown team 'nobody'" in bad_team.output
-    bad_week = run("report", "--week", "2026-47")
+    bad_week = run("report", "--week", WEEK.replace("-W", "-"))
     assert bad_week.exit_code == 1 and "not an ISO week" in bad_week.output
+
+
+def test_a_demo_of_an_old_week_run_again_after_a_report_stores_nothing_new(run):
+    """Issue 22: a week older than the raw-sample retention (14 days) behind the suite's now.
+
+    The demo ingests as the week ends, so its samples are within the retention window of its
+    own clock; `report` in between prunes nothing, so the second demo finds every sample
+    already stored.
+    """
+    old = weeks_before(WEEK, 4)  # five weeks before the week the suite's now is in
+    first = run("demo", "--week", old, "--gpus", "8", "--days", "1")
+    assert first.exit_code == 0, first.output
+    stored = re.search(r"([\d,]+) new samples", first.output)
+    assert stored and int(stored.group(1).replace(",", "")) > 0, first.output
+    assert "0 rejected" in first.output
+    report = run("report", "--week", old, "--json")
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.output)["week"] == old
+    again = run("demo", "--week", old, "--gpus", "8", "--days", "1")
+    assert again.exit_code == 0, again.output
+    assert re.search(r"\b0 new samples", again.output), again.output
+    assert f"{stored.group(1)} already stored" in again.output

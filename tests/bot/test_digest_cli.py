@@ -9,13 +9,16 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from storage.db import make_engine
-from tests.bot.digest_fixtures import WEEK, seed_week
+from tests.bot.digest_fixtures import seed_week
+from tests.clock import WEEK
 from tests.fakes.slack_fixtures import SLACK_TEST_TOKEN
+
+pytestmark = pytest.mark.dated
 
 
 @pytest.fixture
 def run(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api,
-        organisation):  # type: ignore[no-untyped-def]
+        organisation, cli_clock):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("AI_COST_DATABASE_URL", database_url)
     monkeypatch.setenv("AI_COST_OUT_DIR", str(tmp_path / "out"))
     monkeypatch.setenv("AI_COST_SLACK_BOT_TOKEN", SLACK_TEST_TOKEN)
@@ -29,12 +32,12 @@ def run(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slac
 
 def test_show_post_once_and_force(run, slack_api):
     shown = run("digest", "--team", "nlp", "--week", WEEK, "--markdown")
-    assert shown.exit_code == 0 and "## nlp · 2026-W47" in shown.output
+    assert shown.exit_code == 0 and f"## nlp · {WEEK}" in shown.output
     assert "Label" in shown.output and "Budget" in shown.output
     assert not slack_api.calls("chat.postMessage")
 
     posted = run("digest", "--team", "nlp", "--week", WEEK, "--post")
-    assert posted.exit_code == 0 and posted.output.startswith("posted nlp 2026-W47")
+    assert posted.exit_code == 0 and posted.output.startswith(f"posted nlp {WEEK}")
     again = run("digest", "--team", "nlp", "--week", WEEK, "--post")
     assert again.exit_code == 0 and "already posted" in again.output and "--force" in again.output
     assert len(slack_api.messages) == 1
@@ -48,4 +51,4 @@ def test_org_digest_and_bad_input(run, slack_api):
     assert org.exit_code == 0 and "| 1 |" in org.output
     assert run("digest", "--team", "nobody").exit_code == 1
     assert run("digest", "--team", "nlp", "--force").exit_code == 1
-    assert run("digest", "--team", "nlp", "--week", "2026-47").exit_code == 1
+    assert run("digest", "--team", "nlp", "--week", WEEK.replace("-W", "-")).exit_code == 1

@@ -3,13 +3,13 @@ downtime; budget thresholds once per week."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
@@ -20,11 +20,13 @@ from config.organisation import Budget, Organisation
 from config.settings import Settings
 from storage import digest_store
 from storage.db import session
-from tests.bot.digest_fixtures import WEEK, Clock, seed_week
+from tests.bot.digest_fixtures import Clock, seed_week
+from tests.clock import WEEK, at, cli_env, iso
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_fixtures import SLACK_TEST_TOKEN
 
-SUNDAY_NOON = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+pytestmark = pytest.mark.dated
+SUNDAY_NOON = at(WEEK, 6, 12)  # the Sunday of WEEK; each team's digest is due the next Monday
 
 
 def make(database_url: str, engine: Engine, organisation: Organisation,
@@ -85,12 +87,12 @@ def test_restart_and_a_second_scheduler_post_no_duplicate(
     first = make(database_url, engine, organisation, slack_api, clock)
     second = make(database_url, engine, organisation, slack_api, clock)
     try:
-        tick([first, second], clock, datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+        tick([first, second], clock, at(WEEK, 7, 12))
     finally:
         first.shutdown()
     restarted = make(database_url, engine, organisation, slack_api, clock)
     try:
-        tick([restarted, second], clock, datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+        tick([restarted, second], clock, at(WEEK, 8, 12))
     finally:
         restarted.shutdown()
         second.shutdown()
@@ -104,7 +106,7 @@ def test_a_missed_run_is_caught_up_once_when_the_scheduler_comes_back(
     clock = Clock(SUNDAY_NOON)
     down = make(database_url, engine, organisation, slack_api, clock)
     down.shutdown()  # the scheduler stops on Sunday and is down through Monday morning
-    clock.now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    clock.now = at(WEEK, 7, 15)  # Monday 15:00 UTC
     back = make(database_url, engine, organisation, slack_api, clock)
     try:
         first = back.run_due(clock.now)
@@ -122,7 +124,7 @@ def test_a_run_missed_beyond_the_grace_is_skipped(database_url, engine, organisa
     seed_week(engine, organisation)
     clock = Clock(SUNDAY_NOON)
     make(database_url, engine, organisation, slack_api, clock).shutdown()
-    clock.now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # Friday: past the 2-day grace
+    clock.now = at(WEEK, 11, 12)  # Friday: past the 2-day grace
     back = make(database_url, engine, organisation, slack_api, clock)
     try:
         assert back.run_due(clock.now) == []
@@ -134,14 +136,13 @@ def test_a_run_missed_beyond_the_grace_is_skipped(database_url, engine, organisa
 def test_two_scheduler_processes_on_one_database_post_once(
         database_url, engine, organisation, slack_api, tmp_path: Path):
     seed_week(engine, organisation)
-    env = {**os.environ, "AI_COST_DATABASE_URL": database_url,
-           "AI_COST_SLACK_BOT_TOKEN": SLACK_TEST_TOKEN, "AI_COST_SLACK_API_URL": slack_api.api_url,
-           "AI_COST_OUT_DIR": str(tmp_path)}
+    env = cli_env(AI_COST_DATABASE_URL=database_url, AI_COST_SLACK_BOT_TOKEN=SLACK_TEST_TOKEN,
+                  AI_COST_SLACK_API_URL=slack_api.api_url, AI_COST_OUT_DIR=str(tmp_path))
     # both start on Sunday, then both run at 16:00 UTC Monday when every team is due
     command = [sys.executable, "-c", "from bot.cli import main; main()", "scheduler",
                "--no-periodic", "--once-at"]
-    for at in ("2026-11-22T12:00:00+00:00", "2026-11-23T16:00:00+00:00"):
-        procs = [subprocess.Popen([*command, at], env=env, stdout=subprocess.PIPE,
+    for moment in (SUNDAY_NOON, at(WEEK, 7, 16)):
+        procs = [subprocess.Popen([*command, iso(moment)], env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True) for _ in range(2)]
         outputs = [p.communicate(timeout=120)[0] for p in procs]
         assert all(p.returncode == 0 for p in procs), outputs
@@ -157,7 +158,7 @@ def test_budget_thresholds_fire_once_per_week_in_the_team_channel(engine, organi
     nlp.weekly_budget = Budget(kwh=5.0)  # the seeded week uses more than that
     client = WebClient(token=SLACK_TEST_TOKEN, base_url=slack_api.api_url)
     poster = Poster(client, pacer=ChannelPacer(sleep=lambda s: None))
-    clock = Clock(datetime(2026, 11, 22, 20, 0, tzinfo=UTC))
+    clock = Clock(at(WEEK, 6, 20))  # Sunday evening: the whole week counts
     budgets = BudgetService(engine=engine, organisation=organisation, poster=poster, clock=clock)
     alerts = [a for a in budgets.check() if a.team == "nlp"]
     assert sorted(a.threshold_pct for a in alerts) == [80, 100]
@@ -172,7 +173,7 @@ def test_periodic_jobs_run_on_their_intervals(database_url, engine, organisation
     seed_week(engine, organisation)
     client = WebClient(token=SLACK_TEST_TOKEN, base_url=slack_api.api_url)
     poster = Poster(client, pacer=ChannelPacer(sleep=lambda s: None))
-    clock = Clock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    clock = Clock(at(WEEK, 4, 12))  # a Friday
     schedule = build_scheduler(Settings(database_url=database_url), organisation, engine,
                                clock=clock, poster=poster, wall_clock=False)
     schedule.start(paused=True)

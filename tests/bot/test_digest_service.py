@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from slack_sdk import WebClient
@@ -14,11 +15,13 @@ from bot.slack import ChannelPacer, Poster, retry_handlers
 from config.organisation import Organisation
 from storage import digest_store
 from storage.db import session
-from tests.bot.digest_fixtures import WEEK, Clock, seed_week
+from tests.bot.digest_fixtures import Clock, seed_week
+from tests.clock import WEEK, WEEK_MONDAY, at, weeks_before
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_fixtures import SLACK_TEST_TOKEN
 
-MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.dated
+MONDAY_9 = at(WEEK, 7, 9)  # the Monday after WEEK, 09:00 UTC
 
 
 def make_service(engine: Engine, organisation: Organisation, slack_api: FakeSlackApi,
@@ -38,8 +41,11 @@ def posts(slack_api: FakeSlackApi, channel: str | None = None) -> list:  # type:
 def test_the_digest_week_is_the_last_full_week_in_the_team_zone():
     assert digest_week(MONDAY_9, "Europe/Berlin") == WEEK
     # Sunday 23:30 in New York is already Monday in UTC: still the week before in New York
-    assert digest_week(datetime(2026, 11, 23, 4, 30, tzinfo=UTC), "America/New_York") \
-        == "2026-W46"
+    sunday = WEEK_MONDAY + timedelta(days=6)
+    late = datetime(sunday.year, sunday.month, sunday.day, 23, 30,
+                    tzinfo=ZoneInfo("America/New_York"))
+    assert late.astimezone(UTC).weekday() == 0  # Monday
+    assert digest_week(late, "America/New_York") == weeks_before(WEEK)
 
 
 def test_build_digests_ranks_labels_budgets_and_keeps_history(engine, organisation):

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,12 +30,13 @@ from storage.db import session
 from storage.models import ApprovalEvent, Job, Suggestion
 from tests.bot.digest_fixtures import Clock, seed_week
 from tests.bot.metrics_page import sample
+from tests.clock import WEEK, at, weeks_before
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_fixtures import SLACK_TEST_TOKEN
 
 Scrape = Callable[[CollectorRegistry], str]
-SUNDAY_NOON = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-MONDAY_EVENING = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # every team's digest is due
+SUNDAY_NOON = at(WEEK, 6, 12)  # the Sunday of WEEK
+MONDAY_EVENING = at(WEEK, 7, 20)  # the Monday after, 20:00 UTC: every team's digest is due
 
 
 def scheduler(engine: Engine, organisation: Organisation, slack_api: FakeSlackApi,
@@ -67,6 +68,7 @@ def scrape() -> Iterator[Scrape]:
         server.shutdown()
 
 
+@pytest.mark.dated
 def test_digests_posted_their_lag_and_runs(engine: Engine, organisation: Organisation,
                                            slack_api: FakeSlackApi, scrape: Scrape) -> None:
     seed_week(engine, organisation)
@@ -87,12 +89,15 @@ def test_digests_posted_their_lag_and_runs(engine: Engine, organisation: Organis
     assert sample(page, "ai_cost_scheduler_job_runs_total", job="digest:nlp", outcome="ok") == 1
     # nlp's digest was due at its local time on Monday; it ran at 20:00 UTC
     hour, minute = (int(x) for x in nlp.digest.time.split(":"))
-    due = datetime(2026, 11, 23, hour, minute, tzinfo=ZoneInfo(nlp.timezone))
+    monday = MONDAY_EVENING.date()
+    due = datetime(monday.year, monday.month, monday.day, hour, minute,
+                   tzinfo=ZoneInfo(nlp.timezone))
     assert sample(page, "ai_cost_scheduler_lag_seconds", job="digest:nlp") == \
         (MONDAY_EVENING - due).total_seconds()
     assert sample(page, "ai_cost_slack_api_errors_total") is None  # no error yet
 
 
+@pytest.mark.dated
 def test_a_failed_post_counts_the_digest_and_slacks_error(
         engine: Engine, organisation: Organisation, slack_api: FakeSlackApi,
         scrape: Scrape) -> None:
@@ -136,16 +141,17 @@ def test_a_failing_job_counts_an_error_and_a_missed_run_a_miss(
 
 def _suggestion(job_id: int, kind: str, updated: datetime,
                 state: str = "open") -> Suggestion:
-    return Suggestion(job_id=job_id, week="2026-W40", kind=kind, title=f"{kind} swap",
+    return Suggestion(job_id=job_id, week=weeks_before(WEEK, 7), kind=kind, title=f"{kind} swap",
                       change={}, saved_energy_j_week=1.0, saved_cost_usd_week=1.0,
                       saved_co2e_kg_week=0.1, confidence=0.9, state=state,
                       fingerprint=kind, created_at=updated, updated_at=updated)
 
 
+@pytest.mark.dated
 def test_stale_open_suggestions_expire_daily_with_an_audit_row(
         engine: Engine, organisation: Organisation, slack_api: FakeSlackApi) -> None:
     seed_week(engine, organisation, jobs_per_team=1)
-    now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # a Wednesday: no digest is due
+    now = at(WEEK, 2, 12)  # a Wednesday: no digest is due
     with session(engine) as s:
         job = s.exec(select(Job)).first()
         assert job is not None and job.id is not None
@@ -179,9 +185,11 @@ def test_the_scheduler_command_serves_its_metrics_port(database_url: str, tmp_pa
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    # the scheduler on the wall clock, as deployed: no AI_COST_NOW
     env = {**os.environ, "AI_COST_DATABASE_URL": database_url, "AI_COST_AUTO_MIGRATE": "false",
            "AI_COST_SLACK_BOT_TOKEN": SLACK_TEST_TOKEN, "AI_COST_SLACK_API_URL": slack_api.api_url,
            "AI_COST_SCHEDULER_METRICS_PORT": str(port), "AI_COST_OUT_DIR": str(tmp_path)}
+    env.pop("AI_COST_NOW", None)
     proc = subprocess.Popen([sys.executable, "-c", "from bot.cli import main; main()",
                              "scheduler", "--no-periodic"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
+import pytest
 from sqlmodel import select
 
 from bot.services.approvals import Click
@@ -14,6 +15,7 @@ from storage.db import session
 from storage.models import ApprovalEvent, Suggestion, Verdict
 from tests.bot.blockkit import assert_all_within_limits
 from tests.bot.conftest import HOOK_SECRET, PEOPLE, SlackWorld
+from tests.clock import WEEK, weeks_after
 from tests.fakes.signing import interaction_body
 
 
@@ -43,6 +45,7 @@ def _state(w: SlackWorld, suggestion_id: int) -> str:
         return s.exec(select(Suggestion.state).where(Suggestion.id == suggestion_id)).one()
 
 
+@pytest.mark.dated
 def test_approval_applies_once_and_updates_the_message(slack_world: SlackWorld) -> None:
     w = slack_world
     sid, owner = _nlp_suggestion(w)
@@ -86,6 +89,7 @@ def test_approval_applies_once_and_updates_the_message(slack_world: SlackWorld) 
     assert_all_within_limits(w.slack)
 
 
+@pytest.mark.dated
 def test_unauthorized_approver_is_refused_and_audited(slack_world: SlackWorld) -> None:
     w = slack_world
     sid, _ = _nlp_suggestion(w)
@@ -97,6 +101,7 @@ def test_unauthorized_approver_is_refused_and_audited(slack_world: SlackWorld) -
     assert _state(w, sid) == "open" and not w.slack.calls("/hooks/swap")
 
 
+@pytest.mark.dated
 def test_failing_webhook_is_reported_and_retried(slack_world: SlackWorld) -> None:
     w = slack_world
     sid, _ = _nlp_suggestion(w)
@@ -115,6 +120,7 @@ def test_failing_webhook_is_reported_and_retried(slack_world: SlackWorld) -> Non
     assert [e.new_state for e in _events(w, sid)] == ["approved", "failed", "approved", "applied"]
 
 
+@pytest.mark.dated
 def test_dismissal_asks_why_and_is_remembered(slack_world: SlackWorld) -> None:
     w = slack_world
     sid, _ = _nlp_suggestion(w)
@@ -149,11 +155,13 @@ def test_dismissal_asks_why_and_is_remembered(slack_world: SlackWorld) -> None:
                          saved_energy_j_week=1.0, saved_cost_usd_week=1.0,
                          saved_co2e_kg_week=1.0, confidence=0.9)
         task = s.exec(select(Verdict.task).where(Verdict.job_id == row.job_id)).first()
-        kept = save_suggestions(session=s, job_id=row.job_id, week="2026-W48",
-                                suggestions=[again], now=datetime.now(UTC), task=task)
+        kept = save_suggestions(session=s, job_id=row.job_id, week=weeks_after(WEEK),
+                                suggestions=[again], now=datetime.fromtimestamp(w.clock.now, UTC),
+                                task=task)
         assert kept == []
 
 
+@pytest.mark.dated
 def test_second_decision_after_a_dismissal_is_refused(slack_world: SlackWorld) -> None:
     w = slack_world
     sid, _ = _nlp_suggestion(w)

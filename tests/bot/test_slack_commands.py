@@ -8,6 +8,7 @@ from storage import slack_repo
 from storage.db import session
 from tests.bot.blockkit import assert_all_within_limits
 from tests.bot.conftest import PEOPLE, SlackWorld
+from tests.clock import WEEK
 from tests.fakes.signing import block_action_payload, interaction_body
 
 
@@ -26,6 +27,7 @@ def _text(body: dict) -> str:  # type: ignore[type-arg]
     return "\n".join(parts)
 
 
+@pytest.mark.dated
 def test_every_command_answers_privately_within_limits(slack_world: SlackWorld) -> None:
     w = slack_world
     ack = w.command("")
@@ -33,10 +35,10 @@ def test_every_command_answers_privately_within_limits(slack_world: SlackWorld) 
     mine = w.answer("")
     assert mine["response_type"] == "ephemeral"
     text = _text(mine)
-    assert "nlp, 2026-W47" in text and "kWh" in text and "CO2e" in text and "label" in text
+    assert f"nlp, {WEEK}" in text and "kWh" in text and "CO2e" in text and "label" in text
     assert "Approve swap" in text  # the worst jobs come with their swap buttons
 
-    assert "vision, 2026-W47" in _text(w.answer("team vision"))
+    assert f"vision, {WEEK}" in _text(w.answer("team vision"))
     assert "no team called `nobody`" in _text(w.answer("team nobody"))
     top = w.answer("top 3")
     assert "Jobs whose change saves most" in _text(top)
@@ -56,6 +58,7 @@ def test_every_command_answers_privately_within_limits(slack_world: SlackWorld) 
     assert assert_all_within_limits(w.slack) > 10
 
 
+@pytest.mark.dated
 def test_budget_and_subscribe_are_for_approvers(slack_world: SlackWorld) -> None:
     w = slack_world
     assert "1.50 MWh" in _text(w.answer("budget"))  # nlp's 1500 kWh from the file
@@ -118,10 +121,11 @@ def test_health_and_ingest_still_served(slack_world: SlackWorld) -> None:
     assert httpx.post(f"{slack_world.url}/ingest", json={}).status_code == 401
 
 
+@pytest.mark.dated
 def test_another_teams_jobs_are_for_its_people(slack_world: SlackWorld) -> None:
     w = slack_world
     vision = _text(w.answer("team vision", user="bob"))  # bob is in nlp
-    assert "vision, 2026-W47" in vision and "kWh" in vision  # totals and label: everyone
+    assert f"vision, {WEEK}" in vision and "kWh" in vision  # totals and label: everyone
     assert "Approve swap" not in vision  # but not vision's jobs
     with session(w.engine) as s:
         [(_, job), *_] = slack_repo.open_suggestions(session=s, team="vision")
@@ -134,12 +138,13 @@ def test_another_teams_jobs_are_for_its_people(slack_world: SlackWorld) -> None:
     assert any(name in top for name in nlp_jobs)
 
 
+@pytest.mark.dated
 def test_ask_answers_in_slack_with_a_button_to_the_command(slack_world: SlackWorld) -> None:
     w = slack_world
     reply = w.answer("ask how much did team vision spend last week?", user="bob")
     assert reply["response_type"] == "ephemeral"
     text = _text(reply)
-    assert "vision" in text and "$" in text and "2026-W47" in text
+    assert "vision" in text and "$" in text and WEEK in text
     buttons = [e for b in reply["blocks"] for e in b.get("elements", [])
                if e.get("type") == "button"]
     assert buttons and buttons[0]["action_id"] == "ask_run_command"
@@ -147,6 +152,7 @@ def test_ask_answers_in_slack_with_a_button_to_the_command(slack_world: SlackWor
     assert "You can see" in jobs or "you can see" in jobs
 
 
+@pytest.mark.dated
 def test_the_button_under_an_answer_runs_its_command(slack_world: SlackWorld) -> None:
     w = slack_world
     token = "run-team-vision"
@@ -156,4 +162,4 @@ def test_the_button_under_an_answer_runs_its_command(slack_world: SlackWorld) ->
         response_url=w.slack.response_url(token))
     assert w.post(interaction_body(payload)).status_code == 200
     [call] = w.slack.wait_for(f"/response/{token}")
-    assert "vision, 2026-W47" in _text(call.body)
+    assert f"vision, {WEEK}" in _text(call.body)

@@ -7,6 +7,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
@@ -17,16 +18,18 @@ from storage.db import session
 from storage.models import Job, Suggestion
 from tests.bot.blockkit import assert_all_within_limits
 from tests.bot.conftest import PEOPLE, SlackWorld
+from tests.clock import WEEK, at
 
 
+@pytest.mark.dated
 def test_owner_gets_one_dm_per_job_by_day_never_at_night(slack_world: SlackWorld) -> None:
     w = slack_world
     nudges = w.services.nudges
-    w.clock.now = datetime(2026, 11, 25, 2, 0, tzinfo=UTC).timestamp()  # 03:00 in Berlin
+    w.clock.now = at(WEEK, 9, 2).timestamp()  # Wednesday after WEEK: 03:00 or 04:00 in Berlin
     w.answer("top")  # judges the week
     night = nudges.send_due()
     assert not night.sent and night.skipped.get("night in the owner's time zone")
-    w.clock.now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC).timestamp()
+    w.clock.now = at(WEEK, 9, 12).timestamp()
     first = nudges.send_due()
     assert first.sent
     dms = w.slack.calls("chat.postMessage")
@@ -49,6 +52,7 @@ def test_owner_gets_one_dm_per_job_by_day_never_at_night(slack_world: SlackWorld
     assert_all_within_limits(w.slack)
 
 
+@pytest.mark.dated
 def test_dismissed_suggestion_is_not_pushed(slack_world: SlackWorld) -> None:
     w = slack_world
     w.answer("top")
@@ -60,6 +64,7 @@ def test_dismissed_suggestion_is_not_pushed(slack_world: SlackWorld) -> None:
     assert not set(report.sent) & {sg.id for sg, _ in open_}
 
 
+@pytest.mark.dated
 def test_praise_when_a_team_label_improves(slack_world: SlackWorld) -> None:
     w = slack_world
     with session(w.engine) as s:
@@ -76,6 +81,7 @@ def test_praise_when_a_team_label_improves(slack_world: SlackWorld) -> None:
     assert "nlp" not in w.services.nudges.send_due().praised  # once a week
 
 
+@pytest.mark.dated
 def test_app_home_shows_labels_and_open_suggestions(slack_world: SlackWorld) -> None:
     w = slack_world
     event = {"type": "event_callback", "team_id": "T0AICOST", "api_app_id": "A0AICOST",
@@ -107,7 +113,7 @@ def test_git_action_commits_the_model_change(tmp_path: Path) -> None:
 
     team = TeamConfig(name="nlp", swap_action={"type": "git", "repo": str(origin),
                                                "file": "serve.yaml", "branch": "main"})
-    suggestion = Suggestion(id=7, job_id=1, week="2026-W47", kind="model_swap",
+    suggestion = Suggestion(id=7, job_id=1, week=WEEK, kind="model_swap",
                             title="Use DistilBERT", fingerprint="f",
                             change={"model": {"from": "meta-llama/Llama-3.1-8B-Instruct",
                                               "to": "distilbert-base-uncased"}},

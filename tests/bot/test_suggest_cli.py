@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from storage.db import session as open_session
 from storage.models import Cluster, Gpu, Job, Node, Usage
+from tests.clock import WEEK, WEEK_MONDAY
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def invoke(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch): 
         s.flush()
         for gpu in (1, 2):
             for d in range(7):
-                day = date(2026, 11, 16) + timedelta(days=d)
+                day = WEEK_MONDAY + timedelta(days=d)
                 ts = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
                 s.add(Usage(job_id=1, gpu_id=gpu, day=day, samples=1440, gpu_s=86400.0,
                             energy_j=6.0 * 3.6e6, util_sum=1440 * 30.0, util_max=70.0,
@@ -45,10 +46,10 @@ def invoke(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch): 
 def test_suggest_shows_the_swap_with_weekly_savings(invoke):  # type: ignore[no-untyped-def]
     result = invoke("suggest", "--job", "reviews-polarity-x2k4p")
     assert result.exit_code == 0, result.output
-    assert "2026-W47: label F, 84.00 kWh (right-sized about 11.76 kWh)" in result.output
+    assert f"{WEEK}: label F, 84.00 kWh (right-sized about 11.76 kWh)" in result.output
     assert "distilbert" in result.output and "a week" in result.output
     data = json.loads(invoke("suggest", "--job", "reviews-polarity-x2k4p", "--json").output)
-    assert data["week"] == "2026-W47" and data["task"] == "text_classification"
+    assert data["week"] == WEEK and data["task"] == "text_classification"
     best = data["suggestions"][0]
     assert best["kind"] == "model_swap"
     # 84 kWh a week on 2 GPUs; after the swap one GPU idles at 70 W all week: 11.76 kWh.

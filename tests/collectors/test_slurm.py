@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import re
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -10,15 +11,28 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from analyzers.records import parse_record
-from collectors.sinks import DatabaseSink
 from collectors.slurm import FIELDS, SlurmError, collect, elapsed_s, read_sacct, run_sacct
 from config.organisation import Organisation
+from storage.batches import DatabaseSink
 from storage.db import session
 from storage.models import Job
 from storage.queries import job_weeks, store_status
 from storage.rollup import rollup
+from tests.clock import WEEK, WEEK_MONDAY, at
 
 DATA = Path(str(resources.files("collectors") / "data"))
+SACCT_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+def redated(text: str, monday: date) -> str:
+    """sacct output moved by whole weeks, so the week of its first time starts on `monday`.
+
+    Times keep their weekday and time of day (sacct writes the cluster's local time).
+    """
+    first = min(datetime.fromisoformat(t) for t in SACCT_TIME.findall(text)).date()
+    shift = monday - (first - timedelta(days=first.weekday()))
+    return SACCT_TIME.sub(lambda m: (datetime.fromisoformat(m.group(0)) + shift).isoformat(),
+                          text)
 
 
 def records(organisation: Organisation, name: str = "sacct_gpu_jobs.txt") -> dict[str, dict]:  # type: ignore[type-arg]
@@ -123,12 +137,14 @@ def test_collect_slurm_print_writes_job_records() -> None:
     assert [x["job_id"] for x in lines] == ["71234", "71240", "71251", "71270_3", "71288"]
 
 
+@pytest.mark.dated
 def test_a_cluster_without_agents_gets_its_usage_from_sacct(
         engine: Engine, organisation: Organisation) -> None:
     text = (DATA / "sacct_gpu_jobs.txt").read_text()
     assert collect(text, organisation=organisation, cluster="iowa-hpc").samples == []
     organisation.cluster("iowa-hpc").usage_from_sacct = True
-    now = datetime(2026, 1, 6, 12, 0, tzinfo=UTC).timestamp()
+    text = redated(text, WEEK_MONDAY)  # recorded in one week: moved to WEEK
+    now = at(WEEK, 1, 12).timestamp()  # the Tuesday, noon: the interactive job still runs
     batch = collect(text, organisation=organisation, cluster="iowa-hpc", now=now)
     record = next(r for r in batch.records if r["job_id"] == "71234")
     sink = DatabaseSink(engine=engine, organisation=organisation, cluster="iowa-hpc",
@@ -140,7 +156,7 @@ def test_a_cluster_without_agents_gets_its_usage_from_sacct(
     with session(engine) as s:
         rollup(session=s, max_gap_s=300)
         s.commit()
-        jobs = {j.external_id: j for j in job_weeks(session=s, week="2026-W02")}
+        jobs = {j.external_id: j for j in job_weeks(session=s, week=WEEK)}
     train = jobs["71234"]
     assert (train.team, train.gpus, train.energy_estimated) == ("nlp", 2, True)
     assert train.util_mean == pytest.approx(88.0, abs=0.1)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import matplotlib.image as mpimg
+from analyzers.weekly import summarize
 
 from analyzers.accounting import Rates
 from analyzers.digest import BudgetProgress, Digest, Swaps, build_digest
 from analyzers.jobs import to_record
 from analyzers.records import Verdict
 from analyzers.standings import build_org_digest, rank
-from analyzers.weekly import summarize
 from reports.blocks import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
@@ -24,13 +24,13 @@ from reports.blocks import (
 from reports.charts import energy_chart_png
 from reports.terminal import render_markdown_full, render_org_markdown, render_text
 from storage.queries import JobWeek
+from tests.clock import WEEK, WEEK_MONDAY, weeks_before
 
-WEEK = "2026-W47"
 RATES = Rates(gpu_usd_per_hour=4.0, energy_usd_per_kwh=0.2, pue=1.2, carbon_g_per_kwh=400.0)
 
 
 def job(i: int, team: str = "nlp") -> JobWeek:
-    monday = date(2026, 11, 16)
+    monday = WEEK_MONDAY
     return JobWeek(
         job_id=i, external_id=f"job-{i}", cluster="c", team=team, user=f"user{i % 7}",
         name=f"a-rather-long-job-name-that-goes-on-{i}" * 3, command="python x.py", image=None,
@@ -51,7 +51,9 @@ def big_digest(n: int) -> Digest:
     digest.budget = [BudgetProgress("kwh", 120.0, 100.0)]
     digest.swaps = Swaps(approved=2, applied=1, measured=1, saved_kwh_week=40.0,
                          saved_usd_week=300.0, saved_co2e_kg_week=12.0, estimated_usd_week=280.0)
-    digest.label_history = [(f"2026-W{w}", "G" if w < 45 else "F") for w in range(40, 48)]
+    # the last 8 weeks, oldest first: G, then F for the 3 latest
+    digest.label_history = [(weeks_before(WEEK, n), "G" if n > 2 else "F")
+                            for n in range(7, -1, -1)]
     return digest
 
 

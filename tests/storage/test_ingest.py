@@ -15,8 +15,10 @@ from storage.models import Sample, Usage
 from storage.queries import job_weeks, store_status
 from storage.rollup import rollup
 from storage.samples import GpuSample, JobInfo, SampleError, sample_from_json
+from tests.clock import WEEK, at
 
-T0 = datetime(2026, 11, 16, 10, 0, tzinfo=UTC).timestamp()  # a Monday, 2026-W47
+pytestmark = pytest.mark.dated
+T0 = at(WEEK, 0, 10).timestamp()  # the Monday of WEEK, 10:00 UTC
 NOW = T0 + 86400
 CLUSTER = "frankfurt-k8s"
 
@@ -116,7 +118,8 @@ def test_bad_samples_are_rejected_with_reasons_and_the_rest_kept(engine, organis
 
 
 def test_wire_format_units_are_converted_and_unknown_units_rejected():
-    s = sample_from_json({"gpu_uuid": "GPU-a", "node": "n", "ts": "2026-11-16T10:00:00Z",
+    s = sample_from_json({"gpu_uuid": "GPU-a", "node": "n",
+                          "ts": datetime.fromtimestamp(T0, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                           "util_pct": 50, "mem_used_mib": 2, "power_w": 250000,
                           "energy_j": 5000, "units": {"power": "mW", "mem": "GiB",
                                                       "energy": "mJ"}})
@@ -143,7 +146,7 @@ def test_jobs_are_attributed_to_teams_and_unknown_ones_to_unassigned(engine, org
            + [sample(i, uuid="GPU-c", job="mystery") for i in range(3)])
     rolled_usage(engine)
     with session(engine) as s:
-        teams = {j.external_id: j.team for j in job_weeks(session=s, week="2026-W47")}
+        teams = {j.external_id: j.team for j in job_weeks(session=s, week=WEEK)}
     assert teams == {"nlp/job-1": "nlp", "x/job-2": "vision", "mystery": "unassigned"}
 
 
@@ -153,7 +156,7 @@ def test_job_week_summarises_the_contract_fields(engine, organisation):
     ingest(engine, organisation, batch)
     rolled_usage(engine)
     with session(engine) as s:
-        (job,) = job_weeks(session=s, week="2026-W47")
+        (job,) = job_weeks(session=s, week=WEEK)
     assert job.gpus == 2
     assert job.util_mean == pytest.approx(60.0)
     assert math.isclose(job.duration_s, 3630.0)
@@ -171,6 +174,6 @@ def test_a_later_job_description_fills_in_but_never_blanks_out(engine, organisat
     ingest(engine, organisation, [sample(i, job="4242") for i in range(3)])
     rolled_usage(engine)
     with session(engine) as s:
-        (job,) = job_weeks(session=s, week="2026-W47")
+        (job,) = job_weeks(session=s, week=WEEK)
     assert (job.team, job.user, job.name, job.kind) == ("nlp", "alice", "train_ner", "training")
     assert job.command == "srun python run_ner.py" and job.model == "bert-base-cased"

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from storage import queries
 from storage.db import session
 from storage.models import Gpu, Job, Usage
-from tests.bot.digest_fixtures import WEEK, seed_week
+from tests.bot.digest_fixtures import seed_week
+from tests.clock import WEEK, weeks_after, weeks_before
 
 
 def test_job_weeks_equal_the_sums_of_their_rollups(engine, organisation):
@@ -38,4 +39,5 @@ def test_job_weeks_equal_the_sums_of_their_rollups(engine, organisation):
                 assert job.gpus == len({u.gpu_id for u in mine})
                 assert job.first_ts == min(u.first_ts for u in mine)
                 assert sum(job.energy_j_by_day.values()) == pytest.approx(job.energy_j)
-        assert queries.job_weeks(session=s, week="2026-W01") == []
+        assert queries.job_weeks(session=s, week=weeks_before(WEEK)) == []
+        assert queries.job_weeks(session=s, week=weeks_after(WEEK)) == []

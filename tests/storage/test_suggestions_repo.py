@@ -20,8 +20,10 @@ from storage.suggestions_repo import (
     suggestions_for,
     workload_name,
 )
+from tests.clock import WEEK, WEEK_MONDAY, at, weeks_after
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+NOW = at(WEEK, 7, 9)  # the Monday after WEEK, 09:00 UTC
+NEXT_WEEK = weeks_after(WEEK)
 KWH = 3.6e6
 ORG = Organisation(gpu_prices_usd_per_hour={"H100": 4.0})
 
@@ -74,9 +76,9 @@ def test_workload_names_drop_random_suffixes():
 
 def test_saving_twice_updates_one_row_and_gives_ids(s):  # type: ignore[no-untyped-def]
     job_id = add_job(s, "reviews-polarity-x2k4p")
-    first = save_suggestions(session=s, job_id=job_id, week="2026-W47", suggestions=[swap()],
+    first = save_suggestions(session=s, job_id=job_id, week=WEEK, suggestions=[swap()],
                              now=NOW)
-    again = save_suggestions(session=s, job_id=job_id, week="2026-W47",
+    again = save_suggestions(session=s, job_id=job_id, week=WEEK,
                              suggestions=[swap(saved_kwh=120.0)], now=NOW)
     rows = suggestions_for(session=s, job_ids=[job_id])
     assert len(rows) == 1 and rows[0].state == "open"
@@ -86,20 +88,20 @@ def test_saving_twice_updates_one_row_and_gives_ids(s):  # type: ignore[no-untyp
 
 def test_a_dismissed_swap_is_not_reopened_for_the_next_run_of_the_same_workload(s):  # type: ignore[no-untyped-def]
     old = add_job(s, "reviews-polarity-x2k4p")
-    save_suggestions(session=s, job_id=old, week="2026-W47", suggestions=[swap()], now=NOW)
+    save_suggestions(session=s, job_id=old, week=WEEK, suggestions=[swap()], now=NOW)
     row = suggestions_for(session=s, job_ids=[old])[0]
     row.state = "dismissed"
     s.add(row)
     new = add_job(s, "reviews-polarity-b9zt5")
-    shown = save_suggestions(session=s, job_id=new, week="2026-W48", suggestions=[swap()],
+    shown = save_suggestions(session=s, job_id=new, week=NEXT_WEEK, suggestions=[swap()],
                              now=NOW)
     assert shown == []
     assert [r.state for r in suggestions_for(session=s, job_ids=[new])] == ["dismissed"]
     # A different change on the same workload is still offered.
-    other = save_suggestions(session=s, job_id=new, week="2026-W48",
+    other = save_suggestions(session=s, job_id=new, week=NEXT_WEEK,
                              suggestions=[swap(to="deberta-v3-small")], now=NOW)
     assert len(other) == 1
-    counts = suggestion_counts(session=s, team="nlp", week="2026-W48")
+    counts = suggestion_counts(session=s, team="nlp", week=NEXT_WEEK)
     assert counts == {"open": 1, "approved": 0, "applied": 0, "dismissed": 0}
 
 
@@ -120,23 +122,25 @@ def _apply(s, job_id: int, week: str, estimated_kwh: float, at: datetime) -> Non
 def test_realized_savings_follow_the_workload_after_an_applied_swap(
         s, estimated_kwh: float, flagged: bool):  # type: ignore[no-untyped-def]
     before = add_job(s, "reviews-polarity-x2k4p")
-    add_usage(s, before, date(2026, 11, 16), kwh_per_day=10.0)        # W47: 70 kWh
-    _apply(s, before, "2026-W47", estimated_kwh, datetime(2026, 11, 25, tzinfo=UTC))  # W48
+    add_usage(s, before, WEEK_MONDAY, kwh_per_day=10.0)                 # WEEK: 70 kWh
+    _apply(s, before, WEEK, estimated_kwh, at(WEEK, 9))                # applied the week after
     after = add_job(s, "reviews-polarity-b9zt5")
-    add_usage(s, after, date(2026, 11, 30), kwh_per_day=1.0)          # W49: 7 kWh
+    two_after = WEEK_MONDAY + timedelta(weeks=2)
+    add_usage(s, after, two_after, kwh_per_day=1.0)                     # 2 weeks on: 7 kWh
     elsewhere = add_job(s, "reviews-polarity-k4d2w", team="vision")
-    add_usage(s, elsewhere, date(2026, 11, 30), kwh_per_day=50.0)     # another team's
+    add_usage(s, elsewhere, two_after, kwh_per_day=50.0)                # another team's
     s.flush()
 
-    assert realized_savings(session=s, team="nlp", week="2026-W48", organisation=ORG) == []
-    [found] = realized_savings(session=s, team="nlp", week="2026-W49", organisation=ORG)
-    assert found.applied_week == "2026-W48" and found.seen
+    assert realized_savings(session=s, team="nlp", week=NEXT_WEEK, organisation=ORG) == []
+    [found] = realized_savings(session=s, team="nlp", week=weeks_after(WEEK, 2),
+                               organisation=ORG)
+    assert found.applied_week == NEXT_WEEK and found.seen
     assert found.saved_energy_j_week == pytest.approx(63 * KWH)
     # 63 kWh x $0.20 (PUE 1.0); the GPU-hours are the same before and after.
     assert found.saved_cost_usd_week == pytest.approx(63 * 0.2)
     assert found.estimate_off is flagged
     assert found.to_json()["saved_energy_kwh_week"] == pytest.approx(63.0)
-    assert suggestion_counts(session=s, team="nlp", week="2026-W47")["applied"] == 1
+    assert suggestion_counts(session=s, team="nlp", week=WEEK)["applied"] == 1
 
 
 def _rows(s) -> dict[tuple[int, str], tuple]:  # type: ignore[no-untyped-def]
@@ -155,10 +159,10 @@ def test_saving_many_jobs_at_once_stores_what_saving_them_one_by_one_does(s):  #
     old, reopened, approved = (add_job(s, n) for n in ("reviews-polarity-x2k4p",
                                                        "reviews-polarity-q7wz2",
                                                        "reviews-polarity-m3n8v"))
-    save_suggestions(session=s, job_id=old, week="2026-W47", suggestions=[swap()], now=NOW)
-    save_suggestions(session=s, job_id=reopened, week="2026-W48",
+    save_suggestions(session=s, job_id=old, week=WEEK, suggestions=[swap()], now=NOW)
+    save_suggestions(session=s, job_id=reopened, week=NEXT_WEEK,
                      suggestions=[swap(to="tinybert")], now=NOW)
-    save_suggestions(session=s, job_id=approved, week="2026-W48", suggestions=[fewer()], now=NOW)
+    save_suggestions(session=s, job_id=approved, week=NEXT_WEEK, suggestions=[fewer()], now=NOW)
     for row in suggestions_for(session=s):
         row.state = {old: "dismissed", reopened: "dismissed", approved: "approved"}[row.job_id]
         s.add(row)
@@ -179,13 +183,13 @@ def test_saving_many_jobs_at_once_stores_what_saving_them_one_by_one_does(s):  #
         return [replace(p, change=dict(p.change)) for p in found]
 
     with s.begin_nested() as one_by_one:
-        singles = [save_suggestions(session=s, job_id=j, week="2026-W48",
+        singles = [save_suggestions(session=s, job_id=j, week=NEXT_WEEK,
                                     suggestions=copy(found), now=NOW, task=t)
                    for j, found, t in items]
         expected = _rows(s)
         expected_shown = [[(p.kind, p.id, p.title) for p in shown] for shown in singles]
         one_by_one.rollback()
-    bulk = save_suggestions_bulk(session=s, week="2026-W48", now=NOW,
+    bulk = save_suggestions_bulk(session=s, week=NEXT_WEEK, now=NOW,
                                  items=[(j, copy(found), t) for j, found, t in items])
     found_rows = _rows(s)
     # Ids differ where the database does not reuse them after a rollback (PostgreSQL).
@@ -193,7 +197,7 @@ def test_saving_many_jobs_at_once_stores_what_saving_them_one_by_one_does(s):  #
     assert {k: (ids[v[0]], *v[1:]) for k, v in expected.items()} == found_rows
     assert [[(k, ids.get(i), t) for k, i, t in shown] for shown in expected_shown] == [
         [(p.kind, p.id, p.title) for p in shown] for shown in bulk]
-    states = {k: v[2] for k, v in found_rows.items() if v[1] == "2026-W48"}
+    states = {k: v[2] for k, v in found_rows.items() if v[1] == NEXT_WEEK}
     assert states[(runs[0], "model_swap")] == "dismissed"
     assert states[(reopened, "model_swap")] == states[(runs[1], "model_swap")] == "open"
     assert states[(approved, "fewer_gpus")] == "approved"
