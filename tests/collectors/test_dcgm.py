@@ -11,8 +11,8 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from collectors.dcgm import Normalizer, collect_page, parse_page
-from collectors.sinks import DatabaseSink
 from config.organisation import Organisation
+from storage.batches import DatabaseSink
 from storage.db import session
 from storage.models import Gpu, Job
 from storage.queries import store_status
