@@ -9,11 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot.pipeline import refresh
 from config.organisation import Organisation
+from config.settings import Settings
 from storage.db import session
 from storage.ingest import sync_organisation
 from storage.models import Cluster, Gpu, Job, Node, Usage
-from tests.clock import WEEK, WEEK_MONDAY
+from tests.clock import WEEK, WEEK_MONDAY, at, week_of
 
 __all__ = ["WEEK", "Clock", "seed_week"]
 
@@ -29,8 +31,12 @@ class Clock:
 
 
 def seed_week(engine: Engine, organisation: Organisation, *, monday: date = WEEK_MONDAY,
-              jobs_per_team: int = 3, idle: bool = True) -> None:
-    """Roll-ups for a few jobs of every configured team: one idle 2-GPU job per team."""
+              jobs_per_team: int = 3, idle: bool = True, judge: bool = True) -> None:
+    """Roll-ups for a few jobs of every configured team: one idle 2-GPU job per team.
+
+    With `judge`, the week is judged as `ai-cost refresh` does when it has ended (the ledger
+    that digests, reports and Slack read).
+    """
     with session(engine) as s:
         sync_organisation(session=s, organisation=organisation)
         s.commit()
@@ -68,3 +74,8 @@ def seed_week(engine: Engine, organisation: Organisation, *, monday: date = WEEK
                                     util_max=95.0 if busy else 2.0, mem_max_mib=60000,
                                     first_ts=ts, last_ts=ts + 4 * 3600))
         s.commit()
+        if judge:
+            week = week_of(monday)
+            refresh(session=s, settings=Settings(), organisation=organisation,
+                    now=at(week, 7), weeks=[week])
+            s.commit()

@@ -16,8 +16,9 @@ from config.organisation import Organisation
 from storage.batches import DatabaseSink
 from storage.db import session
 from storage.models import Job
-from storage.queries import job_weeks, store_status
+from storage.queries import store_status
 from storage.rollup import rollup
+from storage.runs import run_weeks
 from tests.clock import WEEK, WEEK_MONDAY, at
 
 DATA = Path(str(resources.files("collectors") / "data"))
@@ -156,7 +157,7 @@ def test_a_cluster_without_agents_gets_its_usage_from_sacct(
     with session(engine) as s:
         rollup(session=s, max_gap_s=300)
         s.commit()
-        jobs = {j.external_id: j for j in job_weeks(session=s, week=WEEK)}
+        jobs = {j.external_id: j for j in run_weeks(session=s, week=WEEK, gap_s=300)}
     train = jobs["71234"]
     assert (train.team, train.gpus, train.energy_estimated) == ("nlp", 2, True)
     assert train.util_mean == pytest.approx(88.0, abs=0.1)

@@ -12,8 +12,9 @@ from config.organisation import Organisation
 from storage.db import session
 from storage.ingest import ingest_samples, record_rejections, sync_organisation, upsert_jobs
 from storage.models import Sample, Usage
-from storage.queries import job_weeks, store_status
+from storage.queries import store_status
 from storage.rollup import rollup
+from storage.runs import run_weeks
 from storage.samples import GpuSample, JobInfo, SampleError, sample_from_json
 from tests.clock import WEEK, at
 
@@ -146,7 +147,7 @@ def test_jobs_are_attributed_to_teams_and_unknown_ones_to_unassigned(engine, org
            + [sample(i, uuid="GPU-c", job="mystery") for i in range(3)])
     rolled_usage(engine)
     with session(engine) as s:
-        teams = {j.external_id: j.team for j in job_weeks(session=s, week=WEEK)}
+        teams = {j.external_id: j.team for j in run_weeks(session=s, week=WEEK, gap_s=300)}
     assert teams == {"nlp/job-1": "nlp", "x/job-2": "vision", "mystery": "unassigned"}
 
 
@@ -156,7 +157,7 @@ def test_job_week_summarises_the_contract_fields(engine, organisation):
     ingest(engine, organisation, batch)
     rolled_usage(engine)
     with session(engine) as s:
-        (job,) = job_weeks(session=s, week=WEEK)
+        (job,) = run_weeks(session=s, week=WEEK, gap_s=300)
     assert job.gpus == 2
     assert job.util_mean == pytest.approx(60.0)
     assert math.isclose(job.duration_s, 3630.0)
@@ -174,6 +175,6 @@ def test_a_later_job_description_fills_in_but_never_blanks_out(engine, organisat
     ingest(engine, organisation, [sample(i, job="4242") for i in range(3)])
     rolled_usage(engine)
     with session(engine) as s:
-        (job,) = job_weeks(session=s, week=WEEK)
+        (job,) = run_weeks(session=s, week=WEEK, gap_s=300)
     assert (job.team, job.user, job.name, job.kind) == ("nlp", "alice", "train_ner", "training")
     assert job.command == "srun python run_ner.py" and job.model == "bert-base-cased"
