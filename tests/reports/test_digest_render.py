@@ -6,13 +6,14 @@ import io
 from datetime import timedelta
 
 import matplotlib.image as mpimg
-from analyzers.weekly import summarize
 
-from analyzers.accounting import Rates
+from analyzers.accounting import Rates, account
 from analyzers.digest import BudgetProgress, Digest, Swaps, build_digest
 from analyzers.jobs import to_record
 from analyzers.records import Verdict
 from analyzers.standings import build_org_digest, rank
+from domain.ledger import JobLine, TeamWeek
+from domain.types import RunWeek, UsagePart
 from reports.blocks import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
@@ -23,30 +24,33 @@ from reports.blocks import (
 )
 from reports.charts import energy_chart_png
 from reports.terminal import render_markdown_full, render_org_markdown, render_text
-from storage.queries import JobWeek
 from tests.clock import WEEK, WEEK_MONDAY, weeks_before
 
 RATES = Rates(gpu_usd_per_hour=4.0, energy_usd_per_kwh=0.2, pue=1.2, carbon_g_per_kwh=400.0)
 
 
-def job(i: int, team: str = "nlp") -> JobWeek:
-    monday = WEEK_MONDAY
-    return JobWeek(
+def job(i: int, team: str = "nlp") -> RunWeek:
+    gpu_type = "NVIDIA H100 80GB HBM3"
+    return RunWeek(
         job_id=i, external_id=f"job-{i}", cluster="c", team=team, user=f"user{i % 7}",
         name=f"a-rather-long-job-name-that-goes-on-{i}" * 3, command="python x.py", image=None,
         model=None, task=None, kind=None, precision=None, batch_size=None, recurrence=None,
-        gpu_type="NVIDIA H100 80GB HBM3", gpus=8, mem_total_mib=81559, samples=100,
+        gpu_type=gpu_type, gpus=8, mem_total_mib=81559, samples=100,
         gpu_s=8 * 3600.0, energy_j=1.0e7 + i, util_sum=100.0, util_max=2.0, mem_max_mib=100,
-        first_ts=0, last_ts=3600, energy_j_by_day={monday + timedelta(days=i % 7): 1.0e7 + i})
+        first_ts=0, last_ts=3600,
+        parts=(UsagePart(day=WEEK_MONDAY + timedelta(days=i % 7), gpu_type=gpu_type,
+                         gpu_s=8 * 3600.0, energy_j=1.0e7 + i),))
 
 
 def big_digest(n: int) -> Digest:
-    jobs = [job(i) for i in range(n)]
-    records = [to_record(j) for j in jobs]
-    verdicts = [Verdict(job_id=j.external_id, task="text_generation", oversized=True,
-                        score=0.9, reasons=["idle", "overprovisioned"]) for j in jobs]
-    teams = summarize(WEEK, jobs, records, verdicts, lambda _: RATES)
-    digest = build_digest("nlp", WEEK, teams["nlp"], None, slack_channel="#nlp")
+    lines = []
+    for run in (job(i) for i in range(n)):
+        verdict = Verdict(job_id=run.external_id, task="text_generation", oversized=True,
+                          score=0.9, reasons=["idle", "overprovisioned"])
+        lines.append(JobLine(job=run, record=to_record(run), verdict=verdict,
+                             cost=account(gpu_s=run.gpu_s, energy_j=run.energy_j, rates=RATES)))
+    team = TeamWeek(team="nlp", week=WEEK, jobs=lines)
+    digest = build_digest("nlp", WEEK, team, None, slack_channel="#nlp")
     digest.label, digest.previous_label, digest.rank, digest.teams_ranked = "F", "G", 3, 12
     digest.budget = [BudgetProgress("kwh", 120.0, 100.0)]
     digest.swaps = Swaps(approved=2, applied=1, measured=1, saved_kwh_week=40.0,

@@ -1,4 +1,7 @@
-"""Stored suggestions: upsert, dismissal memory, counts, realized savings after a swap."""
+"""Stored suggestions: upsert, dismissal memory, counts.
+
+Realized savings after a swap are the ledger's (analyzers/ledger.py): tests/bot/test_ledger_week.py.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +13,16 @@ from sqlalchemy import Engine
 
 from analyzers.suggestions import Suggestion as Proposed
 from config.organisation import Organisation
+from domain.workloads import workload_name
 from storage.db import session as open_session
-from storage.models import ApprovalEvent, Cluster, Gpu, Job, Node, Usage
+from storage.models import Cluster, Gpu, Job, Node, Usage
 from storage.suggestions_repo import (
-    realized_savings,
     save_suggestions,
     save_suggestions_bulk,
     suggestion_counts,
     suggestions_for,
-    workload_name,
 )
-from tests.clock import WEEK, WEEK_MONDAY, at, weeks_after
+from tests.clock import WEEK, at, weeks_after
 
 NOW = at(WEEK, 7, 9)  # the Monday after WEEK, 09:00 UTC
 NEXT_WEEK = weeks_after(WEEK)
@@ -105,44 +107,6 @@ def test_a_dismissed_swap_is_not_reopened_for_the_next_run_of_the_same_workload(
     assert counts == {"open": 1, "approved": 0, "applied": 0, "dismissed": 0}
 
 
-def _apply(s, job_id: int, week: str, estimated_kwh: float, at: datetime) -> None:  # type: ignore[no-untyped-def]
-    save_suggestions(session=s, job_id=job_id, week=week,
-                     suggestions=[swap(saved_kwh=estimated_kwh)], now=NOW)
-    row = suggestions_for(session=s, job_ids=[job_id], week=week)[0]
-    row.state = "applied"
-    s.add(row)
-    s.flush()
-    assert row.id is not None
-    s.add(ApprovalEvent(suggestion_id=row.id, at=at, actor="alice", action="apply",
-                        old_state="approved", new_state="applied"))
-    s.flush()
-
-
-@pytest.mark.parametrize(("estimated_kwh", "flagged"), [(60.0, False), (20.0, True)])
-def test_realized_savings_follow_the_workload_after_an_applied_swap(
-        s, estimated_kwh: float, flagged: bool):  # type: ignore[no-untyped-def]
-    before = add_job(s, "reviews-polarity-x2k4p")
-    add_usage(s, before, WEEK_MONDAY, kwh_per_day=10.0)                 # WEEK: 70 kWh
-    _apply(s, before, WEEK, estimated_kwh, at(WEEK, 9))                # applied the week after
-    after = add_job(s, "reviews-polarity-b9zt5")
-    two_after = WEEK_MONDAY + timedelta(weeks=2)
-    add_usage(s, after, two_after, kwh_per_day=1.0)                     # 2 weeks on: 7 kWh
-    elsewhere = add_job(s, "reviews-polarity-k4d2w", team="vision")
-    add_usage(s, elsewhere, two_after, kwh_per_day=50.0)                # another team's
-    s.flush()
-
-    assert realized_savings(session=s, team="nlp", week=NEXT_WEEK, organisation=ORG) == []
-    [found] = realized_savings(session=s, team="nlp", week=weeks_after(WEEK, 2),
-                               organisation=ORG)
-    assert found.applied_week == NEXT_WEEK and found.seen
-    assert found.saved_energy_j_week == pytest.approx(63 * KWH)
-    # 63 kWh x $0.20 (PUE 1.0); the GPU-hours are the same before and after.
-    assert found.saved_cost_usd_week == pytest.approx(63 * 0.2)
-    assert found.estimate_off is flagged
-    assert found.to_json()["saved_energy_kwh_week"] == pytest.approx(63.0)
-    assert suggestion_counts(session=s, team="nlp", week=WEEK)["applied"] == 1
-
-
 def _rows(s) -> dict[tuple[int, str], tuple]:  # type: ignore[no-untyped-def]
     s.expire_all()
     return {(r.job_id, r.kind): (r.id, r.week, r.state, r.fingerprint, r.title, r.change,
@@ -190,7 +154,7 @@ def test_saving_many_jobs_at_once_stores_what_saving_them_one_by_one_does(s):  #
         expected_shown = [[(p.kind, p.id, p.title) for p in shown] for shown in singles]
         one_by_one.rollback()
     bulk = save_suggestions_bulk(session=s, week=NEXT_WEEK, now=NOW,
-                                 items=[(j, copy(found), t) for j, found, t in items])
+                                 items=[(j, "", copy(found), t) for j, found, t in items])
     found_rows = _rows(s)
     # Ids differ where the database does not reuse them after a rollback (PostgreSQL).
     ids = {row[0]: found_rows[key][0] for key, row in expected.items()}
