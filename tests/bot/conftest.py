@@ -27,7 +27,7 @@ from bot.slack_http import events_endpoint
 from config.organisation import Organisation, load_organisation
 from config.settings import Settings
 from storage.db import make_engine
-from tests.clock import WEEK, at
+from tests.clock import SUITE_NOW, WEEK, at
 from tests.fakes.signing import (
     block_action_payload,
     interaction_body,
@@ -115,8 +115,9 @@ def _free_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
 
 def seed_week(engine: Engine, organisation: Organisation, tmp_path: Path, *, gpus: int = 16,
               days: float = 2.0) -> None:
-    """WEEK simulated by `ai-cost demo`'s path: ingested, rolled up, judged."""
-    settings = Settings(database_url="sqlite://", out_dir=tmp_path / "out")
+    """WEEK simulated by `ai-cost demo`'s path, on the suite's clock: ingested, rolled up,
+    judged."""
+    settings = Settings(database_url="sqlite://", out_dir=tmp_path / "out", now=SUITE_NOW)
     with open(os.devnull, "w") as quiet:
         run_demo(settings=settings, organisation=organisation, engine=engine, week=WEEK,
                  gpus=gpus, seed=7, days=days, console=Console(file=quiet))
