@@ -34,6 +34,11 @@ class ClusterConfig(BaseModel):
         "job's sacct averages into estimated samples, so its usage reaches reports. Leave it "
         "off where agents run, or the usage would count twice.",
     )
+    trust_collector_team: bool = Field(
+        default=False,
+        description="Take the team a collector names for a job (a pod's team label). Off: a "
+        "job's team comes from this file (its account or namespace, else its user).",
+    )
 
     def defaults(self) -> list[str]:
         """In words, each of this cluster's figures that comes from a default, not the file."""

@@ -10,10 +10,11 @@ from sqlmodel import Session
 
 from collectors.sinks import Batch
 from config.organisation import Organisation
-from domain.samples import GpuSample, JobInfo
+from domain.samples import GpuSample, JobInfo, SampleError, check_job
 from storage.db import session as new_session
 from storage.ingest import (
     IngestResult,
+    Rejection,
     ingest_samples,
     record_rejections,
     sync_organisation,
@@ -24,11 +25,25 @@ from storage.ingest import (
 def store_batch(*, session: Session, organisation: Organisation, cluster: str,
                 jobs: Sequence[JobInfo], samples: Sequence[GpuSample], now: float,
                 retention_s: float, max_skew_s: float, validated: bool = False) -> IngestResult:
-    """Store job descriptions, then samples (which then attribute to them); caller commits."""
-    if jobs:
-        upsert_jobs(session=session, cluster=cluster, jobs=jobs, organisation=organisation)
-    return ingest_samples(session=session, cluster=cluster, samples=samples, now=now,
-                          retention_s=retention_s, max_skew_s=max_skew_s, validated=validated)
+    """Store job descriptions, then samples (which then attribute to them); caller commits.
+
+    Unless `validated` (checked by `check_job` and `check_sample` already), each job and
+    sample is checked here; the bad ones are rejected with their reasons, the rest stored.
+    """
+    good, refused = list(jobs), []
+    if not validated:
+        good = []
+        for index, job in enumerate(jobs):
+            try:
+                good.append(check_job(job))
+            except SampleError as exc:
+                refused.append(Rejection(index, str(exc)))
+    if good:
+        upsert_jobs(session=session, cluster=cluster, jobs=good, organisation=organisation)
+    result = ingest_samples(session=session, cluster=cluster, samples=samples, now=now,
+                            retention_s=retention_s, max_skew_s=max_skew_s, validated=validated)
+    result.rejected_jobs.extend(refused)
+    return result
 
 
 class DatabaseSink:
@@ -55,7 +70,8 @@ class DatabaseSink:
                                  cluster=self._cluster, jobs=batch.jobs, samples=batch.samples,
                                  now=self._clock(), retention_s=self._retention_s,
                                  max_skew_s=self._max_skew_s)
-            reasons = batch.problems + [r.reason for r in result.rejected]
+            reasons = batch.problems + [r.reason for r in result.rejected] \
+                + [r.reason for r in result.rejected_jobs]
             if reasons:
                 record_rejections(session=s, source=self._source, reasons=reasons)
             s.commit()

@@ -9,24 +9,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlmodel import Session
 
-from config.organisation import UNASSIGNED, Organisation
-from domain.samples import GpuSample, JobInfo, SampleError, check_sample
-from storage.models import (
-    Cluster,
-    Gpu,
-    IngestRejection,
-    Job,
-    Node,
-    RollupDirty,
-    Sample,
-    Team,
-    Usage,
-)
+from config.organisation import Organisation
+from domain.samples import GpuSample, SampleError, check_sample
+from storage.gpus import insert_for, resolve_gpus
+from storage.jobs import cluster_id, placeholder_jobs, upsert_jobs
+from storage.models import Cluster, IngestRejection, RollupDirty, Team
+
+__all__ = ["IngestResult", "Rejection", "cluster_id", "ingest_samples", "reason_key",
+           "record_rejections", "sync_organisation", "upsert_jobs"]
 
 _DAY_S = 86400
 
@@ -39,26 +32,30 @@ class Rejection:
 
 @dataclass(slots=True)
 class IngestResult:
-    """What happened to a batch: stored, already there, and rejected with reasons."""
+    """What happened to a batch: stored, already there, and rejected with reasons.
+
+    `other_cluster` counts the rejected samples of GPUs registered to another cluster;
+    `rejected_jobs` are the job descriptions refused, by their index in the batch.
+    """
 
     accepted: int = 0
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    other_cluster: int = 0
+    rejected_jobs: list[Rejection] = field(default_factory=list)
 
     def merge(self, other: IngestResult, offset: int = 0) -> None:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
+        self.other_cluster += other.other_cluster
         self.rejected.extend(Rejection(r.index + offset, r.reason) for r in other.rejected)
-
-
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        self.rejected_jobs.extend(other.rejected_jobs)
 
 
 def sync_organisation(*, session: Session, organisation: Organisation,
                       now: datetime | None = None) -> None:
     """Create or update the clusters and teams the organisation file describes."""
-    insert = _insert(session)
+    insert = insert_for(session)
     for c in organisation.clusters:
         values = {"name": c.name, "region": c.region, "pue": c.pue,
                   "energy_price_usd_per_kwh": c.energy_price_usd_per_kwh}
@@ -76,143 +73,6 @@ def sync_organisation(*, session: Session, organisation: Organisation,
             row["budget_set_at"] = now or datetime.now(UTC)  # the file's budget changed
         stmt = insert(Team).values(**row)
         session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=row))
-
-
-def cluster_id(*, session: Session, name: str) -> int:
-    """Id of the cluster called `name`; it must be in the organisation file."""
-    found = session.execute(select(Cluster.id).where(Cluster.name == name)).scalar()
-    if found is None:
-        raise SampleError(f"unknown cluster {name!r}: add it to the organisation file")
-    return int(found)
-
-
-def upsert_jobs(*, session: Session, cluster: str, jobs: Sequence[JobInfo],
-                organisation: Organisation) -> dict[str, int]:
-    """Create or update job descriptions; returns external id -> job id.
-
-    A later description fills in what an earlier one lacked, never blanks it out (an agent
-    that only knows the job id must not wipe what sacct recorded). A job id that comes back
-    with another team or user once it has usage (a recycled Slurm id, a reused pod name) is
-    a new incarnation of the job: its past keeps its owner.
-    """
-    cid = cluster_id(session=session, name=cluster)
-    insert = _insert(session)
-    current = _current_jobs(session, cid, [j.external_id for j in jobs])
-    reborn = _reused(session, current, jobs, organisation)
-    rows = []
-    for job in jobs:
-        team = job.team or organisation.team_of(user=job.user, account=job.account)
-        stored = current.get(job.external_id)
-        incarnation = stored[1] if stored else 0
-        if job.external_id in reborn:
-            incarnation += 1
-        rows.append({
-            "cluster_id": cid, "external_id": job.external_id, "incarnation": incarnation,
-            "team": team, "user": job.user,
-            "name": job.name, "command": job.command, "image": job.image, "model": job.model,
-            "task": job.task, "kind": job.kind, "precision": job.precision,
-            "batch_size": job.batch_size, "gpus_requested": job.gpus_requested,
-            "recurrence": job.recurrence,
-        })
-    if rows:
-        stmt = insert(Job)
-        updated = {}
-        for k in rows[0]:
-            if k in ("cluster_id", "external_id", "incarnation"):
-                continue
-            incoming = stmt.excluded[k]
-            if k in ("name", "command", "team"):
-                incoming = func.nullif(incoming, UNASSIGNED if k == "team" else "")
-            updated[k] = func.coalesce(incoming, Job.__table__.c[k])
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["cluster_id", "external_id", "incarnation"], set_=updated),
-            rows,
-        )
-    return _job_ids(session, cid, [j.external_id for j in jobs])
-
-
-def _current_jobs(session: Session, cid: int,
-                  external_ids: Sequence[str]) -> dict[str, tuple[int, int, str, str | None]]:
-    """Per external id, its newest incarnation: (job id, incarnation, team, user)."""
-    out: dict[str, tuple[int, int, str, str | None]] = {}
-    wanted = sorted(set(external_ids))
-    for start in range(0, len(wanted), 500):
-        for ext, jid, incarnation, team, user in session.execute(
-                select(Job.external_id, Job.id, Job.incarnation, Job.team, Job.user)
-                .where(Job.cluster_id == cid, Job.external_id.in_(wanted[start:start + 500]))
-                .order_by(Job.incarnation)):  # type: ignore[arg-type]
-            out[ext] = (jid, incarnation, team, user)
-    return out
-
-
-def _reused(session: Session, current: dict[str, tuple[int, int, str, str | None]],
-            jobs: Sequence[JobInfo], organisation: Organisation) -> set[str]:
-    """External ids whose new description names another owner than their used job row."""
-    changed = {}
-    for job in jobs:
-        stored = current.get(job.external_id)
-        if stored is None:
-            continue
-        _, _, team, user = stored
-        new_team = job.team or organisation.team_of(user=job.user, account=job.account)
-        other_user = job.user is not None and user is not None and job.user != user
-        other_team = UNASSIGNED not in (new_team, team) and new_team != team
-        if other_user or other_team:
-            changed[stored[0]] = job.external_id
-    if not changed:
-        return set()
-    used = {jid for (jid,) in session.execute(
-        select(Usage.job_id).where(Usage.job_id.in_(list(changed))).distinct())}  # type: ignore[union-attr]
-    used |= {jid for (jid,) in session.execute(
-        select(Sample.job_id).where(Sample.job_id.in_(list(changed))).distinct())}  # type: ignore[union-attr]
-    return {changed[jid] for jid in used}
-
-
-def _job_ids(session: Session, cid: int, external_ids: Sequence[str]) -> dict[str, int]:
-    """External id -> id of its newest incarnation."""
-    return {ext: row[0] for ext, row in _current_jobs(session, cid, external_ids).items()}
-
-
-def _resolve_gpus(session: Session, cid: int, samples: Sequence[GpuSample],
-                  result: IngestResult, ok: list[bool]) -> dict[str, int]:
-    """GPU uuid -> id, registering new GPUs and nodes; samples of unknown GPUs are rejected."""
-    uuids = {s.gpu_uuid for s in samples}
-    known: dict[str, int] = {}
-    for start, chunk in _chunks(sorted(uuids)):
-        del start
-        for uuid, gid in session.execute(
-            select(Gpu.uuid, Gpu.id).where(Gpu.uuid.in_(chunk))  # type: ignore[attr-defined]
-        ):
-            known[uuid] = gid
-    for i, s in enumerate(samples):
-        if not ok[i] or s.gpu_uuid in known:
-            continue
-        if not s.gpu_type or not s.mem_total_mib:
-            ok[i] = False
-            result.rejected.append(Rejection(i, f"unknown GPU {s.gpu_uuid}: send gpu_type and "
-                                                f"mem_total_mib with its first sample"))
-            continue
-        node = session.execute(
-            select(Node.id).where(Node.cluster_id == cid, Node.hostname == s.node)
-        ).scalar()
-        if node is None:
-            row = Node(cluster_id=cid, hostname=s.node)
-            session.add(row)
-            session.flush()
-            node = row.id
-        gpu = Gpu(uuid=s.gpu_uuid, node_id=node, gpu_type=s.gpu_type,
-                  mem_total_mib=int(s.mem_total_mib))
-        session.add(gpu)
-        session.flush()
-        assert gpu.id is not None
-        known[s.gpu_uuid] = gpu.id
-    return known
-
-
-def _chunks(items: list[str], size: int = 500):  # type: ignore[no-untyped-def]
-    for start in range(0, len(items), size):
-        yield start, items[start:start + size]
 
 
 def ingest_samples(*, session: Session, cluster: str, samples: Sequence[GpuSample], now: float,
@@ -238,13 +98,12 @@ def ingest_samples(*, session: Session, cluster: str, samples: Sequence[GpuSampl
         except SampleError as exc:
             ok[i] = False
             result.rejected.append(Rejection(i, str(exc)))
-    gpu_ids = _resolve_gpus(session, cid, samples, result, ok)
+    gpu_ids, refused = resolve_gpus(session=session, cluster_id=cid, samples=samples, ok=ok)
+    for refusal in refused:
+        result.rejected.append(Rejection(refusal.index, refusal.reason))
+        result.other_cluster += refusal.other_cluster
     job_keys = sorted({s.job for i, s in enumerate(samples) if ok[i] and s.job is not None})
-    job_ids = _job_ids(session, cid, job_keys)
-    missing = [k for k in job_keys if k not in job_ids]
-    if missing:
-        _insert_placeholder_jobs(session, cid, missing)
-        job_ids.update(_job_ids(session, cid, missing))
+    job_ids = placeholder_jobs(session=session, cluster_id=cid, external_ids=job_keys)
 
     rows = []
     for i, s in enumerate(samples):
@@ -264,16 +123,6 @@ def ingest_samples(*, session: Session, cluster: str, samples: Sequence[GpuSampl
     _mark_dirty(session, dirty)
     result.rejected.sort(key=lambda r: r.index)
     return result
-
-
-def _insert_placeholder_jobs(session: Session, cid: int, external_ids: Sequence[str]) -> None:
-    insert = _insert(session)
-    session.execute(
-        insert(Job).on_conflict_do_nothing(
-            index_elements=["cluster_id", "external_id", "incarnation"]),
-        [{"cluster_id": cid, "external_id": e, "team": UNASSIGNED, "name": e, "command": ""}
-         for e in external_ids],
-    )
 
 
 def _insert_samples(session: Session, rows: list[tuple]) -> tuple[int, set[tuple[int, int]]]:  # type: ignore[type-arg]
@@ -297,8 +146,9 @@ def _insert_samples(session: Session, rows: list[tuple]) -> tuple[int, set[tuple
                     buf.write("\t".join("\\N" if v is None else str(v) for v in r))
                     buf.write("\n")
                 copy.write(buf.getvalue())
+            # In key order: concurrent batches then lock the same keys in the same order.
             cur.execute("WITH new AS (INSERT INTO sample SELECT * FROM sample_in "
-                        "ON CONFLICT DO NOTHING RETURNING gpu_id, ts) "
+                        "ORDER BY gpu_id, ts ON CONFLICT DO NOTHING RETURNING gpu_id, ts) "
                         f"SELECT gpu_id, ts / {_DAY_S}, count(*) FROM new GROUP BY 1, 2")
             groups = cur.fetchall()
             cur.execute("TRUNCATE sample_in")
@@ -325,7 +175,7 @@ def _insert_samples(session: Session, rows: list[tuple]) -> tuple[int, set[tuple
 def _mark_dirty(session: Session, dirty: set[tuple[int, int]]) -> None:
     if not dirty:
         return
-    insert = _insert(session)
+    insert = insert_for(session)
     session.execute(
         insert(RollupDirty).on_conflict_do_nothing(index_elements=["gpu_id", "day"]),
         [{"gpu_id": g, "day": date.fromordinal(date(1970, 1, 1).toordinal() + d)}
@@ -342,7 +192,7 @@ def record_rejections(*, session: Session, source: str, reasons: Sequence[str],
         key = reason_key(reason)
         n, example = counts.get(key, (0, reason))
         counts[key] = (n + 1, example)
-    insert = _insert(session)
+    insert = insert_for(session)
     for key, (n, example) in counts.items():
         stmt = insert(IngestRejection).values(source=source, reason=key, count=n, last_at=at,
                                               example=example[:500])

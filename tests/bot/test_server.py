@@ -14,8 +14,10 @@ from config.settings import Settings
 from storage.db import session
 from storage.models import Job, Sample
 from storage.queries import store_status
+from tests.bot.metrics_page import sample as metric
+from tests.clock import SUITE_NOW
 
-NOW = 1_767_225_600.0
+NOW = SUITE_NOW.timestamp()
 TOKEN = {"Authorization": "Bearer demo-frankfurt-token"}
 
 
@@ -68,13 +70,18 @@ def test_sending_the_same_batch_twice_counts_it_once(client: TestClient, engine:
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"},
                                      {"Authorization": "Basic demo-frankfurt-token"}])
-def test_a_batch_without_a_valid_token_is_refused_and_counted(
+def test_a_batch_without_a_valid_token_is_refused_and_counted_in_memory(
         client: TestClient, engine: Engine, headers: dict[str, str]) -> None:
-    response = client.post("/ingest", json={"samples": [sample(0)]}, headers=headers)
-    assert response.status_code == 401
-    assert "token" in response.json()["error"]
+    for _ in range(3):
+        response = client.post("/ingest", json={"samples": [sample(0)]}, headers=headers)
+        assert response.status_code == 401
+        assert "token" in response.json()["error"]
     assert count_samples(engine) == 0
-    assert [(src, n) for src, _, n, _ in rejections(engine)] == [("ingest", 1)]
+    assert rejections(engine) == []  # no write per refused request
+    page = client.get("/metrics").text
+    assert metric(page, "ai_cost_ingest_rejections_total", source="ingest") == 3
+    assert client.app.state.refusals.flush(engine) == 3  # type: ignore[attr-defined]
+    assert [(src, n) for src, _, n, _ in rejections(engine)] == [("ingest", 3)]
 
 
 def test_a_token_of_one_cluster_cannot_write_to_another(client: TestClient) -> None:
@@ -88,6 +95,7 @@ def test_bad_json_is_a_400_with_the_reason(client: TestClient, engine: Engine) -
     response = client.post("/ingest", content=b'{"samples": [', headers=TOKEN)
     assert response.status_code == 400
     assert "not valid JSON" in response.json()["error"]
+    client.app.state.refusals.flush(engine)  # type: ignore[attr-defined]
     [(source, reason, count, _)] = rejections(engine)
     assert (source, count) == ("ingest:frankfurt-k8s", 1)
 
@@ -138,6 +146,8 @@ def test_health_metrics_and_extra_routes(database_url: str, engine: Engine,
                                                          methods=["POST"])])
     client = TestClient(app)
     assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz/ready").json() == {"status": "ok"}
+    assert client.get("/healthz/live").json() == {"status": "alive"}
     client.post("/ingest", json={"samples": [sample(0)]}, headers=TOKEN)
     metrics = client.get("/metrics").text
     assert 'ai_cost_ingest_samples_total{cluster="frankfurt-k8s",outcome="accepted"} 1.0' \
