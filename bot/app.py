@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
@@ -28,6 +28,7 @@ from bot.services.home import HomeService
 from bot.services.nudges import Nudges
 from bot.services.swap_actions import SwapActions
 from bot.services.team_view import TeamViews
+from bot.slack_http import error_response
 from config.organisation import Organisation
 from config.settings import Settings
 
@@ -106,9 +107,10 @@ def create_app(settings: Settings, organisation: Organisation, engine: Engine,
         next()
 
     @app.error
-    def report_error(error: Exception, body: dict[str, Any]) -> None:
+    def report_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
         log.error("Slack listener failed on %s: %s", body.get("type") or body.get("command"),
                   error, exc_info=error)
+        return error_response(error)  # 503 when the database is down, else 400: never a 500
 
     for surface in (command_listeners, action_listeners, view_listeners, event_listeners):
         surface.register(app)
