@@ -145,7 +145,8 @@ def test_two_scheduler_processes_on_one_database_post_once(
         procs = [subprocess.Popen([*command, iso(moment)], env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True) for _ in range(2)]
         outputs = [p.communicate(timeout=120)[0] for p in procs]
-        assert all(p.returncode == 0 for p in procs), outputs
+        assert all(p.returncode == 0 for p in procs), "\n---\n".join(
+            f"exit {p.returncode}:\n{out}" for p, out in zip(procs, outputs, strict=True))
     channels = [p.body["channel"] for p in digest_posts(slack_api)]
     assert sorted(channels) == sorted(t.slack_channel for t in organisation.teams)
 
