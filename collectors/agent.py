@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from collectors.agent_metrics import AgentMetrics
 from collectors.gpu import GpuReader, JobRef, ProcessReading, to_sample
 from collectors.processes import ProcessMapper
 from collectors.replay import TraceRecorder
@@ -15,12 +16,17 @@ log = logging.getLogger(__name__)
 
 
 class Agent:
-    """Reads `reader` every interval and ships a batch every `ship_every_s` (or when full)."""
+    """Reads `reader` every interval and ships a batch every `ship_every_s` (or when full).
+
+    `sleep` may return early (a threading.Event's wait): the loop then checks `should_stop`
+    at once, so a stopping process ships or spools its pending batch without delay.
+    """
 
     def __init__(self, *, reader: GpuReader, node: str, sink: Sink,
                  mapper: ProcessMapper | None = None, recorder: TraceRecorder | None = None,
                  max_batch: int = 5000, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], object] = time.sleep,
+                 metrics: AgentMetrics | None = None) -> None:
         self.reader = reader
         self.node = node
         self.sink = sink
@@ -31,6 +37,7 @@ class Agent:
         self._sleep = sleep
         self._pending = Batch()
         self._jobs_sent: set[str] = set()
+        self._metrics = metrics
 
     def _job_of(self, process: ProcessReading) -> JobRef | None:
         return None if self.mapper is None else self.mapper.job_of(process.pid)
@@ -53,6 +60,8 @@ class Agent:
                 # record (sacct, kube-state-metrics) knows more and must not be overwritten.
                 self._jobs_sent.add(job.job_id)
                 self._pending.jobs.append(job.to_job_info())
+        if self._metrics is not None:
+            self._metrics.samples_read.inc(len(readings))
         return len(readings)
 
     def ship(self) -> str:
@@ -66,9 +75,16 @@ class Agent:
 
     def run(self, *, interval_s: float, ship_every_s: float, once: bool = False,
             should_stop: Callable[[], bool] = lambda: False) -> None:
-        """Collect every `interval_s` and ship every `ship_every_s`; with `once`, one of each."""
+        """Collect every `interval_s` and ship every `ship_every_s`; with `once`, one of each.
+
+        Once `should_stop()` is true the pending batch is shipped (or spooled) and run returns.
+        """
         last_ship = self._clock()
         while True:
+            if should_stop():
+                if self.pending:
+                    log.info("stopping: %s", self.ship())
+                return
             started = self._clock()
             self.collect()
             if once:
@@ -77,8 +93,5 @@ class Agent:
             if self.pending >= self.max_batch or started - last_ship >= ship_every_s:
                 log.info("%s", self.ship())
                 last_ship = started
-            if should_stop():
-                if self.pending:
-                    log.info("%s", self.ship())
-                return
-            self._sleep(max(0.0, interval_s - (self._clock() - started)))
+            if not should_stop():
+                self._sleep(max(0.0, interval_s - (self._clock() - started)))

@@ -35,12 +35,15 @@ def load_pynvml() -> ModuleType:
 class NvmlReader:
     """Reads utilization, memory, power, energy and processes of every GPU with NVML.
 
-    `nvml` is the pynvml module (tests pass a stand-in); `clock` returns Unix seconds.
+    `nvml` is the pynvml module (tests pass a stand-in); `clock` returns Unix seconds;
+    `on_error(name)` hears of each NVML error that left a GPU out of a read.
     """
 
-    def __init__(self, nvml: Any | None = None, *, clock: Callable[[], float] = time.time):
+    def __init__(self, nvml: Any | None = None, *, clock: Callable[[], float] = time.time,
+                 on_error: Callable[[str], None] | None = None):
         self._nvml = nvml if nvml is not None else load_pynvml()
         self._clock = clock
+        self._on_error = on_error
         self._integrator = PowerIntegrator()
         self._no_counter: set[str] = set()
         self._last_process_ts_us: dict[str, int] = {}
@@ -69,6 +72,14 @@ class NvmlReader:
                 return f"{exc} ({hint})"
         return str(exc)
 
+    def _error_name(self, exc: Exception) -> str:
+        """NVML's name of the error, e.g. GPU_IS_LOST (UNKNOWN when it has none)."""
+        value = getattr(exc, "value", None)
+        for name in dir(self._nvml):
+            if name.startswith("NVML_ERROR_") and getattr(self._nvml, name) == value:
+                return name.removeprefix("NVML_ERROR_")
+        return "UNKNOWN"
+
     def _is(self, exc: Exception, *names: str) -> bool:
         value = getattr(exc, "value", None)
         return any(value == getattr(self._nvml, n, object()) for n in names)
@@ -84,6 +95,8 @@ class NvmlReader:
             try:
                 readings.append(self._read_one(index, handle, uuid, name))
             except self._nvml.NVMLError as exc:
+                if self._on_error is not None:
+                    self._on_error(self._error_name(exc))
                 if self._is(exc, "NVML_ERROR_UNINITIALIZED"):
                     raise GpuReaderError(f"NVML stopped working: {exc}") from exc
         return readings

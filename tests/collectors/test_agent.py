@@ -22,9 +22,10 @@ from config.organisation import Organisation
 from config.settings import Settings
 from storage.db import session
 from storage.models import Job, Sample
+from tests.clock import SUITE_NOW
 
 SYNTHETIC = Path(str(resources.files("collectors") / "data" / "replay_trace_synthetic.jsonl"))
-NOW = 1_767_225_600.0
+NOW = SUITE_NOW.timestamp() - 3600
 
 
 def replay() -> ReplayReader:
