@@ -9,7 +9,7 @@ from datetime import date
 from bot.ask import facts
 from bot.ask.answer import Answer
 from bot.ask.periods import Period, find_period, parse_period
-from bot.ask.subjects import AskError, Context, resolve
+from bot.ask.subjects import DETAILED, AskError, Context, resolve
 from storage.ask_queries import KnownNames
 
 DEFAULT_TOP = 5
@@ -148,7 +148,7 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
 def answer(ctx: Context, query: Query) -> Answer:
     """Answer a parsed query from the store; AskError or AccessDenied say why not."""
     period = query.period or parse_period(None, today=ctx.today)
-    detail = query.intent in ("top_jobs", "suggestions", "label")  # label: its why names jobs
+    detail = query.intent in DETAILED  # label: its why names jobs; budget: the team's own
     subject = resolve(ctx, team=query.team, user=query.user, model=query.model,
                       gpu_type=query.gpu_type, mine=query.mine and not query.team,
                       ours=query.ours and not query.team and not query.user,

@@ -12,6 +12,9 @@ from config.organisation import UNASSIGNED, Organisation
 from storage.ask_queries import KnownNames, known_names
 
 MAX_NAME_CHARS = 64
+# What a question asks of one team beyond its totals and label (for everyone): its jobs and
+# the reasons behind its label, its suggestions, its budget; for its people only.
+DETAILED = frozenset({"top_jobs", "suggestions", "label", "budget"})
 
 
 class AskError(ValueError):
@@ -52,19 +55,42 @@ class Subject:
 
 
 def _pick(kind: str, value: str, names: frozenset[str], *, partial: bool,
-          visible: list[str] | None = None) -> str:
-    """`value` as stored (case-insensitive, or a part of one name when `partial`)."""
+          visible: frozenset[str] | None = None) -> str:
+    """`value` as stored (case-insensitive, or a part of one name when `partial`).
+
+    Only names in `visible` (None: all) are matched and offered when `value` is unknown, so a
+    name the viewer may not see is answered exactly as one that does not exist.
+    """
     value = value.strip()
     if not value or len(value) > MAX_NAME_CHARS:
         raise AskError(f"a {kind} name has 1 to {MAX_NAME_CHARS} characters")
+    names = names if visible is None else names & visible
     exact = [n for n in names if n.lower() == value.lower()]
     if exact:
         return exact[0]
     if partial and any(value.lower() in n.lower() for n in names):
         return value
-    shown = sorted(visible if visible is not None else names)[:12]
+    shown = sorted(names)[:12]
     known = f"; known: {', '.join(shown)}" if shown else ""
-    raise AskError(f"there is no {kind} {value!r} in the data{known}")
+    where = "in the data" if visible is None else "in what you can see"
+    raise AskError(f"there is no {kind} {value!r} {where}{known}")
+
+
+def visible_users(ctx: Context) -> frozenset[str] | None:
+    """The cluster users whose jobs the viewer sees (None: everyone's)."""
+    viewer = ctx.viewer
+    if viewer.org_wide:
+        return None
+    people = set(ctx.known.users) | {m for t in ctx.organisation.teams for m in t.members}
+    seen = {u for u in people
+            if viewer.sees_team(ctx.organisation.team_of(user=u, account=None))}
+    return frozenset(seen | ({viewer.user} if viewer.user else set()))
+
+
+def _models_named(models: frozenset[str], asked: str) -> frozenset[str]:
+    """The stored models `asked` names (exactly or as a part): what the viewer typed, no more."""
+    asked = asked.strip().lower()
+    return frozenset(m for m in models if asked and asked in m.lower())
 
 
 def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
@@ -72,7 +98,6 @@ def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
             ours: bool = False, org: bool = False, detail: bool = False) -> Subject:
     """Check names against the store and the viewer's rights; `detail`: job-level rows."""
     viewer, known = ctx.viewer, ctx.known
-    visible = sorted(known.teams | {t.name for t in ctx.organisation.teams})
     words: list[str] = []
     teams: tuple[str, ...] | None
     whole_org = False
@@ -83,7 +108,7 @@ def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
         user = viewer.user
     if team is not None:
         team = _pick("team", team, known.teams | {t.name for t in ctx.organisation.teams},
-                     partial=False, visible=visible)
+                     partial=False)  # every team's name is public, as its totals are
         if detail:  # a team's totals and label are for everyone; its jobs for its people
             viewer.require_team(team)
         teams, words = (team,), [f"team {team}"]
@@ -94,9 +119,8 @@ def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
         teams = tuple(sorted(viewer.teams))
         words = [f"team {', '.join(teams)}"]
     elif user is not None:
-        user = _pick("user", user, known.users | {viewer.user or ""} - {""}, partial=False)
-        if user != viewer.user:
-            viewer.require_team(ctx.organisation.team_of(user=user, account=None))
+        user = _pick("user", user, known.users | {viewer.user or ""} - {""}, partial=False,
+                     visible=visible_users(ctx))
         teams = None if (viewer.org_wide or user == viewer.user) else tuple(sorted(viewer.teams))
     elif org or viewer.org_wide:
         if detail and not viewer.org_wide:
@@ -113,7 +137,9 @@ def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
     if user is not None:
         words.insert(0, "your jobs" if user == viewer.user and mine else f"{user}'s jobs")
     if model is not None:
-        model = _pick("model", model, known.models, partial=True)
+        # Which models a team runs is its jobs' detail: offered by name to FinOps only.
+        model = _pick("model", model, known.models, partial=True,
+                      visible=None if viewer.org_wide else _models_named(known.models, model))
         words.append(f"running {model}")
     if gpu_type is not None:
         gpu_type = _pick("GPU type", gpu_type, known.gpu_types, partial=True)
