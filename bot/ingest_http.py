@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.health import WriteHealth
 from config.organisation import Organisation
 from config.settings import Settings
 from domain.samples import (
@@ -106,8 +107,9 @@ class IngestEndpoint:
 
     def __init__(self, *, settings: Settings, organisation: Organisation, engine: Engine,
                  registry: CollectorRegistry, clock: Callable[[], float],
-                 rejections: Counter | None = None) -> None:
+                 rejections: Counter | None = None, writes: WriteHealth | None = None) -> None:
         self._settings = settings
+        self._writes = writes or WriteHealth()
         self._organisation = organisation
         self._engine = engine
         self._clock = clock
@@ -193,6 +195,7 @@ class IngestEndpoint:
             if reason is None:
                 raise
             log.warning("ingest: %s (%s)", reason, str(exc).splitlines()[0][:300])
+            self._writes.failed(reason)
             self._requests.labels("503").inc()
             return unavailable_response(reason)
         status = 422 if result["rejected"] or result["rejected_jobs"] else 200
@@ -261,4 +264,5 @@ class IngestEndpoint:
             if reasons:
                 record_rejections(session=s, source=source, reasons=reasons)
             s.commit()
+        self._writes.succeeded()
         return result

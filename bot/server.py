@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.health import health_routes
+from bot.health import WriteHealth, health_routes
 from bot.ingest_http import IngestEndpoint, RefusalTally, unavailable_response
 from bot.metrics import RequestMetrics, ServerMetrics
 from config.organisation import Organisation
@@ -68,8 +68,10 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
         s.commit()
     registry = registry or CollectorRegistry()
     metrics = ServerMetrics(registry)
+    writes = WriteHealth()
     ingest = IngestEndpoint(settings=settings, organisation=organisation, engine=engine,
-                            registry=registry, clock=clock, rejections=metrics.rejections)
+                            registry=registry, clock=clock, rejections=metrics.rejections,
+                            writes=writes)
 
     async def metrics_page(request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
@@ -97,7 +99,7 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
                                          api_errors=metrics.slack_api_errors)]
     every_route: list[BaseRoute] = [
         Route("/ingest", ingest.handle, methods=["POST"]),
-        *health_routes(engine),
+        *health_routes(engine, writes),
         Route("/metrics", metrics_page, methods=["GET"]),
         *routes,
     ]

@@ -207,10 +207,13 @@ def test_a_write_lock_held_past_the_timeout_is_a_503_with_retry_after(
         assert int(response.headers["Retry-After"]) > 0
         assert "locked" in response.json()["error"]
         assert client.get("/healthz/live").status_code == 200
+        ready = client.get("/healthz/ready")  # reads still work: the failed write tells
+        assert ready.status_code == 503 and "locked" in ready.json()["database"]
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert post_raw(client, json.dumps({"samples": [gpu_sample(0)]})).status_code == 200
+    assert client.get("/healthz/ready").status_code == 200
     engine.dispose()
 
 
