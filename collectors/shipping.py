@@ -164,7 +164,8 @@ class Shipper:
                     self.spool.mark(end)
                     continue
                 self._backoff()
-                done.append(f"server unavailable ({exc}): {len(self.spool)} batches spooled")
+                done.append(f"server unavailable ({exc}): "
+                            f"{self.spool.pending_bytes / 1048576:.1f} MiB spooled")
                 break
             self._errors_500.pop(end, None)
             self.spool.mark(end)
