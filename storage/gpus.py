@@ -99,10 +99,10 @@ def resolve_gpus(*, session: Session, cluster_id: int, samples: Sequence[GpuSamp
             continue
         found = owners.get(s.gpu_uuid)
         if found is None:
-            refused.append(GpuRefusal(i, f"unknown GPU {s.gpu_uuid!r}: send gpu_type and "
+            refused.append(GpuRefusal(i, f"unknown GPU {s.gpu_uuid}: send gpu_type and "
                                          f"mem_total_mib with its first sample"))
         elif found[1] != cluster_id:
-            refused.append(GpuRefusal(i, f"GPU {s.gpu_uuid!r} belongs to another cluster: a "
+            refused.append(GpuRefusal(i, f"GPU {s.gpu_uuid} belongs to another cluster: a "
                                          f"token writes only its own cluster's GPUs",
                                       other_cluster=True))
         else:
