@@ -121,9 +121,10 @@ def test_server_is_probed_on_healthz_and_served_by_the_service() -> None:
     pod = server["spec"]["template"]
     (container,) = pod["spec"]["containers"]
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-    for probe in ("readinessProbe", "livenessProbe"):
+    paths = {"readinessProbe": "/healthz/ready", "livenessProbe": "/healthz/live"}
+    for probe, path in paths.items():
         get = container[probe]["httpGet"]
-        assert get["path"] == "/healthz" and get["port"] in ports, probe
+        assert get["path"] == path and get["port"] in ports, probe
     assert container["args"][0] == "serve"
     service = by_kind(resources, "Service", "ai-cost-server")
     labels = pod["metadata"]["labels"]
