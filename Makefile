@@ -23,13 +23,15 @@ demo: venv
 # (tests/clock.py), so a test that passes only on the day it is written fails that very day;
 # that second run on SQLite only (DATED_BACKENDS=sqlite,postgresql for both), to stay quick.
 # pytest exits 5 when no test is selected: no test marked dated is not a failure here.
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set (__pycache__ is ignored): the
+# second run, and every `ai-cost` subprocess of a test, reuse the compiled modules.
 DATED_AHEAD ?= +60d
 DATED_BACKENDS ?= sqlite
 test: venv lint
-	$(BIN)/pytest -q
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q
 	@echo "tests marked dated, the suite clock $(DATED_AHEAD) ahead, on $(DATED_BACKENDS):"
-	AI_COST_TEST_NOW=$(DATED_AHEAD) AI_COST_TEST_BACKENDS=$(DATED_BACKENDS) \
-	$(BIN)/pytest -q -m dated; rc=$$?; \
+	PYTHONDONTWRITEBYTECODE= AI_COST_TEST_NOW=$(DATED_AHEAD) \
+	AI_COST_TEST_BACKENDS=$(DATED_BACKENDS) $(BIN)/pytest -q -m dated; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no test is marked dated: none to run $(DATED_AHEAD)"; rc=0; fi; \
 	exit $$rc
 

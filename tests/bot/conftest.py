@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from unittest import mock
 
 import httpx
 import pytest
@@ -124,7 +125,9 @@ def seed_week(engine: Engine, organisation: Organisation, tmp_path: Path, *, gpu
 
 
 def _demo_week(engine: Engine, scratch: Path) -> None:
-    seed_week(engine, load_organisation(None), scratch)
+    # The data only: the digests' Block Kit files and PNG charts in out/ are for people.
+    with mock.patch("bot.demo.write_digests"):
+        seed_week(engine, load_organisation(None), scratch)
 
 
 @pytest.fixture

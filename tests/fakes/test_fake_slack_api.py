@@ -44,11 +44,16 @@ def test_lookup_by_email_and_upload(slack_api: FakeSlackApi) -> None:
     assert slack_api.calls("files.completeUploadExternal")
 
 
-def test_rate_limit_errors_and_bad_token(slack_api: FakeSlackApi) -> None:
+def test_rate_limit_errors_and_bad_token(slack_api: FakeSlackApi,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     slack_api.rate_limit("chat.postMessage", count=2, retry_after=0)
     client = _client(slack_api, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
+    slept: list[float] = []  # slack_sdk's waits before each retry, a second or more: not here
+    monkeypatch.setattr("slack_sdk.http_retry.builtin_handlers.time.sleep", slept.append)
     assert client.chat_postMessage(channel="C1", text="x")["ok"]
+    monkeypatch.undo()
     assert len(slack_api.calls("chat.postMessage")) == 3
+    assert len(slept) == 2 and all(s >= 1 for s in slept)  # it waited before each retry
     slack_api.fail("chat.update")
     with pytest.raises(SlackApiError):
         client.chat_update(channel="C1", ts="1", text="x")
