@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -64,8 +65,8 @@ def scrape() -> Iterator[Scrape]:
         return httpx.get(f"http://127.0.0.1:{server.server_port}/metrics", timeout=10).text
 
     yield page
-    for server in servers:
-        server.shutdown()
+    for server in servers:  # shutdown() waits out serve_forever's half-second poll: not here
+        threading.Thread(target=server.shutdown, daemon=True).start()
 
 
 @pytest.mark.dated
