@@ -103,11 +103,16 @@ def _patterns() -> list[tuple[re.Pattern[str], Builder]]:
         return week_period(f"{m.group(1)}-W{int(m.group(2)):02d}")
 
     def week_number(m: re.Match[str], today: date) -> Period:
+        """The latest week of that number that has begun (not every year has a week 53)."""
         number, year = int(m.group(1)), today.isocalendar()[0]
-        week = f"{year}-W{number:02d}"
-        if week_bounds(week)[0] > today:
-            week = f"{year - 1}-W{number:02d}"
-        return week_period(week)
+        for candidate in range(year, year - 7, -1):
+            week = f"{candidate}-W{number:02d}"
+            try:
+                if week_bounds(week)[0] <= today:
+                    return week_period(week)
+            except ValueError:
+                continue
+        raise PeriodError(f"there is no ISO week {number}")
 
     def month_name(m: re.Match[str], today: date) -> Period:
         month = _month(m.group(1))

@@ -114,7 +114,7 @@ def test_a_tool_error_is_reported_to_the_model_and_the_person(tmp_path: Path,
     with open_session(engine) as s:
         seed(s, organisation)
         s.commit()
-        s.execute(text("DROP TABLE usage"))
+        s.execute(text("DROP TABLE ledger_run"))  # the usage tool reads the ledger
         model = scripted(call("usage", {"team": "vision"}),
                          "I could not read the usage data just now.")
         ctx = Context(session=s, organisation=organisation, viewer=Viewer.operator(),

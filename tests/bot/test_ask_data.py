@@ -6,14 +6,17 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlmodel import Session, select
 
+from bot.pipeline import refresh
 from config.organisation import Organisation
+from config.settings import Settings
 from storage.db import session as open_session
 from storage.ingest import sync_organisation
+from storage.ledger_repo import load_ledger
 from storage.models import Cluster, Gpu, Job, Node, Suggestion, Usage
-from tests.clock import WEEK, WEEK_MONDAY, at
+from tests.clock import WEEK, WEEK_MONDAY, at, week_of
 
 NOW = at(WEEK, 9, 10)  # the Wednesday after WEEK, 10:00 UTC: WEEK is "last week"
 W47 = WEEK_MONDAY  # Monday of last week (named after the week the figures were first worked in)
@@ -88,13 +91,23 @@ def seed(s: Session, organisation: Organisation) -> dict[str, int]:
     _use(s, jobs["llama"], gpus[1], W47, 7, 24.0, 5.0, util=8.0)
     _use(s, jobs["injection"], gpus[2], W47, 2, 24.0, 8.0)
     _use(s, jobs["reviews"], gpus[3], W47, 3, 24.0, 1.0)
+    s.flush()
+    # The writer judges both weeks, as the scheduler would; the suggestions of the store are
+    # then the hand-made ones below, each on its job's run of WEEK.
+    refresh(session=s, settings=Settings(now=NOW), organisation=organisation, now=NOW,
+            weeks=[week_of(W46), WEEK])
+    s.execute(delete(Suggestion))
+    ledger = load_ledger(session=s, week=WEEK)
+    assert ledger is not None
+    runs = {line.job.job_id: line.job.run_key for line in ledger.lines()}
     at = NOW - timedelta(days=2)
     for key, kind, title, usd, state in (
         ("llama", "model_swap", "Serve it with Llama-3.1-8B-Instruct", 300.0, "open"),
         ("detector", "fewer_gpus", "Run it on fewer GPUs", 50.0, "open"),
         ("injection", "model_swap", INJECTION, 90.0, "open"),
     ):
-        s.add(Suggestion(job_id=jobs[key], week=WEEK, kind=kind, title=title,
+        s.add(Suggestion(job_id=jobs[key], run_key=runs[jobs[key]], week=WEEK, kind=kind,
+                         title=title,
                          change={}, saved_energy_j_week=10 * KWH, saved_cost_usd_week=usd,
                          saved_co2e_kg_week=2.0, confidence=0.6, state=state,
                          fingerprint=f"{key}-{kind}", created_at=at, updated_at=at))

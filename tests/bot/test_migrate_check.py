@@ -105,9 +105,14 @@ def test_only_migrate_migrates_when_auto_migrate_is_off(tmp_path: Path) -> None:
     assert not path.exists()  # a command that only reads created nothing
     check = ai_cost(url, "migrate", "--check")
     assert check.exit_code == 1
+    assert one_line(check).startswith(f"error: no ai-cost database at {path}")
+    assert not path.exists()  # checking created nothing
+    engine = make_engine(url)
+    assert inspect(engine).get_table_names() == []  # now an empty database file
+    check = ai_cost(url, "migrate", "--check")
+    assert check.exit_code == 1
     assert one_line(check) == ("error: database schema is at no revision (an empty database), "
                                f"this release needs {head}: run `ai-cost migrate`")
-    engine = make_engine(url)
     assert inspect(engine).get_table_names() == []  # checking created no table
     migrated = ai_cost(url, "migrate")
     assert migrated.exit_code == 0, migrated.output

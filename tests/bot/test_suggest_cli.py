@@ -11,9 +11,12 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.pipeline import refresh
+from config.organisation import load_organisation
+from config.settings import Settings
 from storage.db import session as open_session
 from storage.models import Cluster, Gpu, Job, Node, Usage
-from tests.clock import WEEK, WEEK_MONDAY
+from tests.clock import WEEK, WEEK_MONDAY, at
 
 
 @pytest.fixture
@@ -39,6 +42,10 @@ def invoke(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch): 
                             energy_j=6.0 * 3.6e6, util_sum=1440 * 30.0, util_max=70.0,
                             mem_max_mib=70000, first_ts=ts, last_ts=ts + 86340))
         s.commit()
+        now = at(WEEK, 9, 12)  # the week is over and judged, as the scheduler does
+        refresh(session=s, settings=Settings(now=now), organisation=load_organisation(None),
+                now=now, weeks=[WEEK])
+        s.commit()
     runner = CliRunner()
     return lambda *args: runner.invoke(app, list(args), catch_exceptions=False)
 
@@ -46,11 +53,14 @@ def invoke(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch): 
 def test_suggest_shows_the_swap_with_weekly_savings(invoke):  # type: ignore[no-untyped-def]
     result = invoke("suggest", "--job", "reviews-polarity-x2k4p")
     assert result.exit_code == 0, result.output
-    assert f"{WEEK}: label F, 84.00 kWh (right-sized about 11.76 kWh)" in result.output
-    assert "distilbert" in result.output and "a week" in result.output
+    assert f"{WEEK}, run from" in result.output and "on 2x NVIDIA H100" in result.output
+    assert "label F" in result.output and "84.00 kWh" in result.output
+    assert "distilbert" in result.output and "in the week" in result.output
     data = json.loads(invoke("suggest", "--job", "reviews-polarity-x2k4p", "--json").output)
-    assert data["week"] == WEEK and data["task"] == "text_classification"
-    best = data["suggestions"][0]
+    [run] = data["runs"]
+    assert data["week"] == WEEK and run["task"] == "text_classification"
+    assert run["label"] == "F" and run["gpus"] == 2 and run["energy_kwh"] == pytest.approx(84)
+    best = run["suggestions"][0]
     assert best["kind"] == "model_swap"
     # 84 kWh a week on 2 GPUs; after the swap one GPU idles at 70 W all week: 11.76 kWh.
     assert best["saved_energy_kwh_week"] == pytest.approx(84 - 11.76, rel=1e-3)
@@ -60,7 +70,7 @@ def test_suggest_shows_the_swap_with_weekly_savings(invoke):  # type: ignore[no-
 def test_an_unknown_job_is_one_clear_error(invoke):  # type: ignore[no-untyped-def]
     result = invoke("suggest", "--job", "nope")
     assert result.exit_code == 1
-    assert "no job 'nope'" in result.output
+    assert "no run of job 'nope'" in result.output
 
 
 def test_rate_reproduces_the_published_stars_and_reports_bad_rows(tmp_path: Path):

@@ -24,7 +24,7 @@ from reports.blocks import (
 )
 from reports.charts import energy_chart_png
 from reports.terminal import render_markdown_full, render_org_markdown, render_text
-from tests.clock import WEEK, WEEK_MONDAY, weeks_before
+from tests.clock import WEEK, WEEK_MONDAY, WEEK_START, weeks_before
 
 RATES = Rates(gpu_usd_per_hour=4.0, energy_usd_per_kwh=0.2, pue=1.2, carbon_g_per_kwh=400.0)
 
@@ -74,10 +74,16 @@ def assert_within_limits(blocks: list[dict]) -> None:  # type: ignore[type-arg]
 
 def test_an_empty_week_renders_everywhere():
     digest = build_digest("quiet", WEEK, None, None, slack_channel="#quiet")
+    last_seen = (WEEK_START - timedelta(hours=5)).strftime("%Y-%m-%d %H:%M UTC")
+    digest.silent = [("frankfurt-k8s", last_seen)]  # a collector outage, not a tidy week
     blocks = digest_blocks(digest, chart_file_id="F123")
     assert_within_limits(blocks)
-    assert any("No oversized jobs" in b.get("text", {}).get("text", "") for b in blocks)
-    assert "No oversized jobs" in render_text(digest)
+    texts = [b.get("text", {}).get("text", "") for b in blocks]
+    said = f"No GPU usage from quiet was counted in {WEEK}: frankfurt-k8s has sent nothing " \
+           f"since {last_seen}."
+    assert said in texts
+    for shown in (" ".join(texts), render_text(digest), render_markdown_full(digest)):
+        assert said in shown and "Well sized" not in shown
     assert render_markdown_full(digest).startswith("## quiet")
     assert energy_chart_png(digest)[:8] == b"\x89PNG\r\n\x1a\n"
 
