@@ -34,6 +34,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from bot.budgets import BudgetService
 from bot.digests import DigestService, digest_week
@@ -50,6 +51,18 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 DIGEST_GRACE = timedelta(days=2)  # a scheduler down for less than this still posts, once
 ORG_DIGEST_AT = ("mon", "10:00", "UTC")
+
+
+class SharedJobStore(SQLAlchemyJobStore):
+    """APScheduler's job store, safe when several schedulers create its table at once."""
+
+    def start(self, scheduler: Any, alias: str) -> None:
+        try:
+            super().start(scheduler, alias)
+        except DBAPIError:
+            # Another scheduler created the table between this one's check and its create
+            # ("already exists" on SQLite, a duplicate type on PostgreSQL): it is there now.
+            self.jobs_t.create(self.engine, checkfirst=True)
 
 
 def utc_now() -> datetime:
@@ -327,7 +340,7 @@ def build_scheduler(settings: Settings, organisation: Organisation, engine: Engi
                 if "expire" in periodic else None)
     kind = BackgroundScheduler if wall_clock else ClockedScheduler
     scheduler = kind(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine)},
+        jobstores={"default": SharedJobStore(engine=engine)},
         executors={"default": ThreadPoolExecutor(4)},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(grace.total_seconds())},
