@@ -125,3 +125,14 @@ def idle_capacity_lines(clusters: Any) -> list[str]:
     return [f"{c.cluster}: {c.idle_gpu_hours:,.0f} of {c.gpu_hours:,.0f} GPU-hours "
             f"({c.idle_share:.0%}), {usd(c.idle_cost_usd)}"
             for c in clusters if c.idle_gpu_hours > 0]
+
+
+def escape(text: str | None) -> str:
+    """Text from users or collectors (job, model, user names) made safe for Slack's mrkdwn.
+
+    Slack reads `<...>` as links and mentions (`<!channel>`) and `&` as an entity: these three
+    are escaped as Slack asks, so a name can neither ping a channel nor fake a link.
+    """
+    if not text:
+        return ""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
