@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from bot.budgets import budget_in_force
 from bot.cli import app
-from bot.digests import build_digests
+from bot.digests import DigestService, Outcome, build_digests
 from bot.pipeline import refresh
 from bot.server import create_server
 from bot.services.team_view import TeamViews
@@ -75,6 +75,8 @@ STRETCHES = [
     # vision/dave's idle notebook: Tuesday 08:00-12:00 on 4 L40S.
     Stretch("idle-notebook", ("GPU-l1", "GPU-l2", "GPU-l3", "GPU-l4"), "NVIDIA L40S",
             T0 + 86400 + 8 * 3600, 4, 0.0, 30.0),
+    # a GPU no job holds, reporting Thursday 00:00-03:00: idle capacity of the cluster
+    Stretch("", ("GPU-free",), "NVIDIA L40S", T0 + 3 * 86400, 3, 0.0, 40.0),
 ]
 JOBS = [
     {"external_id": "jupyter-bob", "name": "jupyter-bob", "user": "bob", "team": "nlp",
@@ -99,7 +101,7 @@ def _samples(stretches: list[Stretch] | None = None) -> list[dict[str, Any]]:
                 jump = 3.6e9 if st.job == "train-llm" and ts >= CORRUPT_AT else 0.0
                 out.append({"gpu_uuid": gpu, "node": "node-1", "ts": ts, "util_pct": st.util,
                             "mem_used_mib": 2048, "power_w": st.power_w,
-                            "energy_j": counter + jump, "job": st.job,
+                            "energy_j": counter + jump, "job": st.job or None,
                             "gpu_type": st.gpu_type, "mem_total_mib": 81920})
     return out
 
@@ -162,6 +164,12 @@ def test_every_surface_gives_the_hand_computed_figures(judged: Settings, engine:
         assert got["cost_usd"] == pytest.approx(want["cost_usd"], rel=0.005), team
     # the corrupt 3.6 GJ step is a reset, not 1,000 kWh of training
     assert teams["research"]["energy_kwh"] < 1.3
+    [cluster] = report["clusters"]
+    assert cluster["cluster"] == "frankfurt-k8s"
+    assert cluster["idle_gpu_hours"] == pytest.approx(3.0)
+    assert cluster["idle_cost_usd"] == pytest.approx(3 * 1.40 + 0.12 * PUE * KWH_USD, rel=0.005)
+    held = sum(w["gpu_hours"] for w in expected.values())
+    assert cluster["gpu_hours"] == pytest.approx(held + 3.0)  # the week only
     with new_session(engine) as s:
         digests = {d.team: d for d in build_digests(session=s, organisation=organisation,
                                                     week=WEEK, now=NOW)}
@@ -395,3 +403,42 @@ def test_figures_priced_with_a_default_say_so(engine: Engine, organisation: Orga
     assert teams["nlp"]["defaults"] == []
     digest = _cli("digest", "--team", "speech", "--text")
     assert "priced with defaults" in digest and "P100" in digest
+
+
+class _NoSlack:
+    """A poster that must not be reached: the digest is refused before any Slack call."""
+
+    def upload_png(self, *args: Any, **kwargs: Any) -> str:
+        raise AssertionError("nothing may be uploaded")
+
+    def post(self, *args: Any, **kwargs: Any) -> tuple[str, str]:
+        raise AssertionError("nothing may be posted")
+
+
+def test_a_digest_is_posted_only_for_an_ended_judged_up_to_date_week(
+        engine: Engine, organisation: Organisation) -> None:
+    job = {"external_id": "train-x", "name": "train-x", "user": "alice", "team": "nlp"}
+    _store(engine, organisation, [job], [
+        Stretch("train-x", ("GPU-x1",), "NVIDIA H100 80GB HBM3", T0, 2, 90.0, 600.0)])
+
+    def post(at: datetime, week: str = WEEK) -> Outcome:
+        service = DigestService(engine=engine, organisation=organisation,
+                                poster=_NoSlack(), clock=lambda: at)  # type: ignore[arg-type]
+        return service.post_team("nlp", week)
+
+    refused = post(NOW)  # samples stored, the week never judged
+    assert refused.status == "failed" and "has not been judged" in refused.detail
+    _judge(engine, organisation, WEEK)
+    during = post(WEEK_START + timedelta(days=6, hours=22), week=WEEK)  # Sunday 22:00 UTC
+    assert during.status == "failed" and "not over yet" in during.detail
+    _store(engine, organisation, [job], [  # a late sample after judging
+        Stretch("train-x", ("GPU-x1",), "NVIDIA H100 80GB HBM3", T0 + 3 * 3600, 0.01, 90.0,
+                600.0)])
+    with new_session(engine) as s:
+        refresh(session=s, settings=Settings(now=NOW), organisation=organisation, now=NOW,
+                weeks=[weeks_before(WEEK, 3)])  # rolls up, judges another week only
+        s.commit()
+        ledger = load_ledger(session=s, week=WEEK)
+        assert ledger is not None and ledger.stale
+    stale = post(NOW + timedelta(minutes=30))
+    assert stale.status == "failed" and "arrived after it was judged" in stale.detail
