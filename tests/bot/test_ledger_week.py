@@ -41,6 +41,7 @@ pytestmark = pytest.mark.dated
 
 TOKEN = "demo-frankfurt-token"  # frankfurt-k8s: DEU grid, PUE 1.25, $0.21 per kWh
 PUE, KWH_USD = 1.25, 0.21
+DEU_G_PER_KWH = 380.95  # Germany, 2023 (config/data/carbon_intensity_by_country.json)
 PRICE = {"NVIDIA H100 80GB HBM3": 4.00, "NVIDIA A100-SXM4-80GB": 2.50, "NVIDIA L40S": 1.40}
 STEP = 30
 
@@ -119,7 +120,8 @@ def _expected() -> dict[str, dict[str, float]]:
         kwh = sum(g * h * w / 1000 for _, g, h, w in parts)
         gpu_usd = sum(g * h * PRICE[t] for t, g, h, _ in parts)
         out[team] = {"gpu_hours": gpu_h, "energy_kwh": kwh,
-                     "cost_usd": gpu_usd + kwh * PUE * KWH_USD}
+                     "cost_usd": gpu_usd + kwh * PUE * KWH_USD,
+                     "co2e_kg": kwh * PUE * DEU_G_PER_KWH / 1000}
     return out
 
 
@@ -162,6 +164,7 @@ def test_every_surface_gives_the_hand_computed_figures(judged: Settings, engine:
         assert got["gpu_hours"] == pytest.approx(want["gpu_hours"], rel=0.005), team
         assert got["energy_kwh"] == pytest.approx(want["energy_kwh"], rel=0.005), team
         assert got["cost_usd"] == pytest.approx(want["cost_usd"], rel=0.005), team
+        assert got["co2e_kg"] == pytest.approx(want["co2e_kg"], rel=0.005, abs=0.001), team
     # the corrupt 3.6 GJ step is a reset, not 1,000 kWh of training
     assert teams["research"]["energy_kwh"] < 1.3
     [cluster] = report["clusters"]
@@ -185,7 +188,8 @@ def test_every_surface_gives_the_hand_computed_figures(judged: Settings, engine:
         assert status == 1  # the one counter step, counted for `ai-cost status`
     for team in expected:
         answer = json.loads(_cli("ask", f"how much did team {team} spend in {WEEK}?", "--json"))
-        assert answer["numbers"]["cost_usd"] == pytest.approx(teams[team]["cost_usd"], abs=0.01)
+        for key in ("cost_usd", "energy_kwh", "gpu_hours", "co2e_kg"):
+            assert answer["numbers"][key] == pytest.approx(teams[team][key], abs=0.01), key
 
 
 def test_a_reused_pod_name_gives_two_runs_and_no_saving_exceeds_its_run(
