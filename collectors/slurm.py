@@ -1,9 +1,10 @@
 """Slurm accounting: GPU jobs from sacct, as job descriptions and job records.
 
-sacct runs with a fixed --format and --parsable2. GPU use comes from gres/gpuutil and
-gres/gpumem (TRESUsageInAve/Max, where the site records them) or, better, from a Princeton
-jobstats summary in AdminComment. Slurm records no NVIDIA energy: it is estimated from the GPU
-type's idle and maximum power and the utilization, and marked as estimated.
+sacct runs with a fixed --format, --parsable2 and a delimiter no free-text field holds (the
+ASCII unit separator), so a `|` in a comment or job name shifts no column. GPU use comes from
+gres/gpuutil and gres/gpumem (TRESUsageInAve/Max, where the site records them) or, better, from a
+Princeton jobstats summary in AdminComment. Slurm records no NVIDIA energy: it is estimated
+from the GPU type's idle and maximum power and the utilization, and marked as estimated.
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collectors.sinks import Batch
+from collectors.slurm_usage import job_samples
 from config.organisation import Organisation
-from domain.samples import GpuSample, JobInfo
+from domain.samples import JobInfo
 
 FIELDS = ("JobID", "JobName", "User", "Account", "Partition", "AllocTRES", "TRESUsageInAve",
           "TRESUsageInMax", "Elapsed", "Start", "End", "State", "NodeList", "Comment",
-          "AdminComment")
+          "AdminComment", "ElapsedRaw", "Cluster")
+LEGACY_FIELDS = 15  # saved `--parsable2` output of the first 15 fields, '|' between them
+DELIMITER = "\x1f"  # ASCII unit separator: no comment, job name or TRES string holds one
+# sacct's --starttime: local time, the one format every Slurm release accepts
+SACCT_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+_MODEL = re.compile(r"(?:^|[\s,;|])model=([^\s,;|]+)")
 # Idle and maximum board power (W) and memory (GiB) by the GPU type names Slurm sites use.
 GPU_PROFILES = {
     "h200": (75.0, 700.0, 141.0), "h100": (70.0, 700.0, 80.0), "a100": (55.0, 400.0, 80.0),
@@ -44,10 +51,19 @@ class SlurmError(RuntimeError):
     """sacct could not be run; the message says why."""
 
 
+class ClusterMismatch(ValueError):
+    """sacct's ClusterName is not the one the organisation file expects for this cluster."""
+
+
+def sacct_time(ts: float) -> str:
+    """A Unix time as sacct's --starttime takes it (local time, seconds)."""
+    return time.strftime(SACCT_TIME_FORMAT, time.localtime(ts))
+
+
 def sacct_command(*, start: str, end: str = "now") -> list[str]:
     """The sacct call: every user's jobs with activity between start and end."""
-    return ["sacct", "--allusers", "--parsable2", "--noheader", f"--format={','.join(FIELDS)}",
-            f"--starttime={start}", f"--endtime={end}"]
+    return ["sacct", "--allusers", "--parsable2", f"--delimiter={DELIMITER}", "--noheader",
+            f"--format={','.join(FIELDS)}", f"--starttime={start}", f"--endtime={end}"]
 
 
 def run_sacct(args: list[str]) -> str:
@@ -136,13 +152,26 @@ class SlurmJob:
     start: float | None
     end: float | None
     admin_comment: str
+    cluster: str = ""
     util_ave: list[float] = field(default_factory=list)
     util_max: list[float] = field(default_factory=list)
     mem_max_mib: list[float] = field(default_factory=list)
 
     @property
     def gpus(self) -> int:
-        return int(self.alloc.get("gres/gpu", "0") or 0)
+        """Allocated GPUs: gres/gpu, else the sum of the typed ones (gres/gpu:a100=2)."""
+        if "gres/gpu" in self.alloc:
+            return int(self.alloc["gres/gpu"] or 0)
+        return sum(int(v or 0) for k, v in self.alloc.items() if k.startswith("gres/gpu:"))
+
+    @property
+    def model(self) -> str | None:
+        """A model named `model=...` in the comment, else in the job name."""
+        for text in (self.comment, self.name):
+            match = _MODEL.search(text)
+            if match:
+                return match.group(1)
+        return None
 
     @property
     def gpu_type(self) -> str | None:
@@ -152,33 +181,44 @@ class SlurmJob:
         return None
 
 
-def parse_sacct(text: str) -> tuple[list[SlurmJob], list[str]]:
-    """Jobs of sacct --parsable2 output with their steps folded in, and the bad lines' reasons."""
+def parse_sacct(text: str) -> tuple[list[SlurmJob], list[tuple[str, str]]]:
+    """Jobs of sacct output with their steps folded in, and (bad line, reason) of the rest.
+
+    Columns are split on DELIMITER, or on '|' in saved output that has none.
+    """
+    delimiter = DELIMITER if DELIMITER in text else "|"
     jobs: dict[str, SlurmJob] = {}
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.startswith("JobID|"):
+        if not line.strip() or line.startswith("JobID" + delimiter):
             continue
-        values = line.split("|")
+        values = line.split(delimiter)
+        if len(values) == LEGACY_FIELDS and delimiter == "|":
+            values += [""] * (len(FIELDS) - LEGACY_FIELDS)
         if len(values) != len(FIELDS):
-            problems.append(f"sacct line {number}: {len(values)} fields instead of "
-                            f"{len(FIELDS)} (truncated line, or a '|' inside a comment)")
+            wanted = LEGACY_FIELDS if delimiter == "|" else len(FIELDS)
+            problems.append((line, f"sacct line {number}: {len(values)} fields instead of "
+                                   f"{wanted} (a truncated line)"))
             continue
         row = dict(zip(FIELDS, values, strict=True))
         job_id, _, step = row["JobID"].partition(".")
         try:
             if not step:
+                elapsed = (float(row["ElapsedRaw"]) if row["ElapsedRaw"].isdigit()
+                           else elapsed_s(row["Elapsed"]))
                 jobs[job_id] = SlurmJob(
                     job_id=job_id, name=row["JobName"], user=row["User"],
                     account=row["Account"], partition=row["Partition"],
                     state=row["State"].split(" ")[0], nodes=row["NodeList"],
                     comment=row["Comment"], alloc=tres(row["AllocTRES"]),
-                    elapsed_s=elapsed_s(row["Elapsed"]), start=timestamp(row["Start"]),
-                    end=timestamp(row["End"]), admin_comment=row["AdminComment"])
+                    elapsed_s=elapsed, start=timestamp(row["Start"]),
+                    end=timestamp(row["End"]), admin_comment=row["AdminComment"],
+                    cluster=row["Cluster"])
                 continue
             job = jobs.get(job_id)
             if job is None:
-                problems.append(f"sacct line {number}: step {row['JobID']} before its job")
+                problems.append((line, f"sacct line {number}: step {row['JobID']} before "
+                                       "its job"))
                 continue
             ave, peak = tres(row["TRESUsageInAve"]), tres(row["TRESUsageInMax"])
             step_gpus = int(tres(row["AllocTRES"]).get("gres/gpu", "0") or 0) or job.gpus or 1
@@ -189,7 +229,7 @@ def parse_sacct(text: str) -> tuple[list[SlurmJob], list[str]]:
             if "gres/gpumem" in peak:
                 job.mem_max_mib.append(mib(peak["gres/gpumem"]) / step_gpus)
         except ValueError as exc:
-            problems.append(f"sacct line {number} ({row['JobID']}): {exc}")
+            problems.append((line, f"sacct line {number} ({row['JobID']}): {exc}"))
     return list(jobs.values()), problems
 
 
@@ -231,7 +271,8 @@ def job_record(job: SlurmJob, *, organisation: Organisation, cluster: str) -> di
     at = "50 % (utilization not recorded)" if util_mean is None else "its utilization"
     return {
         "job_id": job.job_id, "team": organisation.team_of(user=job.user, account=job.account),
-        "user": job.user or None, "name": job.name, "command": "", "image": None, "model": None,
+        "user": job.user or None, "name": job.name, "command": "", "image": None,
+        "model": job.model,
         "task": None, "kind": "interactive" if _INTERACTIVE.match(job.name) else None,
         "gpu_type": gpu_type, "gpus": job.gpus, "duration_s": job.elapsed_s,
         "gpu_util_mean": None if util_mean is None else round(util_mean, 2),
@@ -252,69 +293,53 @@ def _iso(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
 
 
-SACCT_SAMPLE_S = 60  # the spacing of samples made from sacct's averages
+def check_cluster(jobs: list[SlurmJob], *, expected: str, cluster: str) -> None:
+    """ClusterMismatch when sacct reports jobs of a Slurm cluster other than `expected`."""
+    seen = sorted({j.cluster for j in jobs if j.cluster and j.cluster != expected})
+    if seen:
+        raise ClusterMismatch(
+            f"sacct reports Slurm cluster {', '.join(map(repr, seen))} but the organisation's "
+            f"cluster {cluster!r} expects Slurm ClusterName {expected!r}: run on the right "
+            f"cluster, or set slurm_cluster_name on {cluster!r} in the organisation file")
 
 
-def sacct_samples(job: SlurmJob, record: dict[str, Any], *, now: float) -> list[GpuSample]:
-    """Samples that carry a job's sacct averages to the store, one a minute per GPU.
-
-    For clusters whose GPUs no agent or exporter reads (`usage_from_sacct`): each of the
-    job's GPUs gets a pseudo GPU id, every sample its mean utilization (the middle one its
-    peak), peak memory and estimated power, and no energy counter, so the roll-up integrates
-    power and marks the energy estimated. Timestamps sit on whole minutes, so collecting a
-    running job again adds only its new minutes.
-    """
-    if job.start is None:
-        return []
-    end = job.end if job.end is not None else now
-    first = int(job.start // SACCT_SAMPLE_S + 1) * SACCT_SAMPLE_S
-    stamps = list(range(first, int(end) + 1, SACCT_SAMPLE_S))
-    if not stamps:
-        return []
-    util_mean = record["gpu_util_mean"] if record["gpu_util_mean"] is not None else 50.0
-    util_max = record["gpu_util_max"] if record["gpu_util_max"] is not None else util_mean
-    mem_total_mib = record["gpu_mem_total_gib"] * 1024.0
-    mem_mib = (record["gpu_mem_used_gib_max"] * 1024.0
-               if record["gpu_mem_used_gib_max"] is not None else 0.0)
-    peak = len(stamps) // 2
-    samples = []
-    for index in range(job.gpus):
-        uuid = f"SLURM-{job.job_id}-{index}"
-        for i, ts in enumerate(stamps):
-            samples.append(GpuSample(
-                gpu_uuid=uuid, node=job.nodes or "slurm", ts=float(ts),
-                util_pct=float(util_max if i == peak else util_mean), mem_used_mib=mem_mib,
-                power_w=float(record["power_w_mean"]), energy_j=None, job=job.job_id,
-                gpu_type=record["gpu_type"], mem_total_mib=mem_total_mib))
-    return samples
-
-
-def collect(text: str, *, organisation: Organisation, cluster: str,
-            now: float | None = None) -> Batch:
+def collect(text: str, *, organisation: Organisation, cluster: str, now: float | None = None,
+            seen_problems: set[str] | None = None) -> Batch:
     """A Batch of job descriptions and job records of the GPU jobs in sacct output.
 
-    On a cluster with `usage_from_sacct`, the batch also carries samples made from each
-    job's sacct averages (see `sacct_samples`).
+    On a cluster with `usage_from_sacct`, the batch also carries stand-in samples that add up
+    to each job's allocated GPUs x seconds run (collectors/slurm_usage.py). Bad lines already
+    in `seen_problems` (kept across a loop's runs) are not reported again. ClusterMismatch
+    when sacct's ClusterName is not the cluster's `slurm_cluster_name` (default: its name).
     """
+    config = organisation.cluster(cluster)
     jobs, problems = parse_sacct(text)
-    batch = Batch(problems=problems)
-    from_sacct = organisation.cluster(cluster).usage_from_sacct
+    check_cluster(jobs, expected=config.slurm_cluster_name or config.name, cluster=cluster)
+    seen = seen_problems if seen_problems is not None else set()
+    batch = Batch(problems=[reason for line, reason in problems if line not in seen])
+    seen.update(line for line, _ in problems)
+    stamp = int(now if now is not None else time.time())
     for job in jobs:
         if job.gpus < 1:
             continue  # CPU-only work costs no GPU energy
         record = job_record(job, organisation=organisation, cluster=cluster)
         batch.records.append(record)
-        if from_sacct:
-            batch.samples.extend(sacct_samples(job, record, now=now or time.time()))
+        if config.usage_from_sacct and job.start is not None:
+            start = int(job.start)
+            end = None if job.end is None else start + int(job.elapsed_s)
+            batch.samples.extend(job_samples(
+                cluster=cluster, job_id=job.job_id, node=job.nodes, gpus=job.gpus,
+                start=start, end=end, now=stamp, record=record))
         batch.jobs.append(JobInfo(
             external_id=job.job_id, name=job.name, user=job.user or None,
             team=record["team"], account=job.account or None, kind=record["kind"],
             gpus_requested=job.gpus))
-        if job.admin_comment.startswith("JS1:"):
+        if job.admin_comment.startswith("JS1:") and job.admin_comment not in seen:
             try:
                 jobstats_summary(job.admin_comment)
             except ValueError as exc:
-                problems.append(f"job {job.job_id}: {exc}")
+                seen.add(job.admin_comment)
+                batch.problems.append(f"job {job.job_id}: {exc}")
     return batch
 
 

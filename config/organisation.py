@@ -34,6 +34,9 @@ class ClusterConfig(BaseModel):
         "job's sacct averages into estimated samples, so its usage reaches reports. Leave it "
         "off where agents run, or the usage would count twice.",
     )
+    slurm_cluster_name: str | None = Field(
+        default=None, description="Slurm's ClusterName (slurm.conf) when it differs from name: "
+        "`collect slurm` refuses sacct output of any other Slurm cluster.")
     trust_collector_team: bool = Field(
         default=False,
         description="Take the team a collector names for a job (a pod's team label). Off: a "

@@ -13,7 +13,7 @@ import httpx
 import typer
 
 from bot.cli.common import fail, load_org, load_settings, open_database
-from collectors.sinks import PrintSink, Sink
+from collectors.sinks import Batch, PrintSink, Sink
 from config.organisation import Organisation, OrganisationError
 from config.settings import Settings
 from storage.batches import DatabaseSink
@@ -234,29 +234,80 @@ def slurm_command(
     server: str | None = SERVER, token: str | None = TOKEN, cluster: str | None = CLUSTER,
     spool: Path = SPOOL, once: bool = ONCE, print_: bool = PRINT,
 ) -> None:
-    """Read Slurm accounting (sacct): GPU jobs with their owner, team and usage."""
-    from collectors.slurm import SlurmError, collect, read_sacct
+    """Read Slurm accounting (sacct): GPU jobs with their owner, team and usage.
+
+    --print (and --sacct-file) collect once. On a loop, a failing sacct is retried with
+    backoff, and each run reads from a minute before the previous one started.
+    """
+    from collectors.slurm import ClusterMismatch, SlurmError, collect, read_sacct, sacct_time
 
     _logging()
     settings = load_settings()
     organisation = load_org(settings)
-    name = cluster or (organisation.clusters[0].name if len(organisation.clusters) == 1
-                       else "slurm")
-    sink = _sink(settings=settings, print_=print_, server=server, token=token, cluster=cluster,
-                 spool=spool, source="slurm")
-    window = {"start": since}
+    name = _cluster(organisation, cluster)
+    if print_:
+        sink: Sink = _SlurmPrintSink()
+    elif server:
+        from collectors.shipping import Shipper
 
-    def step() -> str:
-        if sacct_file is not None:
-            text = sacct_file.read_text()
-        else:
-            started = int(time.time())
-            text = read_sacct(start=window["start"])
-            window["start"] = str(started - 60)  # a minute of overlap; storing is idempotent
-        batch = collect(text, organisation=organisation, cluster=name)
+        if not token:
+            raise fail("--server needs the cluster's ingest token: --token or "
+                       "AI_COST_INGEST_TOKEN")
+        # The cluster's name goes with every batch: the server refuses another cluster's token.
+        sink = Shipper(url=server, token=token, spool=spool, source="slurm", cluster=name)
+    else:
+        sink = _sink(settings=settings, print_=False, server=None, token=None, cluster=name,
+                     spool=spool, source="slurm")
+    once = once or print_ or sacct_file is not None
+    window = {"start": since}
+    seen: set[str] = set()
+    failures = 0
+    while True:
+        started = time.time()
+        try:
+            if sacct_file is not None:
+                text = sacct_file.read_text()
+            else:
+                text = read_sacct(start=window["start"])
+            batch = collect(text, organisation=organisation, cluster=name, seen_problems=seen)
+        except ClusterMismatch as exc:
+            raise fail(str(exc)) from exc
+        except SlurmError as exc:
+            if once:
+                raise fail(str(exc)) from exc
+            failures += 1
+            wait_s = min(interval, 5.0 * 2 ** (failures - 1))
+            log.warning("%s; failure %d in a row, trying again in %.0f s", exc, failures,
+                        wait_s)
+            time.sleep(wait_s)
+            continue
+        if failures:
+            log.info("sacct answers again after %d failures", failures)
+        failures = 0
+        window["start"] = sacct_time(started - 60)  # a minute of overlap; storing is idempotent
         for problem in batch.problems:
             log.warning("%s", problem)
-        return sink.send(batch)
+        log.info("%s", sink.send(batch))
+        if once:
+            return
+        time.sleep(max(0.0, interval - (time.time() - started)))
 
-    _repeat(step, once=once or sacct_file is not None, interval_s=interval,
-            transient=(SlurmError,))
+
+class _SlurmPrintSink:
+    """Job records as JSON lines, those `ai-cost classify` can judge (utilization recorded)."""
+
+    def send(self, batch: Batch) -> str:
+        from analyzers.records import RecordError, parse_record
+
+        printed, left_out = [], 0
+        for record in batch.records:
+            try:
+                parse_record(record)
+            except RecordError:
+                left_out += 1
+                continue
+            printed.append(record)
+        PrintSink(sys.stdout).send(Batch(records=printed))
+        note = (f"; {left_out} left out: no GPU utilization recorded (jobstats or "
+                "gres/gpuutil), which classify needs" if left_out else "")
+        return f"printed {len(printed)} records{note}"

@@ -135,7 +135,12 @@ def test_collect_slurm_print_writes_job_records() -> None:
                                       "--cluster", "iowa-hpc"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
-    assert [x["job_id"] for x in lines] == ["71234", "71240", "71251", "71270_3", "71288"]
+    # 71240 recorded no utilization: left out, said so, so classify takes the rest as they are
+    assert [x["job_id"] for x in lines] == ["71234", "71251", "71270_3", "71288"]
+    judged = CliRunner().invoke(cli, ["classify"], input=result.stdout)
+    assert judged.exit_code == 0, judged.output
+    assert "line " not in judged.stderr  # no record refused
+    assert len([x for x in judged.stdout.splitlines() if x.startswith("{")]) == 4
 
 
 @pytest.mark.dated

@@ -1,0 +1,120 @@
+"""The Slurm collector on sacct as Slurm 22.05 writes it: columns, times, clusters, exact usage."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from collectors.slurm import (
+    DELIMITER,
+    FIELDS,
+    ClusterMismatch,
+    collect,
+    parse_sacct,
+    sacct_command,
+    sacct_time,
+)
+from collectors.slurm_usage import sample_times
+from config.organisation import Organisation
+from storage.rollup import usage_rows
+from tests.clock import SUITE_NOW
+
+
+def sacct_line(**values: str) -> str:
+    """One sacct line of FIELDS, joined as `collect slurm` asks sacct to."""
+    row = dict.fromkeys(FIELDS, "")
+    row.update(values)
+    return DELIMITER.join(row[f] for f in FIELDS)
+
+
+def gpu_job(job_id: str, *, start: int, ran_s: int | None, gpus: int = 2,
+            comment: str = "", name: str = "train", cluster: str = "iowa-hpc") -> str:
+    return sacct_line(
+        JobID=job_id, JobName=name, User="alice", Account="nlp", Partition="gpu",
+        AllocTRES=f"billing=8,cpu=8,gres/gpu:a100={gpus},gres/gpu={gpus},node=1",
+        Elapsed="00:00:00", ElapsedRaw=str(ran_s if ran_s is not None else 0),
+        Start=str(start), End="Unknown" if ran_s is None else str(start + ran_s),
+        State="RUNNING" if ran_s is None else "COMPLETED", NodeList="gpu01",
+        Comment=comment, Cluster=cluster)
+
+
+def counted_s(stamps: list[int]) -> float:
+    """GPU-seconds the roll-up counts for one stand-in GPU's samples."""
+    array = np.array([(t, 50, 0, 1000, np.nan, 1) for t in stamps], dtype=float)
+    return sum(r["gpu_s"] for r in usage_rows(array, start=0, max_gap_s=300))
+
+
+@pytest.mark.parametrize("ran_s", [2, 3, 7, 59, 61, 100, 179, 180, 181, 239, 3601, 86399])
+def test_stand_in_samples_add_up_to_the_seconds_run_exactly(ran_s: int) -> None:
+    start = 1_000_000
+    assert counted_s(sample_times(start=start, end=start + ran_s, now=start + ran_s)) == ran_s
+
+
+def test_a_running_job_is_counted_to_now_then_completed_never_twice() -> None:
+    start = 1_000_000
+    running = sample_times(start=start, end=None, now=start + 425)
+    assert counted_s(running) == 420  # its grid up to now
+    done = sample_times(start=start, end=start + 1000, now=start + 1300)
+    assert set(running) <= set(done)  # the same grid: stored once
+    assert counted_s(sorted(set(running) | set(done))) == 1000
+    assert sample_times(start=start, end=None, now=start + 100) == []  # too young: next run
+
+
+def test_a_pipe_in_a_comment_or_name_shifts_no_column(organisation: Organisation) -> None:
+    text = gpu_job("9001", start=1_000_000, ran_s=600, comment="a|b|model=mistral-7b",
+                   name="x|y") + "\n"
+    jobs, problems = parse_sacct(text)
+    assert problems == [] and jobs[0].comment == "a|b|model=mistral-7b"
+    record = collect(text, organisation=organisation, cluster="iowa-hpc").records[0]
+    assert (record["model"], record["gpus"], record["gpu_type"]) == ("mistral-7b", 2, "a100")
+    assert record["duration_s"] == 600
+
+
+def test_a_model_in_the_job_name_fills_the_record(organisation: Organisation) -> None:
+    text = gpu_job("9002", start=1_000_000, ran_s=60, name="ft model=meta-llama/Llama-3-8B")
+    assert collect(text, organisation=organisation,
+                   cluster="iowa-hpc").records[0]["model"] == "meta-llama/Llama-3-8B"
+
+
+def test_sacct_is_asked_for_the_delimiter_and_a_time_it_accepts() -> None:
+    args = sacct_command(start=sacct_time(SUITE_NOW.timestamp()))
+    assert f"--delimiter={DELIMITER}" in args
+    start = next(a for a in args if a.startswith("--starttime="))
+    # local YYYY-MM-DDTHH:MM:SS: what sacct 22.05 takes (it refuses Unix seconds)
+    assert time.strptime(start.split("=", 1)[1], "%Y-%m-%dT%H:%M:%S")
+
+
+def test_another_slurm_cluster_is_one_clear_error(organisation: Organisation) -> None:
+    text = gpu_job("9003", start=1_000_000, ran_s=60, cluster="other")
+    with pytest.raises(ClusterMismatch, match="expects Slurm ClusterName 'iowa-hpc'"):
+        collect(text, organisation=organisation, cluster="iowa-hpc")
+    organisation.cluster("iowa-hpc").slurm_cluster_name = "other"
+    assert collect(text, organisation=organisation, cluster="iowa-hpc").records
+
+
+def test_stand_in_gpus_are_per_cluster(organisation: Organisation) -> None:
+    organisation.cluster("iowa-hpc").usage_from_sacct = True
+    text = gpu_job("9004", start=1_000_000, ran_s=600)
+    batch = collect(text, organisation=organisation, cluster="iowa-hpc", now=1_002_000)
+    assert {s.gpu_uuid for s in batch.samples} == {"SLURM-iowa-hpc-9004-0",
+                                                   "SLURM-iowa-hpc-9004-1"}
+
+
+def test_the_same_bad_lines_are_reported_once_per_loop(organisation: Organisation) -> None:
+    text = "9005\x1ftruncated\n" + gpu_job("9006", start=1_000_000, ran_s=60)
+    seen: set[str] = set()
+    first = collect(text, organisation=organisation, cluster="iowa-hpc", seen_problems=seen)
+    again = collect("other\n" + text, organisation=organisation, cluster="iowa-hpc",
+                    seen_problems=seen)
+    assert len(first.problems) == 1 and len(again.problems) == 1  # only the new line "other"
+
+
+def test_configuration_errors_are_one_line(tmp_path: object) -> None:
+    from bot.cli import app as cli
+
+    result = CliRunner().invoke(cli, ["collect", "slurm", "--print", "--cluster", "nowhere"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "nowhere" in result.stderr
