@@ -22,6 +22,7 @@ from domain.ledger import Ledger, RealizedSaving, TeamWeek
 from domain.weeks import is_over, iso_week, previous_week, week_bounds, week_end
 from reports.blocks import digest_blocks, org_digest_blocks
 from reports.charts import energy_chart_png
+from reports.format import escape
 from reports.terminal import headline, org_headline
 from storage import digest_store as store
 from storage.db import session as new_session
@@ -211,7 +212,7 @@ class DigestService:
         def render() -> Message:
             self._check_ready(week)
             digest = next(d for d in self.digests(week, fresh=force) if d.team == team)
-            return Message(text=headline(digest),
+            return Message(text=escape(headline(digest)),
                            blocks=lambda file_id: digest_blocks(digest, chart_file_id=file_id),
                            png=energy_chart_png(digest))
 
@@ -233,7 +234,7 @@ class DigestService:
         def render() -> Message:
             self._check_ready(week)
             org = self.org_digest(week, fresh=force)
-            return Message(text=org_headline(org), blocks=lambda _: org_digest_blocks(org))
+            return Message(text=escape(org_headline(org)), blocks=lambda _: org_digest_blocks(org))
 
         return self._post(store.ORGANISATION, week, channel, render, force=force)
 

@@ -60,7 +60,7 @@ def approve_button(suggestion_id: int, title: str) -> dict[str, Any]:
     element = button("Approve swap", APPROVE, str(suggestion_id), style="primary")
     element["confirm"] = {
         "title": {"type": "plain_text", "text": "Apply this swap?"},
-        "text": {"type": "mrkdwn", "text": clip(f"{title}\nIt is applied through your "
+        "text": {"type": "mrkdwn", "text": clip(f"{fmt.escape(title)}\nIt is applied through your "
                                                  "team's configured action.", 300)},
         "confirm": {"type": "plain_text", "text": "Approve and apply"},
         "deny": {"type": "plain_text", "text": "Cancel"},
@@ -102,19 +102,20 @@ def digest_blocks(digest: Digest, *, chart_file_id: str | None = None,
                        "alt_text": f"Energy per day for {digest.team}, {digest.week}"})
     coverage = fmt.coverage_text(digest)
     if coverage:
-        blocks.append(context(coverage))
+        blocks.append(context(fmt.escape(coverage)))
     blocks.append({"type": "divider"})
     empty = fmt.empty_week_text(digest)
     if empty:
         icon = ":white_check_mark: " if digest.figures.jobs and not f.oversized_jobs else ""
-        blocks.append(section(icon + empty))
+        blocks.append(section(icon + fmt.escape(empty)))
     shown = digest.worst[:max_jobs]
     for w in shown:
-        text = (f"*{w.name}* ({w.user or 'unknown owner'}): {fmt.reasons(w.reasons)}\n"
-                f"{w.gpus}× {w.gpu_type}, {fmt.kwh(w.energy_kwh)}, {fmt.usd(w.cost_usd)} "
-                f"this week")
+        text = (f"*{fmt.escape(w.name)}* ({fmt.escape(w.user) or 'unknown owner'}): "
+                f"{fmt.reasons(w.reasons)}\n{w.gpus}× {fmt.escape(w.gpu_type)}, "
+                f"{fmt.kwh(w.energy_kwh)}, {fmt.usd(w.cost_usd)} this week")
         if w.suggestion:
-            text += (f"\n:bulb: {w.suggestion}\nSaves about {fmt.usd(w.saved_usd_week)}, "
+            text += (f"\n:bulb: {fmt.escape(w.suggestion)}\n"
+                     f"Saves about {fmt.usd(w.saved_usd_week)}, "
                      f"{fmt.kwh(w.saved_kwh_week)} and {fmt.kg(w.saved_co2e_kg_week)} a week")
         blocks.append(section(text))
         if w.suggestion_id is not None:
@@ -168,7 +169,7 @@ def org_digest_blocks(org: OrgDigest, *, max_teams: int = 40) -> list[Block]:
     lines = []
     for t in org.teams[:max_teams]:
         budget = "" if t.budget_pct is None else f" · budget {t.budget_pct:.0f}%"
-        lines.append(f"*{t.rank or '-'}.* {t.team}: label *{t.label or '-'}* "
+        lines.append(f"*{t.rank or '-'}.* {fmt.escape(t.team)}: label *{t.label or '-'}* "
                      f"({fmt.label_change(t.label_change)}) · {fmt.kwh(t.energy_kwh)} "
                      f"({fmt.change(t.energy_change_pct)}) · {fmt.usd(t.cost_usd)}{budget}")
     # Several lines per section, each section under Slack's 3,000 characters.
@@ -185,5 +186,5 @@ def org_digest_blocks(org: OrgDigest, *, max_teams: int = 40) -> list[Block]:
                               "`ai-cost report` lists them all"))
     idle = fmt.idle_capacity_lines(org.clusters)
     if idle:
-        blocks.append(section("*GPUs held by no job*\n" + "\n".join(idle)))
+        blocks.append(section("*GPUs held by no job*\n" + fmt.escape("\n".join(idle))))
     return enforce_limits(blocks)

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.messages.swaps import saving_text, swap_actions
 from bot.messages.team import trend
+from reports import format as fmt
 from reports.blocks import Block, context, enforce_limits, header, section
 from storage.models import Job, Suggestion
 
@@ -23,14 +24,16 @@ def home_view(*, person: str | None, team: str | None, week: str | None,
                               "map your Slack account in the organisation file."))
         return {"type": "home", "blocks": blocks}
     blocks.append(section(
-        f"*You* ({person}), {week or 'no data yet'}: {trend(*own_label)}\n"
-        f"*Team {team or 'none'}*: {trend(*team_label)}"))
+        f"*You* ({fmt.escape(person)}), {week or 'no data yet'}: {trend(*own_label)}\n"
+        f"*Team {fmt.escape(team) or 'none'}*: {trend(*team_label)}"))
     blocks.append({"type": "divider"})
     if not suggestions:
         blocks.append(section(":white_check_mark: No open suggestions. Well sized!"))
     for suggestion, job in suggestions[:MAX_HOME_SUGGESTIONS]:
-        blocks.append(section(f"*{job.name or job.external_id}* (`{job.external_id}`, "
-                              f"{job.user or 'unknown'}): {suggestion.title}\n"
+        blocks.append(section(f"*{fmt.escape(job.name or job.external_id)}* "
+                              f"(`{fmt.escape(job.external_id)}`, "
+                              f"{fmt.escape(job.user) or 'unknown'}): "
+                              f"{fmt.escape(suggestion.title)}\n"
                               f"This {saving_text(suggestion)}."))
         blocks.append(swap_actions(suggestion.id or 0, suggestion.title))
     hidden = more + max(0, len(suggestions) - MAX_HOME_SUGGESTIONS)

@@ -31,7 +31,8 @@ def saving_text(suggestion: Suggestion) -> str:
 def nudge_blocks(suggestion: Suggestion, job: Job, *, reasons: list[str] | None = None,
                  cost_usd: float | None = None, energy_kwh: float | None = None) -> list[Block]:
     """The direct message to a flagged job's owner: cost, why, the change, the buttons."""
-    text = (f"Your job *{job.name or job.external_id}* (`{job.external_id}`, team {job.team}) "
+    text = (f"Your job *{fmt.escape(job.name or job.external_id)}* "
+            f"(`{fmt.escape(job.external_id)}`, team {fmt.escape(job.team)}) "
             f"was flagged in {suggestion.week}.")
     if cost_usd is not None and energy_kwh is not None:
         text += f"\nIt cost {fmt.usd(cost_usd)} and used {fmt.kwh(energy_kwh)} that week."
@@ -40,7 +41,7 @@ def nudge_blocks(suggestion: Suggestion, job: Job, *, reasons: list[str] | None 
     return enforce_limits([
         header(f"A cheaper way to run {job.name or job.external_id}"),
         section(text),
-        section(f":bulb: *{suggestion.title}*\nThis {saving_text(suggestion)}."),
+        section(f":bulb: *{fmt.escape(suggestion.title)}*\nThis {saving_text(suggestion)}."),
         swap_actions(suggestion.id or 0, suggestion.title),
         context("You get at most one message a day per job, never at night. Dismiss it and "
                 "this change is not suggested again."),
@@ -90,5 +91,5 @@ def replace_swap_buttons(blocks: list[Block], suggestion_id: int,
 
 
 def praise_blocks(team: str, week: str, before: str | None, after: str | None) -> list[Block]:
-    return [section(f":tada: *{team}* improved its energy label from *{before}* to *{after}* "
-                    f"in {week}. Right-sized work pays off, thank you!")]
+    return [section(f":tada: *{fmt.escape(team)}* improved its energy label from *{before}* "
+                    f"to *{after}* in {week}. Right-sized work pays off, thank you!")]

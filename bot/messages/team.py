@@ -26,7 +26,7 @@ HELP = [
 def help_blocks(unknown: str | None = None) -> list[Block]:
     blocks: list[Block] = []
     if unknown is not None:
-        blocks.append(section(f":thinking_face: I did not understand `{unknown}`."))
+        blocks.append(section(f":thinking_face: I did not understand `{fmt.escape(unknown)}`."))
     blocks.append(section("*What `/ai-cost` can do*\n" +
                           "\n".join(f"`{usage}`: {what}" for usage, what in HELP)))
     return blocks
@@ -47,8 +47,9 @@ def trend(label: str | None, previous: str | None) -> str:
 
 def job_text(line: JobLine) -> str:
     job = line.job
-    text = (f"*{job.name or job.external_id}* (`{job.external_id}`, {job.user or 'unknown'}, "
-            f"{job.team}) · label {line.label or '-'}\n{job.gpus}× {job.gpu_type}, "
+    text = (f"*{fmt.escape(job.name or job.external_id)}* (`{fmt.escape(job.external_id)}`, "
+            f"{fmt.escape(job.user) or 'unknown'}, {fmt.escape(job.team)}) · "
+            f"label {line.label or '-'}\n{job.gpus}× {fmt.escape(job.gpu_type)}, "
             f"{fmt.kwh(line.cost.energy_kwh)}, {fmt.usd(line.cost.cost_usd)}, "
             f"{fmt.kg(line.cost.co2e_kg)}")
     if line.verdict.reasons:
@@ -61,7 +62,8 @@ def suggestion_blocks(line: JobLine, *, max_suggestions: int = 1) -> list[Block]
     ordered = sorted(line.suggestions, key=lambda s: s.saved_cost_usd_week, reverse=True)
     for suggestion in ordered[:max_suggestions]:
         blocks.append(section(
-            f":bulb: {suggestion.title}\nSaves about {fmt.usd(suggestion.saved_cost_usd_week)}, "
+            f":bulb: {fmt.escape(suggestion.title)}\n"
+            f"Saves about {fmt.usd(suggestion.saved_cost_usd_week)}, "
             f"{fmt.kwh(suggestion.saved_energy_j_week / 3.6e6)} and "
             f"{fmt.kg(suggestion.saved_co2e_kg_week)} a week"))
         if suggestion.id is not None:
@@ -85,10 +87,10 @@ def team_blocks(digest: Digest, lines: list[JobLine], more: int) -> list[Block]:
     empty = fmt.empty_week_text(digest) if not lines else None
     if empty:
         icon = ":white_check_mark: " if f.jobs and not f.oversized_jobs else ""
-        blocks.append(section(icon + empty))
+        blocks.append(section(icon + fmt.escape(empty)))
     coverage = fmt.coverage_text(digest)
     if coverage:
-        blocks.insert(2, context(coverage))
+        blocks.insert(2, context(fmt.escape(coverage)))
     for line in lines:
         blocks.append(section(job_text(line)))
         blocks.extend(suggestion_blocks(line))
@@ -119,7 +121,7 @@ def top_blocks(lines: list[JobLine], week: str, more: int) -> list[Block]:
 def rating_blocks(rows: list[tuple[str, str | None, str | None, int | None]],
                   week: str) -> list[Block]:
     """rows: (team, label, previous label, rank), best first."""
-    lines = [f"{rank or '–'}. *{team}*: {trend(label, previous)}"
+    lines = [f"{rank or '–'}. *{fmt.escape(team)}*: {trend(label, previous)}"
              for team, label, previous, rank in rows]
     return [header(f"Energy labels by team, {week}"),
             section("\n".join(lines) or "No team has usage this week."),
@@ -134,8 +136,8 @@ def budget_blocks(team: str, week: str, budget: Budget) -> list[Block]:
     if budget.usd:
         parts.append(f"{fmt.usd(budget.spent_usd)} of {fmt.usd(budget.usd)} "
                      f"({100 * budget.spent_usd / budget.usd:.0f}%)")
-    text = (f"*{team}*, {week}: " + " · ".join(parts)) if parts else (
-        f"*{team}* has no weekly budget. An approver can set one: "
+    text = (f"*{fmt.escape(team)}*, {week}: " + " · ".join(parts)) if parts else (
+        f"*{fmt.escape(team)}* has no weekly budget. An approver can set one: "
         "`/ai-cost budget set 1500 kWh` or `/ai-cost budget set 9000 $`.")
     source = "set in Slack" if budget.set_in_slack else "from the organisation file"
     return [section(text), context(f"Budget {source}.")] if parts else [section(text)]

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from bot.services.directory import Directory, Person
 from bot.services.swap_actions import ActionResult, SwapActions
 from config.organisation import Organisation
+from reports.format import escape
 from storage import slack_repo
 from storage.db import session as new_session
 from storage.models import Job, Suggestion
@@ -97,8 +98,9 @@ class Approvals:
                     session=s, suggestion_id=click.suggestion_id, state=suggestion.state,
                     audit=self._audit(click, person, action, "unauthorized", why), now=self._now())
                 s.commit()
-                return Outcome("refused", f"Only the job's owner or {job.team}'s approvers "
-                                          f"({approvers}) can {action} this swap: {why}.",
+                return Outcome("refused", escape(
+                    f"Only the job's owner or {job.team}'s approvers ({approvers}) can "
+                    f"{action} this swap: {why}."),
                                suggestion, job, person)
             s.commit()
         return suggestion, job, person
@@ -157,9 +159,10 @@ class Approvals:
             s.commit()
             suggestion.state = new
         self._on_change()
-        message = (f"Approved by <@{click.slack_user_id}>: {result.detail}." if result.ok else
+        detail = escape(result.detail)
+        message = (f"Approved by <@{click.slack_user_id}>: {detail}." if result.ok else
                    f"Approved by <@{click.slack_user_id}>, but applying it failed: "
-                   f"{result.detail}.")
+                   f"{detail}.")
         return Outcome(new, message, suggestion, job, person, now, result,
                        by=f"<@{click.slack_user_id}>")
 
@@ -180,7 +183,7 @@ class Approvals:
             return self._already(click.suggestion_id, person)
         suggestion.state = "dismissed"
         self._on_change()
-        why = f" ({reason.strip()})" if reason and reason.strip() else ""
+        why = f" ({escape(reason.strip())})" if reason and reason.strip() else ""
         return Outcome("dismissed", f"Dismissed by <@{click.slack_user_id}>{why}; it will not "
                                     "be suggested again.", suggestion, job, person, now,
                        by=f"<@{click.slack_user_id}>")

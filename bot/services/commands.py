@@ -18,6 +18,7 @@ from bot.services.team_view import TeamViews
 from config.organisation import Organisation, TeamConfig
 from config.settings import Settings
 from reports.blocks import Block, digest_blocks, enforce_limits, section
+from reports.format import escape
 from storage import slack_repo
 from storage.db import session as new_session
 
@@ -78,7 +79,7 @@ class CommandService:
         """The reply to `/ai-cost {text}` from `slack_user_id`."""
         command = parse(text)
         if command.word == "unknown":
-            return Reply(f"I did not understand `{command.args[0]}`.",
+            return Reply(f"I did not understand `{escape(command.args[0])}`.",
                          msg.help_blocks(command.args[0]))
         if command.word == "help":
             return Reply("What /ai-cost can do", msg.help_blocks())
@@ -124,8 +125,8 @@ class CommandService:
             return _say("I do not know which cluster user you are. Ask an admin to add you to "
                         "the organisation file (slack_users), or try `/ai-cost team NAME`.")
         if person.team is None:
-            return _say(f"{person.name} is not a member of any team in the organisation file; "
-                        "try `/ai-cost team NAME`.")
+            return _say(f"{escape(person.name)} is not a member of any team in the organisation "
+                        "file; try `/ai-cost team NAME`.")
         return person.team
 
     def _team_reply(self, s: Any, name: str, person: Person | None = None) -> Reply:
@@ -133,15 +134,15 @@ class CommandService:
         if view is None:
             return _say(NOT_JUDGED)
         if name not in self._views.team_names(view):
-            return _say(f"There is no team called `{name}`. Teams: "
-                        f"{', '.join(self._views.team_names(view))}.")
+            return _say(f"There is no team called `{escape(name)}`. Teams: "
+                        f"{escape(', '.join(self._views.team_names(view)))}.")
         digest = self._views.digest(view, name, top_n=3, session=s)
         team_week = view.teams.get(name)
         worst = sorted(team_week.oversized if team_week else [],
                        key=lambda ln: (ln.saved_cost_usd_week, ln.cost.cost_usd), reverse=True)
         if not self.sees_jobs(person, name):  # another team's jobs are theirs to see
             digest.worst, digest.more_oversized, worst = [], 0, []
-        return Reply(f"{name}, {view.week}", msg.team_blocks(digest, worst[:3],
+        return Reply(f"{escape(name)}, {view.week}", msg.team_blocks(digest, worst[:3],
                                                               max(0, len(worst) - 3)))
 
     def _mine(self, s: Any, person: Person | None, args: tuple[str, ...]) -> Reply:
@@ -161,18 +162,18 @@ class CommandService:
         line = self._views.job_line(view, job.id or 0) if job and view else None
         if job is None or line is None or view is None:
             when = view.week if view else "the last complete week"
-            return _say(f"No job `{args[0]}` ran in {when}.")
+            return _say(f"No job `{escape(args[0])}` ran in {when}.")
         if not self.sees_jobs(person, job.team, owner=job.user):
-            return _say(f"Job `{args[0]}` belongs to team {job.team}: its members, approvers "
-                        "and FinOps see its details. `/ai-cost team "
-                        f"{job.team}` shows the team's totals and label.")
-        return Reply(f"Job {job.external_id}", msg.job_blocks(line, view.week))
+            return _say(f"Job `{escape(args[0])}` belongs to team {escape(job.team)}: its "
+                        "members, approvers and FinOps see its details. `/ai-cost team "
+                        f"{escape(job.team)}` shows the team's totals and label.")
+        return Reply(f"Job {escape(job.external_id)}", msg.job_blocks(line, view.week))
 
     def _top(self, s: Any, person: Person | None, args: tuple[str, ...]) -> Reply:
         n = TOP_DEFAULT
         if args:
             if not args[0].isdigit() or int(args[0]) < 1:
-                return _say(f"`{args[0]}` is not a number of jobs: `/ai-cost top 5`.")
+                return _say(f"`{escape(args[0])}` is not a number of jobs: `/ai-cost top 5`.")
             n = int(args[0])
         view = self._views.week(session=s)
         if view is None:
@@ -213,7 +214,7 @@ class CommandService:
                 now=datetime.fromtimestamp(self._clock(), UTC),
                 **{f"weekly_budget_{unit}": amount})
         elif args:
-            return Reply(f"I did not understand `{args[0]}`.", msg.help_blocks(args[0]))
+            return Reply(f"I did not understand `{escape(args[0])}`.", msg.help_blocks(args[0]))
         view = self._views.week(session=s)
         budget = self._views.budget(session=s, view=view, team=team.name)
         return Reply(f"Budget of {team.name}",

@@ -23,6 +23,7 @@ from bot.messages.swaps import nudge_blocks, praise_blocks
 from bot.services.directory import Directory
 from bot.services.team_view import TeamViews
 from config.organisation import Organisation
+from reports.format import escape
 from storage import slack_repo
 from storage.db import session as new_session
 from storage.models import SlackNudge
@@ -102,7 +103,8 @@ class Nudges:
                 try:
                     posted = self._client.chat_postMessage(
                         channel=slack_id, blocks=blocks,
-                        text=f"{job.name} could cost less: {suggestion.title}")
+                        text=f"{escape(job.name or job.external_id)} could cost less: "
+                             f"{escape(suggestion.title)}")
                 except SlackApiError as exc:
                     report.skip(f"Slack: {exc.response.get('error', 'error')}")
                     continue
@@ -133,7 +135,7 @@ class Nudges:
             try:
                 posted = self._client.chat_postMessage(
                     channel=channel, blocks=praise_blocks(team, view.week, before, after),
-                    text=f"{team} improved its energy label from {before} to {after}")
+                    text=f"{escape(team)} improved its energy label from {before} to {after}")
             except SlackApiError as exc:
                 report.skip(f"Slack: {exc.response.get('error', 'error')}")
                 continue
