@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.health import WriteHealth
+from bot.metrics import RejectionCounter
 from config.organisation import Organisation
 from config.settings import Settings
 from domain.samples import (
@@ -64,7 +65,7 @@ def unavailable_response(reason: str) -> JSONResponse:
 class RefusalTally:
     """Refused requests by source and reason, kept in memory until `flush` stores them."""
 
-    def __init__(self, counter: Counter | None) -> None:
+    def __init__(self, counter: RejectionCounter | None) -> None:
         self._counter = counter
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], tuple[int, str]] = {}
@@ -73,7 +74,7 @@ class RefusalTally:
         """Count one refusal (in the metrics at once, in the store at the next flush)."""
         key = reason_key(reason)
         if self._counter is not None:
-            self._counter.labels(source, key).inc()
+            self._counter.labels(source, reason).inc()
         with self._lock:
             count, _ = self._pending.get((source, key), (0, reason))
             self._pending[(source, key)] = (count + 1, reason)
@@ -107,7 +108,8 @@ class IngestEndpoint:
 
     def __init__(self, *, settings: Settings, organisation: Organisation, engine: Engine,
                  registry: CollectorRegistry, clock: Callable[[], float],
-                 rejections: Counter | None = None, writes: WriteHealth | None = None) -> None:
+                 rejections: RejectionCounter | None = None,
+                 writes: WriteHealth | None = None) -> None:
         self._settings = settings
         self._writes = writes or WriteHealth()
         self._organisation = organisation
@@ -241,7 +243,7 @@ class IngestEndpoint:
         reasons = told + [r.reason for r in rejected] + [r.reason for r in rejected_jobs]
         if self._rejections is not None:
             for reason in reasons:
-                self._rejections.labels(source, reason_key(reason)).inc()
+                self._rejections.labels(source, reason).inc()
         self._samples.labels(cluster, "accepted").inc(result.accepted)
         self._samples.labels(cluster, "duplicate").inc(result.duplicates)
         self._samples.labels(cluster, "rejected").inc(len(rejected))

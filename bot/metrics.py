@@ -9,8 +9,10 @@ is never used, so two apps (or tests) in one process never clash.
 from __future__ import annotations
 
 import json
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +34,67 @@ from slack_sdk.http_retry.state import RetryState
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.samples import GpuSample, JobInfo
+
 UNMATCHED = "<unmatched>"  # one label for every unknown path, so scanners cannot add series
+
+# Label values of the rejection counter: a fixed set, whatever a client sends. The stored
+# rejections (`ai-cost status`) keep the client's source and the reason's words.
+SOURCES = frozenset({"agent", "dcgm", "prometheus", "slurm", "ingest", "rollup"})
+FIELDS = frozenset({f.name for f in fields(GpuSample)} | {f.name for f in fields(JobInfo)}
+                   | {"units", "sample", "series", "power", "mem", "energy"})
+HTTP_STATUSES = frozenset({"400", "401", "403", "404", "413", "415", "422", "429", "503"})
+_HTTP = re.compile(r"HTTP (\d{3})\b")
+_FIELD = re.compile(r"(?:unknown unit field |unknown unit \S+ for )?([a-z_]+)\b")
+
+
+def rejection_labels(source: str, reason: str) -> tuple[str, str, str]:
+    """(cluster, source, reason) label values of one rejection, each from a bounded set.
+
+    `source` is ingest's "<client source>:<cluster>" (the cluster comes from the token) or a
+    process's own name; the reason becomes its kind: http_<status>, too_old, future,
+    unknown_cluster, invalid_<field> for a field of the sample or job contract, else other.
+    """
+    client, _, cluster = source.partition(":")
+    kind = "other"
+    http = _HTTP.match(reason)
+    if http:
+        kind = f"http_{http.group(1)}" if http.group(1) in HTTP_STATUSES else "http_other"
+    elif "retention window" in reason:
+        kind = "too_old"
+    elif "in the future" in reason:
+        kind = "future"
+    elif reason.startswith("unknown cluster"):
+        kind = "unknown_cluster"
+    else:
+        field = _FIELD.match(reason)
+        if field and field.group(1) in FIELDS:
+            kind = f"invalid_{field.group(1)}"
+    return cluster, client if client in SOURCES else "other", kind
+
+
+class RejectionCounter:
+    """ai_cost_ingest_rejections_total{cluster, source, reason}, fed raw rejections.
+
+    `labels(source, reason)` takes what ingest knows and counts it under bounded label values
+    (`rejection_labels`); `cluster` must be a configured cluster name (ingest's comes from the
+    token), anything else counts as "other".
+    """
+
+    def __init__(self, registry: CollectorRegistry, clusters: Iterable[str]) -> None:
+        self.clusters = frozenset(clusters)
+        self.counter = Counter("ai_cost_ingest_rejections", "Rejected input (samples, jobs, "
+                               "whole requests) by cluster, collector (agent, dcgm, "
+                               "prometheus, slurm, ingest, other) and kind of reason "
+                               "(http_<status>, too_old, future, invalid_<field>, other); "
+                               "`ai-cost status` lists the reasons in words.",
+                               ["cluster", "source", "reason"], registry=registry)
+
+    def labels(self, source: str, reason: str) -> Counter:
+        """The child counter of one rejection."""
+        cluster, client, kind = rejection_labels(source, reason)
+        return self.counter.labels(cluster if cluster in self.clusters else "other",
+                                   client, kind)
 
 
 def slack_api_errors(registry: CollectorRegistry) -> Counter:
@@ -140,7 +202,7 @@ class RequestMetrics:
 class ServerMetrics:
     """The server's metrics besides ingest's own: HTTP requests, rejections, Slack errors."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, clusters: Iterable[str] = ()) -> None:
         self.registry = registry
         self.requests = Counter("ai_cost_http_requests", "HTTP requests by route template, "
                                 "method and status.", ["route", "method", "status"],
@@ -148,10 +210,7 @@ class ServerMetrics:
         self.seconds = Histogram("ai_cost_http_request_duration_seconds",
                                  "Time to answer an HTTP request, by route template.", ["route"],
                                  registry=registry)
-        self.rejections = Counter("ai_cost_ingest_rejections", "Rejected input (samples, jobs, "
-                                  "whole batches) by source and reason, the reason without its "
-                                  "particulars as `ai-cost status` groups it.",
-                                  ["source", "reason"], registry=registry)
+        self.rejections = RejectionCounter(registry, clusters)
         self.slack_api_errors = slack_api_errors(registry)
 
 

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import Engine
@@ -21,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.cost_metrics import CostCollector
 from bot.health import WriteHealth, health_routes
 from bot.ingest_http import IngestEndpoint, RefusalTally, unavailable_response
 from bot.metrics import RequestMetrics, ServerMetrics
@@ -50,6 +52,16 @@ def _flush_quietly(refusals: RefusalTally, engine: Engine) -> None:
         log.warning("refused requests not stored yet: %s", unavailable(exc))
 
 
+def _warm_quietly(costs: CostCollector) -> None:
+    # A scrape right after a refresh then finds the week's figures already built.
+    try:
+        costs.ledger_metrics()
+    except Exception as exc:
+        if unavailable(exc) is None:
+            raise
+        log.warning("cost metrics not rebuilt: %s", unavailable(exc))
+
+
 def create_server(settings: Settings, organisation: Organisation, engine: Engine, *,
                   routes: Sequence[BaseRoute] = (), clock: Callable[[], float] = time.time,
                   registry: CollectorRegistry | None = None,
@@ -59,7 +71,8 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
     The organisation's clusters and teams are written to the database first, so that
     batches of every configured cluster can be stored. `slack_events=False` leaves out
     POST /slack/events (Slack is then served over Socket Mode). The app's metrics are
-    `app.state.metrics` (a ServerMetrics on the app's own registry); refused ingest requests,
+    `app.state.metrics` (a ServerMetrics on the app's own registry) and `app.state.costs` (the
+    ledger's figures, bot/cost_metrics.py); refused ingest requests,
     counted in memory, reach the store every `flush_every_s` seconds and at shutdown
     (`app.state.refusals.flush(engine)` does it at once).
     """
@@ -67,7 +80,10 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
         sync_organisation(session=s, organisation=organisation)
         s.commit()
     registry = registry or CollectorRegistry()
-    metrics = ServerMetrics(registry)
+    metrics = ServerMetrics(registry, clusters=[c.name for c in organisation.clusters])
+    costs = CostCollector(engine=engine, organisation=organisation,
+                          clock=lambda: datetime.fromtimestamp(clock(), UTC))
+    registry.register(costs)
     writes = WriteHealth()
     ingest = IngestEndpoint(settings=settings, organisation=organisation, engine=engine,
                             registry=registry, clock=clock, rejections=metrics.rejections,
@@ -82,6 +98,7 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
             while True:
                 await asyncio.sleep(flush_every_s)
                 await run_in_threadpool(_flush_quietly, ingest.refusals, engine)
+                await run_in_threadpool(_warm_quietly, costs)
 
         task = asyncio.create_task(every_interval())
         try:
@@ -109,5 +126,6 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
                                seconds=metrics.seconds)],
         exception_handlers={kind: _database_unavailable for kind in UNAVAILABLE_ERRORS})
     app.state.metrics = metrics
+    app.state.costs = costs
     app.state.refusals = ingest.refusals
     return app

@@ -33,13 +33,13 @@ def test_a_rejected_batch_is_counted_by_reason_and_route(
     assert client.get("/no/such/page").status_code == 404
     page = client.get("/metrics").text
 
-    source = "ingest:frankfurt-k8s"
-    util = reason_key(reasons[0])
-    assert reason_key(reasons[1]) == util  # 140 and 150: one reason, two samples
-    assert sample(page, "ai_cost_ingest_rejections_total", source=source, reason=util) == 2
-    assert sample(page, "ai_cost_ingest_rejections_total", source=source,
-                  reason=reason_key(reasons[2])) == 1
-    refused = sample(page, "ai_cost_ingest_rejections_total", source="ingest")
+    cluster = {"cluster": "frankfurt-k8s", "source": "ingest"}
+    assert reason_key(reasons[0]) == reason_key(reasons[1])  # 140 and 150: one reason
+    assert sample(page, "ai_cost_ingest_rejections_total", **cluster,
+                  reason="invalid_util_pct") == 2
+    assert sample(page, "ai_cost_ingest_rejections_total", **cluster, reason="future") == 1
+    refused = sample(page, "ai_cost_ingest_rejections_total", cluster="other", source="ingest",
+                     reason="http_401")
     assert refused == 1
     assert sample(page, "ai_cost_http_requests_total", route="/ingest", method="POST",
                   status="422") == 1
