@@ -32,8 +32,11 @@ def _ledger(ctx: Context, week: str) -> Ledger | None:
 
 @dataclass(slots=True)
 class JobCost:
+    """A ledger run with its cost within the asked period."""
+
     row: RunWeek
     cost: Cost
+    line: JobLine
 
 
 def _matches(line: JobLine, subject: Subject) -> bool:
@@ -46,7 +49,7 @@ def _matches(line: JobLine, subject: Subject) -> bool:
                 (run.model is None or subject.model.lower() not in run.model.lower()))
 
 
-def _costed(ctx: Context, subject: Subject, period: Period) -> tuple[list[JobCost], list[str]]:
+def costed(ctx: Context, subject: Subject, period: Period) -> tuple[list[JobCost], list[str]]:
     """The ledger's runs of the subject in the period, each with its cost there.
 
     A run's cost in a period is the sum of its days there, each priced at its GPU type: over
@@ -77,7 +80,7 @@ def _costed(ctx: Context, subject: Subject, period: Period) -> tuple[list[JobCos
                 for part in parts:
                     cost = cost + account(gpu_s=part.gpu_s, energy_j=part.energy_j,
                                           rates=rates(line.job.cluster, part.gpu_type))
-            out.append(JobCost(row=line.job, cost=cost))
+            out.append(JobCost(row=line.job, cost=cost, line=line))
     return out, missing
 
 
@@ -114,7 +117,7 @@ def usage(ctx: Context, subject: Subject, period: Period, metric: str = "cost") 
     """Energy, cost, CO2e and GPU-hours of a subject over a period."""
     if metric not in METRICS:
         raise AskError(f"metric must be one of {', '.join(METRICS)}")
-    jobs, missing = _costed(ctx, subject, period)
+    jobs, missing = costed(ctx, subject, period)
     total = ZERO
     for job in jobs:
         total = total + job.cost
@@ -141,26 +144,45 @@ def top_jobs(ctx: Context, subject: Subject, period: Period, by: str = "cost",
     if not 1 <= limit <= MAX_ROWS:
         raise AskError(f"ask for 1 to {MAX_ROWS} jobs")
     key = {"cost": lambda j: j.cost.cost_usd, "energy": lambda j: j.cost.energy_j,
-           "co2e": lambda j: j.cost.co2e_kg, "gpu_hours": lambda j: j.cost.gpu_hours}
+           "co2e": lambda j: j.cost.co2e_kg, "gpu_hours": lambda j: j.cost.gpu_hours,
+           # the digest's "worst": what the run's best suggestion saves, then its cost
+           "waste": lambda j: (j.line.saved_cost_usd_week, j.cost.cost_usd)}
     if by not in key:
         raise AskError(f"rank by one of {', '.join(key)}")
-    jobs = sorted(_costed(ctx, subject, period)[0], key=key[by], reverse=True)
+    jobs = sorted(costed(ctx, subject, period)[0], key=key[by], reverse=True)
     shown = jobs[:limit]
-    lines = [f"{i}. *{j.row.name or j.row.external_id}* ({j.row.user or 'unknown owner'}, "
-             f"team {j.row.team}, {j.row.gpus}× {j.row.gpu_type}): "
-             f"{_headline(by, j.cost)}, {fmt.kwh(j.cost.energy_kwh)}"
+    lines = [f"{i}. *{fmt.escape(j.row.name or j.row.external_id)}* "
+             f"({fmt.escape(j.row.user or 'unknown owner')}, team {j.row.team}, "
+             f"{j.row.gpus}× {j.row.gpu_type}): {_ranked(by, j)}"
              for i, j in enumerate(shown, start=1)]
-    head = (f"Top {len(shown)} jobs of {subject.words} by {by.replace('_', '-')} in "
+    what = {"waste": "most wasteful jobs (what the best suggestion saves a week)"}.get(
+        by, f"jobs by {by.replace('_', '-')}")
+    head = (f"Top {len(shown)} {what} of {subject.words} in "
             f"{period.describe()}" + (":" if shown else ": no usage is stored for that period."))
     rows = tuple({"job_id": j.row.external_id, "name": j.row.name, "user": j.row.user,
                   "team": j.row.team, "gpu_type": j.row.gpu_type, "gpus": j.row.gpus,
                   **_figures(j.cost)} for j in shown)
     numbers: dict[str, float | int | str] = {"jobs": len(jobs), "shown": len(shown)}
     if shown:
-        numbers["top_" + by] = round(key[by](shown[0]), 2)
+        first = shown[0]
+        numbers["top_" + by] = round(first.line.saved_cost_usd_week if by == "waste"
+                                     else float(key[by](first)), 2)  # type: ignore[arg-type]
     return Answer(text="\n".join([head, *lines]), numbers=numbers, rows=rows,
                   sources=(Source(subject.words, period.describe(), USAGE_TABLES, RATES_NOTE),),
                   command=f"top {limit}", cli_command=_report(subject.team, period.week))
+
+
+def _ranked(by: str, job: JobCost) -> str:
+    """A ranked job's figure, then one other (never the same one twice)."""
+    if by == "waste":
+        best = job.line.best
+        if best is None:
+            return f"no suggestion, {fmt.usd(job.cost.cost_usd)}"
+        return (f"could save {fmt.usd(best.saved_cost_usd_week)} and "
+                f"{fmt.kwh(best.saved_energy_kwh_week)} of {fmt.usd(job.cost.cost_usd)}: "
+                f"{fmt.escape(best.title)}")
+    other = "energy" if by == "cost" else "cost"
+    return f"{_headline(by, job.cost)}, {_headline(other, job.cost)}"
 
 
 def label(ctx: Context, team: str, period: Period) -> Answer:
@@ -256,7 +278,7 @@ def budget(ctx: Context, team: str, period: Period) -> Answer:
                       sources=(Source(f"team {team}", wp.describe(), ("team",)),))
     subject = Subject(teams=(team,), words=f"team {team}")
     total = ZERO
-    for job in _costed(ctx, subject, wp)[0]:
+    for job in costed(ctx, subject, wp)[0]:
         total = total + job.cost
     parts: list[str] = []
     numbers: dict[str, float | int | str] = {}

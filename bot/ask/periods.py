@@ -201,3 +201,33 @@ def parse_period(text: str | None, *, today: date) -> Period:
         raise PeriodError(f"{text!r} is not a period I can read; say last week, this week, "
                           f"2026-W47, last 4 weeks, or a month like November")
     return found
+
+
+def find_periods(text: str, *, today: date) -> list[Period]:
+    """Every period named in `text`, in the order written ("this week vs last week")."""
+    lowered = text.lower()
+    found: list[tuple[int, Period]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, _build in _patterns():
+        for match in pattern.finditer(lowered):
+            span = match.span()
+            if any(span[0] < end and start < span[1] for start, end in taken):
+                continue
+            period = find_period(match.group(0), today=today)
+            if period is not None:
+                taken.append(span)
+                found.append((span[0], period))
+    return [p for _, p in sorted(found, key=lambda f: f[0])]
+
+
+def previous(period: Period) -> Period:
+    """The period just before: the week before a week, the month before a month, else as long."""
+    if period.week is not None:
+        monday = period.start - timedelta(days=7)
+        return week_period(iso_week(monday))
+    if period.start.day == 1 and period.label and "month" in period.label or (
+            period.start.day == 1 and any(m.capitalize() in period.label for m in MONTHS)):
+        last = period.start - timedelta(days=1)
+        return _month_period(last.year, last.month)
+    return Period(period.start - timedelta(days=period.days), period.start - timedelta(days=1),
+                  "")

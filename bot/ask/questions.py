@@ -13,7 +13,7 @@ from bot.ask import agent, parser
 from bot.ask.access import AccessDenied, Viewer
 from bot.ask.answer import Answer, AnswerCache, normalize
 from bot.ask.periods import PeriodError
-from bot.ask.subjects import AskError, Context
+from bot.ask.subjects import AskError, Context, unknown_viewer
 from bot.ask.tools import Toolbox, read_only
 from config.organisation import Organisation
 from config.settings import Settings
@@ -48,6 +48,9 @@ def answer_question(question: str, viewer: Viewer, *, session: Session,
         return hit
     ctx = Context(session=session, organisation=organisation, viewer=viewer, today=now.date())
     with read_only(session):
+        stranger = unknown_viewer(ctx)
+        if stranger is not None:
+            return Answer(text=stranger, how="refused")
         found = _with_model(question, ctx, settings, model) if use_model else _parsed(
             question, ctx)
     if found.how != "error":

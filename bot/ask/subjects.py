@@ -14,7 +14,7 @@ from storage.ask_queries import KnownNames, known_names
 MAX_NAME_CHARS = 64
 # What a question asks of one team beyond its totals and label (for everyone): its jobs and
 # the reasons behind its label, its suggestions, its budget; for its people only.
-DETAILED = frozenset({"top_jobs", "suggestions", "label", "budget"})
+DETAILED = frozenset({"top_jobs", "suggestions", "label", "budget", "savings", "flagged"})
 
 
 class AskError(ValueError):
@@ -76,6 +76,17 @@ def _pick(kind: str, value: str, names: frozenset[str], *, partial: bool,
     raise AskError(f"there is no {kind} {value!r} {where}{known}")
 
 
+def unknown_viewer(ctx: Context) -> str | None:
+    """One sentence when the viewer names a cluster user no one knows, else None."""
+    user = ctx.viewer.user
+    if user is None or ctx.viewer.org_wide or user in ctx.known.users:
+        return None
+    if any(user in t.members or user in t.approvers for t in ctx.organisation.teams):
+        return None
+    return (f"I know no user {user!r}: no job of the store ran as {user!r} and the "
+            f"organisation file does not list them, so I cannot tell which jobs are theirs.")
+
+
 def visible_users(ctx: Context) -> frozenset[str] | None:
     """The cluster users whose jobs the viewer sees (None: everyone's)."""
     viewer = ctx.viewer
@@ -112,6 +123,9 @@ def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
         if detail:  # a team's totals and label are for everyone; its jobs for its people
             viewer.require_team(team)
         teams, words = (team,), [f"team {team}"]
+    elif ours and not viewer.teams and viewer.org_wide:
+        # "we" of the operator or FinOps in no team: the organisation
+        teams, words, whole_org = None, ["the organisation"], True
     elif ours:
         if not viewer.teams:
             raise AccessDenied(f"you are in no team of the organisation file; you can see "

@@ -1,0 +1,60 @@
+"""Questions as people type them: lower case, one spelling, typos of known words mended."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+# Words the parser reads (and common words near them, so they are never "mended" into one).
+VOCABULARY = frozenset("""
+how much many what which who whose why where when did does do is are was were the a an of in
+on for by per to from and or vs versus than more less fewer most least top worst best biggest
+largest heaviest hungriest costliest priciest highest lowest expensive cheapest cheaper
+cost costs costing costly spend spent spending spends pay paid bill billed money dollars price
+energy electricity power kwh emissions emitted emit emits emitting carbon footprint
+gpu gpus hours hour time team teams cluster clusters model models user users person people
+engineer engineers owner owners job jobs run runs workload workloads week weeks month months
+today yesterday last this past previous current since until between during over
+compare compared comparing comparison against difference change changed changes trend
+increase increased decrease decreased grow grew growth went total totals overall whole
+organisation organization company everyone everybody all each every breakdown split across
+among label labels rating rated grade score budget budgets over within left remaining
+waste wasted wasting wasteful wastes inefficient efficiency oversized overprovisioned flagged
+flag flags marked wrong problem save saved saves saving savings could would should can
+potential potentially approved applied accepted realized realised actually swap swaps
+suggestion suggestions suggest suggested recommend recommendation recommendations smaller
+alternative alternatives distilled fewer right sized idle unused spare capacity release
+precision batching batch show list give tell rank ranking ranked used uses using use
+consumed consume consumption burn burned burnt our we us my mine me your their they them
+much so far far january february march april may june july august september october
+november december show shows type types please have has had been being with without
+one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty fifty
+should ranked sorted ordered side before after going still
+""".split())
+_CUTOFF = 0.8
+_MIN_LEN = 4
+
+
+def normalize(question: str) -> str:
+    """Lower case, straight quotes, single spaces; "team's" kept, "?" dropped."""
+    text = question.lower().replace("’", "'").replace("‘", "'").replace("“", '"')
+    text = text.replace("”", '"').replace("co₂", "co2")
+    text = re.sub(r"[?!,;()\"]+", " ", text)
+    return " ".join(text.split())
+
+
+def mend(text: str, names: Iterable[str]) -> str:
+    """Each alphabetic word that is close to (not one of) the known words, replaced by it."""
+    vocab = VOCABULARY | {n.lower() for n in names if n.isalpha()}
+    choices = sorted(vocab)
+    out = []
+    for token in text.split(" "):
+        core = token.rstrip(".:")
+        core = core[:-2] if core.endswith("'s") else core
+        if len(core) >= _MIN_LEN and core.isalpha() and core not in vocab:
+            close = difflib.get_close_matches(core, choices, n=1, cutoff=_CUTOFF)
+            if close:
+                token = token.replace(core, close[0], 1)
+        out.append(token)
+    return " ".join(out)
