@@ -110,6 +110,8 @@ class Jobs:
         if kind == "budgets":
             return self.budgets.check()
         if kind == "retry":
+            if self.approvals is not None:  # approvals a stopped process left half-applied
+                self.approvals.sweep()
             return self.digests.retry_failed()
         if kind == "nudges" and self.nudges is not None:
             return self.nudges.send_due()

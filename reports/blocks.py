@@ -52,7 +52,7 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     return element
 
 
-APPROVE, DISMISS, RETRY = "approve_swap", "dismiss_swap", "retry_swap"
+APPROVE, DISMISS, RETRY, MARK_DONE = "approve_swap", "dismiss_swap", "retry_swap", "done_swap"
 
 
 def approve_button(suggestion_id: int, title: str) -> dict[str, Any]:

@@ -20,12 +20,19 @@ from sqlmodel import Session, col
 from config.organisation import Organisation
 from storage.models import ApprovalEvent, Job, SlackNudge, SlackTeamSetting, Suggestion, User
 
-# pending is stored as "open"; applied and failed follow approved; a failed one may be retried.
+# pending is stored as "open"; applied, failed or manual (approved, to be applied by hand: the
+# team's action is `none`) follow approved; a failed one is retried, dismissed or done by hand;
+# a manual one is marked done. Every state but open, approved and failed is an end.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "open": ("approved", "dismissed", "expired"),
-    "approved": ("applied", "failed"),
-    "failed": ("approved",),
+    "approved": ("applied", "failed", "manual"),
+    "failed": ("approved", "dismissed", "done"),
+    "manual": ("done",),
 }
+STATE_WORDS = {"open": "open", "approved": "approved, being applied", "applied": "applied",
+               "failed": "approved, but applying it failed",
+               "manual": "approved, to be applied by hand", "done": "done by hand",
+               "dismissed": "dismissed", "expired": "expired"}
 
 
 class IllegalTransition(ValueError):
@@ -109,6 +116,64 @@ def last_event(*, session: Session, suggestion_id: int, new_state: str) -> Appro
                                     col(ApprovalEvent.new_state) == new_state,
                                     col(ApprovalEvent.old_state) != new_state)
         .order_by(col(ApprovalEvent.id).desc()).limit(1)).scalar()
+
+
+def claim_stuck(*, session: Session, before: datetime, now: datetime) -> list[int]:
+    """Claim suggestions left in `approved` since before `before` (a crash mid-action).
+
+    Each claim is a compare-and-set of `updated_at` with its audit row, so of several sweepers
+    one takes each suggestion; the claimed ids are returned.
+    """
+    stuck = [i for (i,) in session.execute(
+        select(col(Suggestion.id)).where(col(Suggestion.state) == "approved",
+                                         col(Suggestion.updated_at) < before))]
+    claimed = []
+    for suggestion_id in stuck:
+        result = session.execute(
+            update(Suggestion).where(col(Suggestion.id) == suggestion_id,
+                                     col(Suggestion.state) == "approved",
+                                     col(Suggestion.updated_at) < before)
+            .values(updated_at=now))
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            session.add(ApprovalEvent(
+                suggestion_id=suggestion_id, at=now, actor="ai-cost", action="sweep",
+                old_state="approved", new_state="approved",
+                detail="left in approved (the process stopped while applying it): applied "
+                       "again with the same idempotency key"))
+            claimed.append(suggestion_id)
+    session.flush()
+    return claimed
+
+
+def set_change(*, session: Session, suggestion_id: int, change: dict[str, Any]) -> None:
+    """Store a suggestion's change as completed before it is applied (the current model)."""
+    session.execute(update(Suggestion).where(col(Suggestion.id) == suggestion_id)
+                    .values(change=change))
+
+
+def audit_trail(*, session: Session, team: str | None = None, since: datetime | None = None,
+                ) -> list[tuple[ApprovalEvent, Suggestion, Job]]:
+    """Audit rows, oldest first, with their suggestion and job; of one team, since a time."""
+    query = (select(ApprovalEvent, Suggestion, Job)
+             .join(Suggestion, col(Suggestion.id) == ApprovalEvent.suggestion_id)
+             .join(Job, col(Job.id) == Suggestion.job_id))
+    if team is not None:
+        query = query.where(col(Job.team) == team)
+    if since is not None:
+        query = query.where(col(ApprovalEvent.at) >= since)
+    return [(e, sg, j) for e, sg, j in session.execute(query.order_by(col(ApprovalEvent.id)))]
+
+
+def suggestions_in(*, session: Session, team: str | None = None, state: str | None = None,
+                   limit: int = 500) -> list[tuple[Suggestion, Job]]:
+    """Suggestions with their job, newest week first; of one team, in one state."""
+    query = select(Suggestion, Job).join(Job, col(Job.id) == Suggestion.job_id)
+    if team is not None:
+        query = query.where(col(Job.team) == team)
+    if state is not None:
+        query = query.where(col(Suggestion.state) == state)
+    query = query.order_by(col(Suggestion.week).desc(), col(Suggestion.id)).limit(limit)
+    return [(sg, j) for sg, j in session.execute(query)]
 
 
 def stale_open(*, session: Session, before: datetime) -> list[int]:

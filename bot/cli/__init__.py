@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import ask, classify, collect, core, digest, model, slack, status, suggest
+from bot.cli import ask, audit, classify, collect, core, digest, model, slack, status, suggest
 
 app = typer.Typer(
     name="ai-cost",
@@ -13,7 +13,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for module in (core, classify, collect, status, suggest, digest, ask, slack, model):
+for module in (core, classify, collect, status, suggest, digest, ask, slack, model, audit):
     module.register(app)
 
 

@@ -8,6 +8,7 @@ from reports import format as fmt
 from reports.blocks import (
     APPROVE,
     DISMISS,
+    MARK_DONE,
     RETRY,
     Block,
     button,
@@ -19,7 +20,7 @@ from reports.blocks import (
 )
 from storage.models import Job, Suggestion
 
-SWAP_ACTIONS = (APPROVE, DISMISS, RETRY)
+SWAP_ACTIONS = (APPROVE, DISMISS, RETRY, MARK_DONE)
 
 
 def saving_text(suggestion: Suggestion) -> str:
@@ -50,17 +51,27 @@ def nudge_blocks(suggestion: Suggestion, job: Job, *, reasons: list[str] | None 
 
 def outcome_blocks(status: str, text: str, suggestion_id: int,
                    at: datetime | None = None) -> list[Block]:
-    """What replaces a suggestion's buttons once it is decided (a Retry when it failed)."""
+    """What replaces a suggestion's buttons once it is decided, with what is left to do.
+
+    Failed: Retry, Dismiss or Mark done (applied by hand). Manual (approved, to be applied by
+    hand): Mark done.
+    """
     icon = {"applied": ":white_check_mark:", "failed": ":warning:", "dismissed": ":no_entry:",
+            "manual": ":hammer_and_wrench:", "done": ":white_check_mark:",
             "already": ":information_source:"}.get(status, ":information_source:")
     when = ""
     if at is not None:  # Slack shows the date in the reader's time zone
         when = (f" · <!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|"
                 f"{at:%Y-%m-%d %H:%M} UTC>")
     blocks: list[Block] = [context(f"{icon} {text}{when}")]
-    if status == "failed":
-        blocks.append({"type": "actions", "block_id": f"swap:{suggestion_id}", "elements": [
-            button("Retry", RETRY, str(suggestion_id), style="primary")]})
+    value = str(suggestion_id)
+    buttons = {"failed": [button("Retry", RETRY, value, style="primary"),
+                          button("Dismiss", DISMISS, value),
+                          button("Mark done", MARK_DONE, value)],
+               "manual": [button("Mark done", MARK_DONE, value, style="primary")]}.get(status)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"swap:{suggestion_id}",
+                       "elements": buttons})
     return blocks
 
 

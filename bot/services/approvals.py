@@ -1,8 +1,11 @@
 """Approving and dismissing suggested swaps: who may, the state machine, and the action.
 
-States: open (pending) -> approved | dismissed | expired; approved -> applied | failed;
-failed -> approved (retry). Every change is a compare-and-set with its audit row in one
-transaction, so two clicks, two people or a Slack retry give one approval and one action.
+States: open (pending) -> approved | dismissed | expired; approved -> applied | failed | manual
+(approved, to be applied by hand: the team's action is `none`); failed -> approved (retry) |
+dismissed | done (by hand); manual -> done. An approval a stopped process left in approved is
+swept and applied again with the same idempotency key. Every change is a compare-and-set
+with its audit row in one transaction, so two clicks, two people or a Slack retry give one
+approval and one action.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from bot.services.directory import Directory, Person
-from bot.services.swap_actions import ActionResult, SwapActions
+from bot.services.swap_actions import ActionResult, SwapActions, completed_change
 from config.organisation import Organisation
 from reports.format import escape
 from storage import slack_repo
@@ -36,7 +39,10 @@ class Click:
 
 @dataclass(slots=True)
 class Outcome:
-    """What a click did. `status`: applied, failed, dismissed, already, refused, missing."""
+    """What a click did.
+
+    `status`: applied, failed, manual, done, dismissed, already, refused, missing.
+    """
 
     status: str
     message: str
@@ -50,7 +56,7 @@ class Outcome:
     @property
     def settled(self) -> bool:
         """The message's buttons should give way to the outcome."""
-        return self.status in ("applied", "failed", "dismissed", "already")
+        return self.status in ("applied", "failed", "manual", "done", "dismissed", "already")
 
 
 def _actor(person: Person | None, slack_user_id: str) -> str:
@@ -114,15 +120,19 @@ class Approvals:
             state = suggestion.state
             decided = slack_repo.last_event(
                 session=s, suggestion_id=suggestion_id,
-                new_state="approved" if state in ("approved", "applied", "failed") else state)
+                new_state="approved" if state in ("approved", "applied", "failed", "manual")
+                else state)
         by = None
         if decided is not None:
             by = (decided.detail or "").split(" ", 1)[0] or decided.actor
         verb = {"approved": "approved", "applied": "approved", "failed": "approved",
+                "manual": "approved", "done": "marked done",
                 "dismissed": "dismissed", "expired": "expired"}.get(state, state)
         text = f"This swap was already {verb}" + (f" by {by}" if by else "") + "."
-        if state == "applied":
-            text += " It has been applied."
+        text += {"applied": " It has been applied.",
+                 "approved": " It is being applied.",
+                 "manual": " It is to be applied by hand.",
+                 "failed": " Applying it failed: Retry, Dismiss or Mark done."}.get(state, "")
         return Outcome("already", text, suggestion, job, person, by=by)
 
     def approve(self, click: Click) -> Outcome:
@@ -139,45 +149,105 @@ class Approvals:
             return loaded
         suggestion, job, person = loaded
         now = self._now()
+        change = completed_change(suggestion.change, job)
         with new_session(self._engine) as s:
+            if change != suggestion.change:  # the audit row and the action name the model
+                slack_repo.set_change(session=s, suggestion_id=click.suggestion_id, change=change)
             won = slack_repo.transition(session=s, suggestion_id=click.suggestion_id, old=old,
                                         new="approved", audit=self._audit(click, person, action),
                                         now=now)
             s.commit()
         if not won:
             return self._already(click.suggestion_id, person)
+        suggestion.change = change
+        new, result = self._apply(suggestion, job, approved_by=_actor(person, click.slack_user_id),
+                                  approved_at=now, audit=lambda r: self._audit(
+                                      click, person, "apply", outcome=r.kind, detail=r.detail))
+        detail = escape(result.detail)
+        who = f"<@{click.slack_user_id}>"
+        message = {"applied": f"Approved by {who}: {detail}.",
+                   "manual": f"Approved by {who}, to be applied by hand: {detail}. Mark it "
+                             "done once it is.",
+                   }.get(new, f"Approved by {who}, but applying it failed: {detail}.")
+        return Outcome(new, message, suggestion, job, person, now, result, by=who)
+
+    def _apply(self, suggestion: Suggestion, job: Job, *, approved_by: str,
+               approved_at: datetime, audit: Callable[[ActionResult], Audit],
+               ) -> tuple[str, ActionResult]:
+        """Run the team's action for an approved suggestion and record where it ended."""
         team = self._organisation.team(job.team)
         result = self._actions.apply(team=team, suggestion=suggestion, job=job,
-                                     approved_by=_actor(person, click.slack_user_id),
-                                     approved_at=now)
-        new = "applied" if result.ok else "failed"
+                                     approved_by=approved_by, approved_at=approved_at)
+        new = ("manual" if result.kind == "none" else "applied") if result.ok else "failed"
         with new_session(self._engine) as s:
-            slack_repo.transition(
-                session=s, suggestion_id=click.suggestion_id, old="approved", new=new,
-                audit=self._audit(click, person, "apply", outcome=result.kind,
-                                  detail=result.detail), now=self._now())
+            slack_repo.transition(session=s, suggestion_id=suggestion.id or 0, old="approved",
+                                  new=new, audit=audit(result), now=self._now())
             s.commit()
-            suggestion.state = new
+        suggestion.state = new
         self._on_change()
-        detail = escape(result.detail)
-        message = (f"Approved by <@{click.slack_user_id}>: {detail}." if result.ok else
-                   f"Approved by <@{click.slack_user_id}>, but applying it failed: "
-                   f"{detail}.")
-        return Outcome(new, message, suggestion, job, person, now, result,
-                       by=f"<@{click.slack_user_id}>")
+        return new, result
 
-    def dismiss(self, click: Click, *, reason: str | None = None) -> Outcome:
-        """Dismiss a pending swap; it is remembered, so the same change is not pushed again."""
-        loaded = self._load(click, "dismiss")
+    def sweep(self, *, max_age: timedelta = timedelta(minutes=15)) -> list[tuple[int, str]]:
+        """Apply again the approvals a stopped process left in `approved` for `max_age`.
+
+        Same payload and idempotency key as the first attempt, so a receiver that got it
+        applies it once. Returns (suggestion id, state it ended in).
+        """
+        now = self._now()
+        with new_session(self._engine) as s:
+            claimed = slack_repo.claim_stuck(session=s, before=now - max_age, now=now)
+            s.commit()
+        ended = []
+        for suggestion_id in claimed:
+            with new_session(self._engine) as s:
+                found = slack_repo.suggestion_with_job(session=s, suggestion_id=suggestion_id)
+                first = slack_repo.last_event(session=s, suggestion_id=suggestion_id,
+                                              new_state="approved")
+            if found is None:
+                continue
+            suggestion, job = found
+            at = first.at if first is not None else now
+            at = at if at.tzinfo else at.replace(tzinfo=UTC)
+            new, _ = self._apply(
+                suggestion, job, approved_by=first.actor if first else "ai-cost",
+                approved_at=at, audit=lambda r: Audit(actor="ai-cost", action="apply",
+                                                      outcome=r.kind, detail=r.detail))
+            ended.append((suggestion_id, new))
+        return ended
+
+    def mark_done(self, click: Click) -> Outcome:
+        """A swap applied by hand (its team's action is none, or the action failed)."""
+        loaded = self._load(click, "mark done")
         if isinstance(loaded, Outcome):
             return loaded
         suggestion, job, person = loaded
         now = self._now()
         with new_session(self._engine) as s:
-            won = slack_repo.transition(
-                session=s, suggestion_id=click.suggestion_id, old="open", new="dismissed",
-                audit=self._audit(click, person, "dismiss", detail=(reason or "").strip()[:500]
-                                  or None), now=now)
+            won = any(slack_repo.transition(
+                session=s, suggestion_id=click.suggestion_id, old=old, new="done",
+                audit=self._audit(click, person, "done"), now=now)
+                for old in ("manual", "failed"))
+            s.commit()
+        if not won:
+            return self._already(click.suggestion_id, person)
+        suggestion.state = "done"
+        self._on_change()
+        who = f"<@{click.slack_user_id}>"
+        return Outcome("done", f"Marked done by hand by {who}.", suggestion, job, person, now,
+                       by=who)
+
+    def dismiss(self, click: Click, *, reason: str | None = None) -> Outcome:
+        """Dismiss a pending or failed swap; remembered, so the change is not pushed again."""
+        loaded = self._load(click, "dismiss")
+        if isinstance(loaded, Outcome):
+            return loaded
+        suggestion, job, person = loaded
+        now = self._now()
+        audit = self._audit(click, person, "dismiss", detail=(reason or "").strip()[:500] or None)
+        with new_session(self._engine) as s:
+            won = any(slack_repo.transition(session=s, suggestion_id=click.suggestion_id,
+                                            old=old, new="dismissed", audit=audit, now=now)
+                      for old in ("open", "failed"))
             s.commit()
         if not won:
             return self._already(click.suggestion_id, person)

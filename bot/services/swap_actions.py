@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -49,14 +50,44 @@ def webhook_signature(body: bytes, *, secret: str, timestamp: int) -> str:
     return "sha256=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
+# How commands name their model: --model_name_or_path X, --model=X, --base-model X, model=X.
+_MODEL_FLAG = re.compile(
+    r"(?:--(?:model(?:[_-]name(?:[_-]or[_-]path)?|[_-]id)?|base[_-]model(?:[_-]id)?)"
+    r"(?:\s+|=)|(?:^|[\s,;|])model=)([^\s,;|\"']+)")
+
+
+def named_model(job: Job) -> str | None:
+    """The model the job names: its model field, else a model flag in its command or image."""
+    if job.model:
+        return job.model
+    for text in (job.command or "", job.image or ""):
+        match = _MODEL_FLAG.search(text)
+        if match:
+            return match.group(1)
+    return None
+
+
+def completed_change(change: dict[str, Any], job: Job) -> dict[str, Any]:
+    """`change` with the model it replaces filled in when the job names it."""
+    model = change.get("model")
+    if not isinstance(model, dict) or model.get("from"):
+        return change
+    current = named_model(job)
+    if current is None:
+        return change
+    return {**change, "model": {**model, "from": current}}
+
+
 def swap_payload(*, suggestion: Suggestion, job: Job, approved_by: str,
                  approved_at: datetime) -> dict[str, Any]:
     """The JSON a webhook receives for an approved swap."""
     return {
         "event": "ai_cost.swap_approved", "suggestion_id": suggestion.id,
-        "kind": suggestion.kind, "title": suggestion.title, "change": suggestion.change,
+        "kind": suggestion.kind, "title": suggestion.title,
+        "change": completed_change(suggestion.change, job),
         "team": job.team, "week": suggestion.week,
-        "job": {"id": job.external_id, "name": job.name, "user": job.user, "model": job.model},
+        "job": {"id": job.external_id, "name": job.name, "user": job.user,
+                "model": named_model(job)},
         "saved_cost_usd_week": round(suggestion.saved_cost_usd_week, 2),
         "approved_by": approved_by, "approved_at": approved_at.isoformat(),
     }
@@ -87,7 +118,7 @@ class SwapActions:
         if kind == "webhook":
             return self._webhook(config, payload)
         if kind == "git":
-            return self._git_commit(config, suggestion, payload)
+            return self._git_commit(config, suggestion, job, payload)
         return ActionResult(False, kind, f"unknown swap_action type {kind!r} in the "
                                          "organisation file (none, webhook or git)")
 
@@ -130,13 +161,14 @@ class SwapActions:
                                if (done.stderr or done.stdout).strip() else "git failed")
         return done.stdout
 
-    def _git_commit(self, config: Mapping[str, str], suggestion: Suggestion,
+    def _git_commit(self, config: Mapping[str, str], suggestion: Suggestion, job: Job,
                     payload: dict[str, Any]) -> ActionResult:
         repo, path = config.get("repo"), config.get("file")
         branch = config.get("branch", "main")
         if not repo or not path:
             return ActionResult(False, "git", "swap_action git needs repo and file")
-        changes = [(v["from"], v["to"]) for k, v in suggestion.change.items()
+        changes = [(v["from"], v["to"]) for k, v in completed_change(suggestion.change,
+                                                                      job).items()
                    if k in CHANGE_KEYS and isinstance(v, dict) and v.get("from") and v.get("to")]
         if not changes:
             return ActionResult(False, "git", f"a {suggestion.kind} change names no model to "

@@ -1,4 +1,4 @@
-"""Buttons: Approve swap, Dismiss (opens the reason dialog), Retry a failed swap."""
+"""Buttons: Approve swap, Dismiss (opens the reason dialog), Retry a failed swap, Mark done."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.ask import RUN_COMMAND_ACTION
 from bot.listeners.updates import show_outcome
-from bot.messages.swaps import APPROVE, DISMISS, RETRY
+from bot.messages.swaps import APPROVE, DISMISS, MARK_DONE, RETRY
 from bot.services.approvals import Click, Outcome
 
 DISMISS_VIEW = "dismiss_reason"
@@ -21,6 +21,7 @@ def register(app: App) -> None:
     app.action(RUN_COMMAND_ACTION)(ack=acknowledge, lazy=[run_command])
     app.action(APPROVE)(ack=acknowledge, lazy=[approve])
     app.action(RETRY)(ack=acknowledge, lazy=[retry])
+    app.action(MARK_DONE)(ack=acknowledge, lazy=[mark_done])
     app.action(DISMISS)(ask_reason)
 
 
@@ -56,6 +57,11 @@ def approve(body: dict[str, Any], client: WebClient, respond: Respond,
 def retry(body: dict[str, Any], client: WebClient, respond: Respond,
           context: BoltContext) -> None:
     _done(body, context["services"].approvals.retry(click_of(body)), client, respond)
+
+
+def mark_done(body: dict[str, Any], client: WebClient, respond: Respond,
+              context: BoltContext) -> None:
+    _done(body, context["services"].approvals.mark_done(click_of(body)), client, respond)
 
 
 def ask_reason(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
