@@ -17,7 +17,7 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -66,9 +66,12 @@ def sacct_command(*, start: str, end: str = "now") -> list[str]:
             f"--format={','.join(FIELDS)}", f"--starttime={start}", f"--endtime={end}"]
 
 
-def run_sacct(args: list[str]) -> str:
-    """Run sacct, times as Unix seconds (SLURM_TIME_FORMAT=%s); SlurmError on failure."""
-    env = dict(os.environ, SLURM_TIME_FORMAT="%s")
+def run_sacct(args: list[str], *, env: Mapping[str, str] | None = None) -> str:
+    """Run sacct, times as Unix seconds (SLURM_TIME_FORMAT=%s); SlurmError on failure.
+
+    `env`: the environment to run it in (default: this process's).
+    """
+    env = dict(os.environ if env is None else env, SLURM_TIME_FORMAT="%s")
     try:
         done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300,
                               check=False)
