@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.api import ReadApi
 from bot.cost_metrics import CostCollector
 from bot.health import WriteHealth, health_routes
 from bot.ingest_http import IngestEndpoint, RefusalTally, unavailable_response
@@ -66,7 +67,7 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
                   routes: Sequence[BaseRoute] = (), clock: Callable[[], float] = time.time,
                   registry: CollectorRegistry | None = None,
                   slack_events: bool = True, flush_every_s: float = 60.0) -> Starlette:
-    """The ASGI app: POST /ingest, GET /healthz[/live|/ready], GET /metrics, plus `routes`.
+    """The ASGI app: POST /ingest, GET /healthz[/live|/ready], /metrics, /api/v1/..., `routes`.
 
     The organisation's clusters and teams are written to the database first, so that
     batches of every configured cluster can be stored. `slack_events=False` leaves out
@@ -118,6 +119,7 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
         Route("/ingest", ingest.handle, methods=["POST"]),
         *health_routes(engine, writes),
         Route("/metrics", metrics_page, methods=["GET"]),
+        *ReadApi(engine=engine, organisation=organisation, clock=clock).routes(),
         *routes,
     ]
     app = Starlette(

@@ -57,6 +57,15 @@ class ClusterConfig(BaseModel):
         return found
 
 
+class ReadToken(BaseModel):
+    """A bearer token of the read API (GET /api/v1/...), never one of the ingest tokens."""
+
+    name: str = Field(description="Who holds it (a dashboard, FinOps, a script): for the logs.")
+    token: str = Field(min_length=16)
+    teams: list[str] | None = Field(
+        default=None, description="The teams whose figures it may read; all when left out.")
+
+
 class Budget(BaseModel):
     kwh: float | None = Field(default=None, gt=0)
     usd: float | None = Field(default=None, gt=0)
@@ -142,6 +151,9 @@ class Organisation(BaseModel):
         default=None, description="name@email_domain is a cluster user's Slack e-mail."
     )
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    read_tokens: list[ReadToken] = Field(
+        default_factory=list,
+        description="Bearer tokens of the read API (/api/v1); separate from ingest tokens.")
 
     @model_validator(mode="after")
     def _unique_names(self) -> Organisation:
@@ -152,6 +164,15 @@ class Organisation(BaseModel):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"{kind} names must be unique; repeated: {', '.join(dupes)}")
+        ingest = {c.ingest_token for c in self.clusters if c.ingest_token}
+        for read in self.read_tokens:
+            if read.token in ingest:
+                raise ValueError(f"read token {read.name!r} is also an ingest token; "
+                                 "use a token of its own")
+            unknown = sorted(set(read.teams or []) - {t.name for t in self.teams})
+            if unknown:
+                raise ValueError(f"read token {read.name!r} names unknown teams: "
+                                 f"{', '.join(unknown)}")
         return self
 
     def cluster(self, name: str) -> ClusterConfig:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from analyzers.ratings import label_change
+from bot.api_tables import team_rows, to_csv
 from bot.cli.common import (
     check_schema,
     fail,
@@ -133,6 +134,9 @@ def report(
     week: str = typer.Option(None, help="ISO week, e.g. 2026-W47, or `current` for the week "
                                         "so far (default: the last complete week, UTC)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object with a teams list."),
+    as_csv: bool = typer.Option(False, "--csv", help="Chargeback CSV: one row per team, "
+                                "amounts in the organisation's currency (as GET "
+                                "/api/v1/teams?format=csv)."),
 ) -> None:
     """Energy, cost and CO2e per team for a week, as the digest shows them (reads only)."""
     settings = load_settings()
@@ -149,6 +153,12 @@ def report(
         known = {t.name for t in organisation.teams} | set(ledger.teams)
         if team is not None and team not in known:
             raise fail(f"unknown team {team!r}; teams: {', '.join(sorted(known))}")
+        if as_csv:
+            chosen = [t for t in ledger.teams if team is None or t == team]
+            typer.echo(to_csv("teams", team_rows(ledger, session=session,
+                                                 organisation=organisation, teams=chosen),
+                              organisation.currency), nl=False)
+            return
         digests = build_digests(session=session, organisation=organisation, week=week,
                                 now=settings.clock(), teams=[team] if team else None)
         counts = {d.team: suggestion_counts(session=session, team=d.team, week=week)
