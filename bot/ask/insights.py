@@ -52,7 +52,7 @@ def _source(subject: Subject, period: Period) -> Source:
 
 
 def breakdown(ctx: Context, subject: Subject, period: Period, *, by: str,
-              metric: str = "cost", limit: int = MAX_ROWS) -> Answer:
+              metric: str = "cost", limit: int = MAX_ROWS, ascending: bool = False) -> Answer:
     """The subject's totals per team, cluster, GPU type, user or model, largest first."""
     if by not in GROUPS or metric not in METRICS:
         raise AskError(f"group by one of {', '.join(GROUPS)}; measure one of "
@@ -62,7 +62,7 @@ def breakdown(ctx: Context, subject: Subject, period: Period, *, by: str,
     for job in costed(ctx, subject, period)[0]:
         groups.setdefault(key(job), []).append(job)
     totals = sorted(((name, _total(jobs), len(jobs)) for name, jobs in groups.items()),
-                    key=lambda g: amount(metric, g[1]), reverse=True)
+                    key=lambda g: amount(metric, g[1]), reverse=not ascending)
     whole = _total([j for jobs in groups.values() for j in jobs])
     if not totals:
         text = (f"{subject.words[:1].upper()}{subject.words[1:]}: no usage is stored for "
@@ -70,7 +70,8 @@ def breakdown(ctx: Context, subject: Subject, period: Period, *, by: str,
     else:
         first = totals[0]
         text = (f"{word[:1].upper()}{word[1:]}s of {subject.words} by "
-                f"{metric.replace('_', '-')} in {period.describe()} (total "
+                f"{metric.replace('_', '-')}{', lowest first' if ascending else ''} in "
+                f"{period.describe()} (total "
                 f"{headline(metric, whole)}): *{fmt.escape(first[0])}* first with "
                 f"{headline(metric, first[1])}.")
         for i, (name, cost, runs) in enumerate(totals[:limit], start=1):

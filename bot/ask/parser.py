@@ -49,6 +49,7 @@ _FLAGGED = re.compile(r"\bflag|\bwhy\b.*\b(?:oversized|wasteful|marked|inefficie
 _LABEL = re.compile(r"\blabel|\brating\b|\brated\b|\bgrade\b|energy score|why\b.*\b(?:is|are|"
                     r"got|get|a|an)\s+(?:an?\s+)?[a-g]\b")
 _REALIZED = re.compile(r"\b(?:approved|applied|accepted|implemented|adopted|taken)\b.*\bsav|"
+                       r"\bsaved\b.*\b(?:approved|applied|accepted|implemented|adopted)\b|"
                        r"\breali[sz]|\bactually sav|\bdid\b.*\bsave\b|\bhave\b.*\bsaved\b|"
                        r"\bsaved so far\b|\bhow much\b.*\bsaved\b")
 _IDLE = re.compile(r"\bidle\b|\bunused\b|\bspare\b|\bnobody used|\bsitting around|\bwasn'?t used")
@@ -70,6 +71,7 @@ _RANK = re.compile(r"\btop\b|\bworst\b|\bmost\b|\bbiggest\b|\blargest\b|\bheavie
                    r"\bhungriest\b|\bcostliest\b|\bpriciest\b|\bhighest\b|\brank|\bleaderboard|"
                    r"\bwhich\b|\bwho\b|\blist\b|\bshow\b|\bexpensive\b")
 _SAVINGS = re.compile(r"\b(?:could|can|might|would)\b.*\bsav|\bpotential|\bsavings?\b|"
+                      r"\boverspen|"
                       r"\bhow much\b.*\bwast|\bwast\w*\b.*\bhow much\b|\bwaste\b|\bwasted\b|"
                       r"\bsave\b")
 _GROUP = re.compile(r"\b(?:by|per|each|every|across|among|between|for each|for every|"
@@ -77,9 +79,14 @@ _GROUP = re.compile(r"\b(?:by|per|each|every|across|among|between|for each|for e
                     r"(team|cluster|gpu[- ]?types?|gpu|users?|person|people|engineers?|"
                     r"owners?|models?)s?\b(?=\s*$|\s+(?:in|for|last|this|over|during|and|since|"
                     r"from|the|of|on|so|today|yesterday|with|between|vs|past|previous|"
+                    r"costs?|spend\w*|energy|usage|co2\w*|emissions|gpu|kwh|totals?|figures|"
                     r"\d))|\b(?:which|what)\s+(team|cluster|gpu[- ]?type|gpu|"
                     r"user|person|engineer|model)s?\b|\b(team|cluster|gpu[- ]?type|user|model)"
-                    r"s\s+(?:ranked|sorted|ordered|by (?:cost|energy|spend|co2|carbon|kwh|gpu))")
+                    r"s\s+(?:ranked|sorted|ordered|by (?:cost|energy|spend|co2|carbon|kwh|gpu))|"
+                    r"\b(?:cheapest|costliest|priciest|biggest|largest|greenest|smallest|"
+                    r"expensive|highest|lowest|top|hungriest|dirtiest|cleanest)\s+"
+                    r"(team|cluster|gpu[- ]?type|user|model)s?\b|"
+                    r"\b(team|cluster|gpu[- ]?type|user|model)s?\s+(?:leaderboard|ranking|league)")
 _GROUP_WORDS = {"team": "team", "cluster": "cluster", "gpu": "gpu_type", "user": "user",
                 "person": "user", "people": "user", "engineer": "user", "owner": "user",
                 "model": "model"}
@@ -137,6 +144,7 @@ class Query:
     teams: tuple[str, ...] = ()
     periods: tuple[Period, ...] = ()
     job: str | None = None
+    ascending: bool = False
 
 
 def _word(name: str, text: str) -> bool:
@@ -192,7 +200,7 @@ def _intent(text: str, teams: list[str], periods: int) -> tuple[str | None, str 
     if len(teams) >= 2 and _COMPARE.search(text):
         return "compare_teams", None
     if not jobs and re.search(r"\b(?:could|can|would|might)\b.*\bsave\b|\bhow much\b.*"
-                              r"\b(?:save|wast)", text):
+                              r"\b(?:save|wast|overspen)", text):
         return "savings", None
     if re.search(r"\bshould\b|\bsuggest|\brecommend", text) and periods < 2:
         return "suggestions", None
@@ -257,7 +265,10 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
         states = ("open", "approved", "applied", "dismissed")
     job = _named(r"\bjobs?\s+(" + _W + ")", text) or _named(
         r"\b(?:is|was|are|were|did|does)\s+(" + _W + r")\s+(?:\w+\s+)?(?:flagged|marked|oversized)",
-        text)
+        text) or _named(r"(" + _W + r")\s+(?:is|was|got|gets|get|been)\s+(?:\w+\s+)?"
+                        r"(?:flagged|marked|oversized)", text)
+    if job in VOCABULARY:
+        job = None
     if job in ("run", "runs", "flagged", "get", "being", "so", "it", "we", "i", "they", "you"):
         job = None
     by = "waste" if _WASTE.search(text) and not re.search(r"\bexpensive\b|\bcost(?:s|ly|liest)?"
@@ -274,6 +285,8 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
         period=periods[0] if periods else None, limit=limit, kinds=kinds, states=states,
         by=by, group_by=group, teams=tuple(teams), periods=tuple(periods),
         job=job if intent == "flagged" else None,
+        ascending=re.search(r"\b(?:cheapest|least|lowest|smallest|greenest|cleanest|fewest)\b",
+                            text) is not None,
     )
 
 
@@ -309,6 +322,7 @@ def answer(ctx: Context, query: Query) -> Answer:
         whole = plain and not (query.team or query.user or query.mine or query.model)
         subject = _subject(ctx, query, detail=not plain, org=whole)
         return insights.breakdown(ctx, subject, period, by=query.group_by, metric=query.metric,
+                                  ascending=query.ascending,
                                   limit=min(max(query.limit, 1) if query.limit != DEFAULT_TOP
                                             else facts.MAX_ROWS, facts.MAX_ROWS))
     if query.intent == "realized":

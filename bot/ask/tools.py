@@ -19,10 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
-from bot.ask import facts
+from bot.ask import facts, insights
 from bot.ask.access import AccessDenied
 from bot.ask.answer import Answer
-from bot.ask.periods import PeriodError, parse_period
+from bot.ask.periods import PeriodError, parse_period, previous
 from bot.ask.subjects import MAX_NAME_CHARS, AskError, Context, resolve
 
 Metric = Literal["cost", "energy", "co2e", "gpu_hours"]
@@ -77,7 +77,9 @@ class UsageArgs(SubjectArgs):
 
 
 class TopJobsArgs(SubjectArgs):
-    by: Metric = Field("cost", description="Rank jobs by this.")
+    by: Literal["cost", "energy", "co2e", "gpu_hours", "waste"] = Field(
+        "cost", description="Rank jobs by this; waste: what the best suggestion saves "
+        "(the digest's worst, 'most wasteful').")
     limit: int = Field(5, ge=1, le=facts.MAX_ROWS, description="How many jobs, 1 to 20.")
 
 
@@ -86,6 +88,34 @@ class SuggestionArgs(SubjectArgs):
     kind: Literal["model_swap", "fewer_gpus", "smaller_gpu", "release", "precision",
                   "batching"] | None = Field(None, description="Only this kind of change.")
     limit: int = Field(5, ge=1, le=facts.MAX_ROWS, description="How many, 1 to 20.")
+
+
+class BreakdownArgs(SubjectArgs):
+    by: Literal["team", "cluster", "gpu_type", "user", "model"] = Field(
+        "team", description="Group the totals by this.")
+    metric: Metric = Field("cost", description="Sort the groups by this.")
+    lowest_first: bool = Field(False, description="Cheapest or smallest first.")
+
+
+class CompareArgs(_Args):
+    teams: list[str] = Field(default_factory=list, max_length=6,
+                             description="Two or more teams to compare over one period.")
+    other_period: str | None = Field(None, max_length=MAX_NAME_CHARS, description="Compare "
+                                     "`period` with this one (one team, user or the whole "
+                                     "organisation); 'previous' for the period just before.")
+    team: str | None = Field(None, max_length=MAX_NAME_CHARS,
+                             description="The team whose periods are compared.")
+    whole_organisation: bool = Field(False, description="Compare the organisation's periods.")
+    metric: Metric = Field("cost", description="What to compare.")
+
+
+class FlaggedArgs(SubjectArgs):
+    job: str | None = Field(None, max_length=MAX_NAME_CHARS,
+                            description="Job id or a part of its name; omit for all flagged.")
+
+
+class IdleArgs(_Args):
+    cluster: str | None = Field(None, max_length=MAX_NAME_CHARS, description="One cluster.")
 
 
 class TeamArgs(_Args):
@@ -144,10 +174,67 @@ class Toolbox:
             return self._keep(facts.budget(self.ctx, self._team(args.team),
                                            parse_period(args.period, today=today)))
 
+        def breakdown(**kw: Any) -> str:
+            args = BreakdownArgs(**kw)
+            plain = args.by in ("team", "cluster", "gpu_type")
+            whole = plain and not (args.team or args.user or args.mine or args.model)
+            subject = resolve(self.ctx, team=args.team, user=args.user, model=args.model,
+                              gpu_type=args.gpu_type, mine=args.mine,
+                              org=args.whole_organisation or whole, detail=not plain)
+            return self._keep(insights.breakdown(
+                self.ctx, subject, parse_period(args.period, today=today), by=args.by,
+                metric=args.metric, ascending=args.lowest_first))
+
+        def compare(**kw: Any) -> str:
+            args = CompareArgs(**kw)
+            period = parse_period(args.period, today=today)
+            if len(args.teams) >= 2:
+                sides = [(resolve(self.ctx, team=t), period) for t in args.teams]
+            else:
+                team = args.team or (args.teams[0] if args.teams else None)
+                subject = resolve(self.ctx, team=team, ours=team is None and not
+                                  args.whole_organisation, org=args.whole_organisation)
+                other = (previous(period) if args.other_period in (None, "previous")
+                         else parse_period(args.other_period, today=today))
+                sides = [(subject, period), (subject, other)]
+            return self._keep(insights.compare(self.ctx, sides, metric=args.metric))
+
+        def savings(**kw: Any) -> str:
+            args = SubjectArgs(**kw)
+            return self._keep(insights.savings(self.ctx, self._subject(args, detail=True),
+                                               parse_period(args.period, today=today)))
+
+        def realized_savings(**kw: Any) -> str:
+            args = SubjectArgs(**kw)
+            return self._keep(insights.realized(self.ctx, self._subject(args, detail=False),
+                                                parse_period(args.period, today=today)))
+
+        def idle_capacity(**kw: Any) -> str:
+            args = IdleArgs(**kw)
+            return self._keep(insights.idle(self.ctx, parse_period(args.period, today=today),
+                                            cluster=args.cluster))
+
+        def why_flagged(**kw: Any) -> str:
+            args = FlaggedArgs(**kw)
+            return self._keep(insights.flagged(self.ctx, self._subject(args, detail=True),
+                                               parse_period(args.period, today=today),
+                                               job=args.job))
+
         specs: list[tuple[Callable[..., str], type[BaseModel], str]] = [
             (usage, UsageArgs, "Energy (kWh), cost ($), CO2e (kg) and GPU-hours of a team, "
              "user, model or GPU type over a period."),
-            (top_jobs, TopJobsArgs, "The biggest jobs by cost, energy, CO2e or GPU-hours."),
+            (top_jobs, TopJobsArgs, "Jobs ranked: most wasteful (by=waste, the digest's "
+             "worst), most expensive (cost), or by energy, CO2e or GPU-hours."),
+            (breakdown, BreakdownArgs, "Totals per team, cluster, GPU type, user or model, "
+             "largest first: 'which team spent most', 'cost by GPU type'."),
+            (compare, CompareArgs, "Two or more teams side by side over a period, or one "
+             "subject over two periods ('change since last week', 'this month vs last')."),
+            (savings, SubjectArgs, "What could be saved: each run's best suggestion, summed."),
+            (realized_savings, SubjectArgs, "What applied (approved) swaps measurably saved."),
+            (idle_capacity, IdleArgs, "Idle capacity per cluster: GPU-hours no job held and "
+             "their cost."),
+            (why_flagged, FlaggedArgs, "Why a job (or a subject's jobs) is flagged: the "
+             "judge's reasons and the best fix."),
             (team_label, TeamArgs, "A team's weekly energy label (A best to G) and which jobs "
              "weigh on it."),
             (suggestions, SuggestionArgs, "Suggested right-sized or distilled alternatives for "

@@ -30,7 +30,15 @@ consumed consume consumption burn burned burnt our we us my mine me your their t
 much so far far january february march april may june july august september october
 november december show shows type types please have has had been being with without
 one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty fifty
-should ranked sorted ordered side before after going still
+should ranked sorted cheapest greenest cleanest dirtiest lowest ordered side before after
+going still gone done down up out off into about above below again also any anything
+nothing something everything really very just only even more less lot lots bit little big
+small new old good bad high low long short same other another different whole half full
+thing things stuff way ways day days year years hour minute number numbers amount amounts
+figure figures data report reports digest explain tell know think want need like look see
+get got gets make made take took put keep let help find give gave show shown stack explain
+overspend overspending overspent leaderboard league offenders offender hog hogs hogging
+stop still yet ever never always often usually there here then now soon while because
 """.split())
 _CUTOFF = 0.8
 _MIN_LEN = 4
@@ -41,6 +49,7 @@ def normalize(question: str) -> str:
     text = question.lower().replace("’", "'").replace("‘", "'").replace("“", '"')
     text = text.replace("”", '"').replace("co₂", "co2")
     text = re.sub(r"[?!,;()\"]+", " ", text)
+    text = re.sub(r"\b(per|by|each)-(?=[a-z])", r"\1 ", text)
     return " ".join(text.split())
 
 

@@ -23,12 +23,21 @@ from config.settings import Settings
 from storage.db import make_engine, migrate
 from storage.db import session as open_session
 from storage.models import ApprovalEvent, Suggestion
-from tests.bot.test_ask_data import INJECTION, NOW, VISION_A100_W47_USD, seed, store
+from tests.bot.test_ask_data import (
+    INJECTION,
+    NLP_W47_USD,
+    NOW,
+    VISION_A100_W47_USD,
+    VISION_W47_USD,
+    seed,
+    store,
+)
 from tests.clock import WEEK
 
 __all__ = ["store"]
 pytestmark = pytest.mark.dated
-READ_ONLY_TOOLS = {"usage", "top_jobs", "team_label", "suggestions", "budget"}
+READ_ONLY_TOOLS = {"usage", "top_jobs", "team_label", "suggestions", "budget", "breakdown",
+                   "compare", "savings", "realized_savings", "idle_capacity", "why_flagged"}
 
 
 class ScriptedChatModel(GenericFakeChatModel):
@@ -212,3 +221,45 @@ def test_a_configured_model_that_cannot_be_reached_falls_back(store, organisatio
                  ask_api_key="test", ask_timeout_s=5)
     assert answer.how == "error" and "built-in parser answered" in answer.text
     assert answer.numbers["cost_usd"] > 0
+
+
+def test_the_new_intents_go_through_read_only_tools_with_the_ledgers_figures(store,
+                                                                          organisation):
+    model = scripted(
+        AIMessage(content="", tool_calls=[
+            {"name": "compare", "args": {"teams": ["nlp", "vision"], "period": "last week"},
+             "id": "c1"},
+            {"name": "top_jobs", "args": {"by": "waste", "limit": 2}, "id": "c2"},
+            {"name": "breakdown", "args": {"by": "gpu_type"}, "id": "c3"},
+            {"name": "savings", "args": {"whole_organisation": True}, "id": "c4"}]),
+        "Vision spent $872 more than nlp; serve-llama wastes most.")
+    answer = ask(store, organisation, "which team spent more, nlp or vision, and what is "
+                 "the worst job?", model)
+    assert set(model.bound) == READ_ONLY_TOOLS
+    assert answer.how == "model"
+    assert answer.numbers["higher"] == "team vision"
+    assert answer.numbers["difference"] == pytest.approx(VISION_W47_USD - NLP_W47_USD,
+                                                         abs=0.01)
+    assert answer.numbers["top_waste"] == 300.0 and answer.numbers["saved_usd"] == 440.0
+    results = tool_messages(model)
+    assert [m.status for m in results] == ["success"] * 4
+    assert "serve-llama" in results[1].content
+
+
+def test_a_period_comparison_and_a_bad_grouping_through_the_tools(store, organisation):
+    model = scripted(
+        call("compare", {"team": "vision", "period": "last week", "other_period": "previous"}),
+        call("breakdown", {"by": "colour"}, "c2"),
+        "Vision went up.")
+    answer = ask(store, organisation, "how did vision change since the week before?", model)
+    first, second = (m for m in model.seen[-1] if isinstance(m, ToolMessage))
+    assert first.status == "success" and "Up by" in first.content
+    assert second.status == "error" and "invalid arguments for breakdown" in second.content
+    assert answer.how == "model" and answer.numbers["difference"] > 0
+
+
+def test_a_failing_model_leaves_a_comparison_to_the_parser(store, organisation):
+    answer = ask(store, organisation, "compare nlp and vision",
+                 FailingChatModel(messages=iter([])))
+    assert answer.how == "error" and "built-in parser answered" in answer.text
+    assert answer.numbers["higher"] == "team vision"
