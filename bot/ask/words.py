@@ -38,8 +38,11 @@ thing things stuff way ways day days year years hour minute number numbers amoun
 figure figures data report reports digest explain tell know think want need like look see
 get got gets make made take took put keep let help find give gave show shown stack explain
 overspend overspending overspent leaderboard league offenders offender hog hogs hogging
+paying pays cut cuts reduce trim leaving
 stop still yet ever never always often usually there here then now soon while because
 """.split())
+# Words that are left as typed but never the mended form of another (lable is label, not table).
+COMMON = frozenset("table cable able stable labs lab fable cost".split())
 _CUTOFF = 0.8
 _MIN_LEN = 4
 
@@ -57,6 +60,7 @@ def mend(text: str, names: Iterable[str]) -> str:
     """Each alphabetic word that is close to (not one of) the known words, replaced by it."""
     vocab = VOCABULARY | {n.lower() for n in names if n.isalpha()}
     choices = sorted(vocab)
+    vocab = vocab | COMMON
     out = []
     for token in text.split(" "):
         core = token.rstrip(".:")
