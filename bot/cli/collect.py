@@ -239,6 +239,7 @@ def slurm_command(
     --print (and --sacct-file) collect once. On a loop, a failing sacct is retried with
     backoff, and each run reads from a minute before the previous one started.
     """
+    from collectors.shipping import ShipError
     from collectors.slurm import ClusterMismatch, SlurmError, collect, read_sacct, sacct_time
 
     _logging()
@@ -287,7 +288,10 @@ def slurm_command(
         window["start"] = sacct_time(started - 60)  # a minute of overlap; storing is idempotent
         for problem in batch.problems:
             log.warning("%s", problem)
-        log.info("%s", sink.send(batch))
+        try:
+            log.info("%s", sink.send(batch))
+        except ShipError as exc:  # a refused token: what it held stays in the spool
+            raise fail(str(exc)) from exc
         if once:
             return
         time.sleep(max(0.0, interval - (time.time() - started)))
