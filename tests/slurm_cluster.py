@@ -15,6 +15,8 @@ exactly those children. What cost a day to find with Slurm 22.05:
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import os
 import shutil
@@ -249,6 +251,19 @@ LogFile={root / 'log' / 'slurmdbd.log'}
         dbd.chmod(0o600)
 
 
+JOBSTATS_UTIL = {"0": 91.0, "1": 83.0}  # the first job's GPUs, as jobstats would record them
+
+
+def jobstats_summary(node: str) -> str:
+    """A Princeton jobstats AdminComment (JS1: base64 of gzip'd JSON) for a 2-GPU job."""
+    summary = {"gpus": 2, "total_time": 20, "nodes": {node: {
+        "cpus": 1, "total_time": 20.0, "used_memory": 2**30, "total_memory": 2**32,
+        "gpu_utilization": JOBSTATS_UTIL,
+        "gpu_used_memory": {"0": 30 * 2**30, "1": 28 * 2**30},
+        "gpu_total_memory": {"0": 80 * 2**30, "1": 80 * 2**30}}}}
+    return "JS1:" + base64.b64encode(gzip.compress(json.dumps(summary).encode())).decode()
+
+
 @dataclass
 class Scenario:
     """GPU jobs of two accounts on a fresh cluster, with sacct's output read twice.
@@ -324,6 +339,9 @@ class Scenario:
             self.gpu_jobs = {
                 self.slurm.submit(account=a, seconds=s, gpus=g, name=n, comment=c): (a, g)
                 for a, s, g, n, c in self.JOBS}
+            first = next(iter(self.gpu_jobs))
+            self.slurm.run("scontrol", "update", f"JobId={first}",
+                           f"AdminComment={jobstats_summary(socket.gethostname())}")
             cpu_only = self.slurm.submit(account="nlp", seconds=20, name="cpu-only")
             ids = list(self.gpu_jobs)
             self.slurm.wait_done(ids[:-1] + [cpu_only])

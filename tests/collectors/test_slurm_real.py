@@ -90,6 +90,17 @@ def test_columns_survive_a_pipe_in_comment_and_name(slurm: Scenario) -> None:
     assert records["resnet|50"]["team"] == "vision"
 
 
+def test_a_jobstats_summary_in_admincomment_gives_utilization_and_memory(
+        slurm: Scenario) -> None:
+    records = {r["name"]: r for r in collect(slurm.final_text, organisation=_organisation(slurm),
+                                             cluster=CLUSTER).records}
+    ft = records["ft"]
+    assert ft["utilization_source"] == "jobstats"
+    assert (ft["gpu_util_mean"], ft["gpu_util_max"]) == (87.0, 91.0)
+    assert (ft["gpu_mem_used_gib_max"], ft["gpu_mem_total_gib"]) == (30.0, 80.0)
+    assert records["pretrain"]["gpu_util_mean"] is None  # nothing recorded: not invented
+
+
 def test_loop_mode_keeps_collecting_past_its_third_cycle(slurm: Scenario,
                                                          database_url: str) -> None:
     assert slurm.slurm is not None
