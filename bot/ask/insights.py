@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from analyzers.accounting import J_PER_KWH, ZERO, Cost
+from bot.ask import facts
 from bot.ask.answer import Answer, Source
 from bot.ask.facts import MAX_ROWS, METRICS, RATES_NOTE, USAGE_TABLES, JobCost, costed
-from bot.ask.periods import Period
+from bot.ask.periods import Period, week_period
 from bot.ask.subjects import AskError, Context, Subject
 from domain.ledger import JobLine
+from domain.weeks import iso_week
 from reports import format as fmt
 from storage.ledger_repo import load_ledger
 
@@ -275,3 +277,36 @@ def flagged(ctx: Context, subject: Subject, period: Period, *, job: str | None =
                   command=f"job {first.job.external_id}",
                   cli_command=f"suggest --job {first.job.external_id}" + (
                       f" --week {period.week}" if period.week else ""))
+
+
+def labels(ctx: Context, period: Period) -> Answer:
+    """Every team's label and rank for the week (for everyone, as the digest shows them)."""
+    week = period.week or iso_week(period.end)
+    ledger = load_ledger(session=ctx.session, week=week)
+    if ledger is None:
+        raise AskError(f"{week} has not been judged yet, so no team has a label there")
+    teams = sorted((tw for tw in ledger.teams.values() if tw.label is not None),
+                   key=lambda tw: (tw.rank or 99, tw.team))
+    text = f"Team labels for {week} (A best to G; the cost-weighted mean of their runs' labels):"
+    for tw in teams:
+        rank = f", rank {tw.rank} of {tw.teams_ranked}" if tw.rank else ""
+        text += f"\n• team *{fmt.escape(tw.team)}*: *{tw.label}*{rank}, {fmt.usd(tw.cost.cost_usd)}"
+    if not teams:
+        text += " no team has usage there."
+    return Answer(text=text, numbers={tw.team: tw.label or "" for tw in teams},
+                  rows=tuple({"team": tw.team, "label": tw.label, "rank": tw.rank}
+                             for tw in teams),
+                  sources=(Source("every team", week_period(week).describe(), ("ledger",),
+                                  "labels per docs/ratings.md"),),
+                  command="rating", cli_command=f"report --week {week}")
+
+
+def budgets(ctx: Context, period: Period) -> Answer:
+    """Every team's weekly budget against its use: the team answers one under the other."""
+    found = [facts.budget(ctx, team.name, period) for team in ctx.organisation.teams]
+    numbers: dict[str, float | int | str] = {}
+    for team, answer in zip(ctx.organisation.teams, found, strict=True):
+        numbers.update({f"{team.name}.{k}": v for k, v in answer.numbers.items()})
+    return Answer(text="\n".join(a.text for a in found), numbers=numbers,
+                  sources=found[0].sources if found else (), command="budget",
+                  cli_command=found[0].cli_command if found else None)

@@ -127,6 +127,9 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
         user = next((u for u in sorted(known.users, key=len, reverse=True)
                      if _word(u, text) and u.lower() not in teams), None)
     model = _named(r"\bmodel\s+(" + _W + ")", text)
+    if model is not None and model in VOCABULARY or model and not (
+            re.search(r"[-/.\d]", model) or any(model in m.lower() for m in known.models)):
+        model = None  # "model swaps", "model costs": words, not a model's name
     if model is None:
         model = next((m for m in sorted(known.models, key=len, reverse=True)
                       if _word(m, text)), None) or _model_part(text, known)
@@ -156,7 +159,8 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
     return Query(
         intent=intent, metric=metric or "cost", team=team, user=user, model=model,
         gpu_type=gpu.group(1).upper() if gpu else None,
-        mine=re.search(r"\b(?:my|mine|i|me|i'm|i've)\b", text) is not None,
+        mine=re.search(r"\b(?:my|mine|i|i'm|i've)\b|(?<!show )(?<!tell )(?<!give )(?<!let )"
+                       r"(?<!help )\bme\b", text) is not None,
         ours=re.search(r"\b(?:our|we|us|ours|we've|we're)\b", text) is not None,
         org=re.search(r"\b(?:organi[sz]ation|org|company|everyone|everybody|all teams|overall|"
                       r"whole cluster|all clusters|in total|altogether|the whole)\b",
@@ -223,6 +227,9 @@ def answer(ctx: Context, query: Query) -> Answer:
         return facts.suggestions(ctx, subject, period, states=query.states, kinds=query.kinds,
                                  limit=min(max(query.limit, 1), facts.MAX_ROWS))
     team = subject.team
+    if team is None and subject.whole_org:  # the operator's or FinOps' "we": every team
+        return insights.labels(ctx, period) if query.intent == "label" else insights.budgets(
+            ctx, period)
     if team is None:
         raise AskError("which team? Ask for example 'label of team nlp last week'")
     if query.intent == "label":

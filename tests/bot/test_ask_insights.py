@@ -160,3 +160,19 @@ def test_cli_as_an_unknown_user_says_so(store, organisation, database_url: str,
     data = json.loads(runner.invoke(app, ["ask", "compare nlp and vision", "--json"],
                                     catch_exceptions=False).output)
     assert data["numbers"]["higher"] == "team vision"
+
+
+def test_the_operators_label_and_budget_are_every_teams(store, organisation):
+    labels = ask(store, organisation, "what's our label?")
+    assert {r["team"] for r in labels.rows} == {"vision", "nlp"}
+    assert labels.how == "parser" and f"Team labels for {WEEK}" in labels.text
+    budgets = ask(store, organisation, "are we over budget?")
+    assert budgets.how == "parser" and "Team vision" in budgets.text and "Team nlp" in budgets.text
+
+
+def test_words_are_not_names(store, organisation):
+    """"show me" is not "my", "model swaps" names no model: both were answered wrongly once."""
+    shown = ask(store, organisation, "show me the priciest runs")
+    assert shown.how == "parser" and shown.rows[0]["job_id"] == "serve-llama"
+    gpus = ask(store, organisation, "which GPU model costs us most?")
+    assert gpus.how == "parser" and gpus.rows[0]["gpu_type"] == "NVIDIA H100 80GB HBM3"

@@ -206,6 +206,9 @@ TABLE: list[tuple[str, dict[str, Any]]] = [
     ("any cheaper alternatives for bert-base-uncased", _(SUG, model="bert-base-uncased")),
     ("how can we optimise our jobs", _(SUG, ours=True)),
     ("suggestons for my jobs", _(SUG, mine=True)),
+    ("show me the priciest runs of vision", _(TOP, by="cost", team="vision", mine=False)),
+    ("tell me what erin spent", _(U, user="erin", mine=False)),
+    ("did the model swaps of vision save anything", _(REAL, team="vision", model=None)),
     # labels
     ("why is our label D?", _(LABEL, ours=True)),
     ("what is team vision's energy label?", _(LABEL, team="vision")),
