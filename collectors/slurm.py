@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -306,21 +307,28 @@ def check_cluster(jobs: list[SlurmJob], *, expected: str, cluster: str) -> None:
             f"cluster, or set slurm_cluster_name on {cluster!r} in the organisation file")
 
 
+def problem_key(line: str) -> str:
+    """A short digest of a rejected sacct line, to report it once."""
+    return hashlib.sha256(line.encode()).hexdigest()[:20]
+
+
 def collect(text: str, *, organisation: Organisation, cluster: str, now: float | None = None,
             seen_problems: set[str] | None = None) -> Batch:
     """A Batch of job descriptions and job records of the GPU jobs in sacct output.
 
     On a cluster with `usage_from_sacct`, the batch also carries stand-in samples that add up
     to each job's allocated GPUs x seconds run (collectors/slurm_usage.py). Bad lines already
-    in `seen_problems` (kept across a loop's runs) are not reported again. ClusterMismatch
+    whose `problem_key` is in `seen_problems` (kept across runs) are not reported again; the
+    new ones' keys are added. ClusterMismatch
     when sacct's ClusterName is not the cluster's `slurm_cluster_name` (default: its name).
     """
     config = organisation.cluster(cluster)
     jobs, problems = parse_sacct(text)
     check_cluster(jobs, expected=config.slurm_cluster_name or config.name, cluster=cluster)
     seen = seen_problems if seen_problems is not None else set()
-    batch = Batch(problems=[reason for line, reason in problems if line not in seen])
-    seen.update(line for line, _ in problems)
+    batch = Batch(problems=[reason for line, reason in problems
+                            if problem_key(line) not in seen])
+    seen.update(problem_key(line) for line, _ in problems)
     stamp = int(now if now is not None else time.time())
     for job in jobs:
         if job.gpus < 1:
@@ -337,11 +345,12 @@ def collect(text: str, *, organisation: Organisation, cluster: str, now: float |
             external_id=job.job_id, name=job.name, user=job.user or None,
             team=record["team"], account=job.account or None, kind=record["kind"],
             gpus_requested=job.gpus))
-        if job.admin_comment.startswith("JS1:") and job.admin_comment not in seen:
+        key = problem_key(job.admin_comment)
+        if job.admin_comment.startswith("JS1:") and key not in seen:
             try:
                 jobstats_summary(job.admin_comment)
             except ValueError as exc:
-                seen.add(job.admin_comment)
+                seen.add(key)
                 batch.problems.append(f"job {job.job_id}: {exc}")
     return batch
 

@@ -261,13 +261,18 @@ def slurm_command(
                      spool=spool, source="slurm")
     once = once or print_ or sacct_file is not None
     window = {"start": since}
-    seen: set[str] = set()
+    # Bad lines already reported, kept beside the spool so a timer's runs report each once.
+    seen_file = spool.with_name(spool.name + ".slurm-reported")
+    seen = set() if print_ else _reported(seen_file)
     failures = 0
     while True:
         started = time.time()
         try:
             if sacct_file is not None:
-                text = sacct_file.read_text()
+                try:
+                    text = sacct_file.read_text()
+                except OSError as exc:
+                    raise fail(f"cannot read --sacct-file: {exc}") from exc
             else:
                 text = read_sacct(start=window["start"])
             batch = collect(text, organisation=organisation, cluster=name, seen_problems=seen)
@@ -288,6 +293,8 @@ def slurm_command(
         window["start"] = sacct_time(started - 60)  # a minute of overlap; storing is idempotent
         for problem in batch.problems:
             log.warning("%s", problem)
+        if batch.problems and not print_:
+            _save_reported(seen_file, seen)
         try:
             log.info("%s", sink.send(batch))
         except ShipError as exc:  # a refused token: what it held stays in the spool
@@ -295,6 +302,28 @@ def slurm_command(
         if once:
             return
         time.sleep(max(0.0, interval - (time.time() - started)))
+
+
+_REPORTED_MAX = 10_000
+
+
+def _reported(path: Path) -> set[str]:
+    """Keys of the sacct lines already reported (collectors.slurm.problem_key)."""
+    try:
+        return set(path.read_text().split())
+    except FileNotFoundError:
+        return set()
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc}") from exc
+
+
+def _save_reported(path: Path, keys: set[str]) -> None:
+    # Unordered, so a full file starts over: a line then is reported once more, no harm.
+    kept = keys if len(keys) <= _REPORTED_MAX else set()
+    try:
+        path.write_text("\n".join(sorted(kept)) + "\n")
+    except OSError as exc:
+        log.warning("cannot keep which sacct lines were reported (%s): %s", path, exc)
 
 
 class _SlurmPrintSink:

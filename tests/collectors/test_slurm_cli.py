@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,11 @@ from bot.cli import app as cli
 from bot.server import create_server
 from config.organisation import Organisation
 from config.settings import Settings
+from storage.db import session
+from storage.queries import store_status
 from tests.live_server import running
+
+DATA = Path(str(resources.files("collectors") / "data"))
 
 # Fails while the counter file says so, then answers with one GPU job of iowa-hpc.
 FLAKY_SACCT = """#!/bin/sh
@@ -91,3 +96,24 @@ def test_print_implies_once_and_an_unknown_cluster_is_one_line(sacct: Path) -> N
     wrong = CliRunner().invoke(cli, ["collect", "slurm", "--print", "--cluster", "nowhere"])
     assert wrong.exit_code == 1
     assert len([x for x in wrong.stderr.splitlines() if x.strip()]) == 1
+
+
+def test_the_same_bad_lines_count_once_across_runs(
+        database_url: str, engine: Engine, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two timer runs over the same window: the store counts its two bad lines once."""
+    monkeypatch.setenv("AI_COST_DATABASE_URL", database_url)
+    args = ["collect", "slurm", "--cluster", "iowa-hpc", "--sacct-file",
+            str(DATA / "sacct_bad_lines.txt"), "--spool", str(tmp_path / "spool.jsonl")]
+    for _ in range(2):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    with session(engine) as s:
+        status = store_status(session=s)
+    assert sum(n for src, _, n, _ in status.rejections if src == "slurm:iowa-hpc") == 2
+
+
+def test_an_unreadable_sacct_file_is_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["collect", "slurm", "--print", "--cluster", "iowa-hpc",
+                                      "--sacct-file", str(tmp_path / "missing.txt")])
+    assert result.exit_code == 1 and "cannot read --sacct-file" in result.stderr
