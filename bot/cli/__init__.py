@@ -2,21 +2,77 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+from importlib import metadata
+
 import typer
 
-from bot.cli import ask, audit, classify, collect, core, digest, model, slack, status, suggest
+from bot.cli import (
+    ask,
+    audit,
+    catalog,
+    classify,
+    collect,
+    core,
+    digest,
+    model,
+    slack,
+    status,
+    suggest,
+)
 
 app = typer.Typer(
     name="ai-cost",
     help="AI cost governance: GPU usage to energy, cost and CO2e; oversized jobs; digests.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
-for module in (core, classify, collect, status, suggest, digest, ask, slack, model, audit):
+LEVELS = ("debug", "info", "warning", "error")
+CHATTY = ("alembic", "matplotlib", "PIL", "httpx", "httpcore")  # their INFO is noise to users
+WIDE_COLUMNS = "240"  # piped output: tables as wide as their content, not cut at 80
+
+
+def version() -> str:
+    """The installed distribution's version (the source tree's when not installed)."""
+    try:
+        return metadata.version("ai-cost")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ai-cost {version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(False, "--version", callback=_show_version,
+                                      is_eager=True, help="Print the version and exit."),
+    log_level: str = typer.Option(None, "--log-level", envvar="AI_COST_LOG_LEVEL",
+                                  help=f"Log level on stderr: {', '.join(LEVELS)} (default: "
+                                       "each command's own; warnings always show)."),
+) -> None:
+    """AI cost governance: GPU usage to energy, cost and CO2e; oversized jobs; digests."""
+    level = logging.WARNING
+    if log_level is not None:
+        if log_level.lower() not in LEVELS:
+            raise typer.BadParameter(f"one of {', '.join(LEVELS)}", param_hint="--log-level")
+        level = getattr(logging, log_level.upper())
+        logging.basicConfig(level=level, stream=sys.stderr, force=True,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+
+for module in (core, classify, collect, status, suggest, digest, ask, slack, model, audit, catalog):
     module.register(app)
 
 
 def main() -> None:
     """Console entry point."""
+    if not sys.stdout.isatty():
+        os.environ.setdefault("COLUMNS", WIDE_COLUMNS)
     app()

@@ -44,17 +44,31 @@ def register(app: typer.Typer) -> None:
 def migrate_command(
     check: bool = typer.Option(False, "--check", help="Only check: exit 0 when the schema is "
                                "the latest, 1 otherwise; never migrates."),
+    as_json: bool = typer.Option(False, "--json", help="With --check: one JSON object (current "
+                                 "and needed revisions, at_head, message); the same exit code."),
 ) -> None:
     """Create or upgrade the database schema (Alembic) at AI_COST_DATABASE_URL."""
     settings = load_settings()
     if check:
         if sqlite_file_missing(settings.database_url):
+            if as_json:
+                typer.echo(json.dumps({"database": shown_url(settings.database_url),
+                                       "exists": False, "at_head": False, "current": [],
+                                       "heads": [], "message": "no ai-cost database there"}))
+                raise typer.Exit(1)
             raise no_database(settings.database_url)  # a check creates nothing
         engine = make_engine(settings.database_url)
         try:
             state = check_schema(engine)
         finally:
             engine.dispose()
+        if as_json:
+            typer.echo(json.dumps({"database": shown_url(settings.database_url), "exists": True,
+                                   "at_head": state.at_head, "ahead": state.ahead,
+                                   "current": sorted(state.current),
+                                   "heads": sorted(state.heads),
+                                   "message": state.describe()}))
+            raise typer.Exit(0 if state.at_head else 1)
         if not state.at_head:
             raise fail(state.describe())
         typer.echo(state.describe())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -13,7 +15,10 @@ def register(app: typer.Typer) -> None:
     app.command("status")(status_command)
 
 
-def status_command() -> None:
+def status_command(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object: counts, the newest "
+                                 "sample, the organisation file's gaps, rejected input."),
+) -> None:
     """What the store holds, the input it rejected, and the figures that take a default."""
     from storage.ask_queries import known_names
     from storage.queries import store_status
@@ -27,12 +32,23 @@ def status_command() -> None:
             gpu_types = known_names(session=s).gpu_types
     finally:
         engine.dispose()
+    problems = organisation.problems(gpu_types_seen=gpu_types)
+    where = settings.org_file or "the built-in example"
+    if as_json:
+        typer.echo(json.dumps({
+            "clusters": st.clusters, "nodes": st.nodes, "gpus": st.gpus, "jobs": st.jobs,
+            "raw_samples": st.raw_samples, "rollups": st.rollups,
+            "newest_sample": st.newest_sample.isoformat() if st.newest_sample else None,
+            "organisation_file": str(settings.org_file) if settings.org_file else None,
+            "problems": problems,
+            "rejections": [{"source": source, "reason": reason, "count": count,
+                            "example": example}
+                           for source, reason, count, example in st.rejections]}))
+        return
     out = Console()
     out.print(f"clusters {st.clusters}, nodes {st.nodes}, GPUs {st.gpus}, jobs {st.jobs}, "
               f"raw samples {st.raw_samples}, roll-ups {st.rollups}")
     out.print(f"newest sample: {st.newest_sample.isoformat() if st.newest_sample else 'none'}")
-    problems = organisation.problems(gpu_types_seen=gpu_types)
-    where = settings.org_file or "the built-in example"
     out.print(f"organisation file ({where}): "
               + ("defaults in use and gaps:" if problems else "no defaults in use, no gaps"),
               highlight=False, markup=False, soft_wrap=True)
