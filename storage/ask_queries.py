@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import case, func, select
 from sqlmodel import Session, col
@@ -19,6 +20,7 @@ from storage.models import (
     RollupDirty,
     Suggestion,
     Team,
+    Usage,
     User,
 )
 
@@ -104,3 +106,9 @@ def data_version(*, session: Session) -> str:
     suggestions = session.execute(select(func.count(), func.max(Suggestion.updated_at))).one()
     events = session.execute(select(func.count()).select_from(ApprovalEvent)).scalar()
     return "/".join(str(v) for v in (*ledger, dirty, *suggestions, events))
+
+
+def usage_days(*, session: Session, start: date, end: date) -> set[date]:
+    """UTC days from `start` to `end` with any rolled-up usage (judged or not)."""
+    return {d for (d,) in session.execute(select(Usage.day).distinct().where(
+        col(Usage.day) >= start, col(Usage.day) <= end))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from analyzers.accounting import J_PER_KWH, ZERO, Cost, account
 from analyzers.ratings import LABELS
@@ -17,7 +18,7 @@ from domain.ledger import JobLine, Ledger
 from domain.types import RunWeek
 from domain.weeks import iso_week
 from reports import format as fmt
-from storage.ask_queries import suggestion_rows
+from storage.ask_queries import suggestion_rows, usage_days
 from storage.ledger_repo import load_ledger
 
 MAX_ROWS = 20
@@ -59,9 +60,13 @@ def costed(ctx: Context, subject: Subject, period: Period) -> tuple[list[JobCost
     rates = rates_lookup(ctx.organisation)
     out: list[JobCost] = []
     missing = []
+    used: set[date] | None = None
     for week in period.weeks:
         ledger = _ledger(ctx, week)
-        if ledger is None or ledger.stale:
+        if ledger is None and used is None:  # a week never judged may hold no data at all
+            used = usage_days(session=ctx.session, start=period.start, end=period.end)
+        if ledger is None and used and any(iso_week(d) == week for d in used) or (
+                ledger is not None and ledger.stale):
             missing.append(week)
         if ledger is None:
             continue

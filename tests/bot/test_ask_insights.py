@@ -8,6 +8,7 @@ and nlp $247.39 last week; open suggestions saving $300 (serve-llama), $90 (job-
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,11 @@ from tests.bot.test_ask_data import (
     NOW,
     VISION_A100_W47_USD,
     VISION_W47_USD,
+    W47,
+    _use,
     store,
 )
-from tests.clock import WEEK, weeks_before
+from tests.clock import WEEK, weeks_after, weeks_before
 
 __all__ = ["store"]
 pytestmark = pytest.mark.dated
@@ -176,3 +179,13 @@ def test_words_are_not_names(store, organisation):
     assert shown.how == "parser" and shown.rows[0]["job_id"] == "serve-llama"
     gpus = ask(store, organisation, "which GPU model costs us most?")
     assert gpus.how == "parser" and gpus.rows[0]["gpu_type"] == "NVIDIA H100 80GB HBM3"
+
+
+def test_only_weeks_with_data_not_yet_judged_are_said_to_be_missing(store, organisation):
+    quiet = ask(store, organisation, "how much did we spend in the last 4 weeks?")
+    assert "Not counted yet" not in quiet.text  # the weeks before the store's first: no data
+    this_monday = W47 + timedelta(days=7)
+    _use(store, 1, 1, this_monday, 1, 1.0, 1.0)  # data of this week, not judged yet
+    store.commit()
+    pending = ask(store, organisation, "how much did we spend this week?")
+    assert f"Not counted yet: data of {weeks_after(WEEK)}" in pending.text
