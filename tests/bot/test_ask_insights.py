@@ -189,3 +189,17 @@ def test_only_weeks_with_data_not_yet_judged_are_said_to_be_missing(store, organ
     store.commit()
     pending = ask(store, organisation, "how much did we spend this week?")
     assert f"Not counted yet: data of {weeks_after(WEEK)}" in pending.text
+
+
+def test_the_new_answers_keep_to_what_the_asker_may_see(store, organisation):
+    bob = viewer_for_user(organisation, "bob")  # nlp
+    people = ask(store, organisation, "who spent the most in vision?", bob)
+    assert people.how == "refused" and "not team vision" in people.text
+    models = ask(store, organisation, "cost per model", bob)
+    assert {r["model"] for r in models.rows} == {"bert-base-uncased", "no model"}
+    worst = ask(store, organisation, "5 worst jobs", bob)
+    assert {r["team"] for r in worst.rows} == {"nlp"}
+    other = ask(store, organisation, "why is serve-llama flagged?", bob)
+    assert other.how == "refused" and "team nlp" in other.text and "Llama" not in other.text
+    teams = ask(store, organisation, "compare nlp and vision", bob)  # totals: for everyone
+    assert teams.numbers["higher"] == "team vision"
