@@ -193,7 +193,7 @@ def parse_sacct(text: str) -> tuple[list[SlurmJob], list[tuple[str, str]]]:
     delimiter = DELIMITER if DELIMITER in text else "|"
     jobs: dict[str, SlurmJob] = {}
     problems: list[tuple[str, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in _records(text, delimiter):
         if not line.strip() or line.startswith("JobID" + delimiter):
             continue
         values = line.split(delimiter)
@@ -235,6 +235,24 @@ def parse_sacct(text: str) -> tuple[list[SlurmJob], list[tuple[str, str]]]:
         except ValueError as exc:
             problems.append((line, f"sacct line {number} ({row['JobID']}): {exc}"))
     return list(jobs.values()), problems
+
+
+def _records(text: str, delimiter: str) -> list[tuple[int, str]]:
+    """(first line number, record) of sacct output, newlines inside a field put back.
+
+    sacct writes a newline in a job name or comment as it is: a line continues the one
+    before while together they hold no more than a record's delimiters.
+    """
+    records: list[tuple[int, str]] = []
+    full = len(FIELDS) - 1
+    for number, line in enumerate(text.split("\n"), start=1):
+        if records and delimiter == DELIMITER:
+            held = records[-1][1].count(delimiter)
+            if held < full and held + line.count(delimiter) <= full:
+                records[-1] = (records[-1][0], records[-1][1] + "\n" + line)
+                continue
+        records.append((number, line))
+    return records
 
 
 def _per_gpu(value: float, gpus: int) -> float:

@@ -286,7 +286,7 @@ class Scenario:
     # account, seconds of sleep, GPUs, job name, comment; the last runs longest
     JOBS = (("nlp", 20, 2, "ft", "ablation|lr=3e-4 model=meta-llama/Llama-3-8B"),
             ("vision", 23, 1, "resnet|50", ""), ("nlp", 22, 4, "pretrain", ""),
-            ("vision", 21, 3, "detect", ""), ("nlp", 32, 2, "long", ""))
+            ("vision", 21, 3, "detect", "two\nlines model=yolov8"), ("nlp", 32, 2, "long", ""))
 
     def start(self) -> None:
         """Start the cluster and the jobs in a thread."""

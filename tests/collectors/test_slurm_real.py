@@ -1,7 +1,8 @@
 """`collect slurm` against a real Slurm 22.05 with accounting (tests/slurm_cluster.py).
 
-One cluster per module: GPU jobs of two accounts (20 to 32 s of sleep, a `|` in a comment and
-a job name, one CPU-only job), collected while one still runs and again once all ended.
+One cluster per session (tests/collectors/conftest.py starts it at collection): GPU jobs of two
+accounts (20 to 32 s of sleep; a `|` in a comment and a job name, a newline in a comment; a
+jobstats AdminComment), one CPU-only job; sacct read while one still runs and once all ended.
 """
 
 from __future__ import annotations
@@ -81,13 +82,15 @@ def test_every_gpu_job_once_and_each_team_within_one_percent_of_sacct(
         assert measured[team] == pytest.approx(hours, rel=0.01), (team, measured, expected)
 
 
-def test_columns_survive_a_pipe_in_comment_and_name(slurm: Scenario) -> None:
+def test_columns_survive_a_pipe_or_newline_in_comment_and_name(slurm: Scenario) -> None:
     records = {r["name"]: r for r in collect(slurm.final_text, organisation=_organisation(slurm),
                                              cluster=CLUSTER).records}
     assert records["ft"]["comment"] == "ablation|lr=3e-4 model=meta-llama/Llama-3-8B"
     assert records["ft"]["model"] == "meta-llama/Llama-3-8B"
     assert (records["ft"]["gpu_type"], records["ft"]["team"]) == ("a100", "nlp")
     assert records["resnet|50"]["team"] == "vision"
+    assert (records["detect"]["comment"], records["detect"]["model"]) == (
+        "two\nlines model=yolov8", "yolov8")
 
 
 def test_a_jobstats_summary_in_admincomment_gives_utilization_and_memory(

@@ -73,6 +73,19 @@ def test_a_pipe_in_a_comment_or_name_shifts_no_column(organisation: Organisation
     assert record["duration_s"] == 600
 
 
+def test_a_newline_in_a_comment_or_name_shifts_no_line(organisation: Organisation) -> None:
+    """sacct writes them as they are (seen on Slurm 22.05)."""
+    text = "\n".join([gpu_job("9010", start=1_000_000, ran_s=600, name="two\nlines",
+                               comment="first\nsecond\nmodel=phi-3"),
+                       gpu_job("9011", start=1_000_000, ran_s=60)]) + "\n"
+    batch = collect(text, organisation=organisation, cluster="iowa-hpc")
+    assert batch.problems == []
+    first, second = batch.records
+    assert (first["name"], first["comment"], first["model"]) == (
+        "two\nlines", "first\nsecond\nmodel=phi-3", "phi-3")
+    assert second["job_id"] == "9011"
+
+
 def test_a_model_in_the_job_name_fills_the_record(organisation: Organisation) -> None:
     text = gpu_job("9002", start=1_000_000, ran_s=60, name="ft model=meta-llama/Llama-3-8B")
     assert collect(text, organisation=organisation,
