@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -49,7 +49,6 @@ class Services:
     nudges: Nudges
     views: TeamViews
     directory: Directory
-    pending: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __copy__(self) -> Services:
         return self

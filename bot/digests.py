@@ -16,18 +16,19 @@ from sqlmodel import Session
 from analyzers.digest import Digest, Swaps, build_digest
 from analyzers.standings import OrgDigest, build_org_digest
 from bot.budgets import budget_in_force
+from bot.messages.swaps import suggestion_buttons
 from bot.slack import Poster
 from config.organisation import Organisation
 from domain.ledger import Ledger, RealizedSaving, TeamWeek
 from domain.weeks import is_over, iso_week, previous_week, week_bounds, week_end
-from reports.blocks import digest_blocks, org_digest_blocks
+from reports.blocks import Block, digest_blocks, org_digest_blocks
 from reports.charts import energy_chart_png
 from reports.format import escape
 from reports.terminal import headline, org_headline
 from storage import digest_store as store
 from storage.db import session as new_session
 from storage.ledger_repo import load_ledger
-from storage.slack_repo import digest_channel
+from storage.slack_repo import digest_channel, suggestions_by_id
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -212,8 +213,17 @@ class DigestService:
         def render() -> Message:
             self._check_ready(week)
             digest = next(d for d in self.digests(week, fresh=force) if d.team == team)
+            with new_session(self.engine) as s:  # anyone in the channel may click: each is checked
+                rows = suggestions_by_id(session=s, ids=[w.suggestion_id for w in digest.worst
+                                                         if w.suggestion_id is not None])
+
+            def buttons(suggestion_id: int) -> Block | None:
+                found = rows.get(suggestion_id)
+                return suggestion_buttons(found[0]) if found else None
+
             return Message(text=escape(headline(digest)),
-                           blocks=lambda file_id: digest_blocks(digest, chart_file_id=file_id),
+                           blocks=lambda file_id: digest_blocks(digest, chart_file_id=file_id,
+                                                                buttons=buttons),
                            png=energy_chart_png(digest))
 
         return self._post(team, week, channel, render, force=force)

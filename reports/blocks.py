@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from analyzers.digest import Digest
@@ -55,30 +56,61 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
 APPROVE, DISMISS, RETRY, MARK_DONE = "approve_swap", "dismiss_swap", "retry_swap", "done_swap"
 
 
-def approve_button(suggestion_id: int, title: str) -> dict[str, Any]:
-    """The primary "Approve swap" button, which asks for confirmation before it is sent."""
-    element = button("Approve swap", APPROVE, str(suggestion_id), style="primary")
+SwapButtons = Callable[[int], "Block | None"]
+"""A suggestion id to its buttons for the reader, or None (decided, or not theirs to decide)."""
+
+
+def _gpus(n: Any) -> str:
+    return f"{n} GPU{'s' * (n != 1)}"
+
+
+def change_label(kind: str, change: Mapping[str, Any]) -> str:
+    """The primary button's words: the change it makes ("Release 6 GPUs", "Use bf16")."""
+    def to(key: str) -> Any:
+        value = change.get(key)
+        return value.get("to") if isinstance(value, Mapping) else None
+
+    release = change.get("release")
+    if kind == "release" and isinstance(release, Mapping) and release.get("gpus"):
+        return f"Release {_gpus(release['gpus'])}"
+    labels = {"model_swap": ("model", "Switch to {}"), "fewer_gpus": ("gpus", "Run on {}"),
+              "smaller_gpu": ("gpu_type", "Move to {}"), "precision": ("precision", "Use {}"),
+              "batching": ("batch_size", "Use batch size {}")}
+    key, words = labels.get(kind, ("", ""))
+    target = to(key) if key else None
+    if target is None:
+        return "Approve swap"
+    return words.format(_gpus(target) if key == "gpus" else target)
+
+
+def approve_button(suggestion_id: int, title: str, label: str = "Approve swap",
+                   ) -> dict[str, Any]:
+    """The primary button, named by its change, which asks for confirmation before it is sent."""
+    element = button(label, APPROVE, str(suggestion_id), style="primary")
     element["confirm"] = {
-        "title": {"type": "plain_text", "text": "Apply this swap?"},
-        "text": {"type": "mrkdwn", "text": clip(f"{fmt.escape(title)}\nIt is applied through your "
-                                                 "team's configured action.", 300)},
+        "title": {"type": "plain_text", "text": "Apply this change?"},
+        "text": {"type": "mrkdwn", "text": clip(f"{fmt.escape(title)}\nIt is applied through "
+                                                 "your team's configured action.", 300)},
         "confirm": {"type": "plain_text", "text": "Approve and apply"},
         "deny": {"type": "plain_text", "text": "Cancel"},
     }
     return element
 
 
-def swap_actions(suggestion_id: int, title: str) -> Block:
-    """Approve (primary, confirmed) and Dismiss for one suggestion."""
+def swap_actions(suggestion_id: int, title: str, label: str = "Approve swap") -> Block:
+    """The change's button (primary, confirmed) and Dismiss for one suggestion."""
     return {"type": "actions", "block_id": f"swap:{suggestion_id}", "elements": [
-        approve_button(suggestion_id, title),
+        approve_button(suggestion_id, title, label),
         button("Dismiss", DISMISS, str(suggestion_id)),
     ]}
 
 
-def digest_blocks(digest: Digest, *, chart_file_id: str | None = None,
-                  max_jobs: int = 10) -> list[Block]:
-    """Blocks of a team's weekly digest: figures, chart, worst jobs with swap buttons."""
+def digest_blocks(digest: Digest, *, chart_file_id: str | None = None, max_jobs: int = 10,
+                  buttons: SwapButtons | None = None) -> list[Block]:
+    """Blocks of a team's weekly digest: figures, chart, worst jobs.
+
+    `buttons` gives each job's suggestion its buttons (open ones only); without it, none.
+    """
     f = digest.figures
     label = f" · label {digest.label}" if digest.label else ""
     blocks: list[Block] = [
@@ -118,8 +150,9 @@ def digest_blocks(digest: Digest, *, chart_file_id: str | None = None,
                      f"Saves about {fmt.usd(w.saved_usd_week)}, "
                      f"{fmt.kwh(w.saved_kwh_week)} and {fmt.kg(w.saved_co2e_kg_week)} a week")
         blocks.append(section(text))
-        if w.suggestion_id is not None:
-            blocks.append(swap_actions(w.suggestion_id, w.suggestion or w.name))
+        actions = buttons(w.suggestion_id) if buttons and w.suggestion_id is not None else None
+        if actions is not None:
+            blocks.append(actions)
     hidden = len(digest.worst) - len(shown) + digest.more_oversized
     if hidden:
         blocks.append(context(f"and {hidden} more oversized jobs: `/ai-cost top` lists them"))

@@ -176,6 +176,18 @@ def suggestions_in(*, session: Session, team: str | None = None, state: str | No
     return [(sg, j) for sg, j in session.execute(query)]
 
 
+def suggestions_by_id(*, session: Session, ids: list[int],
+                      ) -> dict[int, tuple[Suggestion, Job]]:
+    """Suggestions `ids` with their job, as stored now."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Suggestion, Job).join(Job, col(Job.id) == Suggestion.job_id)
+        .where(col(Suggestion.id).in_(sorted(set(ids))))
+        .execution_options(populate_existing=True))
+    return {sg.id or 0: (sg, j) for sg, j in rows}
+
+
 def stale_open(*, session: Session, before: datetime) -> list[int]:
     """Ids of open suggestions not updated since `before`."""
     return [i for (i,) in session.execute(

@@ -11,6 +11,18 @@ from slack_sdk.errors import SlackApiError
 
 from bot.messages.swaps import outcome_blocks, replace_swap_buttons
 from bot.services.approvals import Click, Outcome
+from bot.services.home import HomeService
+
+ICONS = {"applied": ":white_check_mark:", "done": ":white_check_mark:", "failed": ":warning:",
+         "manual": ":hammer_and_wrench:", "dismissed": ":no_entry:"}
+
+
+def show_home_outcome(outcome: Outcome, slack_user_id: str, *, client: WebClient,
+                      home: HomeService) -> None:
+    """A click on the App Home: the tab published again, its first line saying what happened."""
+    notice = f"{ICONS.get(outcome.status, ':information_source:')} {outcome.message}"
+    client.views_publish(user_id=slack_user_id,
+                         view=home.view_for(slack_user_id=slack_user_id, notice=notice))
 
 
 def show_outcome(outcome: Outcome, click: Click, *, client: WebClient,

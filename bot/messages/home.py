@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages.swaps import saving_text, swap_actions
+from bot.messages.swaps import saving_text
 from bot.messages.team import trend
 from reports import format as fmt
-from reports.blocks import Block, context, enforce_limits, header, section
+from reports.blocks import Block, SwapButtons, context, enforce_limits, header, section
 from storage.models import Job, Suggestion
 
 MAX_HOME_SUGGESTIONS = 10  # two blocks each, within the 50 blocks Slack allows
@@ -16,7 +16,8 @@ MAX_HOME_SUGGESTIONS = 10  # two blocks each, within the 50 blocks Slack allows
 def home_view(*, person: str | None, team: str | None, week: str | None,
               own_label: tuple[str | None, str | None],
               team_label: tuple[str | None, str | None],
-              suggestions: list[tuple[Suggestion, Job]], more: int) -> dict[str, Any]:
+              suggestions: list[tuple[Suggestion, Job]], more: int,
+              buttons: SwapButtons | None = None, notice: str | None = None) -> dict[str, Any]:
     """A `home` view for views.publish."""
     blocks: list[Block] = [header("AI cost: your energy label")]
     if person is None:
@@ -26,6 +27,8 @@ def home_view(*, person: str | None, team: str | None, week: str | None,
     blocks.append(section(
         f"*You* ({fmt.escape(person)}), {week or 'no data yet'}: {trend(*own_label)}\n"
         f"*Team {fmt.escape(team) or 'none'}*: {trend(*team_label)}"))
+    if notice:  # the outcome of a click on this tab
+        blocks.append(context(notice))
     blocks.append({"type": "divider"})
     if not suggestions:
         blocks.append(section(":white_check_mark: No open suggestions. Well sized!"))
@@ -35,7 +38,9 @@ def home_view(*, person: str | None, team: str | None, week: str | None,
                               f"{fmt.escape(job.user) or 'unknown'}): "
                               f"{fmt.escape(suggestion.title)}\n"
                               f"This {saving_text(suggestion)}."))
-        blocks.append(swap_actions(suggestion.id or 0, suggestion.title))
+        actions = buttons(suggestion.id) if buttons and suggestion.id is not None else None
+        if actions is not None:
+            blocks.append(actions)
     hidden = more + max(0, len(suggestions) - MAX_HOME_SUGGESTIONS)
     if hidden:
         blocks.append(context(f"and {hidden} more: `/ai-cost top` lists them"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.types import Suggestion as Proposed
 from reports import format as fmt
 from reports.blocks import (
     APPROVE,
@@ -12,6 +13,7 @@ from reports.blocks import (
     RETRY,
     Block,
     button,
+    change_label,
     context,
     enforce_limits,
     header,
@@ -29,6 +31,14 @@ def saving_text(suggestion: Suggestion) -> str:
             f"{fmt.kg(suggestion.saved_co2e_kg_week)} a week")
 
 
+def suggestion_buttons(suggestion: Suggestion | Proposed) -> Block | None:
+    """A suggestion's buttons, the primary one named by its change; None once decided."""
+    if suggestion.id is None or suggestion.state != "open":
+        return None
+    return swap_actions(suggestion.id, suggestion.title,
+                        change_label(suggestion.kind, suggestion.change))
+
+
 def nudge_blocks(suggestion: Suggestion, job: Job, *, reasons: list[str] | None = None,
                  cost_usd: float | None = None, energy_kwh: float | None = None) -> list[Block]:
     """The direct message to a flagged job's owner: cost, why, the change, the buttons."""
@@ -43,7 +53,7 @@ def nudge_blocks(suggestion: Suggestion, job: Job, *, reasons: list[str] | None 
         header(f"A cheaper way to run {job.name or job.external_id}"),
         section(text),
         section(f":bulb: *{fmt.escape(suggestion.title)}*\nThis {saving_text(suggestion)}."),
-        swap_actions(suggestion.id or 0, suggestion.title),
+        *([actions] if (actions := suggestion_buttons(suggestion)) else []),
         context("You get at most one message a day per job, never at night. Dismiss it and "
                 "this change is not suggested again."),
     ])

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from analyzers.digest import Digest
 from analyzers.ratings import label_change
-from bot.messages.swaps import swap_actions
 from bot.services.team_view import Budget
 from domain.ledger import JobLine
 from reports import format as fmt
-from reports.blocks import Block, context, enforce_limits, header, section
+from reports.blocks import Block, SwapButtons, context, enforce_limits, header, section
 
 HELP = [
     ("/ai-cost", "your team this week: energy, cost, CO2e, label, the 3 most wasteful jobs"),
@@ -57,21 +56,35 @@ def job_text(line: JobLine) -> str:
     return text
 
 
-def suggestion_blocks(line: JobLine, *, max_suggestions: int = 1) -> list[Block]:
-    blocks: list[Block] = []
-    ordered = sorted(line.suggestions, key=lambda s: s.saved_cost_usd_week, reverse=True)
-    for suggestion in ordered[:max_suggestions]:
-        blocks.append(section(
-            f":bulb: {fmt.escape(suggestion.title)}\n"
-            f"Saves about {fmt.usd(suggestion.saved_cost_usd_week)}, "
-            f"{fmt.kwh(suggestion.saved_energy_j_week / 3.6e6)} and "
-            f"{fmt.kg(suggestion.saved_co2e_kg_week)} a week"))
-        if suggestion.id is not None:
-            blocks.append(swap_actions(suggestion.id, suggestion.title))
+def suggestion_blocks(line: JobLine, *, buttons: SwapButtons | None = None,
+                      alternatives: int = 2) -> list[Block]:
+    """The run's primary suggestion (the one that saves most), its buttons, its alternatives.
+
+    The buttons are the reader's (`buttons`); the alternatives are named in the text only.
+    """
+    best = line.best
+    if best is None:
+        return []
+    text = (f":bulb: {fmt.escape(best.title)}\n"
+            f"Saves about {fmt.usd(best.saved_cost_usd_week)}, "
+            f"{fmt.kwh(best.saved_energy_j_week / 3.6e6)} and "
+            f"{fmt.kg(best.saved_co2e_kg_week)} a week")
+    others = sorted((sg for sg in line.suggestions if sg is not best),
+                    key=lambda sg: sg.saved_cost_usd_week, reverse=True)
+    for other in others[:alternatives]:
+        text += (f"\nOr: {fmt.escape(other.title)} (saves about "
+                 f"{fmt.usd(other.saved_cost_usd_week)} a week)")
+    if len(others) > alternatives:
+        text += f"\nand {len(others) - alternatives} more ways"
+    blocks = [section(text)]
+    actions = buttons(best.id) if buttons and best.id is not None else None
+    if actions is not None:
+        blocks.append(actions)
     return blocks
 
 
-def team_blocks(digest: Digest, lines: list[JobLine], more: int) -> list[Block]:
+def team_blocks(digest: Digest, lines: list[JobLine], more: int,
+                buttons: SwapButtons | None = None) -> list[Block]:
     """A team's week: figures, label and trend, and its most wasteful jobs with suggestions."""
     f = digest.figures
     rank = (f" · rank {digest.rank} of {digest.teams_ranked}"
@@ -93,16 +106,16 @@ def team_blocks(digest: Digest, lines: list[JobLine], more: int) -> list[Block]:
         blocks.insert(2, context(fmt.escape(coverage)))
     for line in lines:
         blocks.append(section(job_text(line)))
-        blocks.extend(suggestion_blocks(line))
+        blocks.extend(suggestion_blocks(line, buttons=buttons))
     if more:
         blocks.append(context(f"and {more} more oversized jobs: `/ai-cost top` lists them"))
     return enforce_limits(blocks)
 
 
-def job_blocks(line: JobLine, week: str) -> list[Block]:
+def job_blocks(line: JobLine, week: str, buttons: SwapButtons | None = None) -> list[Block]:
     return enforce_limits([header(f"Job {line.job.external_id}, {week}"),
                            section(job_text(line)),
-                           *suggestion_blocks(line, max_suggestions=5)])
+                           *suggestion_blocks(line, buttons=buttons, alternatives=5)])
 
 
 def top_blocks(lines: list[JobLine], week: str, more: int) -> list[Block]:

@@ -111,6 +111,19 @@ class Approvals:
             s.commit()
         return suggestion, job, person
 
+    def may_decide(self, click: Click, action: str) -> Outcome | None:
+        """None when `click`'s person may decide the suggestion now, else what to tell them.
+
+        A refusal (audited), or who decided it already. Checked before any dialog opens.
+        """
+        loaded = self._load(click, action)
+        if isinstance(loaded, Outcome):
+            return loaded
+        suggestion, _, person = loaded
+        if suggestion.state not in ("open", "failed"):
+            return self._already(click.suggestion_id, person)
+        return None
+
     def _already(self, suggestion_id: int, person: Person | None) -> Outcome:
         with new_session(self._engine) as s:
             found = slack_repo.suggestion_with_job(session=s, suggestion_id=suggestion_id)

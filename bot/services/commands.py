@@ -13,11 +13,12 @@ from sqlalchemy import Engine
 
 from bot.ask import answer_question, slack_response, viewer_for_slack, viewer_for_user
 from bot.messages import team as msg
+from bot.services.buttons import swap_buttons
 from bot.services.directory import Directory, Person
 from bot.services.team_view import TeamViews
 from config.organisation import Organisation, TeamConfig
 from config.settings import Settings
-from reports.blocks import Block, digest_blocks, enforce_limits, section
+from reports.blocks import Block, SwapButtons, digest_blocks, enforce_limits, section
 from reports.format import escape
 from storage import slack_repo
 from storage.db import session as new_session
@@ -142,8 +143,14 @@ class CommandService:
                        key=lambda ln: (ln.saved_cost_usd_week, ln.cost.cost_usd), reverse=True)
         if not self.sees_jobs(person, name):  # another team's jobs are theirs to see
             digest.worst, digest.more_oversized, worst = [], 0, []
-        return Reply(f"{escape(name)}, {view.week}", msg.team_blocks(digest, worst[:3],
-                                                              max(0, len(worst) - 3)))
+        shown = worst[:3]
+        buttons = self._buttons(s, person, [ln.best.id for ln in shown if ln.best and ln.best.id])
+        return Reply(f"{escape(name)}, {view.week}",
+                     msg.team_blocks(digest, shown, max(0, len(worst) - 3), buttons=buttons))
+
+    def _buttons(self, s: Any, person: Person | None, ids: list[int]) -> SwapButtons:
+        """Buttons in a private reply: on open suggestions that `person` may decide."""
+        return swap_buttons(session=s, directory=self._directory, ids=ids, person=person)
 
     def _mine(self, s: Any, person: Person | None, args: tuple[str, ...]) -> Reply:
         team = self._own_team(person)
@@ -167,7 +174,8 @@ class CommandService:
             return _say(f"Job `{escape(args[0])}` belongs to team {escape(job.team)}: its "
                         "members, approvers and FinOps see its details. `/ai-cost team "
                         f"{escape(job.team)}` shows the team's totals and label.")
-        return Reply(f"Job {escape(job.external_id)}", msg.job_blocks(line, view.week))
+        buttons = self._buttons(s, person, [line.best.id] if line.best and line.best.id else [])
+        return Reply(f"Job {escape(job.external_id)}", msg.job_blocks(line, view.week, buttons))
 
     def _top(self, s: Any, person: Person | None, args: tuple[str, ...]) -> Reply:
         n = TOP_DEFAULT
@@ -230,7 +238,9 @@ class CommandService:
         digest = self._views.digest(view, team.name, top_n=5, session=s)
         return Reply(f"Preview of {team.name}'s digest (only you see it)",
                      enforce_limits([section(":eyes: A private preview of this week's digest."),
-                                     *digest_blocks(digest)]))
+                                     *digest_blocks(digest, buttons=self._buttons(
+                                         s, person, [w.suggestion_id for w in digest.worst
+                                                     if w.suggestion_id is not None]))]))
 
     def _subscribe(self, s: Any, person: Person | None, args: tuple[str, ...]) -> Reply:
         team = self._own_team(person)

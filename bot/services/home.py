@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from analyzers.ledger import lines_label
 from bot.messages.home import MAX_HOME_SUGGESTIONS, home_view
+from bot.services.buttons import swap_buttons
 from bot.services.directory import Directory
 from bot.services.team_view import TeamViews
 from storage import slack_repo
@@ -20,8 +21,11 @@ class HomeService:
         self._directory = directory
         self._views = views
 
-    def view_for(self, *, slack_user_id: str) -> dict[str, Any]:
-        """The home view of `slack_user_id`: labels, trends, open suggestions (theirs first)."""
+    def view_for(self, *, slack_user_id: str, notice: str | None = None) -> dict[str, Any]:
+        """The home view of `slack_user_id`: labels, trends, open suggestions (theirs first).
+
+        `notice`: the outcome of their last click on the tab, shown at the top.
+        """
         with new_session(self._engine) as s:
             person = self._directory.person(session=s, slack_user_id=slack_user_id)
             if person is None:
@@ -44,6 +48,8 @@ class HomeService:
                 seen = {sg.id for sg, _ in found}
                 found += [(sg, j) for sg, j in slack_repo.open_suggestions(
                     session=s, team=team, limit=limit) if sg.id not in seen]
+            buttons = swap_buttons(session=s, directory=self._directory, person=person,
+                                   ids=[sg.id for sg, _ in found[:limit] if sg.id is not None])
         return home_view(person=person.name, team=team, week=view.week if view else None,
                          own_label=own, team_label=team_labels, suggestions=found[:limit],
-                         more=0)
+                         more=0, buttons=buttons, notice=notice)

@@ -36,7 +36,11 @@ def test_every_command_answers_privately_within_limits(slack_world: SlackWorld) 
     assert mine["response_type"] == "ephemeral"
     text = _text(mine)
     assert f"nlp, {WEEK}" in text and "kWh" in text and "CO2e" in text and "label" in text
-    assert "Approve swap" in text  # the worst jobs come with their swap buttons
+    # alice approves for nlp: the worst jobs come with their buttons, named by the change
+    actions = [e for b in mine["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    primary = [e for e in actions if e["action_id"] == "approve_swap"]
+    assert primary and all(e["text"]["text"] != "Approve swap" for e in primary)
+    assert len({e["value"] for e in primary}) == len(primary)  # one primary per run
 
     assert f"vision, {WEEK}" in _text(w.answer("team vision"))
     assert "no team called `nobody`" in _text(w.answer("team nobody"))
@@ -126,7 +130,7 @@ def test_another_teams_jobs_are_for_its_people(slack_world: SlackWorld) -> None:
     w = slack_world
     vision = _text(w.answer("team vision", user="bob"))  # bob is in nlp
     assert f"vision, {WEEK}" in vision and "kWh" in vision  # totals and label: everyone
-    assert "Approve swap" not in vision  # but not vision's jobs
+    assert "Dismiss" not in vision  # but not vision's jobs
     with session(w.engine) as s:
         [(_, job), *_] = slack_repo.open_suggestions(session=s, team="vision")
         nlp_jobs = {j.external_id for _, j in slack_repo.open_suggestions(session=s, team="nlp")}

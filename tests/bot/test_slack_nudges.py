@@ -36,7 +36,7 @@ def test_owner_gets_one_dm_per_job_by_day_never_at_night(slack_world: SlackWorld
     assert all(c.body["channel"] in PEOPLE.values() for c in dms)
     dm = dms[0].body
     text = json.dumps(dm["blocks"])
-    assert "Approve swap" in text and "Dismiss" in text and "It cost $" in text
+    assert "approve_swap" in text and "Dismiss" in text and "It cost $" in text
     actions = [b for b in dm["blocks"] if b["type"] == "actions"][0]["elements"]
     assert actions[0]["style"] == "primary" and "confirm" in actions[0]
     with session(w.engine) as s:

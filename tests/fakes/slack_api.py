@@ -92,7 +92,7 @@ class FakeUser:
 
 def _decode_json_fields(body: dict[str, Any]) -> dict[str, Any]:
     # Form-encoded calls carry blocks/attachments as JSON strings, as Slack accepts them.
-    for key in ("blocks", "attachments", "view", "files"):
+    for key in ("blocks", "attachments", "view", "files", "metadata"):
         value = body.get(key)
         if isinstance(value, str) and value[:1] in "[{":
             try:
@@ -248,6 +248,8 @@ class FakeSlackApi:
                    "text": body.get("text", "")}
         if "blocks" in body:
             message["blocks"] = body["blocks"]
+        if isinstance(body.get("metadata"), dict):
+            message["metadata"] = body["metadata"]
         return message
 
     def _m_auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -275,6 +277,23 @@ class FakeSlackApi:
             self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "text": body.get("text", ""),
                 "message": message}
+
+    def _m_conversations_history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A channel's messages, newest first, between `oldest` and `latest` (inclusive or not);
+        metadata only with include_all_metadata, as Slack answers."""
+        channel = self._channel_id(str(body.get("channel", "")))
+        latest, oldest = float(body.get("latest") or "inf"), float(body.get("oldest") or 0)
+        inclusive = str(body.get("inclusive", "")).lower() in ("1", "true")
+        metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            found = [dict(m) for (c, ts), m in self.messages.items() if c == channel and (
+                oldest <= float(ts) <= latest if inclusive else oldest < float(ts) < latest)]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        if not metadata:
+            for m in found:
+                m.pop("metadata", None)
+        limit = int(body.get("limit") or 100)
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
 
     def _m_chat_delete(self, body: dict[str, Any]) -> dict[str, Any]:
         channel, ts = self._channel_id(str(body.get("channel", ""))), str(body.get("ts", ""))
