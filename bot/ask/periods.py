@@ -150,6 +150,38 @@ def _patterns() -> list[tuple[re.Pattern[str], Builder]]:
         end = date.fromisoformat(m.group(2)) if m.group(2) else today
         return Period(start, end, f"{start} to {end}")
 
+    def day_of(month: str, day: str, year: str | None, today: date) -> date:
+        number = _month(month)
+        if year:
+            return date(int(year), number, int(day))
+        found = date(today.year, number, int(day))
+        return found if found <= today else date(today.year - 1, number, int(day))
+
+    def month_days(m: re.Match[str], today: date) -> Period:
+        """Nov 3, Nov 3 to 10, Nov 3 to Dec 2, since Nov 3: the latest that has begun."""
+        start = day_of(m.group(2), m.group(3), m.group(4), today)
+        if m.group(6):
+            end = day_of(m.group(5) or m.group(2), m.group(6), m.group(4), today)
+            if end < start:
+                end = date(end.year + 1, end.month, end.day)
+        else:
+            end = today if m.group(1) == "since" else start
+        return Period(start, end, f"{start} to {end}" if end != start else f"{start}")
+
+    def days_month(m: re.Match[str], today: date) -> Period:
+        """3 Nov, 3 to 10 Nov, 3 Nov to 2 Dec, since 3 Nov."""
+        month = m.group(3) or m.group(5)
+        start = day_of(month, m.group(2), None, today)
+        if m.group(4):
+            end = day_of(m.group(5) or month, m.group(4), None, today)
+            if end < start:
+                end = date(end.year + 1, end.month, end.day)
+        else:
+            end = today if m.group(1) == "since" else start
+        return Period(start, end, f"{start} to {end}" if end != start else f"{start}")
+
+    th = r"(?:st|nd|rd|th)?(?!\d)"
+    to = r"\s*(?:to|until|till|through|thru|and|-|–)\s*"
     return [
         (re.compile(r"\b(?:last|past|previous)\s+" + _N + r"\s+weeks?\b"), last_n_weeks),
         (re.compile(r"\b(?:last|past|previous)\s+" + _N + r"\s+days?\b"), last_n_days),
@@ -165,6 +197,12 @@ def _patterns() -> list[tuple[re.Pattern[str], Builder]]:
         (re.compile(r"\b(?:last|previous|past)\s+week\b"), last_week),
         (re.compile(r"\btoday\b"), today_),
         (re.compile(r"\byesterday\b"), yesterday),
+        (re.compile(r"\b(?:(from|since|between)\s+)?" + _MONTH + r"\.?\s+(\d{1,2})" + th +
+                    r"(?:,?\s+(\d{4}))?(?:" + to + r"(?:" + _MONTH + r"\.?\s+)?(\d{1,2})" + th +
+                    r")?"), month_days),
+        (re.compile(r"\b(?:(from|since|between)\s+)?(\d{1,2})" + th + r"(?:\s+(?:of\s+)?" +
+                    _MONTH + r")?(?:" + to + r"(\d{1,2})" + th + r")?\s+(?:of\s+)?" + _MONTH +
+                    r"\b"), days_month),
         # "May" is a word too: a month needs a preposition before it or a year after it.
         (re.compile(r"\b(?:in|during|for|of|over|since)\s+" + _MONTH + r"\b(?:\s+(\d{4}))?"),
          month_name),

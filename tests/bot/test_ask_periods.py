@@ -1,8 +1,10 @@
-"""`ask`'s week numbers across a year boundary, on any date."""
+"""`ask`'s periods in words: week numbers across a year boundary, days of a month."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+
+import pytest
 
 from bot.ask.periods import parse_period
 from tests.clock import SUITE_NOW
@@ -22,3 +24,19 @@ def test_week_53_early_in_a_year_without_one_is_last_years() -> None:
     assert period.week == f"{year - 1}-W53"
     assert period.week is not None and period.start <= today
     assert parse_period("week 1", today=today).week == f"{year}-W01"
+
+
+@pytest.mark.dated
+def test_days_in_words_are_read_as_the_latest_that_has_begun() -> None:
+    today = SUITE_NOW.date()
+    prev = today.replace(day=1) - timedelta(days=1)  # a day of last month
+    span = (prev.replace(day=3), prev.replace(day=10))
+    for words in (f"from {prev:%b} 3 to {prev:%b} 10", f"3 to 10 {prev:%B}",
+                  f"between {prev:%B} 3rd and 10th", f"{prev:%d %b}".replace(
+                      f"{prev:%d}", "3") + f" to 10 {prev:%b}"):
+        period = parse_period(words.lower(), today=today)
+        assert (period.start, period.end) == span, words
+    since = parse_period(f"since {prev:%b} 20", today=today)
+    assert (since.start, since.end) == (prev.replace(day=20), today)
+    one = parse_period(f"on {prev:%b} 3", today=today)
+    assert (one.start, one.end) == (span[0], span[0])
