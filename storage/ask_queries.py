@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from storage.models import (
     ApprovalEvent,
+    Cluster,
     Gpu,
     Job,
     LedgerWeek,
@@ -33,18 +34,20 @@ class KnownNames:
     users: frozenset[str]
     models: frozenset[str]
     gpu_types: frozenset[str]
+    clusters: frozenset[str] = frozenset()
 
 
 def known_names(*, session: Session) -> KnownNames:
-    """Teams, users, models and GPU types seen in jobs, GPUs and the team table."""
+    """Teams, users, models, GPU types and clusters seen in the store."""
     teams = {t for (t,) in session.execute(select(Job.team).distinct()) if t}
     teams |= {t for (t,) in session.execute(select(Team.name)) if t}
     users = {u for (u,) in session.execute(select(Job.user).distinct()) if u}
     users |= {u for (u,) in session.execute(select(User.name)) if u}
     models = {m for (m,) in session.execute(select(Job.model).distinct()) if m}
     gpu_types = {g for (g,) in session.execute(select(Gpu.gpu_type).distinct()) if g}
+    clusters = {c for (c,) in session.execute(select(Cluster.name)) if c}
     return KnownNames(frozenset(teams), frozenset(users), frozenset(models),
-                      frozenset(gpu_types))
+                      frozenset(gpu_types), frozenset(clusters))
 
 
 def user_of_slack_id(*, session: Session, slack_user_id: str) -> str | None:

@@ -46,6 +46,8 @@ def _matches(line: JobLine, subject: Subject) -> bool:
         return False
     if subject.user is not None and run.user != subject.user:
         return False
+    if subject.cluster is not None and subject.cluster.lower() not in run.cluster.lower():
+        return False
     return not (subject.model is not None and
                 (run.model is None or subject.model.lower() not in run.model.lower()))
 

@@ -70,6 +70,7 @@ class Query:
     periods: tuple[Period, ...] = ()
     job: str | None = None
     ascending: bool = False
+    cluster: str | None = None
 
 
 def _word(name: str, text: str) -> bool:
@@ -97,6 +98,19 @@ def _teams(text: str, known: KnownNames) -> list[str]:
                     and name not in VOCABULARY and not intents.GPU.fullmatch(name):
                 found.append((match.start(1), name))
     return [n for _, n in sorted(found)]
+
+
+def _cluster(text: str, known: KnownNames) -> str | None:
+    """The cluster the question names: its whole name, or a word of it (frankfurt, iowa)."""
+    for name in sorted(known.clusters, key=len, reverse=True):
+        if _word(name, text):
+            return name
+    for token in re.findall(r"[a-z0-9][\w.-]*[a-z0-9]", text):
+        if len(token) >= 4 and token not in VOCABULARY:
+            found = [c for c in known.clusters if token in re.split(r"[-_.]", c.lower())]
+            if len(found) == 1:
+                return found[0]
+    return None
 
 
 def _model_part(text: str, known: KnownNames) -> str | None:
@@ -133,6 +147,7 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
     if model is None:
         model = next((m for m in sorted(known.models, key=len, reverse=True)
                       if _word(m, text)), None) or _model_part(text, known)
+    cluster = _cluster(text, known)
     gpu = intents.GPU.search(text)
     limit = DEFAULT_TOP
     number = intents.COUNT
@@ -167,7 +182,7 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
                       text) is not None,
         period=periods[0] if periods else None, limit=limit, kinds=kinds, states=states,
         by=by, group_by=group, teams=tuple(teams), periods=tuple(periods),
-        job=job if intent == "flagged" else None,
+        job=job if intent == "flagged" else None, cluster=cluster,
         ascending=re.search(r"\b(?:cheapest|least|lowest|smallest|greenest|cleanest|fewest)\b",
                             text) is not None,
     )
@@ -176,7 +191,7 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
 def _subject(ctx: Context, query: Query, *, detail: bool, team: str | None = None,
              org: bool = False) -> Subject:
     team = team or query.team
-    return resolve(ctx, team=team, user=query.user, model=query.model,
+    return resolve(ctx, team=team, user=query.user, model=query.model, cluster=query.cluster,
                    gpu_type=query.gpu_type, mine=query.mine and not team,
                    ours=query.ours and not team and not query.user and not org,
                    org=query.org or org, detail=detail)
@@ -198,7 +213,7 @@ def answer(ctx: Context, query: Query) -> Answer:
             periods.append(previous(periods[0]))
         return insights.compare(ctx, [(subject, p) for p in periods], metric=query.metric)
     if query.intent == "idle":
-        return insights.idle(ctx, period)
+        return insights.idle(ctx, period, cluster=query.cluster)
     if query.intent == "breakdown":
         assert query.group_by is not None
         plain = query.group_by in ("team", "cluster", "gpu_type")  # totals, public

@@ -48,6 +48,7 @@ class Subject:
     gpu_type: str | None = None
     words: str = ""
     whole_org: bool = False
+    cluster: str | None = None
 
     @property
     def team(self) -> str | None:
@@ -106,7 +107,8 @@ def _models_named(models: frozenset[str], asked: str) -> frozenset[str]:
 
 def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
             model: str | None = None, gpu_type: str | None = None, mine: bool = False,
-            ours: bool = False, org: bool = False, detail: bool = False) -> Subject:
+            ours: bool = False, org: bool = False, detail: bool = False,
+            cluster: str | None = None) -> Subject:
     """Check names against the store and the viewer's rights; `detail`: job-level rows."""
     viewer, known = ctx.viewer, ctx.known
     words: list[str] = []
@@ -158,7 +160,11 @@ def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
     if gpu_type is not None:
         gpu_type = _pick("GPU type", gpu_type, known.gpu_types, partial=True)
         words.append(f"on {gpu_type} GPUs")
+    if cluster is not None:
+        cluster = _pick("cluster", cluster, known.clusters, partial=True)
+        words.append(f"on cluster {cluster}")
     if teams is not None and UNASSIGNED in teams and not viewer.org_wide:
         teams = tuple(t for t in teams if t != UNASSIGNED)
     return Subject(teams=teams, user=user, model=model, gpu_type=gpu_type,
-                   words=" ".join(words) if words else "the organisation", whole_org=whole_org)
+                   words=" ".join(words) if words else "the organisation", whole_org=whole_org,
+                   cluster=cluster)

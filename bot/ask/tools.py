@@ -68,6 +68,8 @@ class SubjectArgs(_Args):
                               description="Model name, or a part of it (llama-3-70b).")
     gpu_type: str | None = Field(None, max_length=MAX_NAME_CHARS,
                                  description="GPU type or a part of it: A100, H100, L4.")
+    cluster: str | None = Field(None, max_length=MAX_NAME_CHARS,
+                                description="Cluster name or a part of it.")
     mine: bool = Field(False, description="Only the asker's own jobs.")
     whole_organisation: bool = Field(False, description="Every team (approvers and FinOps).")
 
@@ -134,7 +136,7 @@ class Toolbox:
     def _subject(self, args: SubjectArgs, *, detail: bool) -> facts.Subject:
         return resolve(self.ctx, team=args.team, user=args.user, model=args.model,
                        gpu_type=args.gpu_type, mine=args.mine, org=args.whole_organisation,
-                       detail=detail)
+                       detail=detail, cluster=args.cluster)
 
     def _team(self, team: str | None) -> str:
         subject = resolve(self.ctx, team=team, ours=team is None, detail=True)
@@ -179,7 +181,7 @@ class Toolbox:
             plain = args.by in ("team", "cluster", "gpu_type")
             whole = plain and not (args.team or args.user or args.mine or args.model)
             subject = resolve(self.ctx, team=args.team, user=args.user, model=args.model,
-                              gpu_type=args.gpu_type, mine=args.mine,
+                              gpu_type=args.gpu_type, mine=args.mine, cluster=args.cluster,
                               org=args.whole_organisation or whole, detail=not plain)
             return self._keep(insights.breakdown(
                 self.ctx, subject, parse_period(args.period, today=today), by=args.by,

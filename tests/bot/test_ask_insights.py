@@ -203,3 +203,12 @@ def test_the_new_answers_keep_to_what_the_asker_may_see(store, organisation):
     assert other.how == "refused" and "team nlp" in other.text and "Llama" not in other.text
     teams = ask(store, organisation, "compare nlp and vision", bob)  # totals: for everyone
     assert teams.numbers["higher"] == "team vision"
+
+
+def test_a_cluster_named_filters_the_runs(store, organisation):
+    frankfurt = ask(store, organisation, "how much did we spend on frankfurt last week?")
+    assert frankfurt.numbers["cost_usd"] == pytest.approx(VISION_W47_USD + NLP_W47_USD,
+                                                          abs=0.01)
+    assert "on cluster frankfurt-k8s" in frankfurt.sources[0].subject
+    iowa = ask(store, organisation, "how much did team vision spend on iowa-hpc last week?")
+    assert iowa.numbers["cost_usd"] == 0 and iowa.numbers["jobs"] == 0

@@ -28,6 +28,7 @@ KNOWN = KnownNames(
     users=frozenset({"alice", "bob", "dave", "erin"}),
     models=frozenset({"meta-llama/Llama-3.1-70B-Instruct", "bert-base-uncased"}),
     gpu_types=frozenset({"NVIDIA A100-SXM4-80GB", "NVIDIA H100 80GB HBM3"}),
+    clusters=frozenset({"frankfurt-k8s", "iowa-hpc"}),
 )
 W47 = (WEEK_MONDAY, WEEK_MONDAY + timedelta(days=6))  # last week
 
