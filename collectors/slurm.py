@@ -330,8 +330,24 @@ def problem_key(line: str) -> str:
     return hashlib.sha256(line.encode()).hexdigest()[:20]
 
 
+_SINCE = re.compile(r"now-(\d+)(seconds?|minutes?|hours?|days?|weeks?)?")
+_SINCE_S = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+
+
+def since_ts(text: str, *, now: float) -> float | None:
+    """Unix time of a --starttime (now-1hour, now-30minutes, local ISO); None: not one of those."""
+    match = _SINCE.fullmatch(text.strip())
+    if match:
+        unit = (match.group(2) or "seconds").rstrip("s")
+        return now - int(match.group(1)) * _SINCE_S[unit]
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
+
+
 def collect(text: str, *, organisation: Organisation, cluster: str, now: float | None = None,
-            seen_problems: set[str] | None = None) -> Batch:
+            seen_problems: set[str] | None = None, since: float | None = None) -> Batch:
     """A Batch of job descriptions and job records of the GPU jobs in sacct output.
 
     On a cluster with `usage_from_sacct`, the batch also carries stand-in samples that add up
@@ -339,6 +355,8 @@ def collect(text: str, *, organisation: Organisation, cluster: str, now: float |
     whose `problem_key` is in `seen_problems` (kept across runs) are not reported again; the
     new ones' keys are added. ClusterMismatch
     when sacct's ClusterName is not the cluster's `slurm_cluster_name` (default: its name).
+    `since`: the window's start (Unix s); samples before it are left out, so a job that began
+    long ago is counted from the window on (earlier runs sent its earlier samples).
     """
     config = organisation.cluster(cluster)
     jobs, problems = parse_sacct(text)
@@ -356,9 +374,11 @@ def collect(text: str, *, organisation: Organisation, cluster: str, now: float |
         if config.usage_from_sacct and job.start is not None:
             start = int(job.start)
             end = None if job.end is None else start + int(job.elapsed_s)
-            batch.samples.extend(job_samples(
-                cluster=cluster, job_id=job.job_id, node=job.nodes, gpus=job.gpus,
-                start=start, end=end, now=stamp, record=record))
+            batch.samples.extend(
+                x for x in job_samples(cluster=cluster, job_id=job.job_id, node=job.nodes,
+                                       gpus=job.gpus, start=start, end=end, now=stamp,
+                                       record=record)
+                if since is None or x.ts > since)
         batch.jobs.append(JobInfo(
             external_id=job.job_id, name=job.name, user=job.user or None,
             team=record["team"], account=job.account or None, kind=record["kind"],

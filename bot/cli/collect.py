@@ -240,7 +240,14 @@ def slurm_command(
     backoff, and each run reads from a minute before the previous one started.
     """
     from collectors.shipping import ShipError
-    from collectors.slurm import ClusterMismatch, SlurmError, collect, read_sacct, sacct_time
+    from collectors.slurm import (
+        ClusterMismatch,
+        SlurmError,
+        collect,
+        read_sacct,
+        sacct_time,
+        since_ts,
+    )
 
     _logging()
     settings = load_settings()
@@ -275,7 +282,10 @@ def slurm_command(
                     raise fail(f"cannot read --sacct-file: {exc}") from exc
             else:
                 text = read_sacct(start=window["start"])
-            batch = collect(text, organisation=organisation, cluster=name, seen_problems=seen)
+            # RUNNING means running when sacct was asked: count it up to then, not later
+            batch = collect(text, organisation=organisation, cluster=name, seen_problems=seen,
+                            now=started, since=None if sacct_file is not None
+                            else since_ts(window["start"], now=started))
         except ClusterMismatch as exc:
             raise fail(str(exc)) from exc
         except SlurmError as exc:

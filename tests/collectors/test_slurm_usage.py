@@ -16,6 +16,7 @@ from collectors.slurm import (
     parse_sacct,
     sacct_command,
     sacct_time,
+    since_ts,
 )
 from collectors.slurm_usage import sample_times
 from config.organisation import Organisation
@@ -114,6 +115,20 @@ def test_stand_in_gpus_are_per_cluster(organisation: Organisation) -> None:
     batch = collect(text, organisation=organisation, cluster="iowa-hpc", now=1_002_000)
     assert {s.gpu_uuid for s in batch.samples} == {"SLURM-iowa-hpc-9004-0",
                                                    "SLURM-iowa-hpc-9004-1"}
+
+
+def test_a_long_running_job_is_counted_from_the_window_on(organisation: Organisation) -> None:
+    """A job of three days met by a first run of --since now-1hour: its last hour, not more."""
+    organisation.cluster("iowa-hpc").usage_from_sacct = True
+    now = 1_300_000
+    text = gpu_job("9007", start=now - 3 * 86400, ran_s=None, gpus=1)
+    since = since_ts("now-1hour", now=now)
+    assert since == now - 3600
+    batch = collect(text, organisation=organisation, cluster="iowa-hpc", now=now, since=since)
+    stamps = [int(s.ts) for s in batch.samples]
+    assert min(stamps) > since and counted_s(stamps) == 3600
+    local = sacct_time(now - 600)
+    assert since_ts(local, now=now) == now - 600  # what the loop passes on: read back
 
 
 def test_the_same_bad_lines_are_reported_once_per_loop(organisation: Organisation) -> None:
