@@ -153,7 +153,8 @@ def top_jobs(ctx: Context, subject: Subject, period: Period, by: str = "cost",
     key = {"cost": lambda j: j.cost.cost_usd, "energy": lambda j: j.cost.energy_j,
            "co2e": lambda j: j.cost.co2e_kg, "gpu_hours": lambda j: j.cost.gpu_hours,
            # the digest's "worst": what the run's best suggestion saves, then its cost
-           "waste": lambda j: (j.line.saved_cost_usd_week, j.cost.cost_usd)}
+           "waste": lambda j: (j.line.saved_cost_usd_week, j.cost.cost_usd),
+           "waste_energy": lambda j: (j.line.saved_energy_j_week, j.cost.energy_j)}
     if by not in key:
         raise AskError(f"rank by one of {', '.join(key)}")
     jobs = sorted(costed(ctx, subject, period)[0], key=key[by], reverse=True)
@@ -162,8 +163,9 @@ def top_jobs(ctx: Context, subject: Subject, period: Period, by: str = "cost",
              f"({fmt.escape(j.row.user or 'unknown owner')}, team {j.row.team}, "
              f"{j.row.gpus}× {j.row.gpu_type}): {_ranked(by, j)}"
              for i, j in enumerate(shown, start=1)]
-    what = {"waste": "most wasteful jobs (what the best suggestion saves a week)"}.get(
-        by, f"jobs by {by.replace('_', '-')}")
+    what = {"waste": "most wasteful jobs (what the best suggestion saves a week)",
+            "waste_energy": "jobs that waste the most energy (what a suggestion saves a week)",
+            }.get(by, f"jobs by {by.replace('_', '-')}")
     head = (f"Top {len(shown)} {what} of {subject.words} in "
             f"{period.describe()}" + (":" if shown else ": no usage is stored for that period."))
     rows = tuple({"job_id": j.row.external_id, "name": j.row.name, "user": j.row.user,
@@ -172,8 +174,10 @@ def top_jobs(ctx: Context, subject: Subject, period: Period, by: str = "cost",
     numbers: dict[str, float | int | str] = {"jobs": len(jobs), "shown": len(shown)}
     if shown:
         first = shown[0]
-        numbers["top_" + by] = round(first.line.saved_cost_usd_week if by == "waste"
-                                     else float(key[by](first)), 2)  # type: ignore[arg-type]
+        numbers["top_" + by] = round(
+            first.line.saved_cost_usd_week if by == "waste" else
+            first.line.saved_energy_j_week / J_PER_KWH if by == "waste_energy" else
+            float(key[by](first)), 2)  # type: ignore[arg-type]
     return Answer(text="\n".join([head, *lines]), numbers=numbers, rows=rows,
                   sources=(Source(subject.words, period.describe(), USAGE_TABLES, RATES_NOTE),),
                   command=f"top {limit}", cli_command=_report(subject.team, period.week))
@@ -188,6 +192,10 @@ def _ranked(by: str, job: JobCost) -> str:
         return (f"could save {fmt.usd(best.saved_cost_usd_week)} and "
                 f"{fmt.kwh(best.saved_energy_kwh_week)} of {fmt.usd(job.cost.cost_usd)}: "
                 f"{fmt.escape(best.title)}")
+    if by == "waste_energy":
+        return (f"could save {fmt.kwh(job.line.saved_energy_j_week / J_PER_KWH)} of "
+                f"{fmt.kwh(job.cost.energy_kwh)}"
+                + (f": {fmt.escape(job.line.best.title)}" if job.line.best else ""))
     other = "energy" if by == "cost" else "cost"
     return f"{_headline(by, job.cost)}, {_headline(other, job.cost)}"
 

@@ -171,6 +171,8 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
         job = None
     costly = re.search(r"\bexpensive\b|\bcost(?:s|ly|liest)? the most\b", text)
     by = "waste" if intents.WASTE.search(text) and not costly else (metric or "cost")
+    if by == "waste" and metric == "energy":
+        by = "waste_energy"  # "wasted the most energy": by the kWh a suggestion saves
     return Query(
         intent=intent, metric=metric or "cost", team=team, user=user, model=model,
         gpu_type=gpu.group(1).upper() if gpu else None,

@@ -79,9 +79,9 @@ class UsageArgs(SubjectArgs):
 
 
 class TopJobsArgs(SubjectArgs):
-    by: Literal["cost", "energy", "co2e", "gpu_hours", "waste"] = Field(
-        "cost", description="Rank jobs by this; waste: what the best suggestion saves "
-        "(the digest's worst, 'most wasteful').")
+    by: Literal["cost", "energy", "co2e", "gpu_hours", "waste", "waste_energy"] = Field(
+        "cost", description="Rank jobs by this; waste: what the best suggestion saves in $ "
+        "(the digest's worst, 'most wasteful'); waste_energy: in kWh.")
     limit: int = Field(5, ge=1, le=facts.MAX_ROWS, description="How many jobs, 1 to 20.")
 
 

@@ -73,6 +73,11 @@ def test_worst_jobs_are_the_most_wasteful_as_in_the_digest(store, organisation):
     expensive = ask(store, organisation, "5 most expensive jobs")
     assert expensive.rows[0]["job_id"] == "serve-llama"
     assert expensive.rows[1]["job_id"] == "train-detector"  # $438 before job-666's $196
+    wasted = ask(store, organisation, "which jobs wasted the most energy?")
+    # each suggestion saves 10 kWh: ties go to the run that used most
+    assert wasted.numbers["top_waste_energy"] == 10.0
+    assert [r["job_id"] for r in wasted.rows][:3] == ["train-detector", "serve-llama", "job-666"]
+    assert "could save 10.0 kWh of 70.0 kWh" in wasted.text
     energy = ask(store, organisation, "which jobs used the most energy?")
     first = energy.text.splitlines()[1]
     assert "train-detector" in first and first.endswith("70.0 kWh, $438")  # not kWh twice

@@ -77,7 +77,7 @@ TABLE: list[tuple[str, dict[str, Any]]] = [
     # rankings of jobs: most wasteful (the digest's worst), most expensive, by energy
     ("5 worst jobs", _(WASTE, limit=5)),
     ("what are the worst jobs this week", WASTE),
-    ("which jobs wasted the most energy?", WASTE),
+    ("which jobs wasted the most energy?", _(WASTE, by="waste_energy")),
     ("most wasteful jobs of team vision", _(WASTE, team="vision")),
     ("top 3 wasteful jobs", _(WASTE, limit=3)),
     ("which of our jobs waste the most money", _(WASTE, ours=True)),
