@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DAEMONS = ("munged", "slurmdbd", "slurmctld", "slurmd")
+# Not time.sleep: tests that replace it (a fake Slack's retries) may run while the scenario waits.
+_pause = threading.Event().wait
 GPUS = 16
 CPUS = 64
 GPU_TYPE = "a100"
@@ -179,7 +181,7 @@ class SlurmCluster:
                                        f"{what}\n{self.logs()}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{what} not ready after {timeout_s:g} s\n{self.logs()}")
-            time.sleep(0.2)
+            _pause(0.2)
 
     def _write_config(self) -> None:
         root, host = self.root, socket.gethostname()
