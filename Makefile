@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench eval-classifier clean
+.PHONY: venv demo test lint bench eval-classifier clean agent-dist
 
 venv: $(STAMP)
 
@@ -41,6 +41,14 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+# The slim agent's wheel (deploy/agent/pyproject.toml: collectors/ and domain/ only) in build/dist/.
+agent-dist: venv
+	rm -rf build/agent && mkdir -p build/agent build/dist
+	cp deploy/agent/pyproject.toml build/agent/
+	cp -r collectors domain build/agent/
+	find build/agent -name __pycache__ -prune -exec rm -rf {} +
+	$(BIN)/pip wheel -q --no-deps --no-build-isolation -w build/dist build/agent
 
 # docs/classifier.md and the shipped card.json: the classifier against the rules on held-out jobs.
 eval-classifier: venv

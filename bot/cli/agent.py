@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import socket
-import threading
 from pathlib import Path
 
 import typer
@@ -18,10 +16,9 @@ from bot.cli.collect import (
     TOKEN,
     _logging,
     _sink,
-    log,
 )
 from bot.cli.common import fail, load_settings
-from collectors.gpu import GpuReader, GpuReaderError
+from collectors.agent_metrics import AgentMetrics
 from collectors.sinks import Sink
 
 
@@ -51,65 +48,23 @@ def agent_command(
 
     SIGTERM and SIGINT stop it after shipping (or spooling) the batch it holds.
     """
-    from collectors.agent import Agent
-    from collectors.agent_metrics import AgentMetrics
-    from collectors.nvml import NvmlReader
-    from collectors.processes import ProcessMapper
-    from collectors.replay import ReplayReader, TraceRecorder
-    from collectors.shipping import ShipError, Shipper
+    from collectors.agent_main import AgentError, open_reader, run_agent, shipper
 
     _logging()
     settings = load_settings()
     metrics = AgentMetrics()
-    reader: GpuReader
     try:
-        if replay is not None:
-            replayer = ReplayReader(replay)
-            node = node or replayer.node
-            reader = replayer
-            if replayer.synthetic:
-                log.warning("replaying %s: a SYNTHETIC trace, not a real GPU's readings", replay)
+        reader, recorded_on = open_reader(replay, metrics)
+        node = node or recorded_on or socket.gethostname()
+        sink: Sink
+        if server and not print_:
+            sink = shipper(server=server, token=token, spool=spool,
+                           spool_max_mib=spool_max_mib, metrics=metrics)
         else:
-            reader = NvmlReader(on_error=metrics.nvml_error)
-    except GpuReaderError as exc:
+            sink = _sink(settings=settings, print_=print_, server=server, token=token,
+                         cluster=cluster, spool=spool, source="agent")
+        run_agent(reader=reader, node=node, sink=sink, metrics=metrics, proc_root=proc_root,
+                  record=record, interval_s=interval, ship_every_s=ship_every, once=once,
+                  metrics_port=metrics_port)
+    except AgentError as exc:
         raise fail(str(exc)) from exc
-    node = node or socket.gethostname()
-    sink: Sink
-    if server and not print_:
-        if not token:
-            raise fail("--server needs the cluster's ingest token: --token or "
-                       "AI_COST_INGEST_TOKEN")
-        shipper = Shipper(url=server, token=token, spool=spool, source="agent",
-                          spool_max_bytes=int(spool_max_mib * 1024 * 1024),
-                          on_shipped=metrics.shipped, on_drop=metrics.dropped)
-        metrics.watch_spool(lambda: shipper.spool.pending_bytes if shipper.spool else 0)
-        sink = shipper
-    else:
-        sink = _sink(settings=settings, print_=print_, server=server, token=token,
-                     cluster=cluster, spool=spool, source="agent")
-    if metrics_port is not None:
-        try:
-            metrics.serve(metrics_port)
-        except OSError as exc:
-            raise fail(f"cannot serve the agent's metrics on port {metrics_port}: {exc}") from exc
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: object) -> None:
-        log.info("%s: shipping the pending batch, then stopping", signal.Signals(signum).name)
-        stop.set()
-        if isinstance(sink, Shipper):
-            sink.hurry()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    agent = Agent(reader=reader, node=node, sink=sink,
-                  mapper=ProcessMapper(node=node, proc_root=proc_root),
-                  recorder=TraceRecorder(record, node=node) if record else None,
-                  sleep=stop.wait, metrics=metrics)
-    try:
-        agent.run(interval_s=interval, ship_every_s=ship_every, once=once,
-                  should_stop=stop.is_set)
-    except (GpuReaderError, ShipError) as exc:
-        raise fail(str(exc)) from exc
-    finally:
-        reader.close()

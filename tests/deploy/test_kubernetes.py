@@ -169,7 +169,9 @@ def test_agent_runs_on_every_gpu_node_in_the_host_pid_namespace() -> None:
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in \
         spec["tolerations"]
     (container,) = spec["containers"]
-    assert container["args"][0] == "agent"
+    assert _agent_image(container["image"])  # the slim image, deploy/Dockerfile.agent
+    assert container["args"][:2] == ["--server", "http://ai-cost-server:8080"]
+    assert container["livenessProbe"]["httpGet"]["port"] == "metrics"
     assert "nvidia.com/gpu" not in container.get("resources", {}).get("limits", {}), \
         "the agent must not take a GPU from the jobs it measures"
     security = container["securityContext"]
@@ -180,6 +182,10 @@ def test_agent_runs_on_every_gpu_node_in_the_host_pid_namespace() -> None:
     env = {e["name"]: e for e in container["env"]}
     secret = env["AI_COST_INGEST_TOKEN"]["valueFrom"]["secretKeyRef"]
     assert by_kind(resources, "Secret", secret["name"])["data"][secret["key"]]
+
+
+def _agent_image(image: str) -> bool:
+    return image.split("@")[0].split(":")[0].rsplit("/", 1)[-1] == "ai-cost-agent"
 
 
 def test_every_reference_points_at_a_rendered_object() -> None:
@@ -193,7 +199,8 @@ def test_every_reference_points_at_a_rendered_object() -> None:
             if "secret" in volume:
                 assert ("Secret", volume["secret"]["secretName"]) in names, where
         for container in spec.get("initContainers", []) + spec["containers"]:
-            assert is_ai_cost_image(container["image"]), container["image"]
+            assert is_ai_cost_image(container["image"]) or _agent_image(
+                container["image"]), container["image"]
             for source in container.get("envFrom", []):
                 for kind, key in (("Secret", "secretRef"), ("ConfigMap", "configMapRef")):
                     if key in source and not source[key].get("optional"):
