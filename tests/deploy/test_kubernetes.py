@@ -67,9 +67,40 @@ def _rendered(directory: Path) -> list[dict[str, Any]]:
 RENDERED = {d.relative_to(KUBERNETES).as_posix(): _rendered(d) for d in KUSTOMIZATIONS}
 
 
+_ENDPOINTS = SERVICE_MONITOR_SCHEMA["properties"]["spec"]["properties"]["endpoints"]  # type: ignore[index]
+POD_MONITOR_SCHEMA = copy.deepcopy(SERVICE_MONITOR_SCHEMA)
+POD_MONITOR_SCHEMA["properties"]["spec"]["required"] = ["selector", "podMetricsEndpoints"]  # type: ignore[index]
+POD_MONITOR_SCHEMA["properties"]["spec"]["properties"] = {  # type: ignore[index]
+    **{k: v for k, v in SERVICE_MONITOR_SCHEMA["properties"]["spec"]["properties"].items()  # type: ignore[index]
+       if k != "endpoints"},
+    "podMetricsEndpoints": _ENDPOINTS}
+PROMETHEUS_RULE_SCHEMA = {
+    "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "monitoring.coreos.com/v1"},
+        "metadata": {"type": "object", "required": ["name"]},
+        "spec": {"type": "object", "required": ["groups"], "additionalProperties": False,
+                 "properties": {"groups": {"type": "array", "minItems": 1, "items": {
+                     "type": "object", "required": ["name", "rules"],
+                     "properties": {"name": {"type": "string"}, "rules": {
+                         "type": "array", "items": {
+                             "type": "object", "required": ["expr"],
+                             "additionalProperties": False,
+                             "properties": {"record": {"type": "string"},
+                                            "alert": {"type": "string"},
+                                            "expr": {"type": "string"},
+                                            "for": {"type": "string"},
+                                            "labels": {"type": "object"},
+                                            "annotations": {"type": "object"}}}}}}}}},
+    },
+}
+OPERATOR_SCHEMAS = {"ServiceMonitor": SERVICE_MONITOR_SCHEMA, "PodMonitor": POD_MONITOR_SCHEMA,
+                    "PrometheusRule": PROMETHEUS_RULE_SCHEMA}
+
+
 def validate(resource: dict[str, Any], version: str) -> None:
-    if resource["kind"] == "ServiceMonitor":
-        jsonschema.validate(resource, SERVICE_MONITOR_SCHEMA)
+    if resource["kind"] in OPERATOR_SCHEMAS:
+        jsonschema.validate(resource, OPERATOR_SCHEMAS[resource["kind"]])
         return
     kubernetes_validate.validate(resource, version, strict=True)
 
