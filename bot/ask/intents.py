@@ -12,13 +12,13 @@ _FLAGGED = re.compile(r"\bflag|\bwhy\b.*\b(?:oversized|wasteful|marked|inefficie
 _LABEL = re.compile(r"\blabel|\brating\b|\brated\b|\bgrade\b|energy score|why\b.*\b(?:is|are|"
                     r"got|get|a|an)\s+(?:an?\s+)?[a-g]\b")
 _REALIZED = re.compile(r"\b(?:approved|applied|accepted|implemented|adopted|taken)\b.*\bsav|"
-                       r"\bsaved\b.*\b(?:approved|applied|accepted|implemented|adopted)\b|"
+                       r"\bsav\w*\b.*\b(?:approved|applied|accepted|implemented|adopted)\b|"
                        r"\breali[sz]|\bactually sav|\bdid\b.*\bsave\b|\bhave\b.*\bsaved\b|"
                        r"\bsaved so far\b|\bhow much\b.*\bsaved\b")
 _IDLE = re.compile(r"\bidle\b|\bunused\b|\bspare\b|\bnobody used|\bsitting around|\bwasn'?t used")
 _JOBS = re.compile(r"\bjobs?\b|\bruns?\b|\bworkloads?\b|\bpods?\b|\bservices?\b|\bnotebooks?\b|"
                    r"\btrainings?\b")
-_COMPARE = re.compile(r"\bcompar|\bvs\.?(?!\w)|\bversus\b|\bagainst\b|\bdifference\b|"
+COMPARE = re.compile(r"\bcompar|\bvs\.?(?!\w)|\bversus\b|\bagainst\b|\bdifference\b|"
                       r"\bmore\b|\bless\b|\bfewer\b|\bthan\b|\bor\b|\bhigher\b|\blower\b|"
                       r"\bbigger\b|\bsmaller\b|\bcheaper\b|\band\b|\bbetween\b")
 _TREND = re.compile(r"\bchange|\btrend|\bincreas|\bdecreas|\bgr[eo]w|\bgrowth\b|\bwent (?:up|down)|"
@@ -50,10 +50,13 @@ _GROUP = re.compile(r"\b(?:by|per|each|every|across|among|between|for each|for e
                     r"\b(?:cheapest|costliest|priciest|biggest|largest|greenest|smallest|"
                     r"expensive|highest|lowest|top|hungriest|dirtiest|cleanest)\s+"
                     r"(team|cluster|gpu[- ]?type|user|model)s?\b|"
-                    r"\b(team|cluster|gpu[- ]?type|user|model)s?\s+(?:leaderboard|ranking|league)")
+                    r"\b(team|cluster|gpu[- ]?type|user|model)s?\s+(?:leaderboard|ranking|league)|"
+                    r"\b(?:most|least)\s+[\w-]+\s+(team|cluster|gpu[- ]?type|user|model)s?\b|"
+                    r"\b(?:top|biggest|largest|heaviest|main|hungriest)\s+(?:gpu\s+)?"
+                    r"(spender|user|consumer|engineer)s\b")
 GROUP_WORDS = {"team": "team", "cluster": "cluster", "gpu": "gpu_type", "user": "user",
                 "person": "user", "people": "user", "engineer": "user", "owner": "user",
-                "model": "model"}
+                "model": "model", "spender": "user", "consumer": "user"}
 _SUGGEST = re.compile(r"smaller|distil|right[- ]?siz|could (?:\w+ )?(?:use|switch)|fewer gpus|"
                       r"suggest|swaps?\b|cheaper|alternative|what should .* change|oversized|"
                       r"wasteful|recommend|improve|optimi[sz]")
@@ -95,14 +98,14 @@ def intent(text: str, teams: list[str], periods: int) -> tuple[str | None, str |
         return "realized", None
     if _IDLE.search(text) and not jobs:
         return "idle", None
-    if len(teams) >= 2 and _COMPARE.search(text):
+    if len(teams) >= 2 and COMPARE.search(text):
         return "compare_teams", None
     if not jobs and re.search(r"\b(?:could|can|would|might)\b.*\b(?:save|cut|reduce|trim)\b|"
                               r"\bhow much\b.*\b(?:save|wast|overspen)|on the table", text):
         return "savings", None
     if re.search(r"\bshould\b|\bsuggest|\brecommend", text) and periods < 2:
         return "suggestions", None
-    if _TREND.search(text) or (periods >= 2 and _COMPARE.search(text)) or re.search(
+    if _TREND.search(text) or (periods >= 2 and COMPARE.search(text)) or re.search(
             r"\bcompar", text):
         return "compare_periods", None
     group = _GROUP.search(text)

@@ -71,6 +71,7 @@ class Query:
     job: str | None = None
     ascending: bool = False
     cluster: str | None = None
+    users: tuple[str, ...] = ()
 
 
 def _word(name: str, text: str) -> bool:
@@ -98,6 +99,16 @@ def _teams(text: str, known: KnownNames) -> list[str]:
                     and name not in VOCABULARY and not intents.GPU.fullmatch(name):
                 found.append((match.start(1), name))
     return [n for _, n in sorted(found)]
+
+
+def _people(text: str, known: KnownNames, teams: list[str]) -> list[str]:
+    """Known cluster users the question names, in the order written."""
+    found = []
+    for user in known.users:
+        match = re.search(r"(?<![\w-])" + re.escape(user.lower()) + r"(?![\w-])", text)
+        if match and user.lower() not in teams:
+            found.append((match.start(), user))
+    return [u for _, u in sorted(found)]
 
 
 def _cluster(text: str, known: KnownNames) -> str | None:
@@ -136,6 +147,10 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
         return None
     metric = next((name for name, rx in intents.METRICS if rx.search(text)), None)
     team = teams[0] if teams else None
+    people = _people(text, known, teams)
+    if len(people) >= 2 and intent in ("usage", "breakdown", "compare_periods") and \
+            intents.COMPARE.search(text):
+        intent = "compare_users"
     user = _named(r"\b(?:user|engineer|person)\s+(" + _W + ")", text)
     if user is None:
         user = next((u for u in sorted(known.users, key=len, reverse=True)
@@ -164,7 +179,8 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
     job = _named(r"\bjobs?\s+(" + _W + ")", text) or _named(
         r"\b(?:is|was|are|were|did|does)\s+(" + _W + r")\s+(?:\w+\s+)?(?:flagged|marked|oversized)",
         text) or _named(r"(" + _W + r")\s+(?:is|was|got|gets|get|been)\s+(?:\w+\s+)?"
-                        r"(?:flagged|marked|oversized)", text)
+                        r"(?:flagged|marked|oversized)", text) or _named(
+        r"\bflagged:?\s+(" + _W + ")", text)
     if job in VOCABULARY:
         job = None
     if job in ("run", "runs", "flagged", "get", "being", "so", "it", "we", "i", "they", "you"):
@@ -184,7 +200,7 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
                       text) is not None,
         period=periods[0] if periods else None, limit=limit, kinds=kinds, states=states,
         by=by, group_by=group, teams=tuple(teams), periods=tuple(periods),
-        job=job if intent == "flagged" else None, cluster=cluster,
+        job=job if intent == "flagged" else None, cluster=cluster, users=tuple(people),
         ascending=re.search(r"\b(?:cheapest|least|lowest|smallest|greenest|cleanest|fewest)\b",
                             text) is not None,
     )
@@ -205,6 +221,10 @@ def answer(ctx: Context, query: Query) -> Answer:
     detail = query.intent in DETAILED  # label: its why names jobs; budget: the team's own
     if query.intent == "compare_teams":
         sides = [(_subject(ctx, query, detail=False, team=t), period) for t in query.teams]
+        return insights.compare(ctx, sides, metric=query.metric)
+    if query.intent == "compare_users":
+        sides = [(resolve(ctx, user=u, cluster=query.cluster, gpu_type=query.gpu_type), period)
+                 for u in query.users]
         return insights.compare(ctx, sides, metric=query.metric)
     if query.intent == "compare_periods":
         subject = _subject(ctx, query, detail=False)

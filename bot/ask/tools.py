@@ -102,6 +102,8 @@ class BreakdownArgs(SubjectArgs):
 class CompareArgs(_Args):
     teams: list[str] = Field(default_factory=list, max_length=6,
                              description="Two or more teams to compare over one period.")
+    users: list[str] = Field(default_factory=list, max_length=6,
+                             description="Two or more cluster users to compare.")
     other_period: str | None = Field(None, max_length=MAX_NAME_CHARS, description="Compare "
                                      "`period` with this one (one team, user or the whole "
                                      "organisation); 'previous' for the period just before.")
@@ -192,6 +194,8 @@ class Toolbox:
             period = parse_period(args.period, today=today)
             if len(args.teams) >= 2:
                 sides = [(resolve(self.ctx, team=t), period) for t in args.teams]
+            elif len(args.users) >= 2:
+                sides = [(resolve(self.ctx, user=u), period) for u in args.users]
             else:
                 team = args.team or (args.teams[0] if args.teams else None)
                 subject = resolve(self.ctx, team=team, ours=team is None and not

@@ -217,3 +217,14 @@ def test_a_cluster_named_filters_the_runs(store, organisation):
     assert "on cluster frankfurt-k8s" in frankfurt.sources[0].subject
     iowa = ask(store, organisation, "how much did team vision spend on iowa-hpc last week?")
     assert iowa.numbers["cost_usd"] == 0 and iowa.numbers["jobs"] == 0
+
+
+def test_two_weeks_by_number_and_two_people_are_compared(store, organisation):
+    before, last = int(weeks_before(WEEK)[-2:]), int(WEEK[-2:])
+    weeks = ask(store, organisation, f"week {before} vs week {last} cost for vision")
+    assert sorted(r["cost_usd"] for r in weeks.rows) == pytest.approx(
+        [VISION_W46_USD, VISION_W47_USD], abs=0.01)
+    assert weeks.text.count("Up by $1,057")
+    people = ask(store, organisation, "what did alice spend vs bob last week")
+    assert people.numbers["higher"] == "alice's jobs"
+    assert people.numbers["difference"] == pytest.approx(196.2 - 51.1875, abs=0.01)

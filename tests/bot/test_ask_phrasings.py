@@ -13,11 +13,14 @@ import pytest
 
 from bot.ask.parser import Query, parse
 from tests.bot.test_ask_parser import KNOWN, TODAY
+from tests.clock import WEEK, weeks_before
 
 pytestmark = pytest.mark.dated
 FLOOR = 0.95
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
+W = int(WEEK[-2:])  # last week's number, and the one before
+P = int(weeks_before(WEEK)[-2:])
 THIS = MONTHS[TODAY.month - 1]  # this month, and the one before: always within 26 weeks
 PREV = MONTHS[TODAY.month - 2]
 
@@ -563,6 +566,91 @@ TABLE += [
      {"intent": 'suggestions', "team": 'nlp'}),
     ('what does speech cost per week',
      {"intent": 'usage', "team": 'speech'}),
+]
+
+# A fifth batch asked blind (first read right: 34 of 40; top spenders, alice vs bob, most
+# energy-efficient team, savings from approved changes, 'why flagged: NAME' then read).
+TABLE += [
+    (f"week {P} vs week {W} cost for vision",
+     {"intent": "compare_periods", "team": "vision"}),
+    (f"compare w{P} and w{W}",
+     {"intent": "compare_periods"}),
+    ("how much did vision and nlp spend together",
+     {"intent": "compare_teams", "teams": ("vision", "nlp")}),
+    ("gimme nlp's numbers for last week",
+     {"intent": "usage", "team": "nlp"}),
+    ("what's speech costing us",
+     {"intent": "usage", "team": "speech"}),
+    ("$ per team",
+     {"intent": "breakdown", "group_by": "team"}),
+    ("top spenders",
+     {"intent": "breakdown", "group_by": "user"}),
+    ("which engineers spend the most",
+     {"intent": "breakdown", "group_by": "user"}),
+    ("who are the biggest gpu users",
+     {"intent": "breakdown", "group_by": "user"}),
+    ("heaviest users of H100s",
+     {"intent": "breakdown", "group_by": "user", "gpu_type": "H100"}),
+    ("the 3 most wasteful jobs on A100",
+     {"intent": "top_jobs", "by": "waste", "limit": 3, "gpu_type": "A100"}),
+    ("show jobs sorted by cost",
+     {"intent": "top_jobs", "by": "cost"}),
+    ("which job is the biggest waste of money",
+     {"intent": "top_jobs", "by": "waste"}),
+    ("which of erin's jobs is most wasteful",
+     {"intent": "top_jobs", "by": "waste", "user": "erin"}),
+    ("how much are idle gpus costing us",
+     {"intent": "idle"}),
+    ("are any clusters idle",
+     {"intent": "idle"}),
+    ("what could the org save by switching models",
+     {"intent": "savings", "org": True}),
+    ("money we could save on nlp",
+     {"intent": "savings", "team": "nlp"}),
+    ("what have we saved",
+     {"intent": "realized", "ours": True}),
+    ("savings from approved changes",
+     {"intent": "realized"}),
+    ("why is job-666 flagged?",
+     {"intent": "flagged", "job": "job-666"}),
+    ("why flagged: train-detector",
+     {"intent": "flagged", "job": "train-detector"}),
+    ("what's vision's grade",
+     {"intent": "label", "team": "vision"}),
+    ("why does nlp have a bad label",
+     {"intent": "label", "team": "nlp"}),
+    ("budget check for vision",
+     {"intent": "budget", "team": "vision"}),
+    ("did nlp blow its budget last week",
+     {"intent": "budget", "team": "nlp"}),
+    ("what should vision do to save money",
+     {"intent": "suggestions", "team": "vision"}),
+    ("alternatives for llama-3.1-70b",
+     {"intent": "suggestions", "model": "llama-3.1-70b"}),
+    ("total spend",
+     {"intent": "usage"}),
+    ("co2 in kg for everyone last month",
+     {"intent": "usage", "org": True, "metric": "co2e"}),
+    ("how much energy did H100s use",
+     {"intent": "usage", "gpu_type": "H100", "metric": "energy"}),
+    ("research spent how much?",
+     {"intent": "usage", "team": "research"}),
+    ("what did alice spend vs bob",
+     {"intent": "compare_users", "users": ("alice", "bob")}),
+    ("emissions trend",
+     {"intent": "compare_periods", "metric": "co2e"}),
+    ("cost this week compared with last week for speech",
+     {"intent": "compare_periods", "team": "speech"}),
+    ("most energy-efficient team",
+     {"intent": "breakdown", "group_by": "team"}),
+    ("per cluster idle",
+     {"intent": "idle"}),
+    ("what share of our gpus is idle",
+     {"intent": "idle"}),
+    ("how is vision doing on cost",
+     {"intent": "usage", "team": "vision"}),
+    ("which teams are over budget",
+     {"intent": "budget"}),
 ]
 
 
