@@ -192,7 +192,12 @@ def test_scheduler_is_a_single_replica_replaced_not_rolled() -> None:
 
 
 def test_agent_runs_on_every_gpu_node_in_the_host_pid_namespace() -> None:
-    resources = RENDERED["base"]
+    resources = RENDERED["agent"]
+    assert not [r for r in RENDERED["base"] if r["kind"] == "DaemonSet"]
+    namespace = by_kind(resources, "Namespace", "ai-cost-agent")["metadata"]["labels"]
+    assert namespace["pod-security.kubernetes.io/enforce"] == "privileged"
+    base = by_kind(RENDERED["base"], "Namespace", "ai-cost")["metadata"]["labels"]
+    assert base["pod-security.kubernetes.io/enforce"] == "restricted"
     spec = by_kind(resources, "DaemonSet", "ai-cost-agent")["spec"]["template"]["spec"]
     assert spec["hostPID"] is True
     assert spec["runtimeClassName"] == "nvidia"
@@ -201,7 +206,9 @@ def test_agent_runs_on_every_gpu_node_in_the_host_pid_namespace() -> None:
         spec["tolerations"]
     (container,) = spec["containers"]
     assert _agent_image(container["image"])  # the slim image, deploy/Dockerfile.agent
-    assert container["args"][:2] == ["--server", "http://ai-cost-server:8080"]
+    assert container["args"][:2] == ["--server", "http://ai-cost-server.ai-cost.svc:8080"]
+    assert ("ServiceAccount", spec["serviceAccountName"]) in {
+        (r["kind"], r["metadata"]["name"]) for r in resources}
     assert container["livenessProbe"]["httpGet"]["port"] == "metrics"
     assert "nvidia.com/gpu" not in container.get("resources", {}).get("limits", {}), \
         "the agent must not take a GPU from the jobs it measures"
@@ -251,7 +258,7 @@ def test_server_scheduler_and_migration_run_as_non_root_with_nothing_extra() -> 
 
 
 def test_secrets_are_templates_not_credentials() -> None:
-    for resource in RENDERED["base"]:
+    for resource in RENDERED["base"] + RENDERED["agent"]:
         if resource["kind"] != "Secret":
             continue
         for key, value in resource.get("data", {}).items():
