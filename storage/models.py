@@ -284,6 +284,16 @@ class SlackNudge(SQLModel, table=True):
     sent_at: datetime
 
 
+class SlackClaim(SQLModel, table=True):
+    """A claimed key: of several nudgers, the one whose insert wins sends the message (0010)."""
+
+    __tablename__ = "slack_claim"
+    __table_args__ = (UniqueConstraint("key", name="uq_slack_claim_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str
+    claimed_at: datetime
+
+
 class LedgerWeek(SQLModel, table=True):
     """A judged week: when `refresh` wrote it, and whether data arrived since (0009)."""
 

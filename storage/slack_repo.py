@@ -12,13 +12,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from config.organisation import Organisation
-from storage.models import ApprovalEvent, Job, SlackNudge, SlackTeamSetting, Suggestion, User
+from storage.models import (
+    ApprovalEvent,
+    Job,
+    SlackClaim,
+    SlackNudge,
+    SlackTeamSetting,
+    Suggestion,
+    User,
+)
 
 # pending is stored as "open"; applied, failed or manual (approved, to be applied by hand: the
 # team's action is `none`) follow approved; a failed one is retried, dismissed or done by hand;
@@ -196,16 +204,52 @@ def stale_open(*, session: Session, before: datetime) -> list[int]:
 
 
 def open_suggestions(*, session: Session, team: str | None = None, user: str | None = None,
-                     limit: int = 50) -> list[tuple[Suggestion, Job]]:
-    """Open suggestions of a team or a person's jobs, most $ saved first."""
+                     limit: int = 50, week: str | None = None) -> list[tuple[Suggestion, Job]]:
+    """Open suggestions of a team or a person's jobs (of one week), most $ saved first."""
     stmt = select(Suggestion, Job).join(Job, col(Job.id) == Suggestion.job_id).where(
         col(Suggestion.state) == "open")
+    if week is not None:
+        stmt = stmt.where(col(Suggestion.week) == week)
     if team is not None:
         stmt = stmt.where(col(Job.team) == team)
     if user is not None:
         stmt = stmt.where(col(Job.user) == user)
     stmt = stmt.order_by(col(Suggestion.saved_cost_usd_week).desc(), col(Suggestion.id))
     return [(s, j) for s, j in session.execute(stmt.limit(limit)).all()]
+
+
+def latest_suggestion_week(*, session: Session) -> str | None:
+    """The newest week anything was suggested for."""
+    return session.execute(select(func.max(col(Suggestion.week)))).scalar()
+
+
+def runs_not_to_nudge(*, session: Session, week: str) -> set[tuple[int, str]]:
+    """(job id, run key) of `week`'s runs with a suggestion decided or already nudged.
+
+    A run gets one nudge: its siblings built on the same numbers are not pushed after one was
+    dismissed, approved or sent.
+    """
+    decided = select(col(Suggestion.job_id), col(Suggestion.run_key)).where(
+        col(Suggestion.week) == week, col(Suggestion.state) != "open")
+    nudged = (select(col(Suggestion.job_id), col(Suggestion.run_key))
+              .join(SlackNudge, col(SlackNudge.suggestion_id) == Suggestion.id)
+              .where(col(Suggestion.week) == week))
+    return {(j, r) for j, r in session.execute(decided.union(nudged))}
+
+
+def claim(*, session: Session, key: str, now: datetime) -> bool:
+    """Insert `key` unless another process has; True for the one that did (a unique key)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = session.execute(insert(SlackClaim).values(key=key, claimed_at=now)
+                               .on_conflict_do_nothing(index_elements=["key"])
+                               .returning(col(SlackClaim.id))).first()
+    return inserted is not None
+
+
+def release_claims(*, session: Session, keys: list[str]) -> None:
+    """Give back claims whose message could not be sent."""
+    if keys:
+        session.execute(delete(SlackClaim).where(col(SlackClaim.key).in_(keys)))
 
 
 def find_job(*, session: Session, external_id: str) -> Job | None:

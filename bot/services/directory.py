@@ -9,7 +9,10 @@ up with users.lookupByEmail. Found pairs are stored, so Slack is asked once per 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -17,6 +20,8 @@ from sqlmodel import Session
 
 from config.organisation import UNASSIGNED, Organisation, TeamConfig
 from storage import slack_repo
+
+USER_TTL_S = 3600.0  # a person's Slack profile and time zone, asked again after an hour
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +40,26 @@ class Person:
 class Directory:
     """Maps people between Slack and the clusters; the Slack client is injected."""
 
-    def __init__(self, *, organisation: Organisation, client: WebClient) -> None:
+    def __init__(self, *, organisation: Organisation, client: WebClient,
+                 clock: Callable[[], float] = time.monotonic,
+                 user_ttl_s: float = USER_TTL_S) -> None:
         self._organisation = organisation
         self._client = client
+        self._clock, self._user_ttl_s = clock, user_ttl_s
+        self._users: dict[str, tuple[float, dict[str, Any]]] = {}
         self._by_name: dict[str, str] = dict(organisation.slack_users)
         self._by_slack = {v: k for k, v in self._by_name.items()}
         self._email_domain: str | None = organisation.email_domain
+
+    def user_info(self, slack_user_id: str) -> dict[str, Any]:
+        """users.info's user, asked once per USER_TTL_S per person; raises SlackApiError."""
+        now = self._clock()
+        cached = self._users.get(slack_user_id)
+        if cached is not None and now - cached[0] < self._user_ttl_s:
+            return cached[1]
+        user = dict(self._client.users_info(user=slack_user_id)["user"])
+        self._users[slack_user_id] = (now, user)
+        return user
 
     def team_of(self, name: str | None) -> TeamConfig | None:
         if not name:
@@ -62,7 +81,7 @@ class Directory:
 
     def _by_email(self, session: Session, slack_user_id: str) -> str | None:
         try:
-            profile = self._client.users_info(user=slack_user_id)["user"].get("profile", {})
+            profile = self.user_info(slack_user_id).get("profile", {})
         except SlackApiError:
             return None
         email = (profile.get("email") or "").lower()
@@ -101,7 +120,7 @@ class Directory:
         """The person's time zone as Slack has it, else `fallback` (their team's)."""
         if slack_user_id:
             try:
-                tz = self._client.users_info(user=slack_user_id)["user"].get("tz")
+                tz = self.user_info(slack_user_id).get("tz")
             except SlackApiError:
                 tz = None
             if tz:

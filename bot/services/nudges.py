@@ -61,14 +61,26 @@ class Nudges:
         return local.hour >= start or local.hour < end
 
     def send_due(self, *, limit: int = 200) -> NudgeReport:
-        """DM the owners of open, not yet nudged suggestions; praise improved teams."""
+        """DM the owners of open, not yet nudged suggestions; praise improved teams.
+
+        Only the newest week's suggestions, one per run (none after a sibling was decided),
+        each claimed in the database before it is sent: several nudgers at once send each
+        message once and keep the limits per job and per person.
+        """
         report = NudgeReport()
         now = datetime.fromtimestamp(self._clock(), UTC)
         with new_session(self._engine) as s:
-            pending = slack_repo.open_suggestions(session=s, limit=limit)
+            latest = slack_repo.latest_suggestion_week(session=s)
+            pending = (slack_repo.open_suggestions(session=s, limit=limit, week=latest)
+                       if latest else [])
             view = self._views.week(session=s) if pending else None
+            blocked = slack_repo.runs_not_to_nudge(session=s, week=latest) if latest else set()
             for suggestion, job in pending:
                 if slack_repo.nudged_suggestion(session=s, suggestion_id=suggestion.id or 0):
+                    continue
+                run = (suggestion.job_id, suggestion.run_key)
+                if run in blocked:
+                    report.skip("another suggestion for this run was decided or sent")
                     continue
                 if not job.user:
                     report.skip("no owner")
@@ -93,6 +105,11 @@ class Nudges:
                                         local_day=day) >= self.per_person_per_day:
                     report.skip("enough messages for this person today")
                     continue
+                claimed = self._claim(s, suggestion_id=suggestion.id or 0, job_id=job.id or 0,
+                                      recipient=job.user, day=day.isoformat(), now=now)
+                if isinstance(claimed, str):
+                    report.skip(claimed)
+                    continue
                 line = self._views.job_line(view, job.id or 0) if view else None
                 blocks = nudge_blocks(
                     suggestion, job,
@@ -106,6 +123,8 @@ class Nudges:
                         text=f"{escape(job.name or job.external_id)} could cost less: "
                              f"{escape(suggestion.title)}")
                 except SlackApiError as exc:
+                    slack_repo.release_claims(session=s, keys=claimed)
+                    s.commit()
                     report.skip(f"Slack: {exc.response.get('error', 'error')}")
                     continue
                 slack_repo.record_nudge(session=s, nudge=SlackNudge(
@@ -114,10 +133,39 @@ class Nudges:
                     week=suggestion.week, local_day=day, channel=posted.get("channel"),
                     message_ts=posted.get("ts"), sent_at=now))
                 s.commit()
+                blocked.add(run)
                 report.sent.append(suggestion.id or 0)
             self._praise(s, now, report)
             s.commit()
         return report
+
+    def _claim(self, s: Session, *, suggestion_id: int, job_id: int, recipient: str, day: str,
+               now: datetime) -> list[str] | str:
+        """Claim the message, committed: its keys, or why it is not to be sent.
+
+        The suggestion once a day, one of the job's slots and one of the person's of that day.
+        """
+        taken: list[str] = []
+
+        def take(key: str) -> bool:
+            won = slack_repo.claim(session=s, key=key, now=now)
+            if won:
+                taken.append(key)
+            return won
+
+        why = None
+        if not take(f"suggestion:{suggestion_id}:{day}"):
+            why = "sent by another nudger"
+        elif not any(take(f"job:{recipient}:{job_id}:{day}:{n}")
+                     for n in range(self.per_job_per_day)):
+            why = "already told about this job today"
+        elif not any(take(f"person:{recipient}:{day}:{n}")
+                     for n in range(self.per_person_per_day)):
+            why = "enough messages for this person today"
+        if why is not None:
+            slack_repo.release_claims(session=s, keys=taken)
+        s.commit()
+        return why if why is not None else taken
 
     def _praise(self, s: Session, now: datetime, report: NudgeReport) -> None:
         view = self._views.week(session=s)
