@@ -9,11 +9,7 @@ from the GPU type's idle and maximum power and the utilization, and marked as es
 
 from __future__ import annotations
 
-import base64
-import binascii
-import gzip
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -23,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from collectors.jobstats import jobstats_gpus
 from collectors.sinks import Batch
 from collectors.slurm_usage import job_samples
 from config.organisation import Organisation
@@ -126,17 +123,6 @@ def mib(text: str) -> float:
     if not match:
         raise ValueError(f"memory value {text!r} is not a number with K/M/G/T/P")
     return float(match.group(1)) * _UNITS[match.group(2)]
-
-
-def jobstats_summary(admin_comment: str) -> dict[str, Any] | None:
-    """The Princeton jobstats summary (JS1:<base64 gzip JSON>), None if absent or "Short"."""
-    if not admin_comment.startswith("JS1:") or admin_comment in ("JS1:Short", "JS1:None"):
-        return None
-    try:
-        summary = json.loads(gzip.decompress(base64.b64decode(admin_comment[4:])))
-    except (binascii.Error, OSError, EOFError, ValueError) as exc:
-        raise ValueError(f"AdminComment holds an unreadable jobstats summary: {exc}") from exc
-    return summary if isinstance(summary, dict) else None
 
 
 @dataclass(slots=True)
@@ -273,22 +259,17 @@ def job_record(job: SlurmJob, *, organisation: Organisation, cluster: str) -> di
     mem_used = max(job.mem_max_mib) / 1024.0 if job.mem_max_mib else None
     source = "sacct gres/gpuutil" if job.util_ave else None
     try:
-        stats = jobstats_summary(job.admin_comment)
+        stats = jobstats_gpus(job.admin_comment)
     except ValueError:
         stats = None
-    if stats and stats.get("nodes"):
-        utils = [float(u) for n in stats["nodes"].values()
-                 for u in (n.get("gpu_utilization") or {}).values()]
-        used = [float(b) for n in stats["nodes"].values()
-                for b in (n.get("gpu_used_memory") or {}).values()]
-        total = [float(b) for n in stats["nodes"].values()
-                 for b in (n.get("gpu_total_memory") or {}).values()]
-        if utils:
-            util_mean, util_max, source = sum(utils) / len(utils), max(utils), "jobstats"
-        if used:
-            mem_used = max(used) / 2**30
-        if total:
-            mem_gib = max(total) / 2**30
+    if stats is not None:
+        if stats.util_pct:
+            util_mean, util_max = sum(stats.util_pct) / len(stats.util_pct), max(stats.util_pct)
+            source = "jobstats"
+        if stats.used_gib:
+            mem_used = max(stats.used_gib)
+        if stats.total_gib:
+            mem_gib = max(stats.total_gib)
     power_w = idle_w + (max_w - idle_w) * (util_mean if util_mean is not None else 50.0) / 100
     at = "50 % (utilization not recorded)" if util_mean is None else "its utilization"
     return {
@@ -351,10 +332,10 @@ def collect(text: str, *, organisation: Organisation, cluster: str, now: float |
     """A Batch of job descriptions and job records of the GPU jobs in sacct output.
 
     On a cluster with `usage_from_sacct`, the batch also carries stand-in samples that add up
-    to each job's allocated GPUs x seconds run (collectors/slurm_usage.py). Bad lines already
-    whose `problem_key` is in `seen_problems` (kept across runs) are not reported again; the
-    new ones' keys are added. ClusterMismatch
-    when sacct's ClusterName is not the cluster's `slurm_cluster_name` (default: its name).
+    to each job's allocated GPUs x seconds run (collectors/slurm_usage.py). Bad lines whose
+    `problem_key` is in `seen_problems` (kept across runs) are not reported again; the new
+    ones' keys are added. ClusterMismatch when sacct's ClusterName is not the cluster's
+    `slurm_cluster_name` (default: its name).
     `since`: the window's start (Unix s); samples before it are left out, so a job that began
     long ago is counted from the window on (earlier runs sent its earlier samples).
     """
@@ -386,7 +367,7 @@ def collect(text: str, *, organisation: Organisation, cluster: str, now: float |
         key = problem_key(job.admin_comment)
         if job.admin_comment.startswith("JS1:") and key not in seen:
             try:
-                jobstats_summary(job.admin_comment)
+                jobstats_gpus(job.admin_comment)
             except ValueError as exc:
                 seen.add(key)
                 batch.problems.append(f"job {job.job_id}: {exc}")

@@ -71,6 +71,8 @@ class SlurmCluster:
     accounts: tuple[str, ...] = ("nlp", "vision")
     name: str = field(default_factory=lambda: f"aicost{uuid.uuid4().hex[:6]}")
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # The environment when made: tests that change PATH may run while the scenario waits.
+    base_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
     @property
     def database(self) -> str:
@@ -79,7 +81,7 @@ class SlurmCluster:
     @property
     def env(self) -> dict[str, str]:
         """The environment Slurm's commands need to find this cluster."""
-        return dict(os.environ, SLURM_CONF=str(self.root / "etc" / "slurm.conf"))
+        return dict(self.base_env, SLURM_CONF=str(self.root / "etc" / "slurm.conf"))
 
     def run(self, *args: str, check: bool = True) -> str:
         """A Slurm command against this cluster; its stdout."""
