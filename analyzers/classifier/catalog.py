@@ -1,13 +1,20 @@
-"""The catalog of public models the classifier learns from (analyzers/data/model_catalog.csv)."""
+"""The catalog of public models: the shipped one and the user's.
+
+The shipped one (analyzers/data/model_catalog.csv) is what the classifier learns from; the
+user's, which `ai-cost catalog import` refreshes, the judges read at once (no retraining):
+`known_models()` is both, the user's rows winning.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 from analyzers.records import TASKS
 
@@ -53,10 +60,12 @@ class CatalogModel:
         return "text_generation" in self.tasks
 
 
-@lru_cache(maxsize=1)
-def load_catalog() -> tuple[CatalogModel, ...]:
-    """All catalog models, in file order."""
-    text = resources.files("analyzers").joinpath("data/model_catalog.csv").read_text()
+COLUMNS = ("model_id", "params_b", "family", "tasks")
+USER_CATALOG_FILE = "model_catalog.csv"
+
+
+def parse_catalog(text: str) -> tuple[CatalogModel, ...]:
+    """Models of a catalog CSV (columns model_id, params_b, family, tasks), in file order."""
     models = []
     for row in csv.DictReader(io.StringIO(text)):
         tasks = tuple(t for t in row["tasks"].split(";") if t)
@@ -65,6 +74,63 @@ def load_catalog() -> tuple[CatalogModel, ...]:
             raise ValueError(f"catalog row {row['model_id']}: unknown tasks {unknown}")
         models.append(CatalogModel(row["model_id"], float(row["params_b"]), row["family"], tasks))
     return tuple(models)
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> tuple[CatalogModel, ...]:
+    """The shipped catalog's models, in file order (what the classifier is trained from)."""
+    return parse_catalog(
+        resources.files("analyzers").joinpath("data/model_catalog.csv").read_text())
+
+
+def user_catalog_path() -> Path:
+    """The user's catalog: AI_COST_CATALOG_DIR, else the folder of the SQLite database.
+
+    With a PostgreSQL database and no AI_COST_CATALOG_DIR, the current folder.
+    """
+    folder = os.environ.get("AI_COST_CATALOG_DIR")
+    if not folder:
+        url = os.environ.get("AI_COST_DATABASE_URL", "sqlite:///ai-cost.db")
+        path = url.split(":///", 1)[1] if url.startswith("sqlite:///") else ""
+        folder = str(Path(path).parent) if path and path != ":memory:" else "."
+    return Path(folder) / USER_CATALOG_FILE
+
+
+@lru_cache(maxsize=4)
+def _user_models(path: Path, mtime_ns: int) -> tuple[CatalogModel, ...]:
+    return parse_catalog(path.read_text(encoding="utf-8"))
+
+
+def user_catalog(path: Path | None = None) -> tuple[CatalogModel, ...]:
+    """The user's imported models (none when the file does not exist); re-read when it changes."""
+    path = path or user_catalog_path()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _user_models(path, mtime)
+
+
+def known_models() -> tuple[CatalogModel, ...]:
+    """Shipped and user models; a user row replaces the shipped row of the same id."""
+    user = user_catalog()
+    if not user:
+        return load_catalog()
+    ids = {m.model_id.lower() for m in user}
+    return (*(m for m in load_catalog() if m.model_id.lower() not in ids), *user)
+
+
+def write_catalog(path: Path, models: tuple[CatalogModel, ...] | list[CatalogModel]) -> None:
+    """Write `models` as a catalog CSV (the shipped file's columns), replacing `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for m in models:
+        writer.writerow((m.model_id, f"{m.params_b:.6g}", m.family, ";".join(m.tasks)))
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(buffer.getvalue(), encoding="utf-8")
+    tmp.replace(path)
 
 
 def families() -> tuple[str, ...]:

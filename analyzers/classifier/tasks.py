@@ -1,0 +1,228 @@
+"""The task a job declares, and the task of the model it names.
+
+job-records.md, "Reading a model's size and the task": a declared task wins when it maps to a
+task name, then the named model's task, then the job's words (the network, or the rules'
+keywords).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from analyzers.classifier.catalog import CatalogModel
+from analyzers.records import TASKS, JobRecord
+
+# Hub pipeline tags, server flags (vLLM --task, TGI, Triton, KServe) and plain words.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "text_classification": (
+        "text-classification", "sentiment-analysis", "sentiment", "classification", "classify",
+        "zero-shot-classification", "text classification", "moderation", "content-moderation",
+        "safety", "safety-classification", "guardrail", "guard", "toxicity",
+        "intent-classification", "intent", "topic-classification", "seq-cls",
+        "sequence-classification", "nli", "natural-language-inference", "reward"),
+    "token_classification": (
+        "token-classification", "ner", "named-entity-recognition", "named entity recognition",
+        "pii-detection", "pii", "pos", "pos-tagging", "chunking", "entity-extraction"),
+    "question_answering": (
+        "question-answering", "qa", "extractive-qa", "extractive question answering",
+        "table-question-answering", "document-question-answering"),
+    "sentence_similarity": (
+        "sentence-similarity", "feature-extraction", "embeddings", "embedding", "embed",
+        "retrieval", "reranking", "rerank", "text-ranking", "score", "similarity",
+        "sentence-embeddings", "semantic-search"),
+    "summarization": ("summarization", "summarisation", "summary", "summarize"),
+    "translation": ("translation", "machine-translation", "machine translation", "mt", "translate"),
+    "text_generation": (
+        "text-generation", "text2text-generation", "generate", "generation", "chat",
+        "conversational", "completion", "completions", "chat-completion", "code-generation",
+        "code generation", "codegen", "code", "instruct", "llm"),
+    "asr": ("automatic-speech-recognition", "asr", "speech-to-text", "speech-recognition",
+            "transcription", "transcribe", "stt"),
+    "image_classification": ("image-classification", "zero-shot-image-classification",
+                             "image classification"),
+    "object_detection": ("object-detection", "zero-shot-object-detection", "detection",
+                         "object detection"),
+    "image_generation": ("text-to-image", "image-generation", "image generation", "diffusion",
+                         "image-to-image", "unconditional-image-generation", "txt2img"),
+    "image_captioning": ("image-to-text", "image-captioning", "image captioning", "captioning",
+                         "image-text-to-text", "visual-question-answering", "vqa"),
+    "other": ("text-to-video", "video-generation", "image-to-video", "text-to-speech", "tts",
+              "text-to-audio", "audio-classification", "image-segmentation", "segmentation",
+              "mask-generation", "depth-estimation", "video-classification", "fill-mask",
+              "tabular-classification", "tabular-regression", "reinforcement-learning",
+              "time-series-forecasting", "graph-ml", "robotics", "keypoint-detection",
+              "image-feature-extraction", "audio-to-audio", "voice-activity-detection",
+              "data-processing", "etl", "analytics", "text-to-3d", "image-to-3d", "video"),
+}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_]+", "-", text.strip().lower().strip("'\""))
+
+
+TASK_NAMES: dict[str, str] = {_norm(a): task for task, names in _ALIASES.items()
+                              for a in names} | {t: t for t in TASKS} | {
+                                  _norm(t): t for t in TASKS}
+# A declared task in a command: `--task embed`, `task=ner`, `-P task=...`, `TASK=...`,
+# `--pipeline-tag ...`; the value is one word (with - or _).
+_FLAG = re.compile(r"(?i)(?:--task|--pipeline[-_]tag|(?<![\w.])task|\btask_type|\bpipeline_tag)"
+                   r"(?:\s*=\s*|\s+)['\"]?([a-z0-9][a-z0-9_\-]*)")
+
+
+def task_name(declared: str | None) -> str | None:
+    """The task name that declared words map to (`sentiment-analysis`: text_classification)."""
+    if not declared:
+        return None
+    found = TASK_NAMES.get(_norm(declared))
+    if found is None and re.fullmatch(r"translation[-_]?\w*", _norm(declared)):
+        return "translation"  # translation_en_to_de
+    return found
+
+
+def declared_task(record: JobRecord) -> str | None:
+    """The task the job declares (field task, else a server flag), when it maps to a name."""
+    found = task_name(record.task)
+    if found is not None:
+        return found
+    for value in _FLAG.findall(record.command):
+        found = task_name(value)
+        if found is not None:
+            return found
+    return None
+
+
+def model_task(models: Sequence[CatalogModel]) -> str | None:
+    """The one task the named models are made for; None for generalists or mixed tasks.
+
+    A general-purpose model (one that also generates text) is pointed at any task, so the
+    job's words decide its task.
+    """
+    tasks = {m.tasks for m in models}
+    if len(tasks) != 1:
+        return None
+    (only,) = tasks
+    return only[0] if len(only) == 1 and only[0] != "text_generation" else None
+
+
+# Where a job writes the model it runs: the value of a model flag or key, a served path.
+_MENTION = re.compile(
+    r"(?i)(?:(?<![\w-])--?(?:model|model[-_]id|model[-_]path|model[-_]name(?:[-_]or[-_]path)?|"
+    r"base[-_]model(?:[-_]id)?|pretrained|ckpt|checkpoint|weights|hf[-_]model|llm|backbone|m)"
+    r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.name_or_path|model\.pretrained|"
+    r"MODEL_ID|MODEL_NAME|MODEL)|vllm serve|ollama (?:run|pull)|--load-model)"
+    r"(?:\s*=\s*|\s+)['\"]?([^\s'\"|]+)")
+_GGUF = re.compile(r"(?i)[^\s'\"=|]+\.gguf")
+
+# Words that say a task, as a model's name or a job's words write them: a word in brackets
+# must stand alone (`[ner]`); other words may start or sit inside a word (`classif`); a task
+# named only by words marked `~` yields to another (`jailbreak-detect`). Words are lower
+# case with `-`, `_`, `.`, `/` and `:` read as spaces.
+_SPEC = dict[str, tuple[str, ...]]
+_NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-generative uses
+    "other": ("tts", "text to speech", "t2v", "i2v", "video", "[sam]", "[sam2]", "segment",
+              "depth", "kokoro", "musicgen", "audiogen"),
+    "image_captioning": ("caption", "image to text"),
+    "asr": ("whisper", "wav2vec", "[asr]", "[stt]", "speech to text", "parakeet", "canary",
+            "moonshine", "transcri", "hubert", "granite speech"),
+    "token_classification": ("[ner]", "pii", "token class", "pos tag", "gliner", "nuner",
+                             "entit"),
+    "question_answering": ("squad", "[qa]", "question"),
+    "sentence_similarity": ("embed", "rerank", "retriev", "colbert", "sentence trans",
+                            "similar", "stella", "[bge]", "[gte]", "[e5]", "minilm", "mpnet",
+                            "simcse"),
+    "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif",
+                            "[nli]", "sst2", "sst 2", "intent", "emotion", "spam", "hate",
+                            "jailbreak", "[cls]"),
+    "object_detection": ("detr", "yolo", "[det]", "detect", "owlv", "owl v", "grounding",
+                         "omdet"),
+    "image_generation": ("diffusion", "sdxl", "flux", "txt2img", "text to image", "[t2i]",
+                         "kandinsky", "pixart", "[sana]", "hidream", "image gen"),
+    "image_classification": ("[vit]", "convnext", "resnet", "efficientnet", "dino", "siglip",
+                             "aimv", "mambavision", "[beit]", "[deit]", "[swin]", "regnet",
+                             "mobilenet", "image class"),
+    "translation": ("translat", "nllb", "opus mt", "madlad", "m2m", "[mt]"),
+}
+_JOB_WORDS: _SPEC = {  # narrow tasks only: the words decide where the network reads none
+    "text_classification": ("sentiment", "polarity", "classif", "toxic", "moderat", "[intent]",
+                            "intents", "spam", "emotion", "stance", "hate speech", "guardrail",
+                            "content safety", "jailbreak", "triage", "lang id", "guard",
+                            "language detect", "sst2", "sst 2", "imdb", "mnli"),
+    "token_classification": ("[ner]", "named entit", "entity", "[pii]", "deid", "de identif",
+                             "pos tag", "slot fill", "token cl", "conll", "wikiann", "redact",
+                             "resume pars", "address pars", "invoice field"),
+    "question_answering": ("squad", "[qa]", "question", "reading comp", "extractive",
+                           "answer"),
+    "sentence_similarity": ("embed", "retriev", "rerank", "semantic search", "vector",
+                            "similarit", "dedup", "near dup", "faiss", "msmarco", "sbert",
+                            "encode corpus"),
+    "asr": ("[asr]", "transcri", "speech to text", "[stt]", "dictation", "librispeech",
+            "common voice", "commonvoice", "speech rec"),
+    "image_classification": ("image cl", "img cl", "imagenet", "cifar", "food101", "food 101",
+                             "defect class", "plant disease", "photo tag", "vision cls"),
+    "object_detection": ("~detect", "[det]", "bbox", "yolo", "pedestrian", "license plate",
+                         "people count"),
+}
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+
+
+def _compiled(spec: _SPEC) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((task, tuple(f" {w[1:-1]} " if w.startswith("[") else w for w in words))
+                 for task, words in spec.items())
+
+
+
+_NAME_SPEC = _compiled(_NAME_WORDS)
+_JOB_SPEC = _compiled(_JOB_WORDS)
+
+
+def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
+    """The tasks of `spec` whose words `text` has, in the spec's order.
+
+    Longer words first, each taken out once found: `language detect` is not `detect`.
+    """
+    spaced = f" {_SEPARATORS.sub(' ', text.lower())} "
+    found: dict[str, bool] = {}  # task: named by strong words
+    for word, task in _by_length(spec):
+        weak = word.startswith("~")
+        if word.lstrip("~") in spaced:
+            found[task] = found.get(task, False) or not weak
+            spaced = spaced.replace(word.lstrip("~"), "  ")
+    if any(found.values()):
+        found = {task: strong for task, strong in found.items() if strong}
+    return [task for task, _ in spec if task in found]
+
+
+@lru_cache(maxsize=4)
+def _by_length(spec: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(((w, task) for task, words in spec for w in words),
+                        key=lambda item: -len(item[0].strip(" ~"))))
+
+
+def model_mentions(record: JobRecord) -> list[str]:
+    """The strings a job names its model with: the model field, model flags, gguf files."""
+    found = [record.model] if record.model else []
+    found += _MENTION.findall(record.command)
+    found += _GGUF.findall(record.command)
+    return [f for f in found if f and not f.startswith("-")]
+
+
+def name_task(mentions: Sequence[str]) -> str | None:
+    """The task a model is made for as its name says (`...-Guard-8B`, `...-Embedding-4B`).
+
+    The first purpose in _NAME_WORDS' order a name says; None when no name says one, or
+    when names disagree.
+    """
+    tasks = set()
+    for mention in mentions:
+        found = _said(mention, _NAME_SPEC)
+        if found:
+            tasks.add(found[0])
+    return tasks.pop() if len(tasks) == 1 else None
+
+
+def word_task(text: str) -> str | None:
+    """The one narrow task a job's words name (`dataset=pii-redact`), or None."""
+    found = _said(text, _JOB_SPEC)
+    return found[0] if len(found) == 1 else None
