@@ -26,7 +26,8 @@ _TREND = re.compile(r"\bchange|\btrend|\bincreas|\bdecreas|\bgr[eo]w|\bgrowth\b|
                     r"compared (?:to|with)|\bdifference\b|\bdelta\b|\bthan (?:last|the|in|"
                     r"previous)|\bvs\.? (?:last|the|previous|this)|\bversus\b")
 _BUDGET = re.compile(r"\bbudget|\bover (?:our|the|my) limit|\bquota\b")
-WASTE = re.compile(r"\bwast|\bworst|\binefficien|\boversiz|\bover-?provision|\bbloat|"
+WASTE = re.compile(r"\bwast|\bworst|\binefficien|\bleast (?:\w+[- ])?efficien|\bnot efficien|"
+                   r"\boversiz|\bover-?provision|\bbloat|"
                     r"\bsav(?:e|es|ed|ing|ings)\b|\bright[- ]?siz")
 _STRONG_RANK = re.compile(r"\btop\b|\bworst\b|\bmost\b|\bbiggest\b|\blargest\b|\bheaviest\b|"
                           r"\bhungriest\b|\bcostliest\b|\bpriciest\b|\bhighest\b|\brank")
@@ -90,6 +91,10 @@ def intent(text: str, teams: list[str], periods: int) -> tuple[str | None, str |
     jobs = _JOBS.search(text) is not None
     if _FLAGGED.search(text):
         return "flagged", None
+    if re.search(r"\b(?:efficien\w*|greenest|cleanest|dirtiest|best[- ]rated|worst[- ]rated|"
+                 r"(?:best|worst|top) labels?)\b", text) and re.search(r"\bteams?\b", text) and \
+            len(teams) < 1:
+        return "labels", None  # every team's label and rank: public, as in the digest
     if _LABEL.search(text):
         return "label", None
     if _BUDGET.search(text):

@@ -47,8 +47,8 @@ _NOT_NAMES = frozenset({"our", "my", "the", "your", "this", "whole", "every", "e
 class Query:
     """What a question asks, read by the parser; names still unchecked.
 
-    intent: usage, top_jobs, breakdown, compare_teams, compare_periods, savings, realized,
-    idle, flagged, suggestions, label or budget.
+    intent: usage, top_jobs, breakdown, compare_teams, compare_users, compare_periods,
+    savings, realized, idle, flagged, suggestions, label, labels (every team's) or budget.
     """
 
     intent: str
@@ -96,7 +96,8 @@ def _teams(text: str, known: KnownNames) -> list[str]:
         for match in re.finditer(pattern, text):
             name = match.group(1).removesuffix("'s")
             if name not in _NOT_NAMES and all(name != n for _, n in found) \
-                    and name not in VOCABULARY and not intents.GPU.fullmatch(name):
+                    and not all(part in VOCABULARY for part in name.split("-")) \
+                    and not intents.GPU.fullmatch(name):
                 found.append((match.start(1), name))
     return [n for _, n in sorted(found)]
 
@@ -234,6 +235,8 @@ def answer(ctx: Context, query: Query) -> Answer:
         if len(periods) == 1:
             periods.append(previous(periods[0]))
         return insights.compare(ctx, [(subject, p) for p in periods], metric=query.metric)
+    if query.intent == "labels":
+        return insights.labels(ctx, period)
     if query.intent == "idle":
         return insights.idle(ctx, period, cluster=query.cluster)
     if query.intent == "breakdown":

@@ -228,3 +228,13 @@ def test_two_weeks_by_number_and_two_people_are_compared(store, organisation):
     people = ask(store, organisation, "what did alice spend vs bob last week")
     assert people.numbers["higher"] == "alice's jobs"
     assert people.numbers["difference"] == pytest.approx(196.2 - 51.1875, abs=0.01)
+
+
+def test_the_most_efficient_team_is_read_from_the_labels_for_everyone(store, organisation):
+    ledger = load_ledger(session=store, week=WEEK)
+    assert ledger is not None
+    answer = ask(store, organisation, "which team is the most efficient?",
+                 viewer_for_user(organisation, "bob"))
+    expected = sorted((tw.rank or 99, t) for t, tw in ledger.teams.items() if tw.label)
+    assert [r["team"] for r in answer.rows] == [t for _, t in expected]
+    assert all(r["label"] == ledger.teams[r["team"]].label for r in answer.rows)
