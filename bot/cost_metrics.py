@@ -12,6 +12,7 @@ know), not per scrape; budgets, which a person changes in Slack at any time, are
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from domain.weeks import last_complete_week, week_of
 from storage.db import session as new_session
 from storage.ledger_repo import load_ledger
 from storage.models import LedgerWeek
+from storage.outage import unavailable
+
+log = logging.getLogger("ai_cost.cost_metrics")
 
 OTHER = "other"  # a cluster or GPU type the organisation file does not name
 LABEL_NUMBER = {label: n for n, label in enumerate("ABCDEFG", start=1)}
@@ -210,8 +214,22 @@ class CostCollector(Collector):
         return [usd, energy]
 
     def collect(self) -> Iterator[Metric]:
-        yield from self.ledger_metrics()
-        yield from self.budget_metrics()
+        # A database that cannot serve must not take the process's other metrics (ingest,
+        # HTTP) off the page: the figures last built are shown, and the budgets left out.
+        readable = True
+        try:
+            families = self.ledger_metrics() + self.budget_metrics()
+        except Exception as exc:
+            reason = unavailable(exc)
+            if reason is None:
+                raise
+            log.warning("cost metrics from the last refresh only: %s", reason)
+            families, readable = list(self._families), False
+        up = _gauge("ai_cost_ledger_readable", "1 when the last scrape read the ledger, 0 when "
+                    "the database could not serve it (older figures are shown).", [])
+        up.add_metric([], 1 if readable else 0)
+        yield from families
+        yield up
 
     def describe(self) -> Iterable[Metric]:
         return []  # families vary with the data: collect only when scraped

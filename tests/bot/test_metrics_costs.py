@@ -156,3 +156,19 @@ def test_promtool_finds_the_page_clean(demo_engine: Engine, organisation: Organi
     checked = subprocess.run(["promtool", "check", "metrics"], input=page, text=True,
                              capture_output=True, timeout=60)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_database_that_cannot_serve_leaves_the_last_figures_and_the_page_up(
+        demo_engine: Engine, organisation: Organisation) -> None:
+    from sqlalchemy import create_engine
+
+    from bot.cost_metrics import CostCollector
+
+    costs = CostCollector(engine=demo_engine, organisation=organisation, clock=lambda: NOW)
+    built = {m.name for m in costs.collect()}
+    assert "ai_cost_spend" in built
+    costs._engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none",
+                                  connect_args={"connect_timeout": 2})
+    shown = {m.name: m for m in costs.collect()}
+    assert "ai_cost_spend" in shown and "ai_cost_team_weekly_budget" not in shown
+    assert shown["ai_cost_ledger_readable"].samples[0].value == 0
