@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from analyzers.classifier.reading import read_job
 from analyzers.policy import evaluate
-from analyzers.records import TASKS, JobRecord, Verdict
+from analyzers.records import JobRecord, Verdict
 from config.organisation import PolicyConfig
 
 # Ordered: the first task whose pattern matches wins.
@@ -33,37 +34,16 @@ _TASK_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                             r"mistral|mixtral|qwen|gemma|falcon|\bphi\b"),
     )
 )
-_TASK_SYNONYMS = {
-    "sentiment-analysis": "text_classification",
-    "feature-extraction": "sentence_similarity",
-    "transcription": "asr",
-    "automatic-speech-recognition": "asr",
-    "ner": "token_classification",
-    "text2text-generation": "text_generation",
-}
-
-# "8x22b", "70b", "1.5B", "350m"
-_MOE = re.compile(r"(\d+)x(\d+(?:\.\d+)?)b\b", re.IGNORECASE)
-_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([bm])\b", re.IGNORECASE)
-_KNOWN_SIZES_B = (
-    ("distilbert", 0.066), ("distilroberta", 0.082), ("minilm", 0.033), ("tinybert", 0.015),
-    ("deberta-v3-small", 0.14), ("deberta-v3-large", 0.43), ("bert-large", 0.34),
-    ("roberta-large", 0.355), ("bert-base", 0.11), ("roberta-base", 0.125), ("bert", 0.11),
-    ("whisper-large", 1.55), ("whisper-medium", 0.77), ("whisper-small", 0.24),
-    ("whisper", 0.24), ("wav2vec2", 0.32), ("t5-small", 0.06), ("t5-base", 0.22),
-    ("t5-large", 0.77), ("gpt2", 0.124), ("resnet", 0.025), ("vit", 0.086), ("detr", 0.041),
-    ("yolo", 0.03), ("mixtral", 46.7), ("llama", 8.0), ("mistral", 7.2), ("falcon", 7.0),
-)
 
 
 def read_task(record: JobRecord) -> str:
-    """The task a job does, from its declared task, else from its text."""
-    if record.task:
-        declared = record.task.strip().lower()
-        if declared in TASKS:
-            return declared
-        if declared in _TASK_SYNONYMS:
-            return _TASK_SYNONYMS[declared]
+    """The task a job does: declared, else its model's, else its text's first keywords.
+
+    Declared and model tasks are read by analyzers.classifier.reading, as the classifier does.
+    """
+    settled = read_job(record).task
+    if settled is not None:
+        return settled
     text = record.text
     for task, pattern in _TASK_PATTERNS:
         if pattern.search(text):
@@ -72,22 +52,13 @@ def read_task(record: JobRecord) -> str:
 
 
 def read_params_b(record: JobRecord) -> float | None:
-    """Model size in billions of parameters, read from the model field or the job's text."""
-    for text in (record.model or "", record.text):
-        moe = _MOE.search(text)
-        if moe:
-            return float(moe.group(1)) * float(moe.group(2))
-        sizes = [
-            float(m.group(1)) / (1000.0 if m.group(2).lower() == "m" else 1.0)
-            for m in _SIZE.finditer(text)
-        ]
-        if sizes:
-            return max(sizes)
-        lowered = text.lower()
-        for key, size in _KNOWN_SIZES_B:
-            if key in lowered:
-                return size
-    return None
+    """Model size in billions of parameters as the contract reads it; None when unknown.
+
+    The model the job names (catalog) or the size it writes (analyzers.classifier.sizes);
+    a name read two ways gives the smaller size.
+    """
+    size = read_job(record).size
+    return None if size is None else size[0]
 
 
 def judge(records: Iterable[JobRecord], policy: PolicyConfig) -> list[Verdict]:

@@ -7,18 +7,22 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-from analyzers.classifier.catalog import CatalogModel, load_catalog
+from analyzers.classifier.catalog import CatalogModel, load_catalog, parse_catalog
 from analyzers.classifier.naming import (
     DECLARED,
     STYLES,
     TASK_CUES,
     TEAMS,
     USERS,
+    Style,
     Surface,
     mention,
     noisy,
 )
+from analyzers.classifier.styles import EXTRA_STYLES, run_id
 from analyzers.policy import evaluate
 from analyzers.records import NARROW_TASKS, JobRecord
 from config.organisation import PolicyConfig
@@ -26,7 +30,15 @@ from config.organisation import PolicyConfig
 # Whole families and naming styles kept out of training, so held-out figures mean "unseen".
 HOLDOUT_FAMILIES = frozenset({"gemma", "deberta", "e5", "yolos", "hubert", "blip2", "olmo",
                               "swin", "falcon", "pegasus"})
-HOLDOUT_STYLES = frozenset({"airflow", "ray"})
+# Public models of 2024-2026 in no shipped catalog, of families the catalog does not have; kept
+# with the benchmarks (not shipped), for the evaluation of models never seen.
+UNSEEN_MODELS = Path(__file__).resolve().parents[2] / "bench" / "data" / "unseen_models.csv"
+HOLDOUT_STYLES = frozenset({"airflow", "ray", "kserve", "skypilot", "mlflow"})
+ALL_STYLES: dict[str, Style] = {**STYLES, **EXTRA_STYLES}
+# Server flags that declare the task, as vLLM and others spell them, per task.
+_TASK_FLAGS = {"sentence_similarity": ("embed", "embedding", "score"),
+               "text_classification": ("classify",), "text_generation": ("generate",),
+               "asr": ("transcription",)}
 
 TASK_WEIGHTS = {
     "text_classification": 14, "token_classification": 8, "question_answering": 7,
@@ -60,10 +72,12 @@ class Example:
     hidden_params_b: float | None = None  # the size of a model the job uses but never names
 
 
-def _pick_model(rng: random.Random, task: str) -> CatalogModel | None:
-    catalog = load_catalog()
-    if task == "other":
-        return None
+def _pick_model(rng: random.Random, task: str,
+                catalog: tuple[CatalogModel, ...] | None = None) -> CatalogModel | None:
+    catalog = catalog or load_catalog()
+    if task == "other":  # video, speech synthesis, segmentation, depth models; or no model
+        pool = [m for m in catalog if m.tasks == ("other",)]
+        return rng.choice(pool) if pool and rng.random() < 0.4 else None
     generalist_p = 0.35 if task in NARROW_TASKS else 0.3
     if task in _TEXT_TASKS and rng.random() < generalist_p:
         pool = [m for m in catalog if m.tasks[0] == "text_generation"]
@@ -73,7 +87,7 @@ def _pick_model(rng: random.Random, task: str) -> CatalogModel | None:
         pool = [m for m in catalog if "asr" in m.tasks and m.generalist]
     else:
         pool = [m for m in catalog if task in m.tasks]
-    return rng.choice(pool)
+    return rng.choice(pool) if pool else None
 
 
 def _telemetry(rng: random.Random, params_b: float | None) -> dict[str, float | int | str]:
@@ -121,10 +135,14 @@ def names_model(surface: Surface, model_field: str | None, said: str | None,
     return _norm(said) in text or (segment in text and _norm(model.stem) in segment)
 
 
-def make_example(rng: random.Random, index: int, policy: PolicyConfig) -> Example:
-    """One random job in one random naming style, with its policy labels."""
+def make_example(rng: random.Random, index: int, policy: PolicyConfig,
+                 catalog: tuple[CatalogModel, ...] | None = None) -> Example:
+    """One random job in one random naming style, with its policy labels.
+
+    `catalog`: the models jobs may name (default: the shipped catalog).
+    """
     task = rng.choices(list(TASK_WEIGHTS), weights=list(TASK_WEIGHTS.values()))[0]
-    model = _pick_model(rng, task)
+    model = _pick_model(rng, task, catalog)
     visible = model is not None and rng.random() < 0.88
     implied = model is not None and visible and model.tasks == (task,)
     if task == "text_generation" and visible:
@@ -137,8 +155,8 @@ def make_example(rng: random.Random, index: int, policy: PolicyConfig) -> Exampl
     if task == "other" and not show_cue:
         show_cue = rng.random() < 0.85
     cue = rng.choice(TASK_CUES[task]) if show_cue else None
-    style = rng.choice(list(STYLES))
-    render = STYLES[style] if style in HOLDOUT_STYLES else noisy(STYLES[style])
+    style = rng.choice(list(ALL_STYLES))
+    render = ALL_STYLES[style] if style in HOLDOUT_STYLES else noisy(ALL_STYLES[style])
     said = mention(model, rng) if model is not None and visible else None
     model_field = None
     if said is not None and rng.random() < 0.3:
@@ -146,6 +164,10 @@ def make_example(rng: random.Random, index: int, policy: PolicyConfig) -> Exampl
         if rng.random() < 0.5:
             said = None
     surface = render(rng, cue, said, task)
+    if rng.random() < 0.15:  # a run, sweep or checkpoint id that looks like a size
+        surface.name = f"{surface.name}-{run_id(rng)}"
+    if declared is None and task in _TASK_FLAGS and rng.random() < 0.1:
+        surface.command += f" --task {rng.choice(_TASK_FLAGS[task])}"
     kind = _KIND_BY_STYLE.get(style, rng.choice(("training", "training", "batch")))
     batch = rng.choice((1, 2, 4, 8, 16, 32, 64, None)) if kind == "inference" else None
     shown = model is not None and names_model(surface, model_field, said, model)
@@ -174,14 +196,15 @@ def is_heldout(example: Example) -> bool:
 
 
 def generate(n: int, *, seed: int, keep: Callable[[Example], bool],
-             policy: PolicyConfig | None = None) -> list[Example]:
+             policy: PolicyConfig | None = None,
+             catalog: tuple[CatalogModel, ...] | None = None) -> list[Example]:
     """`n` labelled jobs for which `keep` holds, reproducibly from `seed`."""
     rng = random.Random(seed)
     policy = policy or PolicyConfig()
     out: list[Example] = []
     index = 0
     while len(out) < n:
-        example = make_example(rng, index, policy)
+        example = make_example(rng, index, policy, catalog)
         index += 1
         if keep(example):
             out.append(example)
@@ -196,3 +219,15 @@ def training_set(n: int, seed: int = 1) -> list[Example]:
 def heldout_set(n: int, seed: int = 7) -> list[Example]:
     """Jobs whose model family or naming style never appears in training."""
     return generate(n, seed=seed, keep=is_heldout)
+
+
+@cache
+def unseen_models() -> tuple[CatalogModel, ...]:
+    """The evaluation's models that neither training nor any shipped catalog has."""
+    return parse_catalog(UNSEEN_MODELS.read_text(encoding="utf-8"))
+
+
+def unseen_set(n: int, seed: int = 11) -> list[Example]:
+    """Jobs in held-out naming styles that name only models in no catalog (or none)."""
+    return generate(n, seed=seed, keep=lambda e: e.style in HOLDOUT_STYLES,
+                    catalog=unseen_models())

@@ -15,10 +15,17 @@ from typing import Any
 import numpy as np
 
 from analyzers import rules
-from analyzers.classifier.corpus import HOLDOUT_FAMILIES, HOLDOUT_STYLES, Example, heldout_set
+from analyzers.classifier.corpus import (
+    HOLDOUT_FAMILIES,
+    HOLDOUT_STYLES,
+    Example,
+    heldout_set,
+    unseen_models,
+    unseen_set,
+)
 from analyzers.classifier.energy import measure_single_thread
 from analyzers.classifier.judge import WEIGHTS_DIR, Classifier
-from analyzers.classifier.sizes import exact_sizes
+from analyzers.classifier.reading import read_jobs
 from analyzers.policy import is_oversized_model
 from analyzers.records import REASONS, Verdict
 from config.organisation import PolicyConfig
@@ -64,7 +71,7 @@ def metrics(verdicts: Sequence[Verdict], examples: Sequence[Example],
     truth = [bool(e.reasons) for e in examples]
     model_pred = ["oversized_model" in v.reasons for v in verdicts]
     model_true = ["oversized_model" in e.reasons for e in examples]
-    exact = ~np.isnan(exact_sizes([e.record for e in examples])[:, 0])
+    exact = ~np.isnan(read_jobs([e.record for e in examples]).size[:, 0])
     hidden = [i for i, e in enumerate(examples)
               if is_oversized_model(e.task, e.hidden_params_b, policy)]
 
@@ -118,8 +125,12 @@ def cost(clf: Classifier, directory: Path, examples: Sequence[Example],
     }
 
 
-def compare(examples: Sequence[Example], models: dict[str, Path]) -> dict[str, Any]:
-    """Metrics of the rules and of each saved model on the same held-out jobs."""
+def compare(examples: Sequence[Example], models: dict[str, Path],
+            unseen: Sequence[Example] = ()) -> dict[str, Any]:
+    """Metrics of the rules and of each saved model on the same held-out jobs.
+
+    `unseen`: jobs naming models in no catalog, in held-out styles, measured apart.
+    """
     policy = PolicyConfig()
     records = [e.record for e in examples]
     result: dict[str, Any] = {
@@ -133,11 +144,26 @@ def compare(examples: Sequence[Example], models: dict[str, Path]) -> dict[str, A
         verdicts, spent = cost(clf, directory, examples, policy)
         result["judges"][name] = {"metrics": metrics(verdicts, examples, policy), "cost": spent}
         if name == "student":
-            # The ablation: sizes from the learned head alone, no catalog or written size.
-            clf.read_sizes = False
+            # The ablation: the network alone, no catalog, written size or declared task.
+            clf.read_text = False
             result["judges"]["student"]["metrics_head_only"] = metrics(
                 clf.judge(records, policy), examples, policy)
+    if unseen:
+        result["unseen"] = unseen_metrics(unseen, models, policy)
     return result
+
+
+def unseen_metrics(examples: Sequence[Example], models: dict[str, Path],
+                   policy: PolicyConfig) -> dict[str, Any]:
+    """Metrics of the rules and each model on jobs naming models in no catalog."""
+    records = [e.record for e in examples]
+    judges = {"rules": metrics(rules.judge(records, policy), examples, policy)}
+    for name, directory in models.items():
+        judges[name] = metrics(Classifier.load(directory).judge(records, policy), examples,
+                               policy)
+    return {"jobs": len(examples), "models": len(unseen_models()),
+            "families": len({m.family for m in unseen_models()}),
+            "styles": sorted(HOLDOUT_STYLES), "judges": judges}
 
 
 def render(card: dict[str, Any]) -> str:
@@ -161,7 +187,7 @@ def main(argv: list[str]) -> int:
     models = {"student": WEIGHTS_DIR}
     if (TEACHER_DIR / "model.safetensors").exists():
         models["teacher"] = TEACHER_DIR
-    fresh = compare(examples, models)
+    fresh = compare(examples, models, unseen_set(recipe["n_heldout"], seed=recipe["seed"] + 3))
     fresh["judges"].setdefault("teacher", saved["judges"]["teacher"])
     fresh["training"] = saved["training"]
     target = Path(argv[0]) if argv else REPORT

@@ -23,6 +23,9 @@ SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]")
 _FIELD_CHARS = {"task": 40, "model": 80, "name": 70, "command": 160, "image": 50}
 _HASH = re.compile(r"(?<![a-z0-9])(?=[a-f]*[0-9])[0-9a-f]{5,}(?![a-z0-9])")
 _WORDS = re.compile(r"[a-z]+|[0-9]|[^a-z0-9\s]+")
+# A notebook server or home folder named after its user: the name says who, never what.
+_USER_SLOT = re.compile(r"(?i)((?<![\w-])jupyter(?:hub)?|/home|/users)([-/])([a-z0-9._]+)"
+                        r"(?=$|[\s|/'\"])")
 NUMERIC_DIM = 10 + len(KINDS) + 1 + len(PRECISIONS) + 1
 
 
@@ -52,14 +55,26 @@ def prob_at_least(size_probs: np.ndarray, threshold_b: float) -> np.ndarray:
     return total
 
 
+def mask_user(text: str, user: str | None) -> str:
+    """`text` with the user's name (and a notebook's or home folder's owner) as `user`."""
+    text = _USER_SLOT.sub(r"\1\2user", text)
+    if user and len(user) >= 2:
+        text = re.sub(rf"(?<![a-z0-9]){re.escape(user.lower())}(?![a-z0-9])", "user",
+                      text, flags=re.IGNORECASE)
+    return text
+
+
 def job_text(record: JobRecord) -> str:
-    """The job's text fields, each trimmed to a budget, in the order they are most telling."""
+    """The job's text fields, each trimmed to a budget, in the order they are most telling.
+
+    A user's name never decides the task: it is masked wherever it appears.
+    """
     parts = []
     for key, limit in _FIELD_CHARS.items():
         value = getattr(record, key) or ""
         if value:
             parts.append(value[:limit])
-    return " | ".join(parts)
+    return mask_user(" | ".join(parts), record.user)
 
 
 def numeric_features(records: Sequence[JobRecord]) -> np.ndarray:

@@ -1,11 +1,13 @@
 """The classifier judge: same contract as analyzers.rules.judge, task and size read by the model.
 
 Reasons: idle and overprovisioned are exact functions of telemetry, so they come from
-analyzers.policy with the configured thresholds; oversized_model comes from the task head's
-P(narrow task) times the probability that the model is at least the configured size: 1 or 0
-when the job names a catalog model or writes its size, else the size head's. It is flagged when
-that probability reaches the threshold tuned on validation jobs (config.json `threshold`). The
-score is that probability, or 1 when a telemetry reason holds.
+analyzers.policy with the configured thresholds. The task: a task the job declares or the one
+task of the model it names (analyzers.classifier.reading) wins, else the task head. The size:
+the model the job names (shipped or user catalog) or the size it writes; with neither, the size
+is unknown and oversized_model is not claimed (the contract). oversized_model is P(narrow task)
+times P(size >= the configured size), flagged when it reaches the threshold tuned on validation
+jobs (config.json `threshold`). The score is that probability, or 1 when a telemetry reason
+holds.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from tokenizers import Tokenizer
 
 from analyzers.classifier.features import TextEncoder, job_text, numeric_features, prob_at_least
 from analyzers.classifier.model import Runtime
-from analyzers.classifier.sizes import exact_sizes
+from analyzers.classifier.reading import Readings, read_jobs
 from analyzers.policy import hints, is_idle, is_overprovisioned
 from analyzers.records import NARROW_TASKS, TASKS, JobRecord, Verdict
 from config.organisation import PolicyConfig
@@ -33,6 +35,12 @@ WEIGHTS_DIR = Path(__file__).with_name("weights")
 _NARROW = np.array([t in NARROW_TASKS for t in TASKS])
 BATCH = 256  # texts per encoder pass: the fastest on 1 to 2 cores, measured
 CHUNK = 8192  # texts tokenized at a time, then handed to the encoding thread
+# A size guessed by the size head (a model named, in no catalog, no size written) flags a job
+# only where P(narrow task) x P(size >= threshold) reaches this: a confident guess on a job
+# surely doing a narrow task. Validation jobs name only catalog models, so it was chosen by
+# hand on another draw of the never-seen jobs (same models, other jobs): that evaluation is
+# slightly optimistic for it.
+GUESS_MIN = 0.65
 
 
 @dataclass(slots=True)
@@ -65,14 +73,16 @@ class Classifier:
     """A loaded model: tokenizer, runtime network, calibration and the decision threshold."""
 
     def __init__(self, runtime: Runtime, encoder: TextEncoder, temperatures: dict[str, float],
-                 threshold: float = 0.5, bf16: bool | None = None):
+                 threshold: float = 0.5, bf16: bool | None = None,
+                 guess_min: float = GUESS_MIN):
         self.runtime = runtime
         self.encoder = encoder
         self.temperatures = temperatures
         self.threshold = threshold
         self.bf16 = bf16_native() if bf16 is None else bf16
         self.threads = inference_threads()
-        self.read_sizes = True  # False: the size head alone (the evaluation's ablation)
+        self.read_text = True  # False: the network alone (the evaluation's ablation)
+        self.guess_min = guess_min
         self._encoder_net = runtime.to_bfloat16() if self.bf16 else runtime
 
     @classmethod
@@ -82,15 +92,16 @@ class Classifier:
         tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         config = json.loads((directory / "config.json").read_text())
         return cls(runtime, TextEncoder(tokenizer, runtime.arch.max_len), config["temperatures"],
-                   float(config.get("threshold", 0.5)), bf16)
+                   float(config.get("threshold", 0.5)), bf16,
+                   float(config.get("guess_min", GUESS_MIN)))
 
     def predict(self, records: Sequence[JobRecord]) -> Prediction:
         """Probabilities for `records`."""
         return self._predict(records, None)[0]
 
     def _predict(self, records: Sequence[JobRecord],
-                 policy: PolicyConfig | None) -> tuple[Prediction, np.ndarray | None]:
-        """Probabilities and, given a policy, P(oversized_model) per job.
+                 policy: PolicyConfig | None) -> tuple[Prediction, Readings | None]:
+        """Probabilities and, given a policy, what the jobs' text settles.
 
         Jobs with the same text (replicas, reruns, array jobs) share one pass of the encoder.
         Texts are tokenized in chunks that a second thread encodes (torch releases the GIL),
@@ -102,7 +113,7 @@ class Classifier:
             empty = Prediction(np.zeros((0, len(TASKS)), np.float32),
                                np.zeros((0, heads.size.out_features), np.float32),
                                np.zeros((0, heads.reasons.out_features), np.float32))
-            return empty, np.zeros(0)
+            return empty, read_jobs([])
         threads = torch.get_num_threads()
         torch.set_num_threads(min(threads, self.threads))  # a caller's lower setting holds
         try:
@@ -114,7 +125,7 @@ class Classifier:
             if len(texts) <= CHUNK:  # one chunk: nothing to overlap, no thread to start
                 self._encode_chunk(pooled, 0, [self.encoder.ids(t) for t in texts])
                 numeric = torch.from_numpy(numeric_features(records))
-                exact = exact_sizes(records) if policy is not None else None
+                exact = read_jobs(records) if policy is not None else None
             else:
                 with ThreadPoolExecutor(max_workers=1) as worker:
                     pending = [worker.submit(self._encode_chunk, pooled, start,
@@ -122,7 +133,7 @@ class Classifier:
                                               for t in texts[start:start + CHUNK]])
                                for start in range(0, len(texts), CHUNK)]
                     numeric = torch.from_numpy(numeric_features(records))
-                    exact = exact_sizes(records) if policy is not None else None
+                    exact = read_jobs(records) if policy is not None else None
                     for done in pending:
                         done.result()
             with torch.inference_mode():
@@ -133,9 +144,7 @@ class Classifier:
                     torch.sigmoid(out.reasons).numpy())
         finally:
             torch.set_num_threads(threads)
-        if policy is None or exact is None:
-            return pred, None
-        return pred, self._p_oversized_model(pred, exact, policy)
+        return pred, exact
 
     def _encode_chunk(self, pooled: torch.Tensor, offset: int, rows: list[list[int]]) -> None:
         """Encode token rows in batches of similar length into pooled[offset:...]."""
@@ -152,31 +161,54 @@ class Classifier:
 
     def p_oversized_model(self, records: Sequence[JobRecord], pred: Prediction,
                           policy: PolicyConfig) -> np.ndarray:
-        """P(narrow task) x P(model >= the size threshold), per job.
+        """P(narrow task) x P(model >= the size threshold), per job."""
+        return self._p_oversized_model(pred, read_jobs(records), policy)
 
-        The size is read exactly when the job names a catalog model or writes its size
-        (analyzers.classifier.sizes); the learned size head decides only for the rest.
-        """
-        return self._p_oversized_model(pred, exact_sizes(records), policy)
+    def task_probs(self, pred: Prediction, reading: Readings) -> np.ndarray:
+        """Task probabilities with settled tasks (declared, or the model's) as certainties."""
+        if not self.read_text:
+            return pred.task
+        # The job's words, where the network reads a generative task but they name one
+        # narrow task (words of styles it has never seen); then settled tasks.
+        words = (reading.words >= 0) & ~_NARROW[pred.task.argmax(1)]
+        fixed = reading.task >= 0
+        probs = pred.task.copy()
+        probs[words] = 0.0
+        probs[words, reading.words[words]] = 1.0
+        probs[fixed] = 0.0
+        probs[fixed, reading.task[fixed]] = 1.0
+        return probs
 
-    def _p_oversized_model(self, pred: Prediction, exact: np.ndarray,
+    def _p_oversized_model(self, pred: Prediction, reading: Readings,
                            policy: PolicyConfig) -> np.ndarray:
         threshold_b = policy.oversized_model_min_params_b
         p_big = prob_at_least(pred.size, threshold_b)
-        if self.read_sizes:
+        if self.read_text:
+            exact = reading.size
+            unknown = np.isnan(exact[:, 0])
             with np.errstate(invalid="ignore"):
-                p_big = np.where(exact[:, 0] >= threshold_b, 1.0,
-                                 np.where(exact[:, 1] < threshold_b, 0.0, p_big))
-        return np.asarray(pred.task[:, _NARROW].sum(1) * p_big)
+                # A size read decides; an ambiguous name (one catalog name for sizes either
+                # side of the threshold): the size head.
+                read = np.where(exact[:, 0] >= threshold_b, 1.0,
+                                np.where(exact[:, 1] >= threshold_b, p_big, 0.0))
+            # Unknown size: a model named but in no catalog and with no size written, the
+            # size head's guess, discounted; no model named at all, no evidence: not claimed.
+            weight = min(1.0, self.threshold / self.guess_min)
+            guess = np.where(reading.names_model, weight * p_big, 0.0)
+            p_big = np.where(unknown, guess, read)
+        narrow = self.task_probs(pred, reading)[:, _NARROW].sum(1)
+        return np.asarray(narrow * p_big)
 
     def judge(self, records: Iterable[JobRecord], policy: PolicyConfig) -> list[Verdict]:
         """Verdicts for `records` under `policy`: task, oversized, score, reasons then hints."""
         records = list(records)
-        pred, p_oversized = self._predict(records, policy)
-        p_model = np.zeros(0) if p_oversized is None else p_oversized
+        pred, reading = self._predict(records, policy)
+        reading = reading if reading is not None else read_jobs(records)
+        p_model = self._p_oversized_model(pred, reading, policy)
         too_big = p_model >= self.threshold
-        task_index = np.where(too_big, np.where(_NARROW, pred.task, -1.0).argmax(1),
-                              pred.task.argmax(1))
+        tasks = self.task_probs(pred, reading)
+        task_index = np.where(too_big, np.where(_NARROW, tasks, -1.0).argmax(1),
+                              tasks.argmax(1))
         verdicts = []
         for record, big, t, p in zip(records, too_big.tolist(), task_index.tolist(),
                                      p_model.tolist(), strict=True):

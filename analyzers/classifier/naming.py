@@ -17,6 +17,7 @@ TASK_CUES: dict[str, tuple[str, ...]] = {
         "nps-scorer", "review-stars", "classifier", "seq-cls", "zero-shot-cls", "mnli", "sst2",
         "imdb", "ag-news", "stance", "hate-speech", "prompt-guard", "safety-filter",
         "email-labeler", "complaint-routing", "fraud-text-flag", "category-predict",
+        "guardrail", "content-safety", "jailbreak-detect", "policy-violation", "abuse-flag",
     ),
     "token_classification": (
         "ner", "named-entity", "entity-extract", "pii-redact", "pii-scrub", "deid", "pos-tag",
@@ -71,6 +72,8 @@ TASK_CUES: dict[str, tuple[str, ...]] = {
         "etl", "preprocess", "feature-store", "data-prep", "tensorboard", "dask-worker",
         "xgboost", "rl-ppo", "gnn-train", "protein-fold", "weather-sim", "hpo-sweep",
         "recsys-train", "forecast", "debug-shell", "nccl-test", "parquet-compact",
+        "video-gen", "text-to-video", "tts", "voice-clone", "segmentation", "depth-est",
+        "upscale", "speech-synth",
     ),
 }
 
@@ -103,7 +106,9 @@ LAUNCHERS = ("python", "python3 -u", "bash -c 'python", "conda run -n ml python"
              "sbatch --wrap 'python", "nohup python", "poetry run python", "docker run --gpus all")
 TEAMS = ("search", "ads", "support", "risk", "vision", "speech", "nlp", "growth", "research",
          "platform", "health", "legal", "finops")
-USERS = ("alice", "bob", "chen", "dmitri", "eva", "farah", "gus", "hana", "ivan", "jo", "kemal")
+USERS = ("alice", "bob", "chen", "dmitri", "eva", "farah", "gus", "hana", "ivan", "jo", "kemal",
+         "lena", "mo", "nadia", "oscar", "priya", "quentin", "rosa", "sam", "tariq", "uma",
+         "victor", "wei", "yusuf", "zoe", "asr-team", "ner", "qa")
 
 
 def mention(model: CatalogModel, rng: random.Random) -> str:
@@ -117,7 +122,13 @@ def mention(model: CatalogModel, rng: random.Random) -> str:
              f"hf://{model.model_id}"]
     if size:
         bare = model.stem.replace(size, "").strip("-_.").replace("-", "")
-        forms += [f"{family}{size}", f"{bare}:{size}", f"{model.short}.Q4_K_M.gguf"]
+        forms += [f"{family}{size}", f"{bare}:{size}", f"{model.short}.Q4_K_M.gguf",
+                  f"{family}:{size}-{rng.choice(('instruct', 'q4_K_M', 'fp16'))}"]
+    # Kubernetes names carry no dots (`qwen2-5-0-5b`); quantized and adapted copies keep a
+    # suffix or a prefix (`-AWQ`, `-GPTQ-Int4`, `-FP8`, `lora-...-on-`).
+    forms += [model.stem.replace(".", "-").replace("_", "-"),
+              f"{model.model_id}-{rng.choice(('AWQ', 'GPTQ-Int4', 'FP8', 'bnb-4bit'))}",
+              f"{model.short}-{rng.choice(('Q4_K_M', 'Q8_0', 'IQ3_M'))}.gguf"]
     return rng.choice(forms)
 
 
@@ -178,7 +189,8 @@ def tgi(rng: random.Random, cue: str | None, model: str | None, task: str) -> Su
 
 
 def notebook(rng: random.Random, cue: str | None, model: str | None, task: str) -> Surface:
-    user = rng.choice(USERS)
+    # Users' names are any words, task words included: the judge masks them (features).
+    user = rng.choice(USERS) if rng.random() < 0.6 else pseudo_word(rng)
     nb = _join(rng, cue, model.split("/")[-1] if model else None, "explore") + ".ipynb"
     return Surface(f"jupyter-{user}", f"jupyter lab --notebook-dir /home/{user} {nb}",
                    "quay.io/jupyter/pytorch-notebook:cuda12")

@@ -1,8 +1,15 @@
-"""Model sizes read exactly from a job's text: a catalog model it names, or a size it writes.
+"""A model's size read from a job's text, as the contract says.
 
-The learned size head guesses sizes of names it has never seen; when a job names a model of the
-shipped catalog (analyzers/data/model_catalog.csv) or writes its size out ("7b", "8x22b",
-"350m"), there is nothing to guess. The judge uses these readings first and the head otherwise.
+job-records.md, "Reading a model's size and the task": a catalog model it names (shipped or
+imported by the user), else a size it writes out; total parameters; no size without evidence.
+
+- Mixture of experts counts all experts; `8x22b` is the card's total when known (141 B).
+  `30b-a3b` is 30 B total (the `a3b` active part is not the size); an active part written
+  alone (`Kimi-VL-A3B`) reads as a floor, three times the active part.
+- Quantization (`-AWQ`, `Q4_K_M`, `int4`) and adapters (`lora`) do not change the count.
+- Kubernetes names write `0.6b` as `0-6b`; `qwen2-5-1-5b` is Qwen2.5 1.5 B, `llama-3-1-8b` 8 B.
+- Hashes, and run, sweep, checkpoint and step ids (`sweep-12b`, `6655b`) are not sizes.
+- Fused sizes count: `vit7b16`, `gemma2b`.
 """
 
 from __future__ import annotations
@@ -11,93 +18,240 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-import numpy as np
-
-from analyzers.classifier.catalog import load_catalog
-from analyzers.records import JobRecord
+from analyzers.classifier.catalog import CatalogModel, known_models, user_catalog_path
 
 # Runs of letters and digits; a dot between digits stays ("1.3b" is not "13b").
 _PIECES = re.compile(r"[a-z0-9]+(?:\.[0-9][a-z0-9]*)*")
-# "7b", "1.5B", "350m", "8x22b": a number and a unit standing apart from other letters/digits.
-# Billions take at most two integer digits: "-3867b" or "_123b" is an id's hex suffix (pods,
-# Ray submissions), and the rare model of 100B or more is in the catalog.
-_SIZE = re.compile(r"(?<![a-z0-9.])(?:(\d{1,2})x)?(?:(\d{1,2}(?:\.\d+)?)b|(\d{1,3}(?:\.\d+)?)m)"
-                   r"(?![a-z0-9])")
 _MAX_PIECES = 12
+# Pieces that make the size-like piece after them an id, not a size.
+ID_WORDS = frozenset({
+    "sweep", "sweeps", "run", "runs", "ckpt", "ckpts", "checkpoint", "checkpoints", "step",
+    "steps", "trial", "trials", "exp", "epoch", "epochs", "iter", "seed", "attempt", "job",
+    "jobs", "id", "rev", "build", "commit", "sha", "pr", "bs", "batch", "shard", "replica",
+    "rank", "node", "port", "lr", "round", "fold", "pod", "raysubmit",
+})
+# Mixtures of experts written as experts x size, by their cards' totals.
+MOE_TOTALS_B = {(8, 7.0): 46.7, (8, 22.0): 141.0, (16, 3.8): 41.9, (8, 3.0): 13.9}
+# Total over active parameters, at least, of a mixture of experts written by its active part.
+MOE_ACTIVE_FACTOR = 3.0
+# Decimal sizes as Kubernetes writes them (`1-5b`); others (`3-1-8b`) are versions then a size.
+# (2.7 and 6.7 are left out: `llama-2-7b` is 7 B; the catalog knows phi-2 and opt-6.7b.)
+_DECIMALS = frozenset({"1.1", "1.2", "1.3", "1.5", "1.6", "1.7", "1.8"})
+# Words of deployments that say nothing of a model (`api-123b` is an id).
+GENERIC = frozenset({"api", "svc", "app", "server", "service", "serve", "deploy", "deployment",
+                     "predictor", "backend", "frontend", "prod", "dev", "staging", "test"})
+_SIZE_PIECE = re.compile(r"(?:(\d{1,2})x)?(\d{1,3}(?:\.\d+)?)b|(\d{1,4}(?:\.\d+)?)m")
+_FUSED = re.compile(r"([a-z]*[aeiouy][a-z]*)(\d{1,3}(?:\.\d+)?)b(\d{0,3})")
+# A generated id: letters and two digits or more mixed (`7d9f8b6c4`, `5d7b9`), long hex or digits;
+# not a name with its version (`qwen3`, `llama31`).
+_HEX_LETTERS = re.compile(r"[a-f]+")
+_HEXISH = re.compile(r"(?![a-z]+\d+$)(?=(?:.*\d){2})(?=.*[a-z])[a-z0-9]{5,}|[0-9a-f]{8,}|\d{5,}")
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogIndex:
-    """Catalog names as runs of lower-case alphanumeric pieces, joined, to (min, max) sizes."""
+    """Catalog names as keys of their pieces (see `key`) to the models they name."""
 
-    sizes: dict[str, tuple[float, float]]
+    models: dict[str, tuple[CatalogModel, ...]]
     starts: frozenset[str]
     longest: int
 
 
-def _forms(model_id: str, short: str, stem: str, family: str, size: str | None) -> list[str]:
-    """How a job may write a catalog model: hub id, short id, stem, `family7b`, `name:7b`."""
-    forms = [model_id, short, stem]
+def key(pieces: Sequence[str]) -> str:
+    """Pieces joined; `|` between two digits only (`llama-3.1-8b` and `llama3.1:8b` alike)."""
+    out = ""
+    for piece in pieces:
+        if out and out[-1].isdigit() and piece[0].isdigit():
+            out += "|"
+        out += piece
+    return out
+
+
+def _forms(model: CatalogModel) -> list[str]:
+    """How a job may write a model: hub id, short id, stem, `family7b`, `name:7b`, k8s form."""
+    forms = [model.model_id, model.short, model.stem]
+    size = model.size_token
     if size:
-        bare = stem.replace(size, "").strip("-_.").replace("-", "")
+        family = model.stem.split("-")[0]
+        bare = model.stem.replace(size, "").strip("-_.").replace("-", "")
         forms += [f"{family}{size}", f"{bare}:{size}"]
-    return forms
+    return forms + [f.replace(".", "-") for f in forms if "." in f]
 
 
-@lru_cache(maxsize=1)
-def catalog_index() -> CatalogIndex:
-    """The index of every catalog model's written forms (ambiguous forms keep both ends)."""
-    sizes: dict[str, tuple[float, float]] = {}
+def _index(models: tuple[CatalogModel, ...]) -> CatalogIndex:
+    found: dict[str, list[CatalogModel]] = {}
     starts: set[str] = set()
     longest = 1
-    for m in load_catalog():
-        family = m.stem.split("-")[0]
-        for form in _forms(m.model_id, m.short, m.stem, family, m.size_token):
+    for m in models:
+        for form in _forms(m):
             pieces = _PIECES.findall(form.lower())
             if not pieces or len(pieces) > _MAX_PIECES:
                 continue
-            key = "".join(pieces)
-            if len(key) < 4 or (len(pieces) == 1 and not any(c.isdigit() for c in key)):
+            k = key(pieces)
+            if len(k) < 4 or (len(pieces) == 1 and not any(c.isdigit() for c in k)):
                 continue  # a bare word ("bloom") names a family or a thing, not one model
-            lo, hi = sizes.get(key, (m.params_b, m.params_b))
-            sizes[key] = (min(lo, m.params_b), max(hi, m.params_b))
+            bucket = found.setdefault(k, [])
+            if m not in bucket:
+                bucket.append(m)
             starts.add(pieces[0])
             longest = max(longest, len(pieces))
-    return CatalogIndex(sizes, frozenset(starts), longest)
+    return CatalogIndex({k: tuple(v) for k, v in found.items()}, frozenset(starts), longest)
 
 
-def catalog_size(text: str, index: CatalogIndex | None = None) -> tuple[float, float] | None:
-    """(min, max) billions of parameters of the catalog models `text` names, or None.
+@lru_cache(maxsize=4)
+def _index_of(path: Path, mtime_ns: int | None) -> CatalogIndex:
+    return _index(known_models())
 
-    Leftmost-longest match over runs of pieces, so `llama-3.2-11b-vision` is not `llama-3.2-1b`
-    and `/mnt/ckpt/gemma-2b-ft/step_500` is `gemma-2b`.
+
+def catalog_index() -> CatalogIndex:
+    """The index of every known model's written forms (shipped and user catalogs).
+
+    Built once per version of the user's catalog file: an import is read at once.
+    """
+    path = user_catalog_path()
+    try:
+        mtime: int | None = path.stat().st_mtime_ns
+    except OSError:
+        mtime = None
+    return _index_of(path, mtime)
+
+
+def catalog_models(text: str, index: CatalogIndex | None = None) -> list[CatalogModel]:
+    """The known models `text` names: leftmost-longest runs of pieces.
+
+    `llama-3.2-11b-vision` is not `llama-3.2-1b`; `/mnt/ckpt/gemma-2b-ft/step_500` is `gemma-2b`.
     """
     index = index or catalog_index()
     pieces = _PIECES.findall(text.lower())
-    starts, sizes = index.starts, index.sizes
-    found: tuple[float, float] | None = None
-    end = 0  # pieces before `end` belong to a name already found
+    starts, models = index.starts, index.models
+    found: list[CatalogModel] = []
+    end = 0
     for i in [i for i, piece in enumerate(pieces) if piece in starts]:
         if i < end:
             continue
-        for width in range(min(index.longest, len(pieces) - i), 0, -1):
-            hit = sizes.get("".join(pieces[i:i + width]))
+        keys = []  # the keys of widths 1, 2, ... from piece i, built once
+        k = ""
+        for piece in pieces[i:i + index.longest]:
+            k += "|" + piece if k and k[-1].isdigit() and piece[0].isdigit() else piece
+            keys.append(k)
+        for width in range(len(keys), 0, -1):
+            hit = models.get(keys[width - 1])
             if hit is not None:
-                found = hit if found is None else (max(found[0], hit[0]), max(found[1], hit[1]))
+                found.extend(m for m in hit if m not in found)
                 end = i + width
                 break
     return found
 
 
+def catalog_size(text: str, index: CatalogIndex | None = None) -> tuple[float, float] | None:
+    """(min, max) billions of parameters of the known models `text` names, or None."""
+    found = catalog_models(text, index)
+    if not found:
+        return None
+    return min(m.params_b for m in found), max(m.params_b for m in found)
+
+
+def _is_id_context(prev: str | None) -> bool:
+    return prev is not None and (prev in ID_WORDS or bool(_HEXISH.fullmatch(prev)))
+
+
+def _dash_decimal(number: str, before: list[str]) -> float | None:
+    """`X-Yb` read as X.Y B where Kubernetes wrote a dash for a dot, else None.
+
+    `before`: the pieces joined before the size, nearest first. Single digits between the
+    name and the size are a version then the size's integer part: `qwen3-0-6b` 0.6,
+    `qwen3-1-7b` 1.7, `qwen2-5-1-5b` 1.5, `exaone-3-5-2-4b` 2.4; but `llama-3-1-8b` 8,
+    `llama-2-7b` 7, `qwen2-5-7b` 7.
+    """
+    if len(number) != 1 or not before or len(before[0]) != 1 or not before[0].isdigit():
+        return None
+    x = before[0]
+    if x == "0":
+        return float(f"0.{number}")
+    digits = 0
+    for piece in before:
+        if len(piece) == 1 and piece.isdigit():
+            digits += 1
+        else:
+            break
+    name = before[digits] if digits < len(before) else ""
+    version_in_name = bool(name) and name[-1].isdigit()  # `qwen2`: the major is in the name
+    if digits == 1:
+        return float(f"{x}.{number}") if f"{x}.{number}" in _DECIMALS else None
+    if digits == 2:
+        return float(f"{x}.{number}") if version_in_name else None
+    if digits == 3:
+        return float(f"{x}.{number}")
+    return None
+
+
+def _piece_size(piece: str, before: list[str]) -> float | None:
+    """The size one piece writes, given the pieces joined to it before (nearest first)."""
+    prev = before[0] if before else None
+    m = _SIZE_PIECE.fullmatch(piece)
+    if m is not None:
+        experts, number, millions = m.groups()
+        if millions is not None:
+            return float(millions) / 1000.0
+        if len(number.split(".")[0]) == 3 and (prev is None or prev in GENERIC):
+            return None  # three digits need a name before them (`api-123b` is an id)
+        value = float(number)
+        if experts:
+            return MOE_TOTALS_B.get((int(experts), value), int(experts) * value)
+        decimal = _dash_decimal(number, before)
+        return value if decimal is None else decimal
+    fused = _FUSED.fullmatch(piece)
+    if fused is not None and len(fused.group(1)) >= 2 and len(fused.group(2).split(".")[0]) <= 2 \
+            and not _HEX_LETTERS.fullmatch(fused.group(1)):  # `eeeca34b` is a hash
+        return float(fused.group(2))
+    return None
+
+
+_TOKENS = re.compile(r"[a-z0-9]+(?:\.[0-9][a-z0-9]*)*|[^a-z0-9]+")
+
+
 def written_size(text: str) -> float | None:
     """The largest model size written out in `text`, billions of parameters, or None."""
-    best = None
-    for experts, billions, millions in _SIZE.findall(text.lower()):
-        size = float(billions) if billions else float(millions) / 1000.0
-        size *= int(experts) if experts else 1
-        best = size if best is None else max(best, size)
-    return best
+    best: float | None = None
+    moe_floor: float | None = None
+    tokens = _TOKENS.findall(text.lower())
+    pieces: list[tuple[str, str]] = []  # (piece, separator before it)
+    sep = " "
+    for token in tokens:
+        if token[0].isalnum():
+            pieces.append((token, sep))
+            sep = " "
+        else:
+            sep = token[-1] if token.strip() else " "
+    for i, (piece, sep) in enumerate(pieces):
+        if not any(c.isdigit() for c in piece) or len(piece) > 12:
+            continue
+        if piece[0] == "a" and _SIZE_PIECE.fullmatch(piece[1:]) and i > 0:
+            # `30b-a3b`: the active parameters, not the size. Written alone (`Kimi-VL-A3B`),
+            # a floor: a mixture of experts holds several times what it activates.
+            active = _piece_size(piece[1:], [])
+            if active is not None:
+                moe_floor = max(moe_floor or 0.0, MOE_ACTIVE_FACTOR * active)
+            continue
+        before: list[str] = []  # the pieces joined to this one, nearest first
+        j, joint = i, sep
+        while j > 0 and joint in "-_./:" and len(before) < 5:
+            j -= 1
+            before.append(pieces[j][0])
+            joint = pieces[j][1]
+        prev = before[0] if before else None
+        if _is_id_context(prev):
+            continue
+        nxt = pieces[i + 1] if i + 1 < len(pieces) else None
+        if nxt is not None and nxt[1] == "-" and _HEXISH.fullmatch(nxt[0]) \
+                and prev is not None and _HEXISH.fullmatch(prev):
+            continue  # between two hashes: a generated name
+        size = _piece_size(piece, before)
+        if size is not None and (best is None or size > best):
+            best = size
+    return best if best is not None else moe_floor
 
 
 def read_size(text: str) -> tuple[float, float] | None:
@@ -107,18 +261,3 @@ def read_size(text: str) -> tuple[float, float] | None:
         return found
     written = written_size(text)
     return None if written is None else (written, written)
-
-
-def exact_sizes(records: Sequence[JobRecord]) -> np.ndarray:
-    """(N x 2) min and max size read exactly from each job's text fields; NaN where none."""
-    out = np.full((len(records), 2), np.nan)
-    seen: dict[str, tuple[float, float] | None] = {}
-    for i, record in enumerate(records):
-        text = record.text
-        if text in seen:
-            found = seen[text]
-        else:
-            found = seen[text] = read_size(text)
-        if found is not None:
-            out[i] = found
-    return out

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from analyzers.classifier.corpus import Example, heldout_set, training_set
+from analyzers.classifier.corpus import Example, heldout_set, training_set, unseen_set
 from analyzers.classifier.features import (
     SIZE_CLASSES,
     TextEncoder,
@@ -42,16 +42,16 @@ class Recipe:
     n_heldout: int = 5_000
     vocab_size: int = 3_000
     max_len: int = 40
-    teacher: tuple[int, int, int, int] = (128, 4, 4, 512)  # hidden, layers, heads, ffn
+    teacher: tuple[int, int, int, int] = (192, 4, 4, 768)  # hidden, layers, heads, ffn
     student: tuple[int, int, int, int] = (64, 1, 2, 128)  # one layer: half the encoder time
-    teacher_jobs: int = 24_000  # the teacher is costly to train on 2 cores: it may see a subset
+    teacher_jobs: int = 16_000  # the teacher is costly to train on 2 cores: it may see a subset
     teacher_epochs: int = 2
     student_epochs: int = 4
     batch_size: int = 128
     lr: float = 2e-3
     distill_alpha: float = 0.3  # weight of the hard labels; the rest follows the teacher
     distill_temperature: float = 2.0
-    threads: int = 2
+    threads: int = 1  # the machine is shared: one core for training
     token_dropout: float = 0.15
     bf16: bool = True  # mixed precision for training; weights are kept and shipped in fp32
 
@@ -224,7 +224,8 @@ def train(out_dir: Path = WEIGHTS_DIR, teacher_dir: Path = TEACHER_DIR,
     if progress is not None:
         progress("evaluate", 0, 1)
     heldout = heldout_set(recipe.n_heldout, seed=recipe.seed + 2)
-    card = compare(heldout, {"student": out_dir, "teacher": teacher_dir})
+    card = compare(heldout, {"student": out_dir, "teacher": teacher_dir},
+                   unseen_set(recipe.n_heldout, seed=recipe.seed + 3))
     card["training"] = {
         "recipe": _recipe_json(recipe), "train_jobs": len(train_ex),
         "heldout_jobs": recipe.n_heldout,

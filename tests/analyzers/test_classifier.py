@@ -158,7 +158,7 @@ def test_sizes_are_read_exactly_from_catalog_names_and_written_sizes() -> None:
     assert read_size("stablelm_3b_4e1t") == (2.8, 2.8)  # the catalog before the written "3b"
     assert read_size("/mnt/ckpt/llama-3.2-11b-vision-ft/step_500") == (10.7, 10.7)
     assert read_size("ollama run mixtral-8x22b") is not None
-    assert read_size("serve acme-wizard-8x7b") == (56.0, 56.0)
+    assert read_size("serve acme-wizard-8x7b") == (46.7, 46.7)  # the card's total of 8x7b
     assert read_size("serve acme-tiny-350m") == (0.35, 0.35)
     assert read_size("bloom-filter-dedup step_1500 pod-5d7b9 raysubmit_3867b api-123b") is None
 

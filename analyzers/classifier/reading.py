@@ -1,0 +1,96 @@
+"""What a job's text settles without any learning: its model's size, and its task when declared.
+
+The task is also settled when the model it names is made for one task. Both judges (the
+classifier and the rules) read jobs here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from analyzers.classifier.features import mask_user
+from analyzers.classifier.sizes import CatalogIndex, catalog_index, catalog_models, written_size
+from analyzers.classifier.tasks import (
+    declared_task,
+    model_mentions,
+    model_task,
+    name_task,
+    word_task,
+)
+from analyzers.records import TASKS, JobRecord
+
+
+@dataclass(frozen=True, slots=True)
+class JobReading:
+    """A job's model size as (min, max) billions (None: unknown) and its settled task."""
+
+    size: tuple[float, float] | None
+    task: str | None  # declared, or the one task of the named model; None: words decide
+    names_model: bool = False  # it names a model (a field, a flag's value, a file)
+    words: str | None = None  # the one narrow task the job's own words name, if any
+
+
+def read_job(record: JobRecord, index: CatalogIndex | None = None) -> JobReading:
+    """The size of the model the job names (model field first) and its settled task.
+
+    No size without evidence: a job that names no known model and writes no size has none.
+    """
+    index = index or catalog_index()
+    models = catalog_models(record.model, index) if record.model else []
+    if not models:
+        models = catalog_models(record.text, index)
+    size: tuple[float, float] | None = None
+    if models:
+        size = (min(m.params_b for m in models), max(m.params_b for m in models))
+    else:
+        written = written_size(record.model) if record.model else None
+        written = written if written is not None else written_size(record.text)
+        size = None if written is None else (written, written)
+    task = declared_task(record) or model_task(models)
+    mentions = model_mentions(record) if not models else []
+    if task is None and not models:  # a model in no catalog: what its name says it is for
+        task = name_task(mentions)
+    words = None
+    if task is None:  # the job's own words, its model's names and its user's left out
+        text = mask_user(" ".join(p for p in (record.name, record.command, record.image) if p),
+                         record.user)
+        for mention in [*mentions, *(m.model_id for m in models), *(m.short for m in models)]:
+            text = text.replace(mention, " ")
+        words = word_task(text)
+    return JobReading(size, task, bool(models) or bool(mentions), words)
+
+
+@dataclass(slots=True)
+class Readings:
+    """Readings of many jobs as arrays: sizes (N x 2, NaN unknown), task index (-1: open)."""
+
+    size: np.ndarray
+    task: np.ndarray
+    names_model: np.ndarray  # bool: a model is named, whether or not its size is known
+    words: np.ndarray  # index of the one narrow task the job's words name, -1 if none
+
+
+def read_jobs(records: Sequence[JobRecord]) -> Readings:
+    """Readings of `records`; jobs with the same text are read once."""
+    size = np.full((len(records), 2), np.nan)
+    task = np.full(len(records), -1, dtype=np.int64)
+    named = np.zeros(len(records), dtype=bool)
+    words = np.full(len(records), -1, dtype=np.int64)
+    seen: dict[tuple[str | None, str, str | None], JobReading] = {}
+    index = catalog_index()
+    for i, record in enumerate(records):
+        k = (record.model, record.text, record.task)
+        found = seen.get(k)
+        if found is None:
+            found = seen[k] = read_job(record, index)
+        if found.size is not None:
+            size[i] = found.size
+        if found.task is not None:
+            task[i] = TASKS.index(found.task)
+        named[i] = found.names_model
+        if found.words is not None:
+            words[i] = TASKS.index(found.words)
+    return Readings(size, task, named, words)

@@ -1,0 +1,134 @@
+"""Sizes and tasks read as the contract says; the user's catalog, imported and used at once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzers import rules
+from analyzers.classifier.judge import judge
+from analyzers.classifier.reading import read_job
+from analyzers.classifier.sizes import written_size
+from analyzers.records import JobRecord
+from bot.cli import app
+from config.organisation import PolicyConfig
+
+BUSY = {"gpu_type": "NVIDIA H100 80GB HBM3", "gpus": 1, "duration_s": 7200.0,
+        "gpu_util_mean": 60.0, "gpu_util_max": 90.0, "gpu_mem_used_gib_max": 30.0,
+        "gpu_mem_total_gib": 80.0}
+
+
+def job(job_id: str = "j", **fields: Any) -> JobRecord:
+    return JobRecord(job_id=job_id, **{**BUSY, **fields})
+
+
+@pytest.mark.parametrize(("text", "size_b"), [
+    ("intent-router-qwen3-0-6b-7d9f8b6c4-xk4dz", 0.6),  # Kubernetes writes 0.6b as 0-6b
+    ("acme-lm-1-5b-svc", 1.5),
+    ("acme-lm-3-1-8b-svc", 8.0),  # version 3.1, then 8b
+    ("serve acme-lm-2-7b", 7.0),
+    ("torchrun train.py --backbone vit7b16", 7.0),  # a size fused into a name
+    ("ollama run acme:30b-a3b", 30.0),  # MoE total, not the active 3b
+    ("vllm serve acme/Foo-8x22B", 141.0),  # 8x22b: the card's total
+    ("python eval.py --out runs/sweep-12b", None),  # an id, not a size
+    ("imagenet-convnext-base-224-6655b", None),  # a pod hash
+    ("ner-api-7d9f8b6c4-6655b api-123b ckpt-7b", None),
+    ("acme/Foo-350M", 0.35),
+])
+def test_written_sizes_follow_the_contract(text: str, size_b: float | None) -> None:
+    assert written_size(text) == size_b
+
+
+def test_catalog_sizes_are_totals_whatever_the_naming() -> None:
+    for text, size_b in (("ollama run mixtral:8x22b", 141.0),
+                         ("vllm serve mistralai/Mixtral-8x7B-Instruct-v0.1", 46.7),
+                         ("--model Qwen/Qwen3-30B-A3B-AWQ", 30.5),  # quantized: same count
+                         ("llama-server -m /m/Qwen3-30B-A3B-Q4_K_M.gguf", 30.5),
+                         ("ner-qwen3-30b-a3b-5d8f9c7b4-x2x7q", 30.5),
+                         ("python peft.py --base_model meta-llama/Llama-3.1-70B-Instruct "
+                          "--output_dir adapters/ner-lora-r16", 70.6)):  # LoRA: its base
+        assert read_job(job(command=text)).size == (size_b, size_b), text
+    assert rules.read_params_b(job(name="imagenet-convnext-base-224-6655b")) != 6655.0
+
+
+def test_no_size_without_evidence() -> None:
+    nothing = job(name="code-search-embed", image="registry.corp/search/code-search-embed:3",
+                  command="python -m serve", gpu_mem_used_gib_max=70.0)
+    assert read_job(nothing).size is None
+    for verdicts in (judge([nothing], PolicyConfig()), rules.judge([nothing], PolicyConfig())):
+        assert "oversized_model" not in verdicts[0].reasons
+
+
+def test_the_declared_task_wins() -> None:
+    code = job(name="sentiment-of-code-reviews-assist", task="text-generation",
+               command="vllm serve Qwen/Qwen2.5-Coder-32B-Instruct")
+    video = job(name="imagenet-style-clips", task="text-to-video",
+                command="python generate.py --model acme/VidGen-14B")
+    flag = job(name="docs-api", command="vllm serve acme/Foo-7B --task embed")
+    tasks = [v.task for v in judge([code, video, flag], PolicyConfig())]
+    assert tasks == ["text_generation", "other", "sentence_similarity"]
+    assert [rules.read_task(r) for r in (code, video, flag)] == tasks
+
+
+def test_the_named_model_decides_before_the_words() -> None:
+    guard = job(name="chat-frontend-filter", command="vllm serve acme/ShieldLM-Guard-9B")
+    verdict = judge([guard], PolicyConfig())[0]
+    assert verdict.task == "text_classification"
+    assert verdict.reasons == ["oversized_model"]
+
+
+def test_a_moderation_fine_tune_of_a_large_model_is_a_classifier() -> None:
+    tune = job(name="moderation-ft", task="text-classification",
+               command="torchrun train.py --model meta-llama/Llama-3.1-70B-Instruct")
+    verdict = judge([tune], PolicyConfig())[0]
+    assert (verdict.task, verdict.reasons) == ("text_classification", ["oversized_model"])
+
+
+def test_a_users_name_never_decides_the_task() -> None:
+    users = ("dave", "alice", "asr", "ner", "translator", "priya")
+    notebooks = [job(f"nb-{u}", name=f"jupyter-{u}", user=u, command="jupyter lab",
+                     image="quay.io/jupyter/pytorch-notebook:cuda12") for u in users]
+    tasks = {v.task for v in judge(notebooks, PolicyConfig())}
+    assert len(tasks) == 1
+
+
+HUB = [
+    {"id": "acme/WonderGuard", "pipeline_tag": "text-classification",
+     "safetensors": {"parameters": {"BF16": 8030261248}, "total": 8030261248}},
+    {"modelId": "acme/tiny-ner", "pipeline_tag": "token-classification",
+     "safetensors": {"total": 66000000}},
+    {"id": "acme/no-size", "pipeline_tag": "text-classification"},
+    {"id": "acme/odd", "pipeline_tag": "weird-task", "safetensors": {"total": 1000000}},
+]
+
+
+def test_catalog_import_is_used_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AI_COST_CATALOG_DIR", str(tmp_path / "catalog"))
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"job_id": "g", "name": "prompt-filter-7d9f8b6c4-xk4dz",
+                                "command": "vllm serve acme/WonderGuard", **BUSY}) + "\n")
+    runner = CliRunner()
+    before = json.loads(runner.invoke(app, ["classify", "--input", str(jobs)]).stdout)
+    assert "oversized_model" not in before["reasons"]  # a named model of unknown size
+
+    export = tmp_path / "hub.json"
+    export.write_text(json.dumps(HUB))
+    result = runner.invoke(app, ["catalog", "import", str(export)])
+    assert result.exit_code == 0, result.output
+    assert "2 added" in result.stdout and "2 rejected" in result.stdout
+    assert "row 3: no parameter count" in result.stderr
+    assert "row 4: unknown task 'weird-task'" in result.stderr
+    csv = tmp_path / "hub.csv"
+    csv.write_text("model_id,params_b,tasks\nacme/tiny-ner,0.07,ner\n")
+    result = runner.invoke(app, ["catalog", "import", str(csv)])
+    assert "0 added, 1 updated" in result.stdout
+    assert (tmp_path / "catalog" / "model_catalog.csv").exists()
+
+    after = json.loads(runner.invoke(app, ["classify", "--input", str(jobs)]).stdout)
+    assert (after["task"], after["reasons"]) == ("text_classification", ["oversized_model"])
+    shown = runner.invoke(app, ["catalog", "show"]).stdout
+    assert "acme/WonderGuard" in shown and "acme/tiny-ner  0.07 B" in shown
