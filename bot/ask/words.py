@@ -42,7 +42,28 @@ efficient efficiently spender spenders consumer consumers paying pays cut cuts r
 stop still yet ever never always often usually there here then now soon while because
 """.split())
 # Words that are left as typed but never the mended form of another (lable is label, not table).
-COMMON = frozenset("table cable able stable labs lab fable cost".split())
+COMMON = frozenset("""
+table cable able stable labs lab fable about above across actually after again against almost
+alone along already although always among another answer anyone anything anyway anywhere
+around asked asking average away back because become before behind being below best better
+bring brought build built busy call came cannot care carry case cause certain chance check
+child choose clear close come coming course cover daily dark deal dear deep detail details
+doing double during early easy either else enough entire exact example except expect fact
+fair fall family fast feel felt field fill final fine first follow food form forward found
+free friend front further gave general given happen hand hard head hear heard hold home hope
+huge idea important include inside instead issue item itself kind knew known large late later
+least leave left level life light line live lose lost main mark matter mean means meant might
+mind miss move must name near nice night none normal note notice often once open order part
+pass perhaps place plan plus point possible pretty probably process provide pull push quick
+quite rather read ready real reason recent record rest result room round rule seem seen send
+sent service several shall share short side single size some sort sound speak special stand
+start state stay step such sure talk thank that these those though thought through till times
+together told toward tried true trying turn under upon useful usual want watch well went what
+where whether which while whom wide will wish word work worked working works world worse
+would write wrong quarterly monthly weekly spike spikes jump jumped drop dropped doubled
+tripled halved shares portion percent percentage fraction ratio median summary summarize
+overview info information stats statistics metrics dashboard cheap cheaper price prices
+""".split())
 _CUTOFF = 0.8
 _MIN_LEN = 4
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.ask.parser import Query, parse
+from bot.ask.words import mend
 from tests.bot.test_ask_parser import KNOWN, TODAY
 from tests.clock import WEEK, weeks_before
 
@@ -683,3 +684,10 @@ def test_the_scorer_reads_the_table_above_the_floor():
 @pytest.mark.parametrize(("question", "expected"), TABLE, ids=[q for q, _ in TABLE])
 def test_each_phrasing(question: str, expected: dict[str, Any]):
     assert _reads(parse(question, known=KNOWN, today=TODAY), expected) == []
+
+
+def test_typos_are_mended_and_ordinary_words_left_alone():
+    assert mend("hw much enrgy did vison use, bugdet and lable", ["vision"]) == \
+        "hw much energy did vision use, budget and label"
+    ordinary = "it might send these shares weekly once the chance works worse"
+    assert mend(ordinary, ["vision"]) == ordinary
