@@ -1,7 +1,7 @@
 """Slurm accounting: GPU jobs from sacct, as job descriptions and job records.
 
-sacct runs with a fixed --format, --parsable2 and a delimiter no free-text field holds (the
-ASCII unit separator), so a `|` in a comment or job name shifts no column. GPU use comes from
+sacct's output (collectors/sacct.py runs it) is split on the ASCII unit separator, so a `|` in
+a comment or job name shifts no column, and a newline in one splits no job. GPU use comes from
 gres/gpuutil and gres/gpumem (TRESUsageInAve/Max, where the site records them) or, better, from a
 Princeton jobstats summary in AdminComment. Slurm records no NVIDIA energy: it is estimated
 from the GPU type's idle and maximum power and the utilization, and marked as estimated.
@@ -10,28 +10,19 @@ from the GPU type's idle and maximum power and the utilization, and marked as es
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import subprocess
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from collectors.jobstats import jobstats_gpus
+from collectors.sacct import DELIMITER, FIELDS, LEGACY_FIELDS
 from collectors.sinks import Batch
 from collectors.slurm_usage import job_samples
 from config.organisation import Organisation
 from domain.samples import JobInfo
 
-FIELDS = ("JobID", "JobName", "User", "Account", "Partition", "AllocTRES", "TRESUsageInAve",
-          "TRESUsageInMax", "Elapsed", "Start", "End", "State", "NodeList", "Comment",
-          "AdminComment", "ElapsedRaw", "Cluster")
-LEGACY_FIELDS = 15  # saved `--parsable2` output of the first 15 fields, '|' between them
-DELIMITER = "\x1f"  # ASCII unit separator: no comment, job name or TRES string holds one
-# sacct's --starttime: local time, the one format every Slurm release accepts
-SACCT_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _MODEL = re.compile(r"(?:^|[\s,;|])model=([^\s,;|]+)")
 # Idle and maximum board power (W) and memory (GiB) by the GPU type names Slurm sites use.
 GPU_PROFILES = {
@@ -45,42 +36,8 @@ _UNITS = {"": 1.0, "K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0 ** 2, "P": 
 _INTERACTIVE = re.compile(r"^(bash|sh|zsh|interactive|jupyter.*|sys/dashboard.*|ood-.*)$")
 
 
-class SlurmError(RuntimeError):
-    """sacct could not be run; the message says why."""
-
-
 class ClusterMismatch(ValueError):
     """sacct's ClusterName is not the one the organisation file expects for this cluster."""
-
-
-def sacct_time(ts: float) -> str:
-    """A Unix time as sacct's --starttime takes it (local time, seconds)."""
-    return time.strftime(SACCT_TIME_FORMAT, time.localtime(ts))
-
-
-def sacct_command(*, start: str, end: str = "now") -> list[str]:
-    """The sacct call: every user's jobs with activity between start and end."""
-    return ["sacct", "--allusers", "--parsable2", f"--delimiter={DELIMITER}", "--noheader",
-            f"--format={','.join(FIELDS)}", f"--starttime={start}", f"--endtime={end}"]
-
-
-def run_sacct(args: list[str], *, env: Mapping[str, str] | None = None) -> str:
-    """Run sacct, times as Unix seconds (SLURM_TIME_FORMAT=%s); SlurmError on failure.
-
-    `env`: the environment to run it in (default: this process's).
-    """
-    env = dict(os.environ if env is None else env, SLURM_TIME_FORMAT="%s")
-    try:
-        done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300,
-                              check=False)
-    except FileNotFoundError as exc:
-        raise SlurmError("sacct is not installed here (run on a Slurm login or "
-                         "controller node)") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise SlurmError("sacct took more than 300 s") from exc
-    if done.returncode != 0:
-        raise SlurmError(f"sacct failed ({done.returncode}): {done.stderr.strip()[:300]}")
-    return done.stdout
 
 
 def elapsed_s(text: str) -> float:
@@ -311,22 +268,6 @@ def problem_key(line: str) -> str:
     return hashlib.sha256(line.encode()).hexdigest()[:20]
 
 
-_SINCE = re.compile(r"now-(\d+)(seconds?|minutes?|hours?|days?|weeks?)?")
-_SINCE_S = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
-
-
-def since_ts(text: str, *, now: float) -> float | None:
-    """Unix time of a --starttime (now-1hour, now-30minutes, local ISO); None: not one of those."""
-    match = _SINCE.fullmatch(text.strip())
-    if match:
-        unit = (match.group(2) or "seconds").rstrip("s")
-        return now - int(match.group(1)) * _SINCE_S[unit]
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        return None
-
-
 def collect(text: str, *, organisation: Organisation, cluster: str, now: float | None = None,
             seen_problems: set[str] | None = None, since: float | None = None) -> Batch:
     """A Batch of job descriptions and job records of the GPU jobs in sacct output.
@@ -372,8 +313,3 @@ def collect(text: str, *, organisation: Organisation, cluster: str, now: float |
                 seen.add(key)
                 batch.problems.append(f"job {job.job_id}: {exc}")
     return batch
-
-
-def read_sacct(run: Callable[[list[str]], str] = run_sacct, *, start: str) -> str:
-    """Output of sacct for jobs active since `start` (any form sacct takes, e.g. now-1hour)."""
-    return run(sacct_command(start=start))

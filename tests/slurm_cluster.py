@@ -319,7 +319,7 @@ class Scenario:
 
     def sacct(self) -> str:
         """What `collect slurm` reads from this cluster for the last hour."""
-        from collectors.slurm import read_sacct, run_sacct
+        from collectors.sacct import read_sacct, run_sacct
 
         assert self.slurm is not None
         env = self.slurm.env

@@ -239,15 +239,9 @@ def slurm_command(
     --print (and --sacct-file) collect once. On a loop, a failing sacct is retried with
     backoff, and each run reads from a minute before the previous one started.
     """
+    from collectors.sacct import SlurmError, read_sacct, sacct_time, since_ts
     from collectors.shipping import ShipError
-    from collectors.slurm import (
-        ClusterMismatch,
-        SlurmError,
-        collect,
-        read_sacct,
-        sacct_time,
-        since_ts,
-    )
+    from collectors.slurm import ClusterMismatch, collect
 
     _logging()
     settings = load_settings()

@@ -11,7 +11,8 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from analyzers.records import parse_record
-from collectors.slurm import FIELDS, SlurmError, collect, elapsed_s, read_sacct, run_sacct
+from collectors.sacct import FIELDS, SlurmError, read_sacct, run_sacct
+from collectors.slurm import collect, elapsed_s
 from config.organisation import Organisation
 from storage.batches import DatabaseSink
 from storage.db import session

@@ -8,16 +8,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from collectors.slurm import (
-    DELIMITER,
-    FIELDS,
-    ClusterMismatch,
-    collect,
-    parse_sacct,
-    sacct_command,
-    sacct_time,
-    since_ts,
-)
+from collectors.sacct import DELIMITER, FIELDS, sacct_command, sacct_time, since_ts
+from collectors.slurm import ClusterMismatch, collect, parse_sacct
 from collectors.slurm_usage import sample_times
 from config.organisation import Organisation
 from storage.rollup import usage_rows
