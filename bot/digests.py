@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -36,6 +36,8 @@ HISTORY_WEEKS = 8
 BUILD_CACHE = timedelta(minutes=10)  # teams posting at the same hour share one build
 MAX_ATTEMPTS = 8
 RETRY_BACKOFF = timedelta(minutes=5)
+DIGEST_EVENT = "ai_cost_digest"  # the metadata every digest carries, found again by it
+UNKNOWN = "outcome unknown: "  # a failure after which the message may have been posted
 
 
 def digest_week(now: datetime, timezone: str = "UTC") -> str:
@@ -265,6 +267,9 @@ class DigestService:
               render: Callable[[], Message], *, force: bool) -> Outcome:
         now = self.clock()
         with new_session(self.engine) as s:
+            before = store.digest_row(session=s, team=team, week=week)
+            unsure = before is not None and (before.status == "posting" or (
+                before.error or "").startswith(UNKNOWN))
             claim = store.claim_digest(session=s, team=team, week=week, channel=channel,
                                        now=now, force=force)
             s.commit()
@@ -272,6 +277,24 @@ class DigestService:
             detail = (f"already posted (ts {claim.message_ts}); --force reposts"
                       if claim.status == "posted" else f"claimed elsewhere ({claim.status})")
             return Outcome(team, week, "skipped", claim.message_ts, detail)
+        payload = {"team": team, "week": week}
+        metadata: dict[str, Any] = {"event_type": DIGEST_EVENT, "event_payload": payload}
+        if unsure and not force:  # the last attempt may have posted it: look before posting
+            try:
+                ts = self.poster.find_posted(channel=channel, event_type=DIGEST_EVENT,
+                                             payload=payload)
+            except SlackClientError as exc:
+                self._failed(team, week, f"{UNKNOWN}the channel's history could not be read "
+                                         f"to check: {type(exc).__name__}: {exc}")
+                return Outcome(team, week, "failed", detail="outcome of the last post unknown "
+                                                             "and the channel's history unreadable")
+            if ts is not None:
+                with new_session(self.engine) as s:
+                    store.digest_posted(session=s, team=team, week=week, channel=channel,
+                                        message_ts=ts, file_id=None, now=self.clock())
+                    s.commit()
+                return Outcome(team, week, "posted", ts,
+                               "found in the channel: the last attempt had posted it")
         try:
             message = render()
             file_id = None
@@ -279,15 +302,17 @@ class DigestService:
                 file_id = self.poster.upload_png(
                     message.png, filename=f"ai-cost-{team}-{week}.png", title=f"{team} {week}",
                     alt_text=f"Energy per day for {team}, {week}")
-            channel_id, ts = self.poster.post(
-                channel=channel, text=message.text, blocks=message.blocks(file_id),
-                metadata={"event_type": "ai_cost_digest",
-                          "event_payload": {"team": team, "week": week}})
-        except (SlackClientError, WeekNotReady) as exc:
+            channel_id, ts = self.poster.post(channel=channel, text=message.text,
+                                              blocks=message.blocks(file_id), metadata=metadata)
+        except WeekNotReady as exc:
             self._failed(team, week, f"{type(exc).__name__}: {exc}")
             return Outcome(team, week, "failed", detail=str(exc).splitlines()[0])
+        except (SlackClientError, OSError) as exc:  # OSError: timeouts, connections
+            known = isinstance(exc, SlackApiError) and exc.response.status_code < 500
+            self._failed(team, week, ("" if known else UNKNOWN) + f"{type(exc).__name__}: {exc}")
+            return Outcome(team, week, "failed", detail=str(exc).splitlines()[0])
         except BaseException as exc:
-            self._failed(team, week, f"{type(exc).__name__}: {exc}")
+            self._failed(team, week, f"{UNKNOWN}{type(exc).__name__}: {exc}")
             raise
         with new_session(self.engine) as s:
             store.digest_posted(session=s, team=team, week=week, channel=channel_id,

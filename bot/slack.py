@@ -24,6 +24,7 @@ from config.settings import Settings
 Sleep = Callable[[float], None]
 # Slack asks for about one message per second per channel (chat.postMessage, "special" tier).
 CHANNEL_INTERVAL_S = 1.0
+NOT_RETRIED_ON_5XX = ("chat.postMessage",)
 
 
 class SlackNotConfigured(RuntimeError):
@@ -62,6 +63,10 @@ class ServerErrorBackoff(ServerErrorRetryHandler):
     def _can_retry(self, *, state: RetryState, request: HttpRequest,
                    response: HttpResponse | None = None,
                    error: Exception | None = None) -> bool:
+        # A 5xx to chat.postMessage may come after Slack posted the message: sending it again
+        # could post it twice, so the caller checks the channel's history instead.
+        if request.url.rstrip("/").endswith(NOT_RETRIED_ON_5XX):
+            return False
         return response is not None and response.status_code in (500, 502, 503, 504)
 
     def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
@@ -148,6 +153,32 @@ class Poster:
                     continue
                 raise
         raise AssertionError("unreachable")
+
+
+    def find_posted(self, *, channel: str, event_type: str, payload: dict[str, Any],
+                    oldest_ts: float | None = None, pages: int = 5) -> str | None:
+        """The ts of a message in `channel` carrying this metadata (the bot's own), or None.
+
+        How a post whose outcome is unknown (a timeout, a 5xx, a crash) is settled before
+        anything is posted again. Raises SlackApiError when the history cannot be read.
+        """
+        cursor = None
+        for _ in range(pages):
+            kwargs: dict[str, Any] = {"oldest": f"{oldest_ts:.6f}"} if oldest_ts else {}
+            if cursor:
+                kwargs["cursor"] = cursor
+            found = self.client.conversations_history(channel=channel, limit=200,
+                                                      include_all_metadata=True, **kwargs)
+            for message in found.get("messages") or []:
+                meta = message.get("metadata") or {}
+                given = meta.get("event_payload") or {}
+                if meta.get("event_type") == event_type and all(
+                        given.get(k) == v for k, v in payload.items()):
+                    return str(message["ts"])
+            cursor = (found.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return None
 
 
 def _file_not_ready(exc: SlackApiError) -> bool:

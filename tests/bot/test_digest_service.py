@@ -114,14 +114,65 @@ def test_429_then_success_posts_once_after_retry_after(engine, organisation, sla
     assert 7.0 in sleeps
 
 
-def test_server_errors_are_retried_with_backoff(engine, organisation, slack_api):
+def test_a_server_error_is_not_reposted_before_the_history_is_checked(engine, organisation,
+                                                                       slack_api):
     seed_week(engine, organisation)
-    sleeps: list[float] = []
-    service = make_service(engine, organisation, slack_api, Clock(MONDAY_9), sleeps)
-    slack_api.fail("chat.postMessage", count=2, status=503)
-    assert service.post_team("speech", WEEK).status == "posted"
+    clock = Clock(MONDAY_9)
+    service = make_service(engine, organisation, slack_api, clock)
+    slack_api.fail("chat.postMessage", count=1, status=503)
+    failed = service.post_team("speech", WEEK)
+    assert failed.status == "failed" and len(posts(slack_api)) == 1  # not re-sent blindly
+    clock.now = MONDAY_9.replace(minute=10)
+    [retried] = service.retry_failed()
+    assert retried.status == "posted" and len(slack_api.messages) == 1
+    [check] = slack_api.calls("conversations.history")  # looked first: it was not there
+    assert check.body["channel"] == "#speech"
+    assert len(posts(slack_api)) == 2
+
+
+def test_a_post_that_timed_out_after_slack_accepted_it_is_found_not_reposted(
+        engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    clock = Clock(MONDAY_9)
+    service = make_service(engine, organisation, slack_api, clock)
+    real = service.poster.client.chat_postMessage
+
+    def accepted_then_timed_out(**kwargs):  # type: ignore[no-untyped-def]
+        real(**kwargs)
+        raise TimeoutError("The read operation timed out")
+
+    service.poster.client.chat_postMessage = accepted_then_timed_out  # type: ignore[method-assign]
+    assert service.post_team("vision", WEEK).status == "failed"
+    service.poster.client.chat_postMessage = real  # type: ignore[method-assign]
     assert len(slack_api.messages) == 1
-    assert sleeps[-2:] == [0.01, 0.02]
+    clock.now = MONDAY_9.replace(minute=10)
+    [settled] = service.retry_failed()
+    assert settled.status == "posted" and "found in the channel" in settled.detail
+    assert len(posts(slack_api)) == 1 and len(slack_api.messages) == 1  # never posted twice
+    [(_, ts)] = list(slack_api.messages)
+    with session(engine) as s:
+        row = digest_store.digest_row(session=s, team="vision", week=WEEK)
+    assert row is not None and row.status == "posted" and row.message_ts == ts
+    assert service.post_team("vision", WEEK).status == "skipped"
+
+
+def test_a_post_cut_by_a_crash_is_found_in_the_channel(engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    clock = Clock(MONDAY_9)
+    service = make_service(engine, organisation, slack_api, clock)
+    real = service.poster.client.chat_postMessage
+
+    def accepted_then_killed(**kwargs):  # type: ignore[no-untyped-def]
+        real(**kwargs)
+        raise KeyboardInterrupt  # the process stops before it records the post
+
+    service.poster.client.chat_postMessage = accepted_then_killed  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        service.post_team("nlp", WEEK)
+    service.poster.client.chat_postMessage = real  # type: ignore[method-assign]
+    clock.now = MONDAY_9 + timedelta(hours=1)
+    [settled] = service.retry_failed()
+    assert settled.status == "posted" and len(posts(slack_api)) == 1
 
 
 def test_a_digest_that_fails_is_kept_and_retried_later(engine, organisation, slack_api):
