@@ -76,12 +76,19 @@ def _with_model(question: str, ctx: Context, settings: Settings,
         log.warning("ask: cannot load chat model %r: %s", settings.ask_model, exc)
         return _fallback(question, ctx, f"the chat model {settings.ask_model!r} could not be "
                          f"loaded ({exc})")
+    toolbox = Toolbox(ctx)
     try:
-        return agent.run(question, model=chat, toolbox=Toolbox(ctx),
-                         timeout_s=settings.ask_timeout_s)
+        found = agent.run(question, model=chat, toolbox=toolbox,
+                          timeout_s=settings.ask_timeout_s)
     except agent.ProviderFailure as exc:
         log.warning("ask: %s", exc)
         return _fallback(question, ctx, str(exc))
+    if not toolbox.calls:  # the model tried no tool: the parser's answer, when it has one
+        parsed = _parsed(question, ctx)
+        if parsed.how == "parser":
+            return replace(parsed, text=f"_The chat model read no figures; the built-in "
+                           f"parser answered._\n{parsed.text}")
+    return found
 
 
 def _fallback(question: str, ctx: Context, problem: str) -> Answer:

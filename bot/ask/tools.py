@@ -133,6 +133,7 @@ class Toolbox:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.answers: list[Answer] = []
+        self.calls = 0  # tool calls the model made, refused ones too
         self.tools: dict[str, BaseTool] = {t.name: t for t in self._build()}
 
     def _subject(self, args: SubjectArgs, *, detail: bool) -> facts.Subject:
@@ -259,6 +260,7 @@ class Toolbox:
 
     def run(self, name: str, args: Any) -> tuple[str, bool]:
         """Run tool `name` on `args`: (result, True), or (why it was refused, False)."""
+        self.calls += 1
         tool = self.tools.get(name)
         if tool is None:
             return (f"refused: there is no tool {name!r}. The only tools are read-only: "

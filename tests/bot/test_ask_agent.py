@@ -263,3 +263,12 @@ def test_a_failing_model_leaves_a_comparison_to_the_parser(store, organisation):
                  FailingChatModel(messages=iter([])))
     assert answer.how == "error" and "built-in parser answered" in answer.text
     assert answer.numbers["higher"] == "team vision"
+
+
+def test_a_model_that_reads_no_figure_leaves_the_answer_to_the_parser(store, organisation):
+    model = scripted("I am not sure which team you mean.")
+    answer = ask(store, organisation, "which team spent more, nlp or vision?", model)
+    assert answer.how == "parser" and "read no figures" in answer.text
+    assert answer.numbers["higher"] == "team vision"
+    chat = ask(store, organisation, "hello there", scripted("Hello! Ask me about GPU costs."))
+    assert chat.how == "model" and chat.text.startswith("Hello!")
