@@ -7,8 +7,9 @@ GPU gets its own stand-in id, and samples sit on a grid anchored at the job's st
 first at start + step (it counts the median, `step`), then every `step`, and a last one at the
 job's end. At least two full steps follow the first, so the median is `step` and the
 samples add up to exactly the seconds the job ran. A running job gets the grid points up to
-now; the next collection after it ends adds the rest and the end (the store keeps each
-(GPU, second) once), so nothing is counted twice.
+now and one at now; the next collection after it ends adds the rest and the end (the store
+keeps each (GPU, second) once, and a sample between two others only splits their interval), so
+nothing is counted twice. A job younger than MIN_GRID_S gets none until a later collection.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ def sample_times(*, start: int, end: int | None, now: int) -> list[int]:
     if end is None:
         if now - start < MIN_GRID_S:
             return []  # too young to know its grid; the next collection counts it
-        return list(range(start + STEP_S, now + 1, STEP_S))
+        stamps = list(range(start + STEP_S, now + 1, STEP_S))
+        # Up to now: one more sample splits a grid step in two, and the sum stays exact. Once
+        # per collection (every 5 minutes or more) the grid's steps stay the median.
+        return stamps if stamps[-1] == now else [*stamps, now]
     ran = end - start
     if ran <= 0:
         return []
