@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.pipeline import refresh
-from collectors.slurm import collect
+from collectors.slurm import ClusterMismatch, collect
 from config.organisation import Organisation, load_organisation
 from config.settings import Settings
 from domain.weeks import week_of
@@ -128,3 +128,25 @@ def test_loop_mode_keeps_collecting_past_its_third_cycle(slurm: Scenario,
         proc.wait(timeout=30)
     assert len(cycles) == 4, cycles
     assert "stored 0 samples" in cycles[3]  # later cycles find nothing new
+
+
+def test_another_clustername_is_refused_in_one_line(slurm: Scenario) -> None:
+    organisation = _organisation(slurm)
+    assert slurm.slurm is not None
+    organisation.cluster(CLUSTER).slurm_cluster_name = None  # expects ClusterName slurm-test
+    with pytest.raises(ClusterMismatch, match=f"sacct reports Slurm cluster '{slurm.slurm.name}'"):
+        collect(slurm.final_text, organisation=organisation, cluster=CLUSTER)
+
+
+def test_print_once_piped_to_classify(slurm: Scenario) -> None:
+    assert slurm.slurm is not None
+    env = dict(slurm.slurm.env, AI_COST_ORG_FILE=str(slurm.org_file))
+    ai_cost = str(Path(sys.executable).with_name("ai-cost"))
+    printed = subprocess.run([ai_cost, "collect", "slurm", "--print"], env=env,
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert printed.returncode == 0, printed.stderr  # returned by itself: --print is --once
+    judged = subprocess.run([ai_cost, "classify", "--judge", "rules"], env=env,
+                            input=printed.stdout, capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert judged.returncode == 0 and "line " not in judged.stderr, judged.stderr
+    assert len(judged.stdout.splitlines()) == len(printed.stdout.splitlines()) == 1  # jobstats'
