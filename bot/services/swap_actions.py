@@ -7,8 +7,8 @@ The team's `swap_action` in the organisation file picks it:
   HMAC-SHA256 of ``"{timestamp}.{body}"`` keyed by the secret in environment variable NAME
   (``X-AI-Cost-Timestamp``, ``X-AI-Cost-Signature: sha256=<hex>``, ``Idempotency-Key``);
   retried on connection errors, 429 and 5xx.
-- ``{type: git, repo: URL or path, file: path/in/repo, branch: main}``: clone, replace the old
-  model with the new one in that file, commit and push.
+- ``{type: git, repo, file, branch, entries, match, forge, ...}``: the job's workload entry
+  edited in that file on its own branch, and a merge request opened (bot/services/git_change.py).
 """
 
 from __future__ import annotations
@@ -19,20 +19,17 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bot.services.git_change import ChangeError, apply_git_change
 from config.organisation import TeamConfig
 from storage.models import Job, Suggestion
-
-CHANGE_KEYS = ("model", "precision", "gpu_type")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +119,7 @@ class SwapActions:
         return ActionResult(False, kind, f"unknown swap_action type {kind!r} in the "
                                          "organisation file (none, webhook or git)")
 
-    def _webhook(self, config: Mapping[str, str], payload: dict[str, Any]) -> ActionResult:
+    def _webhook(self, config: Mapping[str, Any], payload: dict[str, Any]) -> ActionResult:
         url = config.get("url")
         if not url:
             return ActionResult(False, "webhook", "swap_action webhook has no url")
@@ -153,45 +150,18 @@ class SwapActions:
                 self._sleep(self._backoff_s * 2 ** (attempt - 1))
         return ActionResult(False, "webhook", f"{problem} after {self._attempts} attempts")
 
-    def _run(self, *args: str, cwd: Path | None = None) -> str:
-        done = subprocess.run([self._git, *args], cwd=cwd, capture_output=True, text=True,
-                              timeout=60, check=False)
-        if done.returncode != 0:
-            raise RuntimeError((done.stderr or done.stdout).strip().splitlines()[-1]
-                               if (done.stderr or done.stdout).strip() else "git failed")
-        return done.stdout
-
-    def _git_commit(self, config: Mapping[str, str], suggestion: Suggestion, job: Job,
+    def _git_commit(self, config: Mapping[str, Any], suggestion: Suggestion, job: Job,
                     payload: dict[str, Any]) -> ActionResult:
-        repo, path = config.get("repo"), config.get("file")
-        branch = config.get("branch", "main")
-        if not repo or not path:
-            return ActionResult(False, "git", "swap_action git needs repo and file")
-        changes = [(v["from"], v["to"]) for k, v in completed_change(suggestion.change,
-                                                                      job).items()
-                   if k in CHANGE_KEYS and isinstance(v, dict) and v.get("from") and v.get("to")]
-        if not changes:
-            return ActionResult(False, "git", f"a {suggestion.kind} change names no model to "
-                                              "replace in a file; apply it by hand")
-        with tempfile.TemporaryDirectory(prefix="ai-cost-git-") as tmp:
-            work = Path(tmp) / "repo"
-            try:
-                self._run("clone", "--quiet", "--depth", "1", "--branch", branch, repo, str(work))
-                target = work / path
-                if not target.is_file():
-                    return ActionResult(False, "git", f"{path} is not in {repo}@{branch}")
-                text = target.read_text()
-                for old, new in changes:
-                    if str(old) not in text:
-                        return ActionResult(False, "git", f"{old} does not appear in {path}")
-                    text = text.replace(str(old), str(new))
-                target.write_text(text)
-                message = (f"ai-cost: {suggestion.title}\n\nSuggestion #{suggestion.id}, "
-                           f"approved by {payload['approved_by']} at {payload['approved_at']}.")
-                self._run("-c", "user.name=ai-cost", "-c", "user.email=ai-cost@localhost",
-                          "commit", "--quiet", "-am", message, cwd=work)
-                sha = self._run("rev-parse", "--short", "HEAD", cwd=work).strip()
-                self._run("push", "--quiet", "origin", f"HEAD:{branch}", cwd=work)
-            except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
-                return ActionResult(False, "git", f"git: {exc}")
-        return ActionResult(True, "git", f"commit {sha} on {branch} changes {path}")
+        message = (f"ai-cost: {suggestion.title}\n\nSuggestion #{suggestion.id}, approved by "
+                   f"{payload['approved_by']} at {payload['approved_at']}.")
+        try:
+            detail = apply_git_change(
+                git=self._git, http=self._http, environ=self._environ, config=config,
+                suggestion_id=suggestion.id or 0, workload=job.name or job.external_id,
+                change=completed_change(suggestion.change, job),
+                title=f"ai-cost: {suggestion.title}", message=message)
+        except ChangeError as exc:
+            return ActionResult(False, "git", str(exc))
+        except (RuntimeError, subprocess.TimeoutExpired, OSError, httpx.HTTPError) as exc:
+            return ActionResult(False, "git", f"git: {exc}")
+        return ActionResult(True, "git", detail)

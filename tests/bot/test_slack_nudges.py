@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,6 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from bot.services.approvals import Click
-from bot.services.swap_actions import SwapActions
 from storage import slack_repo
 from storage.db import session
 from storage.models import Job, Suggestion
@@ -97,39 +94,6 @@ def test_app_home_shows_labels_and_open_suggestions(slack_world: SlackWorld) -> 
     assert view["type"] == "home" and "*You* (alice)" in text and "*Team nlp*" in text
     assert "approve_swap" in text
     assert_all_within_limits(w.slack)
-
-
-def test_git_action_commits_the_model_change(tmp_path: Path) -> None:
-    origin = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "--quiet", "--bare", "-b", "main", str(origin)], check=True)
-    work = tmp_path / "work"
-    subprocess.run(["git", "clone", "--quiet", str(origin), str(work)], check=True)
-    (work / "serve.yaml").write_text("model: meta-llama/Llama-3.1-8B-Instruct\nreplicas: 2\n")
-    git = ["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "--quiet", "-m", "init"], check=True)
-    subprocess.run([*git, "push", "--quiet", "origin", "HEAD:main"], check=True)
-    from config.organisation import TeamConfig
-
-    team = TeamConfig(name="nlp", swap_action={"type": "git", "repo": str(origin),
-                                               "file": "serve.yaml", "branch": "main"})
-    suggestion = Suggestion(id=7, job_id=1, week=WEEK, kind="model_swap",
-                            title="Use DistilBERT", fingerprint="f",
-                            change={"model": {"from": "meta-llama/Llama-3.1-8B-Instruct",
-                                              "to": "distilbert-base-uncased"}},
-                            saved_energy_j_week=1, saved_cost_usd_week=1, saved_co2e_kg_week=1,
-                            confidence=1, created_at=datetime.now(UTC),
-                            updated_at=datetime.now(UTC))
-    job = Job(id=1, cluster_id=1, external_id="42", name="sentiment")
-    result = SwapActions().apply(team=team, suggestion=suggestion, job=job,
-                                 approved_by="alice", approved_at=datetime.now(UTC))
-    assert result.ok, result.detail
-    shown = subprocess.run(["git", "-C", str(origin), "show", "main:serve.yaml"],
-                           capture_output=True, text=True, check=True).stdout
-    assert shown == "model: distilbert-base-uncased\nreplicas: 2\n"
-    missing = SwapActions().apply(team=team, suggestion=suggestion, job=job,
-                                  approved_by="alice", approved_at=datetime.now(UTC))
-    assert not missing.ok and "does not appear" in missing.detail
 
 
 def test_socket_mode_fails_with_one_clear_line_without_network(tmp_path: Path,
