@@ -48,6 +48,9 @@ def _matches(line: JobLine, subject: Subject) -> bool:
         return False
     if subject.cluster is not None and subject.cluster.lower() not in run.cluster.lower():
         return False
+    if subject.job is not None and subject.job.lower() not in (run.name or "").lower() and \
+            subject.job.lower() != run.external_id.lower():
+        return False
     return not (subject.model is not None and
                 (run.model is None or subject.model.lower() not in run.model.lower()))
 
@@ -133,6 +136,9 @@ def usage(ctx: Context, subject: Subject, period: Period, metric: str = "cost") 
     words = subject.words[:1].upper() + subject.words[1:]
     text = (f"{words} {verb} *{_headline(metric, total)}* in {period.describe()}: "
             f"{', '.join(others)} over {len(jobs)} run{'s' * (len(jobs) != 1)}.")
+    if not jobs and subject.job:
+        scope = subject.words.removeprefix(f"job {subject.job}").strip() or "the organisation"
+        raise AskError(f"no job {subject.job!r} of {scope} ran in {period.describe()}")
     if not jobs:
         text += " No usage is stored for that period."
     elif total.cost_usd:

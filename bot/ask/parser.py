@@ -10,7 +10,7 @@ from bot.ask import facts, insights, intents
 from bot.ask.answer import Answer
 from bot.ask.periods import Period, find_periods, parse_period, previous
 from bot.ask.subjects import DETAILED, AskError, Context, Subject, resolve
-from bot.ask.words import VOCABULARY, mend, normalize
+from bot.ask.words import COMMON, VOCABULARY, mend, normalize
 from storage.ask_queries import KnownNames
 
 DEFAULT_TOP = 5
@@ -112,6 +112,24 @@ def _people(text: str, known: KnownNames, teams: list[str]) -> list[str]:
     return [u for _, u in sorted(found)]
 
 
+def _job_like(text: str, known: KnownNames, model: str | None,
+              cluster: str | None) -> str | None:
+    """A word shaped like a job's name (train-detector, job-666), not a known name or unit."""
+    taken = {n.lower() for n in (*known.teams, *known.users, model or "", cluster or "")}
+    for token in re.findall(r"[a-z0-9][\w.-]*[a-z0-9]", text):
+        parts = [p for p in re.split(r"[-_.]", token) if p]
+        if len(parts) < 2 or token in taken or intents.GPU.fullmatch(token) or \
+                re.fullmatch(r"\d{4}-(?:w?\d{1,2})(?:-\d{2})?", token) or \
+                any(token in m.lower() for m in known.models) or \
+                any(token in c.lower() for c in known.clusters):
+            continue
+        if re.fullmatch(r"job[-_]?\d+", token) or any(
+                len(p) >= 3 and not p.isdigit() and p not in VOCABULARY and p not in COMMON
+                for p in parts):
+            return token
+    return None
+
+
 def _cluster(text: str, known: KnownNames) -> str | None:
     """The cluster the question names: its whole name, or a word of it (frankfurt, iowa)."""
     for name in sorted(known.clusters, key=len, reverse=True):
@@ -186,6 +204,8 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
         job = None
     if job in ("run", "runs", "flagged", "get", "being", "so", "it", "we", "i", "they", "you"):
         job = None
+    if job is None and intent in ("usage", "flagged", "suggestions"):
+        job = _job_like(text, known, model, cluster)
     costly = re.search(r"\bexpensive\b|\bcost(?:s|ly|liest)? the most\b", text)
     by = "waste" if intents.WASTE.search(text) and not costly else (metric or "cost")
     if by == "waste" and metric == "energy":
@@ -201,7 +221,8 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
                       text) is not None,
         period=periods[0] if periods else None, limit=limit, kinds=kinds, states=states,
         by=by, group_by=group, teams=tuple(teams), periods=tuple(periods),
-        job=job if intent == "flagged" else None, cluster=cluster, users=tuple(people),
+        job=job if intent in ("usage", "flagged", "suggestions") else None, cluster=cluster,
+        users=tuple(people),
         ascending=re.search(r"\b(?:cheapest|least|lowest|smallest|greenest|cleanest|fewest)\b",
                             text) is not None,
     )
@@ -213,7 +234,8 @@ def _subject(ctx: Context, query: Query, *, detail: bool, team: str | None = Non
     return resolve(ctx, team=team, user=query.user, model=query.model, cluster=query.cluster,
                    gpu_type=query.gpu_type, mine=query.mine and not team,
                    ours=query.ours and not team and not query.user and not org,
-                   org=query.org or org, detail=detail)
+                   org=query.org or org, detail=detail or query.job is not None,
+                   job=query.job)
 
 
 def answer(ctx: Context, query: Query) -> Answer:
@@ -256,7 +278,7 @@ def answer(ctx: Context, query: Query) -> Answer:
     if query.intent == "savings":
         return insights.savings(ctx, subject, period)
     if query.intent == "flagged":
-        return insights.flagged(ctx, subject, period, job=query.job)
+        return insights.flagged(ctx, replace(subject, job=None), period, job=query.job)
     if query.intent == "top_jobs":
         limit = min(query.limit, facts.MAX_ROWS)
         found = facts.top_jobs(ctx, subject, period, by=query.by, limit=max(1, limit))

@@ -49,6 +49,7 @@ class Subject:
     words: str = ""
     whole_org: bool = False
     cluster: str | None = None
+    job: str | None = None  # a job's id, or a part of its name
 
     @property
     def team(self) -> str | None:
@@ -108,7 +109,7 @@ def _models_named(models: frozenset[str], asked: str) -> frozenset[str]:
 def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
             model: str | None = None, gpu_type: str | None = None, mine: bool = False,
             ours: bool = False, org: bool = False, detail: bool = False,
-            cluster: str | None = None) -> Subject:
+            cluster: str | None = None, job: str | None = None) -> Subject:
     """Check names against the store and the viewer's rights; `detail`: job-level rows."""
     viewer, known = ctx.viewer, ctx.known
     words: list[str] = []
@@ -163,8 +164,12 @@ def resolve(ctx: Context, *, team: str | None = None, user: str | None = None,
     if cluster is not None:
         cluster = _pick("cluster", cluster, known.clusters, partial=True)
         words.append(f"on cluster {cluster}")
+    if job is not None:
+        if not job.strip() or len(job) > MAX_NAME_CHARS:
+            raise AskError(f"a job name has 1 to {MAX_NAME_CHARS} characters")
+        words.insert(0, f"job {job.strip()}")
     if teams is not None and UNASSIGNED in teams and not viewer.org_wide:
         teams = tuple(t for t in teams if t != UNASSIGNED)
     return Subject(teams=teams, user=user, model=model, gpu_type=gpu_type,
                    words=" ".join(words) if words else "the organisation", whole_org=whole_org,
-                   cluster=cluster)
+                   cluster=cluster, job=job.strip() if job else None)

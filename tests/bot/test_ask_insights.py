@@ -238,3 +238,17 @@ def test_the_most_efficient_team_is_read_from_the_labels_for_everyone(store, org
     expected = sorted((tw.rank or 99, t) for t, tw in ledger.teams.items() if tw.label)
     assert [r["team"] for r in answer.rows] == [t for _, t in expected]
     assert all(r["label"] == ledger.teams[r["team"]].label for r in answer.rows)
+
+
+def test_a_job_named_is_costed_alone_for_those_who_see_it(store, organisation):
+    detector = ask(store, organisation, "how much did train-detector cost last week?")
+    assert detector.numbers["cost_usd"] == pytest.approx(VISION_A100_W47_USD, abs=0.01)
+    assert detector.sources[0].subject.startswith("job train-detector")
+    dave = ask(store, organisation, "energy of job train-detector last week",
+               viewer_for_user(organisation, "dave"))
+    assert dave.numbers["energy_kwh"] == pytest.approx(70.0)
+    bob = ask(store, organisation, "energy of job train-detector last week",
+              viewer_for_user(organisation, "bob"))
+    assert bob.how == "refused" and "70" not in bob.text
+    missing = ask(store, organisation, "how much did nosuch-trainer cost last week?")
+    assert missing.how == "refused" and missing.text.startswith("No job 'nosuch-trainer'")
