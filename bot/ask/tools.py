@@ -70,6 +70,8 @@ class SubjectArgs(_Args):
                                  description="GPU type or a part of it: A100, H100, L4.")
     cluster: str | None = Field(None, max_length=MAX_NAME_CHARS,
                                 description="Cluster name or a part of it.")
+    job: str | None = Field(None, max_length=MAX_NAME_CHARS,
+                            description="One job: its id or a part of its name.")
     mine: bool = Field(False, description="Only the asker's own jobs.")
     whole_organisation: bool = Field(False, description="Every team (approvers and FinOps).")
 
@@ -113,11 +115,6 @@ class CompareArgs(_Args):
     metric: Metric = Field("cost", description="What to compare.")
 
 
-class FlaggedArgs(SubjectArgs):
-    job: str | None = Field(None, max_length=MAX_NAME_CHARS,
-                            description="Job id or a part of its name; omit for all flagged.")
-
-
 class IdleArgs(_Args):
     cluster: str | None = Field(None, max_length=MAX_NAME_CHARS, description="One cluster.")
 
@@ -139,7 +136,8 @@ class Toolbox:
     def _subject(self, args: SubjectArgs, *, detail: bool) -> facts.Subject:
         return resolve(self.ctx, team=args.team, user=args.user, model=args.model,
                        gpu_type=args.gpu_type, mine=args.mine, org=args.whole_organisation,
-                       detail=detail, cluster=args.cluster)
+                       detail=detail or args.job is not None, cluster=args.cluster,
+                       job=args.job)
 
     def _team(self, team: str | None) -> str:
         subject = resolve(self.ctx, team=team, ours=team is None, detail=True)
@@ -222,7 +220,7 @@ class Toolbox:
                                             cluster=args.cluster))
 
         def why_flagged(**kw: Any) -> str:
-            args = FlaggedArgs(**kw)
+            args = SubjectArgs(**kw)
             return self._keep(insights.flagged(self.ctx, self._subject(args, detail=True),
                                                parse_period(args.period, today=today),
                                                job=args.job))
@@ -240,7 +238,7 @@ class Toolbox:
             (realized_savings, SubjectArgs, "What applied (approved) swaps measurably saved."),
             (idle_capacity, IdleArgs, "Idle capacity per cluster: GPU-hours no job held and "
              "their cost."),
-            (why_flagged, FlaggedArgs, "Why a job (or a subject's jobs) is flagged: the "
+            (why_flagged, SubjectArgs, "Why a job (or a subject's jobs) is flagged: the "
              "judge's reasons and the best fix."),
             (team_label, TeamArgs, "A team's weekly energy label (A best to G) and which jobs "
              "weigh on it."),

@@ -38,7 +38,8 @@ thing things stuff way ways day days year years hour minute number numbers amoun
 figure figures data report reports digest explain tell know think want need like look see
 get got gets make made take took put keep let help find give gave show shown stack explain
 overspend overspending overspent leaderboard league offenders offender hog hogs hogging
-sizing size sizes hungry efficient efficiently spender spenders consumer consumers paying pays cut cuts reduce trim leaving
+sizing size sizes hungry efficient efficiently spender spenders consumer consumers paying
+pays cut cuts reduce trim leaving
 stop still yet ever never always often usually there here then now soon while because
 """.split())
 # Words that are left as typed but never the mended form of another (lable is label, not table).
