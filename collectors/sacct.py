@@ -27,6 +27,10 @@ class SlurmError(RuntimeError):
     """sacct could not be run; the message says why."""
 
 
+class SacctMissing(SlurmError):
+    """No sacct here: a configuration error, not worth retrying."""
+
+
 def sacct_time(ts: float) -> str:
     """A Unix time as sacct's --starttime takes it (local time, seconds)."""
     return time.strftime(SACCT_TIME_FORMAT, time.localtime(ts))
@@ -48,7 +52,7 @@ def run_sacct(args: list[str], *, env: Mapping[str, str] | None = None) -> str:
         done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300,
                               check=False)
     except FileNotFoundError as exc:
-        raise SlurmError("sacct is not installed here (run on a Slurm login or "
+        raise SacctMissing("sacct is not installed here (run on a Slurm login or "
                          "controller node)") from exc
     except subprocess.TimeoutExpired as exc:
         raise SlurmError("sacct took more than 300 s") from exc

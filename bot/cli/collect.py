@@ -239,7 +239,7 @@ def slurm_command(
     --print (and --sacct-file) collect once. On a loop, a failing sacct is retried with
     backoff, and each run reads from a minute before the previous one started.
     """
-    from collectors.sacct import SlurmError, read_sacct, sacct_time, since_ts
+    from collectors.sacct import SacctMissing, SlurmError, read_sacct, sacct_time, since_ts
     from collectors.shipping import ShipError
     from collectors.slurm import ClusterMismatch, collect
 
@@ -283,7 +283,7 @@ def slurm_command(
         except ClusterMismatch as exc:
             raise fail(str(exc)) from exc
         except SlurmError as exc:
-            if once:
+            if once or isinstance(exc, SacctMissing):
                 raise fail(str(exc)) from exc
             failures += 1
             wait_s = min(interval, 5.0 * 2 ** (failures - 1))

@@ -89,6 +89,15 @@ def test_each_batch_names_its_cluster_and_the_server_checks_it(
     assert "this token is for cluster 'frankfurt-k8s'" in refused.stderr
 
 
+def test_no_sacct_ends_a_loop_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    result = CliRunner().invoke(cli, ["collect", "slurm", "--cluster", "iowa-hpc", "--print"])
+    assert result.exit_code == 1 and "sacct is not installed" in result.stderr
+    result = CliRunner().invoke(cli, ["collect", "slurm", "--cluster", "iowa-hpc", "--server",
+                                      "http://127.0.0.1:9", "--token", "t"])
+    assert result.exit_code == 1 and "sacct is not installed" in result.stderr
+
+
 def test_print_implies_once_and_an_unknown_cluster_is_one_line(sacct: Path) -> None:
     sacct.with_suffix(".count").write_text("2")
     printed = CliRunner().invoke(cli, ["collect", "slurm", "--print", "--cluster", "iowa-hpc"])

@@ -104,14 +104,15 @@ def test_a_jobstats_summary_in_admincomment_gives_utilization_and_memory(
     assert records["pretrain"]["gpu_util_mean"] is None  # nothing recorded: not invented
 
 
-def test_loop_mode_keeps_collecting_past_its_third_cycle(slurm: Scenario,
-                                                         database_url: str) -> None:
+def test_loop_mode_keeps_collecting_past_its_third_cycle(slurm: Scenario, database_url: str,
+                                                         tmp_path: Path) -> None:
     assert slurm.slurm is not None
     env = dict(slurm.slurm.env, AI_COST_DATABASE_URL=database_url,
                AI_COST_ORG_FILE=str(slurm.org_file), AI_COST_CLUSTER=CLUSTER)
     ai_cost = str(Path(sys.executable).with_name("ai-cost"))
     proc = subprocess.Popen([ai_cost, "collect", "slurm",
-                             "--interval", "1", "--since", "now-1hour"],
+                             "--interval", "1", "--since", "now-1hour",
+                             "--spool", str(tmp_path / "spool.jsonl")],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
     cycles: list[str] = []
