@@ -17,6 +17,7 @@ from analyzers.digest import Digest, Swaps, build_digest
 from analyzers.standings import OrgDigest, build_org_digest
 from bot.budgets import budget_in_force
 from bot.messages.swaps import suggestion_buttons
+from bot.services.swap_actions import by_hand_reason
 from bot.slack import Poster
 from config.organisation import Organisation
 from domain.ledger import Ledger, RealizedSaving, TeamWeek
@@ -221,7 +222,10 @@ class DigestService:
 
             def buttons(suggestion_id: int) -> Block | None:
                 found = rows.get(suggestion_id)
-                return suggestion_buttons(found[0]) if found else None
+                if found is None:
+                    return None
+                return suggestion_buttons(found[0], by_hand=by_hand_reason(
+                    self.organisation.team(found[1].team), found[0]))
 
             return Message(text=escape(headline(digest)),
                            blocks=lambda file_id: digest_blocks(digest, chart_file_id=file_id,

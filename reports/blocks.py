@@ -84,23 +84,28 @@ def change_label(kind: str, change: Mapping[str, Any]) -> str:
 
 
 def approve_button(suggestion_id: int, title: str, label: str = "Approve swap",
-                   ) -> dict[str, Any]:
-    """The primary button, named by its change, which asks for confirmation before it is sent."""
+                   by_hand: str | None = None) -> dict[str, Any]:
+    """The primary button, named by its change, which asks for confirmation before it is sent.
+
+    `by_hand`: why the team's action cannot make this change (said before approval).
+    """
     element = button(label, APPROVE, str(suggestion_id), style="primary")
+    how = (f"Nothing is changed for you: {fmt.escape(by_hand)}. Approve, apply it, then Mark "
+           "done." if by_hand else "It is applied through your team's configured action.")
     element["confirm"] = {
         "title": {"type": "plain_text", "text": "Apply this change?"},
-        "text": {"type": "mrkdwn", "text": clip(f"{fmt.escape(title)}\nIt is applied through "
-                                                 "your team's configured action.", 300)},
+        "text": {"type": "mrkdwn", "text": clip(f"{fmt.escape(title)}\n{how}", 300)},
         "confirm": {"type": "plain_text", "text": "Approve and apply"},
         "deny": {"type": "plain_text", "text": "Cancel"},
     }
     return element
 
 
-def swap_actions(suggestion_id: int, title: str, label: str = "Approve swap") -> Block:
+def swap_actions(suggestion_id: int, title: str, label: str = "Approve swap",
+                 by_hand: str | None = None) -> Block:
     """The change's button (primary, confirmed) and Dismiss for one suggestion."""
     return {"type": "actions", "block_id": f"swap:{suggestion_id}", "elements": [
-        approve_button(suggestion_id, title, label),
+        approve_button(suggestion_id, title, label, by_hand),
         button("Dismiss", DISMISS, str(suggestion_id)),
     ]}
 

@@ -31,16 +31,22 @@ def saving_text(suggestion: Suggestion) -> str:
             f"{fmt.kg(suggestion.saved_co2e_kg_week)} a week")
 
 
-def suggestion_buttons(suggestion: Suggestion | Proposed) -> Block | None:
-    """A suggestion's buttons, the primary one named by its change; None once decided."""
+def suggestion_buttons(suggestion: Suggestion | Proposed, *,
+                       by_hand: str | None = None) -> Block | None:
+    """A suggestion's buttons, the primary one named by its change; None once decided.
+
+    `by_hand`: why the team's action cannot make it, said in the confirmation and the label.
+    """
     if suggestion.id is None or suggestion.state != "open":
         return None
+    label = change_label(suggestion.kind, suggestion.change)
     return swap_actions(suggestion.id, suggestion.title,
-                        change_label(suggestion.kind, suggestion.change))
+                        f"{label} (by hand)" if by_hand else label, by_hand)
 
 
 def nudge_blocks(suggestion: Suggestion, job: Job, *, reasons: list[str] | None = None,
-                 cost_usd: float | None = None, energy_kwh: float | None = None) -> list[Block]:
+                 cost_usd: float | None = None, energy_kwh: float | None = None,
+                 by_hand: str | None = None) -> list[Block]:
     """The direct message to a flagged job's owner: cost, why, the change, the buttons."""
     text = (f"Your job *{fmt.escape(job.name or job.external_id)}* "
             f"(`{fmt.escape(job.external_id)}`, team {fmt.escape(job.team)}) "
@@ -53,7 +59,7 @@ def nudge_blocks(suggestion: Suggestion, job: Job, *, reasons: list[str] | None 
         header(f"A cheaper way to run {job.name or job.external_id}"),
         section(text),
         section(f":bulb: *{fmt.escape(suggestion.title)}*\nThis {saving_text(suggestion)}."),
-        *([actions] if (actions := suggestion_buttons(suggestion)) else []),
+        *([actions] if (actions := suggestion_buttons(suggestion, by_hand=by_hand)) else []),
         context("You get at most one message a day per job, never at night. Dismiss it and "
                 "this change is not suggested again."),
     ])

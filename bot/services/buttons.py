@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from bot.messages.swaps import suggestion_buttons
 from bot.services.directory import Directory, Person
+from bot.services.swap_actions import by_hand_reason
 from reports.blocks import Block, SwapButtons
 from storage import slack_repo
 
@@ -29,6 +30,7 @@ def swap_buttons(*, session: Session, directory: Directory, ids: Iterable[int],
         suggestion, job = found
         if not public and not directory.may_approve(person, team=job.team, owner=job.user):
             return None
-        return suggestion_buttons(suggestion)
+        return suggestion_buttons(suggestion, by_hand=by_hand_reason(
+            directory.organisation.team(job.team), suggestion))
 
     return buttons

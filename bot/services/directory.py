@@ -51,6 +51,10 @@ class Directory:
         self._by_slack = {v: k for k, v in self._by_name.items()}
         self._email_domain: str | None = organisation.email_domain
 
+    @property
+    def organisation(self) -> Organisation:
+        return self._organisation
+
     def user_info(self, slack_user_id: str) -> dict[str, Any]:
         """users.info's user, asked once per USER_TTL_S per person; raises SlackApiError."""
         now = self._clock()

@@ -122,6 +122,13 @@ def _forge(config: Mapping[str, Any]) -> dict[str, Any] | None:
             "token_env": config.get("forge_token_env", "")}
 
 
+def expressible_fields(config: Mapping[str, Any], change: Mapping[str, Any]) -> list[str]:
+    """The entry fields a git action would edit for `change` (empty: it cannot express it)."""
+    fields = {**DEFAULT_FIELDS, **_pairs(config.get("fields"))}
+    return [fields[k] for k, v in change.items()
+            if k in fields and isinstance(v, Mapping) and v.get("to") is not None]
+
+
 def branch_name(suggestion_id: int) -> str:
     return f"ai-cost/suggestion-{suggestion_id}"
 

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from analyzers.ratings import label_change
 from bot.messages.swaps import nudge_blocks, praise_blocks
 from bot.services.directory import Directory
+from bot.services.swap_actions import by_hand_reason
 from bot.services.team_view import TeamViews
 from config.organisation import Organisation
 from reports.format import escape
@@ -116,7 +117,8 @@ class Nudges:
                     reasons=slack_repo.verdict_reasons(session=s, job_id=job.id or 0,
                                                        week=suggestion.week),
                     cost_usd=line.cost.cost_usd if line else None,
-                    energy_kwh=line.cost.energy_kwh if line else None)
+                    energy_kwh=line.cost.energy_kwh if line else None,
+                    by_hand=by_hand_reason(team, suggestion))
                 try:
                     posted = self._client.chat_postMessage(
                         channel=slack_id, blocks=blocks,

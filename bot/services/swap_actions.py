@@ -27,7 +27,12 @@ from typing import Any
 
 import httpx
 
-from bot.services.git_change import ChangeError, apply_git_change
+from bot.services.git_change import (
+    DEFAULT_FIELDS,
+    ChangeError,
+    apply_git_change,
+    expressible_fields,
+)
 from config.organisation import TeamConfig
 from storage.models import Job, Suggestion
 
@@ -90,6 +95,22 @@ def swap_payload(*, suggestion: Suggestion, job: Job, approved_by: str,
     }
 
 
+def by_hand_reason(team: TeamConfig | None, suggestion: Suggestion | Any) -> str | None:
+    """Why approving `suggestion` will not change anything by itself (None: the action will).
+
+    Said before approval (next to the button) and recorded after it.
+    """
+    config = team.swap_action if team else {"type": "none"}
+    kind = config.get("type", "none")
+    if kind == "none":
+        return "the team applies changes by hand"
+    if kind == "git" and not expressible_fields(config, suggestion.change or {}):
+        return (f"the team's git action edits {', '.join(sorted(set(DEFAULT_FIELDS)))} of a "
+                f"workload entry; a {suggestion.kind.replace('_', ' ')} change is applied "
+                "by hand")
+    return None
+
+
 class SwapActions:
     """Applies approved swaps; the HTTP client, environment and sleep are injected for tests."""
 
@@ -105,13 +126,17 @@ class SwapActions:
 
     def apply(self, *, team: TeamConfig | None, suggestion: Suggestion, job: Job,
               approved_by: str, approved_at: datetime) -> ActionResult:
-        """Apply `suggestion` as its team's action says; never raises for a failed action."""
+        """Apply `suggestion` as its team's action says; never raises for a failed action.
+
+        A change the action cannot express is kind "none": approved, to be applied by hand.
+        """
         config = team.swap_action if team else {"type": "none"}
         kind = config.get("type", "none")
         payload = swap_payload(suggestion=suggestion, job=job, approved_by=approved_by,
                                approved_at=approved_at)
-        if kind == "none":
-            return ActionResult(True, "none", "recorded (the team applies swaps by hand)")
+        by_hand = by_hand_reason(team, suggestion)
+        if by_hand is not None:
+            return ActionResult(True, "none", by_hand)
         if kind == "webhook":
             return self._webhook(config, payload)
         if kind == "git":

@@ -149,3 +149,23 @@ def test_dismiss_checks_first_and_another_replica_finishes_the_dialog(
     assert "Dismissed by" in text and "needs it" in text
     assert "approve_swap" not in json.dumps(w.slack.messages[(channel, ts)]["blocks"])
     assert "a job" in json.dumps(w.slack.messages[(channel, ts)]["blocks"])  # the rest stays
+
+
+@pytest.mark.dated
+def test_a_change_the_action_cannot_make_says_so_before_approval(slack_world: SlackWorld
+                                                                  ) -> None:
+    w = slack_world
+    nlp = w.organisation.team("nlp")
+    assert nlp is not None
+    nlp.swap_action = {"type": "git", "repo": "/nowhere", "file": "w.yaml",
+                       "entries": "workloads", "fields": "model:model"}
+    reply = w.answer("", user="alice")
+    primary = [e for e in _actions(reply["blocks"]) if e["action_id"] == "approve_swap"]
+    with session(w.engine) as s:
+        kinds = {sg.id: sg.kind for sg, _ in slack_repo.suggestions_by_id(
+            session=s, ids=[int(e["value"]) for e in primary]).values()}
+    assert primary
+    for element in primary:  # a release is no field of a workload entry: by hand
+        by_hand = kinds[int(element["value"])] == "release"
+        assert element["text"]["text"].endswith("(by hand)") == by_hand
+        assert ("Nothing is changed for you" in element["confirm"]["text"]["text"]) == by_hand

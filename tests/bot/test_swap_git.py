@@ -182,7 +182,20 @@ def test_a_change_the_file_cannot_express_says_so(origin: Path) -> None:
     release = _suggestion(10, "release", {"release": {"idle_hours": 40.0, "gpus": 6}})
     job = Job(id=1, cluster_id=1, external_id="42", name="sentiment")
     result = _apply(team, release, job)
-    assert not result.ok and "apply it by hand" in result.detail
+    # said before approval (next to the button) and after: approved, to be applied by hand
+    assert result.ok and result.kind == "none" and "applied by hand" in result.detail
+    from bot.messages.swaps import suggestion_buttons
+    from bot.services.swap_actions import by_hand_reason
+
+    reason = by_hand_reason(team, release)
+    assert reason and by_hand_reason(team, _suggestion(12, "precision", {
+        "precision": {"from": "fp32", "to": "bf16"}})) is None
+    release.state = "open"
+    shown = suggestion_buttons(release, by_hand=reason)
+    assert shown is not None
+    primary = shown["elements"][0]
+    assert primary["text"]["text"] == "Release 6 GPUs (by hand)"
+    assert "Nothing is changed for you" in primary["confirm"]["text"]["text"]
     unknown = _apply(team, _suggestion(11, "precision", {"precision": {"from": "fp32",
                                                                        "to": "bf16"}}),
                      Job(id=5, cluster_id=1, external_id="45", name="nobody"))
