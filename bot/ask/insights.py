@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from analyzers.accounting import J_PER_KWH, ZERO, Cost
 from bot.ask import facts
@@ -241,6 +242,10 @@ def flagged(ctx: Context, subject: Subject, period: Period, *, job: str | None =
             limit: int = 5) -> Answer:
     """Why a job (or the subject's flagged jobs) is flagged: the judge's reasons and the fix."""
     lines = _lines(ctx, subject, period)
+    named = job or subject.job
+    if named and subject.words.startswith(f"job {named}"):  # "job X team nlp": team nlp
+        subject = replace(subject, words=subject.words.removeprefix(f"job {named}").strip()
+                          or "the organisation")
     if job is not None:
         asked = job.lower()
         lines = [ln for ln in lines if asked in (ln.job.name or "").lower()
