@@ -19,7 +19,7 @@ from typing import Any
 from collectors.jobstats import jobstats_gpus
 from collectors.sacct import DELIMITER, FIELDS, LEGACY_FIELDS
 from collectors.sinks import Batch
-from collectors.slurm_usage import job_samples
+from collectors.slurm_usage import MIN_GRID_S, job_samples
 from config.organisation import Organisation
 from domain.samples import JobInfo
 
@@ -296,11 +296,14 @@ def collect(text: str, *, organisation: Organisation, cluster: str, now: float |
         if config.usage_from_sacct and job.start is not None:
             start = int(job.start)
             end = None if job.end is None else start + int(job.elapsed_s)
+            # A job begun in the window (or too young for the previous run to send any) is
+            # sent whole; an older one from the window on.
+            cut = since if since is not None and start < since - MIN_GRID_S else None
             batch.samples.extend(
                 x for x in job_samples(cluster=cluster, job_id=job.job_id, node=job.nodes,
                                        gpus=job.gpus, start=start, end=end, now=stamp,
                                        record=record)
-                if since is None or x.ts > since)
+                if cut is None or x.ts > cut)
         batch.jobs.append(JobInfo(
             external_id=job.job_id, name=job.name, user=job.user or None,
             team=record["team"], account=job.account or None, kind=record["kind"],

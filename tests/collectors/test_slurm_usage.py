@@ -123,6 +123,17 @@ def test_a_long_running_job_is_counted_from_the_window_on(organisation: Organisa
     assert since_ts(local, now=now) == now - 600  # what the loop passes on: read back
 
 
+def test_a_job_too_young_for_the_previous_run_is_sent_whole(
+        organisation: Organisation) -> None:
+    """Begun 170 s before the previous run (no samples then), ended since: all its seconds."""
+    organisation.cluster("iowa-hpc").usage_from_sacct = True
+    previous = 1_300_000
+    text = gpu_job("9008", start=previous - 170, ran_s=179, gpus=1)
+    batch = collect(text, organisation=organisation, cluster="iowa-hpc", now=previous + 300,
+                    since=previous - 60)  # the loop's window: a minute before the last run
+    assert counted_s([int(s.ts) for s in batch.samples]) == 179
+
+
 def test_the_same_bad_lines_are_reported_once_per_loop(organisation: Organisation) -> None:
     text = "9005\x1ftruncated\n" + gpu_job("9006", start=1_000_000, ran_s=60)
     seen: set[str] = set()
