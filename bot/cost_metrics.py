@@ -7,7 +7,9 @@ series. Units are Prometheus base units: GPU time in seconds, energy in joules, 
 money in the organisation's currency, named by the `currency` label.
 
 The ledger-derived families are built once per refresh of the weeks (a scrape reads two rows to
-know), not per scrape; budgets, which a person changes in Slack at any time, are read per scrape.
+know), not per scrape, and after the first build a scrape never waits for one: it gets the
+figures of the previous refresh while the new ones are built in the background. Budgets, which a
+person changes in Slack at any time, are read per scrape.
 """
 
 from __future__ import annotations
@@ -175,27 +177,61 @@ class CostCollector(Collector):
         self._lock = threading.Lock()
         self._key: tuple[object, ...] | None = None
         self._families: list[Metric] = []
+        self._rebuild: threading.Thread | None = None
         self.builds = 0  # how often the ledger families were built (once per refresh)
 
     def _weeks(self) -> dict[str, str]:
         now = self._clock()
         return {"last_week": last_complete_week(now), "this_week": week_of(now)}
 
-    def ledger_metrics(self) -> list[Metric]:
-        """The ledger families, built again only when a week was judged again since."""
+    def _key_now(self) -> tuple[dict[str, str], dict[str, tuple[float, bool]], tuple[object, ...]]:
         weeks = self._weeks()
-        with self._lock, new_session(self._engine) as s:
+        with new_session(self._engine) as s:
             heads = {w: (r, st) for w, r, st in s.execute(
                 select(col(LedgerWeek.week), col(LedgerWeek.refreshed_at), col(LedgerWeek.stale))
                 .where(col(LedgerWeek.week).in_(list(weeks.values()))))}
-            key = tuple(sorted(weeks.items())) + tuple(sorted(heads.items()))
+        return weeks, heads, tuple(sorted(weeks.items())) + tuple(sorted(heads.items()))
+
+    def _build(self) -> list[Metric]:
+        with self._lock:
+            weeks, heads, key = self._key_now()
             if key != self._key:
-                ledgers = {p: load_ledger(session=s, week=w) if w in heads else None
-                           for p, w in weeks.items()}
+                with new_session(self._engine) as s:
+                    ledgers = {p: load_ledger(session=s, week=w) if w in heads else None
+                               for p, w in weeks.items()}
                 self._families = ledger_families(ledgers, self._names)
                 self._key = key
                 self.builds += 1
             return self._families
+
+    def ledger_metrics(self, *, wait: bool = True) -> list[Metric]:
+        """The ledger families, built again only when a week was judged again since.
+
+        With `wait=False` and figures already built, a rebuild runs in the background and the
+        figures of the previous refresh are returned at once (a scrape never waits for it).
+        """
+        if wait or self._key is None:
+            return self._build()
+        _, _, key = self._key_now()
+        if key != self._key and (self._rebuild is None or not self._rebuild.is_alive()):
+            self._rebuild = threading.Thread(target=self._rebuild_quietly, daemon=True,
+                                             name="ai-cost-cost-metrics")
+            self._rebuild.start()
+        return self._families
+
+    def _rebuild_quietly(self) -> None:
+        try:
+            self._build()
+        except Exception as exc:
+            if unavailable(exc) is None:
+                log.exception("cost metrics not rebuilt")
+            else:
+                log.warning("cost metrics not rebuilt: %s", unavailable(exc))
+
+    def settle(self, timeout_s: float = 60.0) -> None:
+        """Wait for a background rebuild to finish (tests, benchmarks)."""
+        if self._rebuild is not None:
+            self._rebuild.join(timeout_s)
 
     def budget_metrics(self) -> list[Metric]:
         """Each team's weekly budget in force (money and energy), read at every scrape."""
@@ -218,7 +254,7 @@ class CostCollector(Collector):
         # HTTP) off the page: the figures last built are shown, and the budgets left out.
         readable = True
         try:
-            families = self.ledger_metrics() + self.budget_metrics()
+            families = self.ledger_metrics(wait=False) + self.budget_metrics()
         except Exception as exc:
             reason = unavailable(exc)
             if reason is None:

@@ -96,6 +96,7 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async def every_interval() -> None:
+            await run_in_threadpool(_warm_quietly, costs)  # the first scrape finds them built
             while True:
                 await asyncio.sleep(flush_every_s)
                 await run_in_threadpool(_flush_quietly, ingest.refusals, engine)
