@@ -57,7 +57,8 @@ def run_sacct(args: list[str], *, env: Mapping[str, str] | None = None) -> str:
     except subprocess.TimeoutExpired as exc:
         raise SlurmError("sacct took more than 300 s") from exc
     if done.returncode != 0:
-        raise SlurmError(f"sacct failed ({done.returncode}): {done.stderr.strip()[:300]}")
+        said = "; ".join(x.strip() for x in done.stderr.splitlines() if x.strip())
+        raise SlurmError(f"sacct failed ({done.returncode}): {said[:400]}")
     return done.stdout
 
 

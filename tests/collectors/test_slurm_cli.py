@@ -68,6 +68,7 @@ def test_the_loop_survives_sacct_failures_with_backoff_and_says_so(
     assert isinstance(result.exception, Stop), waits
     assert waits[:2] == [5.0, 10.0]  # backoff; later waits: the interval, the shipper's retries
     assert "failure 1 in a row, trying again in 5 s" in caplog.text
+    assert "sacct failed (1): sacct: error: Problem talking to the database;" in caplog.text
     assert "failure 2 in a row, trying again in 10 s" in caplog.text
     assert "sacct answers again after 2 failures" in caplog.text
     starts = [line.split("--starttime=")[1].split()[0]
