@@ -22,7 +22,9 @@ COMPARE = re.compile(r"\bcompar|\bvs\.?(?!\w)|\bversus\b|\bagainst\b|\bdifferenc
                       r"\bmore\b|\bless\b|\bfewer\b|\bthan\b|\bor\b|\bhigher\b|\blower\b|"
                       r"\bbigger\b|\bsmaller\b|\bcheaper\b|\band\b|\bbetween\b")
 _TREND = re.compile(r"\bchange|\btrend|\bincreas|\bdecreas|\bgr[eo]w|\bgrowth\b|\bwent (?:up|down)|"
-                    r"\bgo(?:ne)? (?:up|down)|\bup or down\b|week over week|\bwow\b|"
+                    r"\bgo(?:ne)? (?:up|down)|\bup or down\b|(?:week|month) over (?:week|month)|"
+                    r"\bwow\b|"
+                    r"\bmom\b|"
                     r"compared (?:to|with)|\bdifference\b|\bdelta\b|\bthan (?:last|the|in|"
                     r"previous)|\bvs\.? (?:last|the|previous|this)|\bversus\b")
 _BUDGET = re.compile(r"\bbudget|\bover (?:our|the|my) limit|\bquota\b")
@@ -46,7 +48,8 @@ _GROUP = re.compile(r"\b(?:by|per|each|every|across|among|between|for each|for e
                     r"from|the|of|on|so|today|yesterday|with|between|vs|past|previous|"
                     r"costs?|spend\w*|energy|usage|co2\w*|emissions|gpu|kwh|totals?|figures|"
                     r"\d))|\b(?:which|what)\s+(team|cluster|gpu[- ]?type|gpu|"
-                    r"user|person|engineer|model)s?\b|\b(team|cluster|gpu[- ]?type|user|model)"
+                    r"user|person|people|engineer|owner|model)s?\b|"
+                    r"\b(team|cluster|gpu[- ]?type|user|model)"
                     r"s\s+(?:ranked|sorted|ordered|by (?:cost|energy|spend|co2|carbon|kwh|gpu))|"
                     r"\b(?:cheapest|costliest|priciest|biggest|largest|greenest|smallest|"
                     r"expensive|highest|lowest|top|hungriest|dirtiest|cleanest)\s+"

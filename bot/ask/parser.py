@@ -164,6 +164,8 @@ def parse(question: str, *, known: KnownNames, today: date) -> Query | None:
     intent, group = intents.intent(text, teams, len(periods))
     if intent is None:
         return None
+    if intent == "compare_periods" and not periods and re.search(r"\bmonth", text):
+        periods = find_periods("last month", today=today)  # "month over month": whole months
     metric = next((name for name, rx in intents.METRICS if rx.search(text)), None)
     team = teams[0] if teams else None
     people = _people(text, known, teams)
