@@ -269,7 +269,8 @@ def problem_key(line: str) -> str:
 
 
 def collect(text: str, *, organisation: Organisation, cluster: str, now: float | None = None,
-            seen_problems: set[str] | None = None, since: float | None = None) -> Batch:
+            seen_problems: set[str] | None = None, since: float | None = None,
+            running_to_now: bool = True) -> Batch:
     """A Batch of job descriptions and job records of the GPU jobs in sacct output.
 
     On a cluster with `usage_from_sacct`, the batch also carries stand-in samples that add up
@@ -279,6 +280,8 @@ def collect(text: str, *, organisation: Organisation, cluster: str, now: float |
     `slurm_cluster_name` (default: its name).
     `since`: the window's start (Unix s); samples before it are left out, so a job that began
     long ago is counted from the window on (earlier runs sent its earlier samples).
+    `running_to_now`: running jobs counted up to `now`, not the last whole minute; only for
+    collections at least 3 minutes apart (collectors/slurm_usage.py says why).
     """
     config = organisation.cluster(cluster)
     jobs, problems = parse_sacct(text)
@@ -302,7 +305,7 @@ def collect(text: str, *, organisation: Organisation, cluster: str, now: float |
             batch.samples.extend(
                 x for x in job_samples(cluster=cluster, job_id=job.job_id, node=job.nodes,
                                        gpus=job.gpus, start=start, end=end, now=stamp,
-                                       record=record)
+                                       record=record, to_now=running_to_now)
                 if cut is None or x.ts > cut)
         batch.jobs.append(JobInfo(
             external_id=job.job_id, name=job.name, user=job.user or None,

@@ -27,15 +27,19 @@ def stand_in_uuid(*, cluster: str, job_id: str, index: int) -> str:
     return f"SLURM-{cluster}-{job_id}-{index}"
 
 
-def sample_times(*, start: int, end: int | None, now: int) -> list[int]:
-    """Sample timestamps (s) of a job that started at `start`, ended at `end` (None: runs)."""
+def sample_times(*, start: int, end: int | None, now: int, to_now: bool = True) -> list[int]:
+    """Sample timestamps (s) of a job that started at `start`, ended at `end` (None: runs).
+
+    `to_now`: a running job's last sample at `now`, off the grid. Only for collections at
+    least MIN_GRID_S apart: each such sample splits a grid step, and were most steps split, the
+    step would no longer be the median the job's first sample counts.
+    """
     if end is None:
         if now - start < MIN_GRID_S:
             return []  # too young to know its grid; the next collection counts it
         stamps = list(range(start + STEP_S, now + 1, STEP_S))
-        # Up to now: one more sample splits a grid step in two, and the sum stays exact. Once
-        # per collection (every 5 minutes or more) the grid's steps stay the median.
-        return stamps if stamps[-1] == now else [*stamps, now]
+        # Up to now: one more sample splits a grid step in two, and the sum stays exact.
+        return stamps if not to_now or stamps[-1] == now else [*stamps, now]
     ran = end - start
     if ran <= 0:
         return []
@@ -48,13 +52,14 @@ def sample_times(*, start: int, end: int | None, now: int) -> list[int]:
 
 
 def job_samples(*, cluster: str, job_id: str, node: str, gpus: int, start: int,
-                end: int | None, now: int, record: dict[str, Any]) -> list[GpuSample]:
+                end: int | None, now: int, record: dict[str, Any],
+                to_now: bool = True) -> list[GpuSample]:
     """One sample per grid point per allocated GPU, carrying the record's usage figures.
 
     Utilization is the record's mean (50 % when not recorded, the middle sample its peak),
     memory its peak, power its estimate; no energy counter, so energy is marked estimated.
     """
-    stamps = sample_times(start=start, end=end, now=now)
+    stamps = sample_times(start=start, end=end, now=now, to_now=to_now)
     if not stamps:
         return []
     util_mean = record["gpu_util_mean"] if record["gpu_util_mean"] is not None else 50.0

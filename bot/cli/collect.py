@@ -242,6 +242,7 @@ def slurm_command(
     from collectors.sacct import SacctMissing, SlurmError, read_sacct, sacct_time, since_ts
     from collectors.shipping import ShipError
     from collectors.slurm import ClusterMismatch, collect
+    from collectors.slurm_usage import MIN_GRID_S
 
     _logging()
     settings = load_settings()
@@ -279,7 +280,8 @@ def slurm_command(
             # RUNNING means running when sacct was asked: count it up to then, not later
             batch = collect(text, organisation=organisation, cluster=name, seen_problems=seen,
                             now=started, since=None if sacct_file is not None
-                            else since_ts(window["start"], now=started))
+                            else since_ts(window["start"], now=started),
+                            running_to_now=once or interval >= MIN_GRID_S)
         except ClusterMismatch as exc:
             raise fail(str(exc)) from exc
         except SlurmError as exc:

@@ -56,6 +56,16 @@ def test_a_running_job_is_counted_to_now_then_completed_never_twice() -> None:
     assert sample_times(start=start, end=None, now=start + 100) == []  # too young: next run
 
 
+def test_a_loop_every_few_seconds_keeps_completed_jobs_exact() -> None:
+    """Runs closer than 3 minutes send a running job's grid only, so the step stays the median."""
+    start, end = 1_000_000, 1_000_000 + 600
+    stamps: set[int] = set()
+    for now in range(start + 180, end, 10):  # a loop every 10 s while the job ran
+        stamps.update(sample_times(start=start, end=None, now=now, to_now=False))
+    stamps.update(sample_times(start=start, end=end, now=end + 10))
+    assert counted_s(sorted(stamps)) == 600
+
+
 def test_a_pipe_in_a_comment_or_name_shifts_no_column(organisation: Organisation) -> None:
     text = gpu_job("9001", start=1_000_000, ran_s=600, comment="a|b|model=mistral-7b",
                    name="x|y") + "\n"
