@@ -18,6 +18,7 @@ from storage.models import Job, Suggestion
 from storage.slack_repo import Audit
 from tests.bot.conftest import PEOPLE, SlackWorld
 from tests.clock import iso
+from tests.fakes.slack_fixtures import SLACK_TEST_TOKEN
 
 
 def _suggestion(w: SlackWorld, kind: str | None = None) -> int:
@@ -170,3 +171,61 @@ def test_audit_and_suggestions_commands_show_each_change(slack_world: SlackWorld
     assert f"#{sid} " in listed.output and "dismissed" in listed.output
     bad = CliRunner().invoke(cli, ["suggestions", "--state", "pending"])
     assert bad.exit_code != 0
+
+
+APPROVE_IN_A_PROCESS = """
+import sys
+from slack_sdk import WebClient
+from bot.services.approvals import Approvals, Click
+from bot.services.directory import Directory
+from bot.services.swap_actions import SwapActions
+from config.organisation import load_organisation
+from storage.db import make_engine
+
+url, hook, sid, api, now, token = sys.argv[1:7]
+org = load_organisation(None)
+org.team("nlp").swap_action = {"type": "webhook", "url": hook, "secret_env": "S"}
+directory = Directory(organisation=org, client=WebClient(token=token, base_url=api))
+approvals = Approvals(organisation=org, engine=make_engine(url), directory=directory,
+                      actions=SwapActions(environ={"S": "s"}, attempts=1),
+                      clock=lambda: float(now))
+approvals.approve(Click(int(sid), "U0ALICE"))
+"""
+
+
+@pytest.mark.dated
+def test_kill_9_while_the_action_is_in_flight_is_swept_and_applied_once(
+        slack_world: SlackWorld) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    w = slack_world
+    with session(w.engine) as s:
+        sid = [sg.id or 0 for sg, _ in slack_repo.open_suggestions(session=s, team="nlp")][0]
+    hanging = socket.socket()  # a webhook receiver that takes the request and never answers
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen()
+    hook = f"http://127.0.0.1:{hanging.getsockname()[1]}/swap"
+    url = w.engine.url.render_as_string(hide_password=False)
+    proc = subprocess.Popen([sys.executable, "-c", APPROVE_IN_A_PROCESS, url, hook, str(sid),
+                             w.slack.api_url, str(w.clock.now), SLACK_TEST_TOKEN],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        hanging.settimeout(30)
+        try:
+            conn, _ = hanging.accept()  # the action is in flight
+        except TimeoutError:
+            proc.kill()
+            raise AssertionError(proc.communicate()[0]) from None
+        proc.kill()  # kill -9
+        proc.wait(timeout=30)
+        conn.close()
+    finally:
+        hanging.close()
+    assert _state(w, sid) == "approved"  # what the crash leaves
+    w.clock.now += 20 * 60
+    assert w.services.approvals.sweep() == [(sid, "applied")]  # the test world's webhook
+    [call] = w.slack.wait_for("/hooks/swap")
+    assert call.headers["idempotency-key"] == f"ai-cost-suggestion-{sid}"
+    assert w.services.approvals.sweep() == [] and _state(w, sid) == "applied"
