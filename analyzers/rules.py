@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from analyzers.classifier.reading import read_job
+from analyzers.classifier.reading import read_text_of
 from analyzers.policy import evaluate
 from analyzers.records import JobRecord, Verdict
 from config.organisation import PolicyConfig
@@ -41,7 +41,7 @@ def read_task(record: JobRecord) -> str:
 
     Declared and model tasks are read by analyzers.classifier.reading, as the classifier does.
     """
-    settled = read_job(record).task
+    settled = read_text_of(record).task
     if settled is not None:
         return settled
     text = record.text
@@ -57,7 +57,7 @@ def read_params_b(record: JobRecord) -> float | None:
     The model the job names (catalog) or the size it writes (analyzers.classifier.sizes);
     a name read two ways gives the smaller size.
     """
-    size = read_job(record).size
+    size = read_text_of(record).size
     return None if size is None else size[0]
 
 

@@ -57,8 +57,10 @@ def prob_at_least(size_probs: np.ndarray, threshold_b: float) -> np.ndarray:
 
 def mask_user(text: str, user: str | None) -> str:
     """`text` with the user's name (and a notebook's or home folder's owner) as `user`."""
-    text = _USER_SLOT.sub(r"\1\2user", text)
-    if user and len(user) >= 2:
+    lowered = text.lower()
+    if "jupyter" in lowered or "/home/" in lowered or "/users/" in lowered:
+        text = _USER_SLOT.sub(r"\1\2user", text)
+    if user and len(user) >= 2 and user.lower() in lowered:
         text = re.sub(rf"(?<![a-z0-9]){re.escape(user.lower())}(?![a-z0-9])", "user",
                       text, flags=re.IGNORECASE)
     return text

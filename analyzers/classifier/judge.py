@@ -26,7 +26,7 @@ from tokenizers import Tokenizer
 
 from analyzers.classifier.features import TextEncoder, job_text, numeric_features, prob_at_least
 from analyzers.classifier.model import Runtime
-from analyzers.classifier.reading import Readings, read_jobs
+from analyzers.classifier.reading import Readings, read_jobs, words_of
 from analyzers.policy import hints, is_idle, is_overprovisioned
 from analyzers.records import NARROW_TASKS, TASKS, JobRecord, Verdict
 from config.organisation import PolicyConfig
@@ -113,7 +113,7 @@ class Classifier:
             empty = Prediction(np.zeros((0, len(TASKS)), np.float32),
                                np.zeros((0, heads.size.out_features), np.float32),
                                np.zeros((0, heads.reasons.out_features), np.float32))
-            return empty, read_jobs([])
+            return empty, read_jobs([], words=False)
         threads = torch.get_num_threads()
         torch.set_num_threads(min(threads, self.threads))  # a caller's lower setting holds
         try:
@@ -125,7 +125,7 @@ class Classifier:
             if len(texts) <= CHUNK:  # one chunk: nothing to overlap, no thread to start
                 self._encode_chunk(pooled, 0, [self.encoder.ids(t) for t in texts])
                 numeric = torch.from_numpy(numeric_features(records))
-                exact = read_jobs(records) if policy is not None else None
+                exact = read_jobs(records, words=False) if policy is not None else None
             else:
                 with ThreadPoolExecutor(max_workers=1) as worker:
                     pending = [worker.submit(self._encode_chunk, pooled, start,
@@ -133,7 +133,7 @@ class Classifier:
                                               for t in texts[start:start + CHUNK]])
                                for start in range(0, len(texts), CHUNK)]
                     numeric = torch.from_numpy(numeric_features(records))
-                    exact = read_jobs(records) if policy is not None else None
+                    exact = read_jobs(records, words=False) if policy is not None else None
                     for done in pending:
                         done.result()
             with torch.inference_mode():
@@ -162,7 +162,9 @@ class Classifier:
     def p_oversized_model(self, records: Sequence[JobRecord], pred: Prediction,
                           policy: PolicyConfig) -> np.ndarray:
         """P(narrow task) x P(model >= the size threshold), per job."""
-        return self._p_oversized_model(pred, read_jobs(records), policy)
+        reading = read_jobs(records, words=False)
+        reading.words = words_of(records, (reading.task < 0) & ~_NARROW[pred.task.argmax(1)])
+        return self._p_oversized_model(pred, reading, policy)
 
     def task_probs(self, pred: Prediction, reading: Readings) -> np.ndarray:
         """Task probabilities with settled tasks (declared, or the model's) as certainties."""
@@ -203,7 +205,9 @@ class Classifier:
         """Verdicts for `records` under `policy`: task, oversized, score, reasons then hints."""
         records = list(records)
         pred, reading = self._predict(records, policy)
-        reading = reading if reading is not None else read_jobs(records)
+        reading = reading if reading is not None else read_jobs(records, words=False)
+        # The job's own words are read only where the network reads a generative task.
+        reading.words = words_of(records, (reading.task < 0) & ~_NARROW[pred.task.argmax(1)])
         p_model = self._p_oversized_model(pred, reading, policy)
         too_big = p_model >= self.threshold
         tasks = self.task_probs(pred, reading)

@@ -33,10 +33,12 @@ class JobReading:
     words: str | None = None  # the one narrow task the job's own words name, if any
 
 
-def read_job(record: JobRecord, index: CatalogIndex | None = None) -> JobReading:
+def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
+             words: bool = True) -> JobReading:
     """The size of the model the job names (model field first) and its settled task.
 
     No size without evidence: a job that names no known model and writes no size has none.
+    `words`: also read the narrow task the job's own words name (when its task is open).
     """
     index = index or catalog_index()
     models = catalog_models(record.model, index) if record.model else []
@@ -53,14 +55,17 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None) -> JobReading
     mentions = model_mentions(record) if not models else []
     if task is None and not models:  # a model in no catalog: what its name says it is for
         task = name_task(mentions)
-    words = None
-    if task is None:  # the job's own words, its model's names and its user's left out
-        text = mask_user(" ".join(p for p in (record.name, record.command, record.image) if p),
-                         record.user)
-        for mention in [*mentions, *(m.model_id for m in models), *(m.short for m in models)]:
-            text = text.replace(mention, " ")
-        words = word_task(text)
-    return JobReading(size, task, bool(models) or bool(mentions), words)
+    said = job_words(record) if words and task is None else None
+    return JobReading(size, task, bool(models) or bool(mentions), said)
+
+
+def job_words(record: JobRecord) -> str | None:
+    """The one narrow task the job's own words name; its model's names and user left out."""
+    text = mask_user(" ".join(p for p in (record.name, record.command, record.image) if p),
+                     record.user)
+    for mention in model_mentions(record):
+        text = text.replace(mention, " ")
+    return word_task(text)
 
 
 @dataclass(slots=True)
@@ -73,24 +78,58 @@ class Readings:
     words: np.ndarray  # index of the one narrow task the job's words name, -1 if none
 
 
-def read_jobs(records: Sequence[JobRecord]) -> Readings:
-    """Readings of `records`; jobs with the same text are read once."""
+def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
+    """Readings of `records`; jobs with the same text are read once.
+
+    `words`: False leaves the job's own words unread (-1); `words_of` reads them for the jobs
+    that need them.
+    """
     size = np.full((len(records), 2), np.nan)
     task = np.full(len(records), -1, dtype=np.int64)
     named = np.zeros(len(records), dtype=bool)
-    words = np.full(len(records), -1, dtype=np.int64)
+    said = np.full(len(records), -1, dtype=np.int64)
     seen: dict[tuple[str | None, str, str | None], JobReading] = {}
     index = catalog_index()
     for i, record in enumerate(records):
         k = (record.model, record.text, record.task)
         found = seen.get(k)
         if found is None:
-            found = seen[k] = read_job(record, index)
+            found = seen[k] = read_job(record, index, words=words)
         if found.size is not None:
             size[i] = found.size
         if found.task is not None:
             task[i] = TASKS.index(found.task)
         named[i] = found.names_model
         if found.words is not None:
-            words[i] = TASKS.index(found.words)
-    return Readings(size, task, named, words)
+            said[i] = TASKS.index(found.words)
+    return Readings(size, task, named, said)
+
+
+def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:
+    """Index of the narrow task each job's words name, for the jobs where `rows`; else -1."""
+    out = np.full(len(records), -1, dtype=np.int64)
+    seen: dict[tuple[str, str, str | None, str | None], str | None] = {}
+    for i in np.flatnonzero(rows).tolist():
+        record = records[i]
+        k = (record.name, record.command, record.image, record.user)
+        if k not in seen:
+            seen[k] = job_words(record)
+        found = seen[k]
+        if found is not None:
+            out[i] = TASKS.index(found)
+    return out
+
+
+_SEEN: dict[tuple[int, str | None, str, str | None], JobReading] = {}
+
+
+def read_text_of(record: JobRecord) -> JobReading:
+    """`read_job` without the job's words, remembered per text (the rules, suggestions)."""
+    index = catalog_index()
+    k = (id(index), record.model, record.text, record.task)
+    found = _SEEN.get(k)
+    if found is None:
+        if len(_SEEN) >= 100_000:
+            _SEEN.clear()
+        found = _SEEN[k] = read_job(record, index, words=False)
+    return found

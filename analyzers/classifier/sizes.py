@@ -57,6 +57,7 @@ class CatalogIndex:
     models: dict[str, tuple[CatalogModel, ...]]
     starts: frozenset[str]
     longest: int
+    prefixes: frozenset[str]  # every key's keys of its first pieces: a search stops early
 
 
 def key(pieces: Sequence[str]) -> str:
@@ -83,6 +84,7 @@ def _forms(model: CatalogModel) -> list[str]:
 def _index(models: tuple[CatalogModel, ...]) -> CatalogIndex:
     found: dict[str, list[CatalogModel]] = {}
     starts: set[str] = set()
+    prefixes: set[str] = set()
     longest = 1
     for m in models:
         for form in _forms(m):
@@ -97,7 +99,9 @@ def _index(models: tuple[CatalogModel, ...]) -> CatalogIndex:
                 bucket.append(m)
             starts.add(pieces[0])
             longest = max(longest, len(pieces))
-    return CatalogIndex({k: tuple(v) for k, v in found.items()}, frozenset(starts), longest)
+            prefixes.update(key(pieces[:w]) for w in range(1, len(pieces) + 1))
+    return CatalogIndex({k: tuple(v) for k, v in found.items()}, frozenset(starts), longest,
+                        frozenset(prefixes))
 
 
 @lru_cache(maxsize=4)
@@ -125,7 +129,7 @@ def catalog_models(text: str, index: CatalogIndex | None = None) -> list[Catalog
     """
     index = index or catalog_index()
     pieces = _PIECES.findall(text.lower())
-    starts, models = index.starts, index.models
+    starts, models, prefixes = index.starts, index.models, index.prefixes
     found: list[CatalogModel] = []
     end = 0
     for i in [i for i, piece in enumerate(pieces) if piece in starts]:
@@ -135,6 +139,8 @@ def catalog_models(text: str, index: CatalogIndex | None = None) -> list[Catalog
         k = ""
         for piece in pieces[i:i + index.longest]:
             k += "|" + piece if k and k[-1].isdigit() and piece[0].isdigit() else piece
+            if k not in prefixes:
+                break
             keys.append(k)
         for width in range(len(keys), 0, -1):
             hit = models.get(keys[width - 1])
@@ -209,14 +215,18 @@ def _piece_size(piece: str, before: list[str]) -> float | None:
     return None
 
 
+_ANY_SIZE = re.compile(r"\d[bm]")
 _TOKENS = re.compile(r"[a-z0-9]+(?:\.[0-9][a-z0-9]*)*|[^a-z0-9]+")
 
 
 def written_size(text: str) -> float | None:
     """The largest model size written out in `text`, billions of parameters, or None."""
+    lowered = text.lower()
+    if _ANY_SIZE.search(lowered) is None:  # no digit before a b or an m: nothing to read
+        return None
     best: float | None = None
     moe_floor: float | None = None
-    tokens = _TOKENS.findall(text.lower())
+    tokens = _TOKENS.findall(lowered)
     pieces: list[tuple[str, str]] = []  # (piece, separator before it)
     sep = " "
     for token in tokens:

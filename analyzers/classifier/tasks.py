@@ -86,6 +86,9 @@ def declared_task(record: JobRecord) -> str | None:
     found = task_name(record.task)
     if found is not None:
         return found
+    lowered = record.command.lower()
+    if "task" not in lowered and "pipeline" not in lowered:
+        return None
     for value in _FLAG.findall(record.command):
         found = task_name(value)
         if found is not None:
@@ -184,27 +187,30 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
     """
     spaced = f" {_SEPARATORS.sub(' ', text.lower())} "
     found: dict[str, bool] = {}  # task: named by strong words
-    for word, task in _by_length(spec):
-        weak = word.startswith("~")
-        if word.lstrip("~") in spaced:
+    for word, task, weak in _by_length(spec):
+        if word in spaced:
             found[task] = found.get(task, False) or not weak
-            spaced = spaced.replace(word.lstrip("~"), "  ")
+            spaced = spaced.replace(word, "  ")
     if any(found.values()):
         found = {task: strong for task, strong in found.items() if strong}
     return [task for task, _ in spec if task in found]
 
 
 @lru_cache(maxsize=4)
-def _by_length(spec: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(((w, task) for task, words in spec for w in words),
-                        key=lambda item: -len(item[0].strip(" ~"))))
+def _by_length(spec: tuple[tuple[str, tuple[str, ...]], ...]
+               ) -> tuple[tuple[str, str, bool], ...]:
+    """(word, task, weak) of a spec, longest word first."""
+    return tuple(sorted(((w.lstrip("~"), task, w.startswith("~"))
+                         for task, words in spec for w in words),
+                        key=lambda item: -len(item[0].strip())))
 
 
 def model_mentions(record: JobRecord) -> list[str]:
     """The strings a job names its model with: the model field, model flags, gguf files."""
     found = [record.model] if record.model else []
     found += _MENTION.findall(record.command)
-    found += _GGUF.findall(record.command)
+    if ".gguf" in record.command.lower():
+        found += _GGUF.findall(record.command)
     return [f for f in found if f and not f.startswith("-")]
 
 
