@@ -1,5 +1,8 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-PY ?= python3.11
+# The first Python 3.11 or newer on PATH (python3.11, 3.12, 3.13 or python3 itself).
+PY ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	&& { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -10,6 +13,7 @@ venv: $(STAMP)
 
 # torch first, from the CPU build on this machine, so nothing pulls a CUDA build.
 $(STAMP): pyproject.toml
+	@test -n "$(PY)" || { echo "make: no Python 3.11 or newer on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
