@@ -94,6 +94,7 @@ def test_a_users_name_never_decides_the_task() -> None:
                      image="quay.io/jupyter/pytorch-notebook:cuda12") for u in users]
     tasks = {v.task for v in judge(notebooks, PolicyConfig())}
     assert len(tasks) == 1
+    assert len({rules.read_task(r) for r in notebooks}) == 1
 
 
 HUB = [
