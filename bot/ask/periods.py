@@ -180,11 +180,35 @@ def _patterns() -> list[tuple[re.Pattern[str], Builder]]:
             end = today if m.group(1) == "since" else start
         return Period(start, end, f"{start} to {end}" if end != start else f"{start}")
 
+    def last_n_months(m: re.Match[str], today: date) -> Period:
+        """The last N whole months: 'last 3 months' in December is September to November."""
+        n = _count(m.group(1))
+        end = today.replace(day=1) - timedelta(days=1)
+        first = end.replace(day=1)
+        for _ in range(n - 1):
+            first = (first - timedelta(days=1)).replace(day=1)
+        return Period(first, end, f"the last {n} months")
+
+    def quarter(m: re.Match[str], today: date) -> Period:
+        start_month = 3 * ((today.month - 1) // 3) + 1
+        start = date(today.year, start_month, 1)
+        if m.group(1) == "this" or m.group(1) == "current":
+            return Period(start, today, f"this quarter, Q{(start_month - 1) // 3 + 1}")
+        end = start - timedelta(days=1)
+        first = date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+        return Period(first, end, f"last quarter, Q{(first.month - 1) // 3 + 1} {first.year}")
+
+    def this_year(m: re.Match[str], today: date) -> Period:
+        return Period(date(today.year, 1, 1), today, f"{today.year} so far")
+
     th = r"(?:st|nd|rd|th)?(?!\d)"
     to = r"\s*(?:to|until|till|through|thru|and|-|–)\s*"
     return [
         (re.compile(r"\b(?:last|past|previous)\s+" + _N + r"\s+weeks?\b"), last_n_weeks),
         (re.compile(r"\b(?:last|past|previous)\s+" + _N + r"\s+days?\b"), last_n_days),
+        (re.compile(r"\b(?:last|past|previous)\s+" + _N + r"\s+months?\b"), last_n_months),
+        (re.compile(r"\b(this|current|last|previous|past)\s+quarter\b"), quarter),
+        (re.compile(r"\b(?:this\s+year|year\s+to\s+date|ytd)\b"), this_year),
         (re.compile(r"\b(\d{4})-?w(\d{1,2})\b"), iso),
         (re.compile(r"\bweek\s+(\d{1,2})\b"), week_number),
         (re.compile(r"\bw(\d{1,2})\b"), week_number),

@@ -40,3 +40,16 @@ def test_days_in_words_are_read_as_the_latest_that_has_begun() -> None:
     assert (since.start, since.end) == (prev.replace(day=20), today)
     one = parse_period(f"on {prev:%b} 3", today=today)
     assert (one.start, one.end) == (span[0], span[0])
+
+
+@pytest.mark.dated
+def test_months_and_quarters_are_whole_ones_before_today() -> None:
+    today = SUITE_NOW.date()
+    last = parse_period("the last 3 months", today=today)
+    assert last.end == today.replace(day=1) - timedelta(days=1) and last.start.day == 1
+    assert len({(d.year, d.month) for d in (last.start, last.end)}) == 2
+    assert (last.end.year * 12 + last.end.month) - (last.start.year * 12 + last.start.month) == 2
+    quarter = parse_period("last quarter", today=today)
+    this = parse_period("this quarter", today=today)
+    assert quarter.end == this.start - timedelta(days=1) and this.end == today
+    assert quarter.start.day == 1 and (quarter.start.month - 1) % 3 == 0
