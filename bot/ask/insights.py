@@ -109,7 +109,8 @@ def compare(ctx: Context, sides: Sequence[tuple[Subject, Period]], *,
 
     other = "energy" if metric == "cost" else "cost"
     parts = [f"{name(s, p)}: *{headline(metric, c)}* ({headline(other, c)}, "
-             f"{runs} run{'s' * (runs != 1)})" for s, p, c, runs in figures]
+             f"{runs} run{'s' * (runs != 1)})" if runs else
+             f"{name(s, p)}: no usage stored" for s, p, c, runs in figures]
     ranked = sorted(figures, key=lambda f: amount(metric, f[2]), reverse=True)
     top, low = ranked[0], ranked[-1]
     a, b = amount(metric, top[2]), amount(metric, low[2])
