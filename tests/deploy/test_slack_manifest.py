@@ -99,6 +99,8 @@ SCOPE_OF_METHOD = {
     "users_info": "users:read", "users_lookupByEmail": "users:read.email",
     "files_upload_v2": "files:write", "conversations_open": "im:write",
     "reactions_add": "reactions:write", "conversations_info": "channels:read",
+    # a digest whose post went unanswered is looked for in its (public) channel's history
+    "conversations_history": "channels:history",
     "views_open": None, "views_publish": None, "views_update": None, "views_push": None,
 }
 METHOD_CALL = re.compile(r"\.((?:chat|users|files|conversations|reactions|views|im|pins|"
