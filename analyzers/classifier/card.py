@@ -230,12 +230,14 @@ def model_card(card: dict[str, Any]) -> str:
         "Distilled    from a teacher "
         + (f"({_architecture(teacher['cost'])}, {teacher['cost']['params']:,} parameters)"
            if teacher else "(not recorded)"),
-        "Verdicts     task = the task head; oversized_model = P(narrow task) x P(size >= the",
-        "             configured threshold) >= the threshold tuned on validation jobs "
-        f"({_threshold(card)});",
+        "Verdicts     task = declared, else the named model's, else the task head (and the",
+        "             job's words where it reads a generative task); oversized_model =",
+        "             P(narrow task) x P(size >= the configured threshold) >= "
+        f"{_threshold(card)} (see docs);",
         "             the size is read when the job names a catalog model (shipped or",
-        "             imported) or writes its size (7b, 8x22b, 0-6b), else it is unknown",
-        "             and oversized_model is not claimed; a declared task wins; idle and",
+        "             imported) or writes its size (7b, 8x22b, 0-6b); for another named",
+        "             model the size head's guess counts only when confident; with no",
+        "             model named it is unknown and oversized_model is not claimed; idle and",
         "             overprovisioned are the policy's exact telemetry checks with the",
         "             configured thresholds (their heads are trained but not trusted over",
         "             arithmetic); score = calibrated P(oversized_model), or 1 when a",
