@@ -35,7 +35,12 @@ def test_multi_stage_and_the_runtime_stage_has_no_build_tools() -> None:
     build, runtime = stages()
     assert build[0].endswith(" AS build") and runtime[0].endswith(" AS runtime")
     assert any(line.startswith("COPY --from=build ") for line in runtime)
-    assert not any(re.search(r"\b(pip install|apt-get install)\b", line) for line in runtime)
+    assert not any(re.search(r"\bpip install\b", line) for line in runtime)
+    # the runtime stage installs only what the git swap action runs: no compiler
+    installed = {word for line in runtime if "apt-get install" in line
+                 for word in line.split("apt-get install", 1)[1].split("&&")[0].split()
+                 if not word.startswith("-")}
+    assert installed == {"git", "ca-certificates", "openssh-client"}
 
 
 def test_torch_is_the_cpu_build_installed_first() -> None:
