@@ -198,18 +198,21 @@ def applied_suggestions(*, session: Session, before: datetime,
                         ) -> list[tuple[str, int, str, str, str, float, float]]:
     """Suggestions applied through an action before `before`, for realized savings.
 
-    Each as (workload, id, kind, title, week suggested, estimated $ and J a week). A swap
-    only recorded (the team's action is `none`) changed nothing yet, so it is not here.
+    Each as (workload, id, kind, title, week suggested, estimated $ and J a week). Applied
+    through the team's action, or marked done by hand by a person once they made the change;
+    a swap only recorded (`none`: "to be applied by hand") changed nothing yet.
     """
     applied = (select(col(ApprovalEvent.suggestion_id))
-               .where(col(ApprovalEvent.new_state) == "applied",
-                      col(ApprovalEvent.at) < before,
-                      func.coalesce(col(ApprovalEvent.outcome), "") != "none"))
+               .where(col(ApprovalEvent.at) < before,
+                      ((col(ApprovalEvent.new_state) == "applied")
+                       & (func.coalesce(col(ApprovalEvent.outcome), "") != "none"))
+                      | (col(ApprovalEvent.new_state) == "done")))
     rows = session.execute(
         select(Suggestion, Job.name, Job.team, Cluster.name)
         .join(Job, col(Job.id) == Suggestion.job_id)
         .join(Cluster, col(Cluster.id) == Job.cluster_id)
-        .where(col(Suggestion.state) == "applied", col(Suggestion.id).in_(applied))).all()
+        .where(col(Suggestion.state).in_(("applied", "done")),
+               col(Suggestion.id).in_(applied))).all()
     return [(workload_key(cluster, team, name), row.id or 0, row.kind, row.title, row.week,
              row.saved_cost_usd_week, row.saved_energy_j_week)
             for row, name, team, cluster in rows]

@@ -264,14 +264,12 @@ def _judge(engine: Engine, organisation: Organisation, *weeks: str) -> None:
         s.commit()
 
 
-def _apply(engine: Engine, suggestion_id: int, at: datetime, outcome: str) -> None:
+def _apply(engine: Engine, suggestion_id: int, at: datetime, outcome: str,
+           path: tuple[str, ...] = ("open", "approved", "applied")) -> None:
     with new_session(engine) as s:
-        audit = Audit(actor="alice", action="approve")
-        assert transition(session=s, suggestion_id=suggestion_id, old="open", new="approved",
-                          audit=audit, now=at)
-        assert transition(session=s, suggestion_id=suggestion_id, old="approved",
-                          new="applied", audit=Audit(actor="alice", action="apply",
-                                                     outcome=outcome), now=at)
+        for old, new in zip(path, path[1:], strict=False):
+            assert transition(session=s, suggestion_id=suggestion_id, old=old, new=new,
+                              audit=Audit(actor="alice", action=new, outcome=outcome), now=at)
         s.commit()
 
 
@@ -326,7 +324,7 @@ def test_realized_savings_count_once_per_workload_and_never_exceed_its_cost(
         assert saving.suggestion_ids == [swap.id]
 
 
-def test_a_swap_only_recorded_saves_nothing_yet(engine: Engine,
+def test_a_swap_only_recorded_saves_nothing_until_it_is_done_by_hand(engine: Engine,
                                                 organisation: Organisation) -> None:
     before = weeks_before(WEEK, 1)
     t_before = week_start_ts(before)
@@ -339,7 +337,8 @@ def test_a_swap_only_recorded_saves_nothing_yet(engine: Engine,
         assert ledger is not None
         swap = ledger.teams["nlp"].jobs[0].suggestions[0]
         assert swap.id is not None
-    _apply(engine, swap.id, datetime.fromtimestamp(t_before + 5 * 86400, UTC), "none")
+    recorded = datetime.fromtimestamp(t_before + 5 * 86400, UTC)
+    _apply(engine, swap.id, recorded, "none", ("open", "approved", "manual"))
     _store(engine, organisation, [SERVE], [
         Stretch(SERVE["external_id"], ("GPU-s1",), "NVIDIA H100 80GB HBM3", T0, 48, 40.0,
                 300.0)])
@@ -347,6 +346,14 @@ def test_a_swap_only_recorded_saves_nothing_yet(engine: Engine,
     with new_session(engine) as s:
         ledger = load_ledger(session=s, week=WEEK)
         assert ledger is not None and ledger.realized == {}
+    # the owner makes the change by hand and says so: from then on it is followed
+    _apply(engine, swap.id, recorded + timedelta(hours=3), "by hand", ("manual", "done"))
+    _judge(engine, organisation, WEEK)
+    with new_session(engine) as s:
+        ledger = load_ledger(session=s, week=WEEK)
+        assert ledger is not None
+        [saving] = ledger.realized["nlp"]
+        assert saving.suggestion_ids == [swap.id] and saving.saved_cost_usd_week > 0
 
 
 def test_a_reused_job_id_never_rewrites_the_owner_of_past_weeks(
