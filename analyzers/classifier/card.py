@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from analyzers.classifier.judge import WEIGHTS_DIR
+from analyzers.classifier.judge import GUESS_MIN, WEIGHTS_DIR
 
 _JUDGES = ("student", "teacher", "rules")
 
@@ -155,7 +155,8 @@ def evaluation_markdown(card: dict[str, Any]) -> str:
         "The oversized_model threshold on P(narrow task) x P(size >= 3B) is "
         f"{_threshold(card)} for the student: 0.4 was tuned on validation jobs of the training",
         "families and styles, then raised to 0.5 by hand on a development draw of never-seen",
-        "jobs (another seed than the evaluation's, same models), as was the 0.65 a guessed size",
+        "jobs (another seed than the evaluation's, same models), as was the "
+        f"{GUESS_MIN:g} a guessed size",
         "must reach; the never-seen figures are slightly optimistic for these two choices.",
         "",
         *_slice_rows(card),
@@ -195,7 +196,7 @@ def _unseen_section(card: dict[str, Any]) -> list[str]:
         f"naming styles kept out of training ({', '.join(unseen['styles'])}). Their sizes can "
         "only be read where the job writes them (`7b`, `0-6b`, `30b-a3b`); for a model whose "
         "name says no size, the size head's guess counts only where P(narrow task) x P(size "
-        ">= 3B) reaches 0.65; a job that names no model has no size (the contract).",
+        f">= 3B) reaches {GUESS_MIN:g}; a job that names no model has no size (the contract).",
         "",
         *_metric_rows(card, "unseen"),
         "",
