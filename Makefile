@@ -30,12 +30,14 @@ demo: venv
 # Bytecode is written even where PYTHONDONTWRITEBYTECODE is set (__pycache__ is ignored): the
 # second run, and every `ai-cost` subprocess of a test, reuse the compiled modules.
 DATED_AHEAD ?= +60d
+# Tests run on every core (pytest-xdist): each worker has its own databases and ports.
+JOBS ?= auto
 DATED_BACKENDS ?= sqlite
 test: venv lint
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n $(JOBS)
 	@echo "tests marked dated, the suite clock $(DATED_AHEAD) ahead, on $(DATED_BACKENDS):"
 	PYTHONDONTWRITEBYTECODE= AI_COST_TEST_NOW=$(DATED_AHEAD) \
-	AI_COST_TEST_BACKENDS=$(DATED_BACKENDS) $(BIN)/pytest -q -m dated; rc=$$?; \
+	AI_COST_TEST_BACKENDS=$(DATED_BACKENDS) $(BIN)/pytest -q -n $(JOBS) -m dated; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no test is marked dated: none to run $(DATED_AHEAD)"; rc=0; fi; \
 	exit $$rc
 

@@ -13,12 +13,20 @@ from tests.slurm_cluster import Scenario, missing
 _SCENARIO: list[Scenario] = []
 
 
+def _start() -> None:
+    scenario = Scenario(Path(tempfile.mkdtemp(prefix="ai-cost-slurm-")))
+    scenario.start()
+    _SCENARIO.append(scenario)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
+    # Under pytest-xdist every worker collects every test: the worker that runs the module
+    # starts its Slurm when it gets there (below), and the other worker runs the rest meanwhile.
+    if hasattr(session.config, "workerinput"):
+        return
     if any(item.path.name == "test_slurm_real.py" for item in session.items) and (
             missing() is None):
-        scenario = Scenario(Path(tempfile.mkdtemp(prefix="ai-cost-slurm-")))
-        scenario.start()
-        _SCENARIO.append(scenario)
+        _start()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -32,5 +40,5 @@ def slurm_scenario() -> Scenario:
     if missing() is not None:
         pytest.skip(f"no real Slurm: {missing()}")
     if not _SCENARIO:
-        pytest.fail("the Slurm scenario was not started at collection")
+        _start()
     return _SCENARIO[0].result()
