@@ -75,4 +75,31 @@ def main() -> None:
     """Console entry point."""
     if not sys.stdout.isatty():
         os.environ.setdefault("COLUMNS", WIDE_COLUMNS)
-    app()
+    try:
+        app()
+    except Exception as exc:
+        line = database_trouble(exc)
+        if line is None:
+            raise
+        sys.stderr.write(f"error: {line}\n")
+        raise SystemExit(1) from None
+
+
+def database_trouble(exc: BaseException) -> str | None:
+    """One line for a database the command cannot use (down, locked, read-only), else None.
+
+    Every command shares this: an unreachable service is never a traceback.
+    """
+    errors = sys.modules.get("sqlalchemy.exc")
+    if errors is None or not isinstance(exc, errors.OperationalError | errors.InterfaceError):
+        return None
+    from bot.cli.common import shown_url
+    from config.settings import Settings
+
+    try:
+        where = shown_url(Settings().database_url)
+    except ValueError:  # invalid settings: the command has said so already
+        where = "AI_COST_DATABASE_URL"
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+    return (f"cannot use the database at {where}: {reason}; check AI_COST_DATABASE_URL and "
+            "that the database runs and is writable")

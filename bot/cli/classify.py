@@ -35,7 +35,10 @@ def classify(
     settings = load_settings()
     organisation = load_org(settings)
     policy = organisation.policy
-    source = sys.stdin.buffer if str(input) == "-" else input.open("rb")
+    try:
+        source = sys.stdin.buffer if str(input) == "-" else input.open("rb")
+    except OSError as exc:
+        raise fail(f"cannot read {input}: {exc.strerror}") from exc
     records: list[JobRecord] = []
     errors = 0
     with source:
