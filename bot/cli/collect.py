@@ -185,6 +185,8 @@ def dcgm_command(
                 continue
             lines.append(f"{u}: " + sink.send(collect_page(normalizers[u], page,
                                                            now=time.time())))
+        if once and all("cannot scrape" in line for line in lines):
+            raise fail("; ".join(lines))  # --once collected nothing: a failure, exit 1
         return "; ".join(lines)
 
     _repeat(step, once=once, interval_s=interval, transient=())

@@ -34,3 +34,11 @@ def test_a_missing_input_file_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.strip() == f"error: cannot read {tmp_path / 'nope.jsonl'}: No such " \
                                   "file or directory"
+
+
+def test_a_once_collection_that_collects_nothing_fails(tmp_path: Path) -> None:
+    done = _run("collect", "dcgm", "--url", "http://127.0.0.1:1/metrics", "--cluster",
+                "frankfurt-k8s", "--once",
+                env={"AI_COST_DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"})
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("error: http://127.0.0.1:1/metrics: cannot scrape")
