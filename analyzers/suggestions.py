@@ -35,6 +35,7 @@ from analyzers.records import JobRecord, Verdict
 from analyzers.rules import read_params_b
 from config.organisation import Organisation, PolicyConfig
 from domain.types import Suggestion
+from domain.workloads import named_model
 
 KINDS = ("model_swap", "fewer_gpus", "smaller_gpu", "release", "precision", "batching")
 SECONDS_PER_WEEK = 7 * 24 * 3600.0
@@ -118,12 +119,13 @@ def _model_swap(job: _Job) -> _Candidate | None:
     after = job.cost(gpu_s=job.duration_s,
                      energy_j=max(job.energy_j * ratio, job.floor_j(1)))
     confidence = 0.45 + 0.15 * (row is not None) + 0.15 * alt.published - 0.1 * guessed_size
-    current = record.model or (f"a {params:g}B-parameter model" if params else "a large model")
+    named = named_model(record.model, record.command, record.image)
+    current = named or (f"a {params:g}B-parameter model" if params else "a large model")
     verb = "Train" if record.kind == "training" else "Serve" if record.kind == "inference" \
         else "Run"
     title = (f"{verb} {job.name} with {alt.model} instead of {current} "
              f"(about 1/{1 / ratio:,.0f} of the energy per query)")
-    change = {"model": {"from": record.model, "to": alt.model},
+    change = {"model": {"from": named, "to": alt.model},
               "energy_ratio": ratio, "gpus": {"from": record.gpus, "to": 1}}
     note = (f"{alt.quality_note}. Energy per 1,000 queries: {alt.model} "
             f"{alt.energy_kwh_per_1000:.6f} kWh ({alt.energy_source}); current "

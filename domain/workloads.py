@@ -33,6 +33,23 @@ def workload_name(name: str) -> str:
     return text
 
 
+# How commands name their model: --model_name_or_path X, --model=X, --base-model X, model=X.
+_MODEL_FLAG = re.compile(
+    r"(?:--(?:model(?:[_-]name(?:[_-]or[_-]path)?|[_-]id)?|base[_-]model(?:[_-]id)?)"
+    r"(?:\s+|=)|(?:^|[\s,;|])model=)([^\s,;|\"']+)")
+
+
+def named_model(model: str | None, command: str | None, image: str | None) -> str | None:
+    """The model a job names: its model field, else a model flag in its command or image."""
+    if model:
+        return model
+    for text in (command or "", image or ""):
+        match = _MODEL_FLAG.search(text)
+        if match:
+            return match.group(1)
+    return None
+
+
 def workload_key(cluster: str, team: str, name: str) -> str:
     """The workload a run belongs to: cluster/team/name-without-random-parts."""
     return f"{cluster}/{team}/{workload_name(name)}"

@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import subprocess
 import time
 from collections.abc import Callable, Mapping
@@ -34,6 +33,7 @@ from bot.services.git_change import (
     expressible_fields,
 )
 from config.organisation import TeamConfig
+from domain.workloads import named_model as domain_named_model
 from storage.models import Job, Suggestion
 
 
@@ -52,21 +52,9 @@ def webhook_signature(body: bytes, *, secret: str, timestamp: int) -> str:
     return "sha256=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-# How commands name their model: --model_name_or_path X, --model=X, --base-model X, model=X.
-_MODEL_FLAG = re.compile(
-    r"(?:--(?:model(?:[_-]name(?:[_-]or[_-]path)?|[_-]id)?|base[_-]model(?:[_-]id)?)"
-    r"(?:\s+|=)|(?:^|[\s,;|])model=)([^\s,;|\"']+)")
-
-
 def named_model(job: Job) -> str | None:
     """The model the job names: its model field, else a model flag in its command or image."""
-    if job.model:
-        return job.model
-    for text in (job.command or "", job.image or ""):
-        match = _MODEL_FLAG.search(text)
-        if match:
-            return match.group(1)
-    return None
+    return domain_named_model(job.model, job.command, job.image)
 
 
 def completed_change(change: dict[str, Any], job: Job) -> dict[str, Any]:

@@ -172,3 +172,13 @@ def test_classify_output_carries_the_best_suggestion_per_the_contract():
                          "saved_co2e_kg_week", "confidence"}
     assert best["saved_cost_usd_week"] == pytest.approx(240 + 4.2 * 1.2 * 0.15, rel=1e-4)
     assert verdicts[1].suggestion is None
+
+
+def test_a_swap_names_the_model_the_command_runs_when_the_job_has_no_model_field():
+    record = job(name="serve-intent", task="text-classification", kind="inference",
+                 command="vllm serve --model meta-llama/Llama-3.1-70B-Instruct --port 8000",
+                 gpu_util_mean=40.0, gpu_mem_used_gib_max=60.0, energy_kwh=20.0)
+    swap = next(s for s in suggest(record, judged(record), rates=H100, policy=POLICY)
+                if s.kind == "model_swap")
+    assert swap.change["model"]["from"] == "meta-llama/Llama-3.1-70B-Instruct"
+    assert "instead of meta-llama/Llama-3.1-70B-Instruct" in swap.title
