@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analyzers.accounting import J_PER_KWH, Rates
+from analyzers.accounting import J_PER_KWH
 from analyzers.records import JobRecord, Verdict
-from analyzers.suggestions import Suggestion, suggest
-from config.organisation import UNASSIGNED, PolicyConfig
+from analyzers.suggestions import Suggestion
+from config.organisation import UNASSIGNED
 
 STAR_BINS = 5
 LABELS = ("A", "B", "C", "D", "E", "F", "G")
@@ -168,18 +168,6 @@ def waste_ratio(*, energy_kwh: float, gpu_hours: float,
         kept = _kept_shares(suggestions, total, saved)
         ratios.append(math.inf if kept <= 0 else 1.0 / kept)
     return max(ratios)
-
-
-def judge_waste(record: JobRecord, verdict: Verdict, *, rates: Rates, policy: PolicyConfig,
-                recurrence: str | None,
-                gpu_price_usd_per_hour: Callable[[str], float] | None = None,
-                ) -> tuple[list[Suggestion], str]:
-    """A judged job's suggestions and its label A to G, which counts all of its waste."""
-    found = suggest(record, verdict, rates=rates, policy=policy, recurrence=recurrence,
-                    gpu_price_usd_per_hour=gpu_price_usd_per_hour)
-    gpu_hours = record.gpus * record.duration_s / 3600.0
-    return found, label_of_ratio(waste_ratio(energy_kwh=record.energy_kwh_or_estimate(),
-                                             gpu_hours=gpu_hours, suggestions=found))
 
 
 def team_score(jobs: Iterable[tuple[float, str]]) -> float | None:

@@ -297,9 +297,3 @@ def attach_suggestions(records: Iterable[JobRecord], verdicts: Iterable[Verdict]
         verdict.suggestion = contract_suggestion(suggest(
             record, verdict, rates=job_rates, policy=policy,
             gpu_price_usd_per_hour=gpu_price_usd_per_hour))
-
-
-def weekly_energy_kwh(record: JobRecord, recurrence: str | None) -> float:
-    """The job's energy over a week at its recurrence, kWh."""
-    return record.energy_kwh_or_estimate() * runs_per_week(recurrence, record.duration_s)
-

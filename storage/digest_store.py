@@ -20,7 +20,6 @@ from storage.models import (
     Job,
     LedgerTeam,
     Suggestion,
-    TeamRating,
 )
 
 # A claim still "posting" after this long belongs to a process that died mid-post.
@@ -151,34 +150,6 @@ def budget_alerts(*, session: Session, team: str | None = None) -> list[BudgetAl
     if team is not None:
         stmt = stmt.where(col(BudgetAlert.team) == team)
     return list(session.execute(stmt).scalars())
-
-
-@dataclass(frozen=True, slots=True)
-class Rating:
-    """A team's label, score and totals in one week."""
-
-    team: str
-    week: str
-    label: str | None
-    score: float | None
-    energy_kwh: float
-    cost_usd: float
-    co2e_kg: float
-
-
-def save_ratings(*, session: Session, ratings: Sequence[Rating], now: datetime) -> None:
-    """Upsert each team's rating for its week."""
-    if not ratings:
-        return
-    insert = _insert(session)
-    stmt = insert(TeamRating.__table__)  # type: ignore[attr-defined]
-    rows = [{"team": r.team, "week": r.week, "label": r.label, "score": r.score,
-             "energy_kwh": r.energy_kwh, "cost_usd": r.cost_usd, "co2e_kg": r.co2e_kg,
-             "updated_at": now} for r in ratings]
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=["team", "week"],
-        set_={k: stmt.excluded[k] for k in ("label", "score", "energy_kwh", "cost_usd",
-                                            "co2e_kg", "updated_at")}), rows)
 
 
 def label_history(*, session: Session, teams: Sequence[str],

@@ -163,12 +163,13 @@ def load_ledger(*, session: Session, week: str, teams: Sequence[str] | None = No
                                               col(SuggestionRow.id))).scalars():
         by_run.setdefault((row.job_id, row.run_key), []).append(_suggestion(row))
     result: dict[str, TeamWeek] = {}
+    realized: dict[str, list[RealizedSaving]] = {}
     for t in session.execute(team_rows.order_by(col(LedgerTeam.id))).scalars():
         result[t.team] = TeamWeek(team=t.team, week=week, label=t.label, score=t.score,
                                   rank=t.rank, teams_ranked=t.teams_ranked,
                                   defaults=list(t.defaults))
-    realized = {t.team: [RealizedSaving(**r) for r in t.realized]
-                for t in session.execute(team_rows).scalars() if t.realized}
+        if t.realized:
+            realized[t.team] = [RealizedSaving(**r) for r in t.realized]
     for r in stored:
         line = _line(r.data, by_run.get((r.job_id, r.run_key), []))
         result.setdefault(r.team, TeamWeek(team=r.team, week=week)).jobs.append(line)

@@ -33,11 +33,6 @@ def save_verdicts(*, session: Session, week: str, judge: str,
     ), rows)
 
 
-def verdicts_for(*, session: Session, week: str, judge: str) -> dict[int, Verdict]:
-    rows = session.execute(select(Verdict).where(Verdict.week == week, Verdict.judge == judge))
-    return {v.job_id: v for (v,) in rows}
-
-
 @dataclass(slots=True)
 class StoreStatus:
     clusters: int
