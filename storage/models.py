@@ -294,6 +294,30 @@ class SlackClaim(SQLModel, table=True):
     claimed_at: datetime
 
 
+class SubmitWarning(SQLModel, table=True):
+    """A warning given at submit time, and once the job is seen, how it ran (0011)."""
+
+    __tablename__ = "submit_warning"
+    __table_args__ = (Index("ix_submit_warning_at", "at"),
+                      Index("ix_submit_warning_job", "cluster", "user", "job_name"))
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    source: str = Field(description="slurm, kubernetes, cli or api.")
+    cluster: str | None = None
+    team: str | None = None
+    user: str | None = None
+    job_name: str
+    request: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    suggestion: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    est_saved_usd_week: float = 0.0
+    denied: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    outcome: str | None = Field(default=None, description="as_submitted or resized, once seen.")
+    job_id: int | None = None
+    matched_at: datetime | None = None
+
+
 class LedgerWeek(SQLModel, table=True):
     """A judged week: when `refresh` wrote it, and whether data arrived since (0009)."""
 
