@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import pytest
 import yaml
 
 from tests.deploy.manifests import DEPLOY, is_ai_cost_image
+from tests.live_server import free_port
 
 COMPOSE_FILE = DEPLOY / "compose.yaml"
 
@@ -90,10 +94,67 @@ def test_configuration_comes_from_the_env_file() -> None:
         assert {"path": ".env", "required": False} in services[name]["env_file"], name
 
 
-def test_prometheus_scrapes_the_server() -> None:
+def test_prometheus_scrapes_the_server_and_the_scheduler() -> None:
     config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
-    (job,) = config["scrape_configs"]
-    assert job["metrics_path"] == "/metrics"
-    assert job["static_configs"][0]["targets"] == ["server:8080"]
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert [c["targets"] for c in jobs["ai-cost"]["static_configs"]] == [["server:8080"]]
+    assert jobs["ai-cost"]["metrics_path"] == "/metrics"
     published = compose()["services"]["server"]["command"]
     assert published[published.index("--port") + 1] == "8080"
+    scheduler = compose()["services"]["scheduler"]["command"]
+    port = scheduler[scheduler.index("--metrics-port") + 1]
+    assert [c["targets"] for c in jobs["ai-cost-scheduler"]["static_configs"]] == [
+        [f"scheduler:{port}"]]
+    # The scheduler's `job` label (digest:nlp, refresh) is what its alerts group by.
+    assert jobs["ai-cost-scheduler"]["honor_labels"] is True
+
+
+def _compose_prometheus_home(home: Path) -> Path:
+    """The prometheus service's mounted files, laid out under `home` as the container sees
+    /etc/prometheus; the config file's path there."""
+    service = compose()["services"]["prometheus"]
+    for volume in service["volumes"]:
+        source, target = volume.split(":")[:2]
+        if source.startswith("./") and target.startswith("/etc/prometheus/"):
+            shutil.copy(DEPLOY / source, home / target.removeprefix("/etc/prometheus/"))
+    flag = next(a for a in service["command"] if a.startswith("--config.file="))
+    return home / flag.removeprefix("--config.file=/etc/prometheus/")
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed")
+def test_promtool_accepts_the_compose_prometheus_config_and_its_rules(tmp_path: Path) -> None:
+    config = _compose_prometheus_home(tmp_path)
+    done = subprocess.run(["promtool", "check", "config", str(config)], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SUCCESS: 1 rule files found" in done.stdout
+    assert "ai-cost-rules.yaml" in done.stdout
+
+
+@pytest.mark.skipif(shutil.which("prometheus") is None, reason="prometheus is not installed")
+def test_the_compose_prometheus_loads_every_rule(tmp_path: Path) -> None:
+    """Prometheus started on the files compose mounts serves ai-cost's rules, all of them."""
+    config = _compose_prometheus_home(tmp_path)
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "ai-cost-rules.yaml").read_text())
+    wanted = {r.get("record") or r.get("alert") for g in rules["groups"] for r in g["rules"]}
+    port = free_port()
+    with (tmp_path / "prometheus.log").open("w") as log:
+        process = subprocess.Popen(
+            ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
+             f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            loaded: set[str] = set()
+            deadline = time.monotonic() + 45
+            while loaded != wanted and time.monotonic() < deadline:
+                assert process.poll() is None, (tmp_path / "prometheus.log").read_text()[-2000:]
+                try:
+                    groups = httpx.get(f"http://127.0.0.1:{port}/api/v1/rules",
+                                       timeout=5).json()["data"]["groups"]
+                    loaded = {r["name"] for g in groups for r in g["rules"]}
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)  # polling a process that is starting; no event to wait on
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+    assert loaded == wanted
