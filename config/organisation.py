@@ -132,6 +132,32 @@ class PolicyConfig(BaseModel):
     single_gpu_min_s: float = 3600.0
     oversized_model_min_params_b: float = 3.0
     small_batch_max: int = 2
+    interactive_max_gpus: int = Field(
+        default=2, ge=1, description="At submit time: an interactive job (a notebook, srun "
+        "--pty) asking for more GPUs than this is warned (rule notebook_gpus).")
+
+
+SUBMIT_RULES = ("oversized_model", "notebook_gpus", "fp32")
+
+
+class SubmitConfig(BaseModel):
+    """Warnings at submit time (docs/submit-time.md): warn-only unless a rule is denied."""
+
+    deny: list[str] = Field(
+        default_factory=list, description="Rules whose submissions are refused, not only "
+        f"warned: any of {', '.join(SUBMIT_RULES)}. Empty (the default): warn, never block.")
+    public_url: str | None = Field(
+        default=None, description="The server's public URL; warnings link to its "
+        "/docs/submit-time page when set.")
+
+    @field_validator("deny")
+    @classmethod
+    def _rules(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(SUBMIT_RULES))
+        if unknown:
+            raise ValueError(f"submit.deny names unknown rules: {', '.join(unknown)}; "
+                             f"choose from {', '.join(SUBMIT_RULES)}")
+        return value
 
 
 class Organisation(BaseModel):
@@ -151,6 +177,7 @@ class Organisation(BaseModel):
         default=None, description="name@email_domain is a cluster user's Slack e-mail."
     )
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    submit: SubmitConfig = Field(default_factory=SubmitConfig)
     read_tokens: list[ReadToken] = Field(
         default_factory=list,
         description="Bearer tokens of the read API (/api/v1); separate from ingest tokens.")

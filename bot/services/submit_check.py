@@ -1,0 +1,224 @@
+"""The one service every submit-time entry point calls: judge a request, record a warning.
+
+Slurm's job_submit plugin and the Kubernetes admission webhook (through POST /api/v1/check
+and the webhook route), and `ai-cost check --record`, all call `check_and_record`; `ai-cost
+check` without --record calls `check` (a read never writes). Recorded warnings are matched to
+the jobs later seen running by `match_outcomes`, which `refresh` calls (the only writer of
+judged data): as_submitted, or resized (fewer GPUs, the suggested model, or bf16).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import ColumnElement, Engine, func, or_
+from sqlmodel import Session, col, select
+
+from analyzers.judges import Judge, default_judge_name, get_judge
+from analyzers.submit import UNKNOWN_GPU, SubmitRequest, SubmitVerdict, check_request
+from config.organisation import UNASSIGNED, Organisation
+from domain.weeks import week_start
+from domain.workloads import workload_name
+from storage.db import session as new_session
+from storage.models import Cluster, Job, SubmitWarning, Usage
+
+MATCH_WINDOW = timedelta(hours=24)  # a job started this long after its warning is its run
+DOCS_PAGE = "/docs/submit-time"
+
+
+@lru_cache(maxsize=1)
+def _judge() -> Judge:
+    return get_judge(default_judge_name())
+
+
+def team_of(organisation: Organisation, req: SubmitRequest) -> str | None:
+    """The team a request belongs to: its Slurm account or namespace, else its user's."""
+    if req.team is None and req.user is None:
+        return None
+    team = organisation.team_of(user=req.user, account=req.team)
+    return team if team != UNASSIGNED else req.team or UNASSIGNED
+
+
+def check(organisation: Organisation, req: SubmitRequest) -> SubmitVerdict:
+    """Judge `req` with the organisation's policy, rates, deny rules and link; no writes."""
+    from bot.pipeline import rates_lookup
+
+    rates = rates_lookup(organisation)(req.cluster or "", req.gpu_type or UNKNOWN_GPU)
+    url = organisation.submit.public_url
+    link = url.rstrip("/") + DOCS_PAGE if url else None
+    return check_request(req, policy=organisation.policy, rates=rates,
+                         deny_rules=frozenset(organisation.submit.deny), link=link,
+                         judge=_judge(), currency=organisation.currency)
+
+
+def check_and_record(engine: Engine | None, organisation: Organisation, req: SubmitRequest,
+                     *, now: datetime) -> SubmitVerdict:
+    """Judge `req`; a warned submission is recorded (who, what, kinds, suggestion, estimate)."""
+    verdict = check(organisation, req)
+    if verdict.warnings and engine is not None:
+        with new_session(engine) as session:
+            record_warning(session=session, organisation=organisation, req=req,
+                           verdict=verdict, now=now)
+            session.commit()
+    return verdict
+
+
+def record_warning(*, session: Session, organisation: Organisation, req: SubmitRequest,
+                   verdict: SubmitVerdict, now: datetime) -> SubmitWarning:
+    """Add one submit_warning row; the caller commits."""
+    row = SubmitWarning(
+        at=now, source=req.source, cluster=req.cluster, team=team_of(organisation, req),
+        user=req.user, job_name=req.job_name, request=req.to_json(), kinds=list(verdict.kinds),
+        warnings=list(verdict.warnings), suggestion=verdict.suggestion,
+        est_saved_usd_week=verdict.est_saved_usd_week, denied=verdict.deny)
+    session.add(row)
+    return row
+
+
+# --- outcomes -------------------------------------------------------------------------------
+
+def _first_seen(session: Session, job_ids: Sequence[int]) -> dict[int, int]:
+    """Unix second each job was first seen on a GPU, from its rolled-up usage.
+
+    `refresh` rolls up before it matches, and roll-ups outlive the raw samples.
+    """
+    if not job_ids:
+        return {}
+    rows = session.exec(
+        select(Usage.job_id, func.min(Usage.first_ts)).where(col(Usage.job_id).in_(job_ids))
+        .group_by(col(Usage.job_id))).all()
+    return {int(j): int(ts) for j, ts in rows if j is not None and ts is not None}
+
+
+def resized(warning: SubmitWarning, job: Job) -> bool:
+    """Whether the job that ran took the advice: fewer GPUs, the suggested model, or bf16."""
+    asked = warning.request
+    change = (warning.suggestion or {}).get("change", {})
+    gpus_asked = int(asked.get("gpus") or 0)
+    if job.gpus_requested is not None and 0 < job.gpus_requested < gpus_asked:
+        return True
+    model_to = (change.get("model") or {}).get("to")
+    if model_to and job.model and model_to.lower().split("/")[-1] in job.model.lower():
+        return True
+    if "fp32" in warning.kinds and job.precision in ("bf16", "fp16", "fp8", "int8", "int4"):
+        return True
+    return False
+
+
+@dataclass(slots=True)
+class OutcomeResult:
+    as_submitted: int = 0
+    resized: int = 0
+
+
+def match_outcomes(*, session: Session, now: datetime) -> OutcomeResult:
+    """Mark open warnings whose job has since been seen running; the caller commits.
+
+    A job matches a warning when it ran on the warning's cluster under its name, for the same
+    user (or, with no user, the same team), starting within MATCH_WINDOW after the warning.
+    Warnings older than the window stay open (never seen).
+    """
+    result = OutcomeResult()
+    since = now - MATCH_WINDOW - timedelta(days=7)
+    open_rows = session.exec(
+        select(SubmitWarning).where(col(SubmitWarning.outcome).is_(None),
+                                    col(SubmitWarning.at) >= since)).all()
+    if not open_rows:
+        return result
+    names = {w.job_name for w in open_rows}
+    lowered = {n.lower() for n in names}
+    clauses: list[ColumnElement[bool]] = [col(Job.name).in_(sorted(names))]
+    clauses += [col(Job.name).startswith(f"{name}-") for name in sorted(names)]
+    jobs = [(job, cluster) for job, cluster in session.exec(
+        select(Job, Cluster.name).join(Cluster, col(Cluster.id) == col(Job.cluster_id))
+        .where(or_(*clauses))).all()
+        if job.name in names or workload_name(job.name) in lowered]
+    started = _first_seen(session, [j.id for j, _ in jobs if j.id is not None])
+    taken = {j for j in session.exec(select(SubmitWarning.job_id)).all() if j is not None}
+    for warning in sorted(open_rows, key=lambda w: w.at):
+        at_s = warning.at.timestamp()
+        candidates = []
+        for job, cluster in jobs:
+            if job.id is None or job.id in taken or warning.job_name.lower() not in (
+                    job.name.lower(), workload_name(job.name)):
+                continue
+            if warning.cluster and cluster != warning.cluster:
+                continue
+            if warning.user and job.user != warning.user:
+                continue
+            if not warning.user and warning.team and job.team != warning.team:
+                continue
+            start = started.get(job.id)
+            if start is None or not at_s - 60 <= start <= at_s + MATCH_WINDOW.total_seconds():
+                continue
+            candidates.append((start, job))
+        if not candidates:
+            continue
+        _, job = min(candidates, key=lambda c: c[0])
+        assert job.id is not None
+        taken.add(job.id)
+        warning.job_id = job.id
+        warning.matched_at = now
+        warning.outcome = "resized" if resized(warning, job) else "as_submitted"
+        if warning.outcome == "resized":
+            result.resized += 1
+        else:
+            result.as_submitted += 1
+        session.add(warning)
+    return result
+
+
+# --- the digest's summary -----------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SubmitSummary:
+    """A team's week of submit-time warnings."""
+
+    warnings: int
+    resized: int
+    saved_usd_week: float
+
+
+def submit_summary(session_or_engine: Session | Engine, team: str | None,
+                   week: str) -> tuple[int, int, float]:
+    """A team's week at submit time: (warnings, jobs resized before they ran, $/week saved).
+
+    All teams when `team` is None; the saving is the resized jobs' estimates. A pure read.
+    """
+    start = week_start(week)
+    end = start + timedelta(days=7)
+
+    def read(session: Session) -> tuple[int, int, float]:
+        query = select(SubmitWarning).where(col(SubmitWarning.at) >= start,
+                                            col(SubmitWarning.at) < end)
+        if team is not None:
+            query = query.where(col(SubmitWarning.team) == team)
+        rows = session.exec(query).all()
+        done = [w for w in rows if w.outcome == "resized"]
+        return len(rows), len(done), sum(w.est_saved_usd_week for w in done)
+
+    if isinstance(session_or_engine, Session):
+        return read(session_or_engine)
+    with new_session(session_or_engine) as session:
+        return read(session)
+
+
+def summary_text(warnings: int, resized_jobs: int, saved_usd_week: float = 0.0,
+                 currency: str = "USD") -> str:
+    """The digest's line; empty when no warning was given.
+
+    For example "12 warnings at submit time this week, 5 jobs resized before they ran
+    (about $340 a week saved)".
+    """
+    if warnings == 0:
+        return ""
+    text = (f"{warnings} warning{'s' * (warnings != 1)} at submit time this week, "
+            f"{resized_jobs} job{'s' * (resized_jobs != 1)} resized before they ran")
+    if resized_jobs and saved_usd_week >= 0.5:
+        money = (f"${saved_usd_week:,.0f}" if currency == "USD"
+                 else f"{saved_usd_week:,.0f} {currency}")
+        text += f" (about {money} a week saved)"
+    return text
