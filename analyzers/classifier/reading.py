@@ -47,16 +47,22 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     size: tuple[float, float] | None = None
     if models:
         size = (min(m.params_b for m in models), max(m.params_b for m in models))
-    else:
-        written = written_size(record.model) if record.model else None
+    mentions = model_mentions(record) if not models else []
+    if not models:
+        written = _mentioned_size(mentions)  # the model it runs, not a served alias
         written = written if written is not None else written_size(record.text)
         size = None if written is None else (written, written)
     task = declared_task(record) or model_task(models)
-    mentions = model_mentions(record) if not models else []
     if task is None and not models:  # a model in no catalog: what its name says it is for
         task = name_task(mentions)
     said = job_words(record) if words and task is None else None
     return JobReading(size, task, bool(models) or bool(mentions), said)
+
+
+def _mentioned_size(mentions: Sequence[str]) -> float | None:
+    """The largest size the model's own mentions write (field, model flags, gguf files)."""
+    sizes = [b for b in map(written_size, mentions) if b is not None]
+    return max(sizes) if sizes else None
 
 
 def job_words(record: JobRecord) -> str | None:

@@ -128,7 +128,9 @@ def catalog_models(text: str, index: CatalogIndex | None = None) -> list[Catalog
     `llama-3.2-11b-vision` is not `llama-3.2-1b`; `/mnt/ckpt/gemma-2b-ft/step_500` is `gemma-2b`.
     """
     index = index or catalog_index()
-    pieces = _PIECES.findall(text.lower())
+    lowered = text.lower()
+    spans = list(_PIECES.finditer(lowered))
+    pieces = [m.group(0) for m in spans]
     starts, models, prefixes = index.starts, index.models, index.prefixes
     found: list[CatalogModel] = []
     end = 0
@@ -145,10 +147,29 @@ def catalog_models(text: str, index: CatalogIndex | None = None) -> list[Catalog
         for width in range(len(keys), 0, -1):
             hit = models.get(keys[width - 1])
             if hit is not None:
+                if _other_member(lowered, spans[i].start(), spans[i + width - 1].end(), hit):
+                    break  # `deepseek-r1:70b` is not DeepSeek-R1 (671 B): its size is written
                 found.extend(m for m in hit if m not in found)
                 end = i + width
                 break
     return found
+
+
+_WORD_END = re.compile(r"[\s'\"=,;|]|$")
+
+
+def _other_member(text: str, start: int, end: int, hit: tuple[CatalogModel, ...]) -> bool:
+    """Whether a name whose id writes no size goes on to write another size in the same word.
+
+    `deepseek-r1:70b`, `DeepSeek-R1-Distill-Qwen-14B`: another member of the family (a tag,
+    a distilled model), whose written size counts, not the catalog's DeepSeek-R1.
+    """
+    if any(m.size_token for m in hit):
+        return False
+    stop = _WORD_END.search(text, end)
+    written = written_size(text[start:stop.start() if stop else len(text)])
+    return written is not None and all(abs(written - m.params_b) > 0.15 * m.params_b
+                                       for m in hit)
 
 
 def catalog_size(text: str, index: CatalogIndex | None = None) -> tuple[float, float] | None:

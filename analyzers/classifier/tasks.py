@@ -147,7 +147,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                              "mobilenet", "image class"),
     "translation": ("translat", "nllb", "opus mt", "madlad", "m2m", "[mt]"),
 }
-_JOB_WORDS: _SPEC = {  # narrow tasks only: the words decide where the network reads none
+_JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative task
     "text_classification": ("sentiment", "polarity", "classif", "toxic", "moderat", "[intent]",
                             "intents", "spam", "emotion", "stance", "hate speech", "guardrail",
                             "content safety", "jailbreak", "triage", "lang id", "guard",
@@ -166,6 +166,11 @@ _JOB_WORDS: _SPEC = {  # narrow tasks only: the words decide where the network r
                              "defect class", "plant disease", "photo tag", "vision cls"),
     "object_detection": ("~detect", "[det]", "bbox", "yolo", "pedestrian", "license plate",
                          "people count"),
+    # Not narrow, but a generative model pointed at them is doing them, not chatting.
+    "translation": ("translat", "locali", "[mt]", "[nmt]", "[wmt]", "i18n", "en de", "de en",
+                    "fr en", "en fr", "ja en", "en ja", "zh en", "en zh", "multilingual mt"),
+    "summarization": ("summar", "tldr", "recap", "meeting notes", "condense", "xsum", "samsum",
+                      "cnn dm", "abstracts", "digest writer"),
 }
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 

@@ -133,3 +133,46 @@ def test_catalog_import_is_used_at_once(tmp_path: Path, monkeypatch: pytest.Monk
     assert (after["task"], after["reasons"]) == ("text_classification", ["oversized_model"])
     shown = runner.invoke(app, ["catalog", "show"]).stdout
     assert "acme/WonderGuard" in shown and "acme/tiny-ner  0.07 B" in shown
+
+
+@pytest.mark.parametrize(("command", "size_b"), [
+    ("ollama run deepseek-r1:70b", 70.0),  # a tag of another member, not DeepSeek-R1's 671 B
+    ("ollama run deepseek-r1:1.5b", 1.5),
+    ("vllm serve deepseek-ai/DeepSeek-R1-Distill-Qwen-14B", 14.0),  # a distilled model: its own
+    ("vllm serve deepseek-ai/DeepSeek-R1", 671.0),
+    ("vllm serve deepseek-ai/DeepSeek-V3-0324", 671.0),  # a date is not a size
+])
+def test_a_name_that_writes_no_size_yields_to_the_size_written_after_it(
+        command: str, size_b: float) -> None:
+    assert read_job(job(command=command)).size == (size_b, size_b)
+
+
+def test_the_served_name_is_an_alias_the_model_path_is_the_model() -> None:
+    served = job(name="sentiment-vllm-7d9f8b6c4-xk4dz",
+                 command="vllm serve /models/acme-lm-14b --served-model-name sentiment-0-5b")
+    assert read_job(served).size == (14.0, 14.0)
+    small = job(name="ner-vllm", command="vllm serve /models/acme-lm-1b "
+                "--served-model-name acme-gateway-70b")
+    assert read_job(small).size == (1.0, 1.0)
+
+
+def test_adapters_and_model_repositories_count_the_base_model() -> None:
+    lora = job(name="sentiment-lora-serve",
+               command="vllm serve meta-llama/Llama-3.1-70B-Instruct --enable-lora "
+                       "--lora-modules sentiment-0-5b=adapters/sst2-lora-r16")
+    named = job(name="sentiment-lora-qwen2-5-14b", command="python serve.py --adapter /a/s")
+    triton = job(name="triton-ner-6c8d9f7b5-x2x7q",
+                 command="tritonserver --model-repository=s3://triton-repo/ner_qwen2-5-7b-instruct"
+                         " --load-model=ner_qwen2-5-7b-instruct")
+    sizes = [read_job(r).size for r in (lora, named, triton)]
+    assert sizes == [(70.6, 70.6), (14.8, 14.8), (7.62, 7.62)]
+    verdicts = judge([lora, triton], PolicyConfig())
+    assert [v.reasons for v in verdicts] == [["oversized_model"], ["oversized_model"]]
+
+
+def test_a_generalist_pointed_at_translation_or_summaries_does_them() -> None:
+    jobs = [job("t", name="weekly-localize-de", command="vllm serve acme/NovaLM-9B"),
+            job("s", name="meeting-notes-summarizer", command="vllm serve acme/NovaLM-9B"),
+            job("c", name="support-chatbot", command="vllm serve acme/NovaLM-9B")]
+    assert [v.task for v in judge(jobs, PolicyConfig())] == [
+        "translation", "summarization", "text_generation"]
