@@ -105,6 +105,14 @@ def slack_api_errors(registry: CollectorRegistry) -> Counter:
                    ["method", "error"], registry=registry)
 
 
+def admission_reviews(registry: CollectorRegistry) -> Counter:
+    """ai_cost_admission_reviews_total{outcome} on `registry` (values: bot.admission.OUTCOMES)."""
+    return Counter("ai_cost_admission_reviews", "Kubernetes admission reviews by outcome: "
+                   "judged (passed, warned, denied, unrecorded) or allowed unjudged, by why "
+                   "(bad_json, not_a_review, no_object, unknown_kind, unreadable, no_gpus, "
+                   "owned, unknown_cluster, error).", ["outcome"], registry=registry)
+
+
 class ApiErrorCounter(RetryHandler):
     """A retry handler that never retries: it counts the failed answers of every attempt.
 
@@ -212,6 +220,7 @@ class ServerMetrics:
                                  registry=registry)
         self.rejections = RejectionCounter(registry, clusters)
         self.slack_api_errors = slack_api_errors(registry)
+        self.admission = admission_reviews(registry)
 
 
 def _job_of(event: JobEvent) -> str:
