@@ -28,6 +28,7 @@ from bot.cost_metrics import CostCollector
 from bot.health import WriteHealth, health_routes
 from bot.ingest_http import IngestEndpoint, RefusalTally, unavailable_response
 from bot.metrics import RequestMetrics, ServerMetrics
+from bot.submit_http import SubmitCheckEndpoint
 from config.organisation import Organisation
 from config.settings import Settings
 from storage.db import session as new_session
@@ -71,6 +72,9 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
     """The ASGI app: POST /ingest, GET /healthz[/live|/ready], /metrics, /api/v1/..., `routes`.
 
     POST /admission/validate is Kubernetes' admission webhook (bot/admission.py).
+    POST /api/v1/check answers a job's request with its submit-time warnings
+    (bot/submit_http.py).
+
     The organisation's clusters and teams are written to the database first, so that
     batches of every configured cluster can be stored. `slack_events=False` leaves out
     POST /slack/events (Slack is then served over Socket Mode). The app's metrics are
@@ -123,6 +127,8 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
         *health_routes(engine, writes),
         Route("/metrics", metrics_page, methods=["GET"]),
         *ReadApi(engine=engine, organisation=organisation, clock=clock).routes(),
+        *SubmitCheckEndpoint(organisation=organisation, engine=engine, registry=registry,
+                             clock=clock).routes(),
         *AdmissionEndpoint(organisation=organisation, engine=engine, counter=metrics.admission,
                            clock=clock).routes(),
         *routes,
