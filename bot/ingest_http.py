@@ -30,9 +30,11 @@ from domain.samples import (
     GpuSample,
     JobInfo,
     SampleError,
+    ServedSample,
     clean_text,
     job_from_json,
     sample_from_json,
+    served_from_json,
 )
 from storage.batches import store_batch
 from storage.db import session as new_session
@@ -102,7 +104,8 @@ class RefusalTally:
 class IngestEndpoint:
     """POST /ingest: a batch of samples and jobs from the collectors of one cluster.
 
-    Body: {"cluster"?, "source"?, "jobs": [...], "samples": [...], "rejected"?: [reasons]};
+    Body: {"cluster"?, "source"?, "jobs": [...], "samples": [...], "served"?: [inference
+    servers' counters], "rejected"?: [reasons]};
     the bearer token names the cluster (its ingest_token in the organisation file).
     """
 
@@ -165,7 +168,7 @@ class IngestEndpoint:
         if not isinstance(body, dict):
             raise Refused(400, "body must be a JSON object {\"samples\": [...], "
                                "\"jobs\": [...]}", source)
-        for key in ("samples", "jobs", "rejected"):
+        for key in ("samples", "jobs", "rejected", "served"):
             if not isinstance(body.get(key, []), list):
                 raise Refused(400, f"{key} must be a list", source)
         named = body.get("cluster")
@@ -200,7 +203,8 @@ class IngestEndpoint:
             self._writes.failed(reason)
             self._requests.labels("503").inc()
             return unavailable_response(reason)
-        status = 422 if result["rejected"] or result["rejected_jobs"] else 200
+        status = 422 if result["rejected"] or result["rejected_jobs"] \
+            or result.get("rejected_served") else 200
         self._requests.labels(str(status)).inc()
         return JSONResponse(result, status_code=status)
 
@@ -228,18 +232,21 @@ class IngestEndpoint:
     def _store(self, cluster: str, raw: bytes) -> dict[str, Any]:
         body = self._parse(raw, cluster)
         samples, positions, rejected, jobs, rejected_jobs = self._decode(body)
+        served, served_at, rejected_served = _decode_served(body.get("served", []))
         source = f"{body.get('source') or 'ingest'}:{cluster}"
         told = [clean_text(r) for r in body.get("rejected", [])[:MAX_REASONS]]
         for attempt in range(3):
             try:
                 result = self._write(cluster, source, samples, jobs, told + [
-                    r.reason for r in rejected + rejected_jobs])
+                    r.reason for r in rejected + rejected_jobs + rejected_served], served)
                 break
             except Exception as exc:
                 if attempt == 2 or not retryable(exc):
                     raise
         rejected += [Rejection(positions[r.index], r.reason) for r in result.rejected]
         rejected.sort(key=lambda r: r.index)
+        rejected_served += [Rejection(served_at[r.index], r.reason)
+                            for r in result.rejected_served]
         reasons = told + [r.reason for r in rejected] + [r.reason for r in rejected_jobs]
         if self._rejections is not None:
             for reason in reasons:
@@ -252,19 +259,36 @@ class IngestEndpoint:
                 "duplicates": result.duplicates,
                 "rejected": [{"index": r.index, "reason": r.reason} for r in rejected],
                 "rejected_jobs": [{"index": r.index, "reason": r.reason}
-                                  for r in rejected_jobs]}
+                                  for r in rejected_jobs],
+                **({"served_accepted": result.served,
+                    "rejected_served": [{"index": r.index, "reason": r.reason}
+                                        for r in sorted(rejected_served, key=lambda r: r.index)]}
+                   if served or rejected_served else {})}
 
     def _write(self, cluster: str, source: str, samples: list[GpuSample], jobs: list[JobInfo],
-               reasons: list[str]) -> IngestResult:
+               reasons: list[str], served: list[ServedSample] | None = None) -> IngestResult:
         """One transaction: jobs, samples, and the counts of what was rejected."""
         with new_session(self._engine) as s:
             result = store_batch(session=s, organisation=self._organisation, cluster=cluster,
-                                 jobs=jobs, samples=samples, now=self._clock(),
+                                 jobs=jobs, samples=samples, served=served or [],
+                                 now=self._clock(),
                                  retention_s=self._settings.raw_retention_days * 86400.0,
                                  max_skew_s=self._settings.max_clock_skew_s, validated=True)
-            reasons = reasons + [r.reason for r in result.rejected]
+            reasons = reasons + [r.reason for r in result.rejected + result.rejected_served]
             if reasons:
                 record_rejections(session=s, source=source, reasons=reasons)
             s.commit()
         self._writes.succeeded()
         return result
+
+
+def _decode_served(items: list[Any]) -> tuple[list[ServedSample], list[int], list[Rejection]]:
+    """Served counters of a batch, their positions, and the rejected ones with reasons."""
+    served, positions, rejected = [], [], []
+    for index, obj in enumerate(items):
+        try:
+            served.append(served_from_json(obj))
+            positions.append(index)
+        except SampleError as exc:
+            rejected.append(Rejection(index, str(exc)))
+    return served, positions, rejected

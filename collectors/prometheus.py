@@ -1,5 +1,7 @@
 """Prometheus: the DCGM metrics a Prometheus already holds, read with query_range.
 
+With them, the request counters of the inference servers it scrapes (collectors/served.py).
+
 They are joined with kube-state-metrics' kube_pod_labels and kube_pod_owner for each pod's
 team and owning workload (Job, Deployment, ...).
 """
@@ -11,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from collectors import served
 from collectors.dcgm import METRICS, GpuSeries, Normalizer, gpu_labels, series_to_batch
 from collectors.sinks import Batch
 
@@ -99,4 +102,8 @@ def collect_range(normalizer: Normalizer, client: PrometheusClient, *, start: fl
     pods = pod_directory(pod_labels, pod_owners, team_label=team_label)
     batch = series_to_batch(normalizer, by_key.values(), pods)
     batch.problems[:0] = problems
+    # Inference servers' request counters, joined to the same jobs (collectors/served.py).
+    batch.served, served_problems = served.collect_range(
+        client, start=start, end=end, step_s=step_s, pods=pods, job_of=normalizer.job_of)
+    batch.problems += served_problems
     return batch

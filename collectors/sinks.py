@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
-from domain.samples import GpuSample, JobInfo
+from domain.samples import GpuSample, JobInfo, ServedSample
 
 
 @dataclass(slots=True)
@@ -25,6 +25,7 @@ class Batch:
     jobs: list[JobInfo] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
+    served: list[ServedSample] = field(default_factory=list)  # inference servers' counters
 
     def to_body(self, *, source: str, cluster: str | None = None) -> dict[str, Any]:
         """The JSON body of POST /ingest."""
@@ -33,6 +34,8 @@ class Batch:
             "jobs": [j.to_json() for j in self.jobs],
             "samples": [s.to_json() for s in self.samples],
         }
+        if self.served:
+            body["served"] = [s.to_json() for s in self.served]
         if self.problems:
             body["rejected"] = list(self.problems)
         if cluster:

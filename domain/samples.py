@@ -275,3 +275,84 @@ def job_from_json(obj: Any) -> JobInfo:
     fields = {k: obj[k] for k in JobInfo.__dataclass_fields__ if k in obj}
     fields["external_id"] = obj.get("external_id", obj.get("job_id"))
     return check_job(JobInfo(**fields))
+
+
+# Inference servers whose counters collectors/served.py reads; "custom" for counters named in
+# the organisation file.
+SERVERS = ("vllm", "tgi", "triton", "custom")
+MAX_COUNTER = 1e15  # no server counts this many requests or tokens; a larger value is garbage
+
+
+@dataclass(slots=True)
+class ServedSample:
+    """Cumulative request and token counters of one inference server instance at one time.
+
+    Units: seconds since the epoch, requests, tokens. The counters are the server's own
+    (they restart from 0 when the server does); the judge turns them into increments. Joined
+    to runs by `job` (the GPU samples' job id), else pod and namespace, else node and GPU.
+    """
+
+    service: str
+    server: str
+    ts: float
+    requests: float
+    generated_tokens: float | None = None
+    prompt_tokens: float | None = None
+    model: str | None = None
+    job: str | None = None
+    namespace: str | None = None
+    pod: str | None = None
+    node: str | None = None
+    gpu: str | None = None
+    task: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def instance(self) -> str:
+        """Which server process the counters belong to: one counter series per instance."""
+        where = (f"{self.namespace}/{self.pod}" if self.pod
+                 else f"{self.node}/{self.gpu or ''}" if self.node else f"job:{self.job}")
+        return f"{where}|{self.model or ''}"
+
+
+def _counter(field: str, value: Any, *, required: bool = False) -> float | None:
+    if value is None:
+        if required:
+            raise SampleError(f"{field} is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SampleError(f"{field} must be a number, got {shown(value)}")
+    number = float(value)
+    if not (math.isfinite(number) and 0 <= number < MAX_COUNTER):
+        raise SampleError(f"{field} must be a counter value within 0..{MAX_COUNTER:g}, got "
+                          f"{shown(value)}")
+    return number
+
+
+def served_from_json(obj: Any) -> ServedSample:
+    """Decode one served-counter sample of the wire format; SampleError names the bad field."""
+    if not isinstance(obj, dict):
+        raise SampleError("a served sample must be a JSON object")
+    server = obj.get("server")
+    if server not in SERVERS:
+        raise SampleError(f"server must be one of {', '.join(SERVERS)}, got {shown(server)}")
+    ts = parse_time(obj.get("ts"))
+    if not 0 < ts < 1e11:
+        raise SampleError(f"ts must be Unix seconds, got {shown(obj.get('ts'))}")
+    names = {k: check_name(k, obj.get(k)) or None
+             for k in ("model", "job", "namespace", "pod", "node", "gpu", "task")}
+    if not (names["job"] or names["pod"] or names["node"]):
+        raise SampleError("a served sample needs job, pod (with namespace) or node: without "
+                          "them it cannot be joined to the GPUs that served it")
+    if names["pod"] and not names["namespace"]:
+        raise SampleError("pod without namespace: send the pod's namespace too")
+    return ServedSample(
+        service=check_name("service", obj.get("service"), required=True) or "",
+        server=str(server), ts=ts,
+        requests=_counter("requests", obj.get("requests"), required=True) or 0.0,
+        generated_tokens=_counter("generated_tokens", obj.get("generated_tokens")),
+        prompt_tokens=_counter("prompt_tokens", obj.get("prompt_tokens")),
+        **names,
+    )

@@ -10,12 +10,13 @@ from sqlmodel import Session
 
 from collectors.sinks import Batch
 from config.organisation import Organisation
-from domain.samples import GpuSample, JobInfo, SampleError, check_job
+from domain.samples import GpuSample, JobInfo, SampleError, ServedSample, check_job
 from storage.db import session as new_session
 from storage.ingest import (
     IngestResult,
     Rejection,
     ingest_samples,
+    ingest_served,
     record_rejections,
     sync_organisation,
     upsert_jobs,
@@ -24,7 +25,8 @@ from storage.ingest import (
 
 def store_batch(*, session: Session, organisation: Organisation, cluster: str,
                 jobs: Sequence[JobInfo], samples: Sequence[GpuSample], now: float,
-                retention_s: float, max_skew_s: float, validated: bool = False) -> IngestResult:
+                retention_s: float, max_skew_s: float, validated: bool = False,
+                served: Sequence[ServedSample] = ()) -> IngestResult:
     """Store job descriptions, then samples (which then attribute to them); caller commits.
 
     Unless `validated` (checked by `check_job` and `check_sample` already), each job and
@@ -43,6 +45,10 @@ def store_batch(*, session: Session, organisation: Organisation, cluster: str,
     result = ingest_samples(session=session, cluster=cluster, samples=samples, now=now,
                             retention_s=retention_s, max_skew_s=max_skew_s, validated=validated)
     result.rejected_jobs.extend(refused)
+    if served:  # inference servers' counters (collectors/served.py)
+        counted = ingest_served(session=session, cluster=cluster, samples=served, now=now,
+                                retention_s=retention_s, max_skew_s=max_skew_s)
+        result.served, result.rejected_served = counted.accepted, counted.rejected
     return result
 
 
@@ -68,10 +74,11 @@ class DatabaseSink:
         with new_session(self._engine) as s:
             result = store_batch(session=s, organisation=self._organisation,
                                  cluster=self._cluster, jobs=batch.jobs, samples=batch.samples,
-                                 now=self._clock(), retention_s=self._retention_s,
-                                 max_skew_s=self._max_skew_s)
+                                 served=batch.served, now=self._clock(),
+                                 retention_s=self._retention_s, max_skew_s=self._max_skew_s)
             reasons = batch.problems + [r.reason for r in result.rejected] \
-                + [r.reason for r in result.rejected_jobs]
+                + [r.reason for r in result.rejected_jobs] \
+                + [r.reason for r in result.rejected_served]
             if reasons:
                 record_rejections(session=s, source=self._source, reasons=reasons)
             s.commit()

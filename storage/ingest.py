@@ -13,12 +13,16 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from config.organisation import Organisation
-from domain.samples import GpuSample, SampleError, check_sample
+from domain.samples import GpuSample, SampleError, ServedSample, check_sample
+from domain.weeks import iso_week
 from storage.gpus import insert_for, resolve_gpus
 from storage.jobs import cluster_id, placeholder_jobs, upsert_jobs
+from storage.ledger_repo import mark_stale
 from storage.models import Cluster, IngestRejection, RollupDirty, Team
+from storage.served_repo import record_served
 
-__all__ = ["IngestResult", "Rejection", "cluster_id", "ingest_samples", "reason_key",
+__all__ = ["IngestResult", "Rejection", "cluster_id", "ingest_samples", "ingest_served",
+           "reason_key",
            "record_rejections", "sync_organisation", "upsert_jobs"]
 
 _DAY_S = 86400
@@ -43,6 +47,8 @@ class IngestResult:
     rejected: list[Rejection] = field(default_factory=list)
     other_cluster: int = 0
     rejected_jobs: list[Rejection] = field(default_factory=list)
+    served: int = 0  # served counters stored (the rest duplicates or rejected_served)
+    rejected_served: list[Rejection] = field(default_factory=list)
 
     def merge(self, other: IngestResult, offset: int = 0) -> None:
         self.accepted += other.accepted
@@ -122,6 +128,29 @@ def ingest_samples(*, session: Session, cluster: str, samples: Sequence[GpuSampl
     result.duplicates = len(rows) - inserted
     _mark_dirty(session, dirty)
     result.rejected.sort(key=lambda r: r.index)
+    return result
+
+
+def ingest_served(*, session: Session, cluster: str, samples: Sequence[ServedSample],
+                  now: float, retention_s: float, max_skew_s: float) -> IngestResult:
+    """Store served counters (already decoded); those outside the time window are rejected.
+
+    Counters of a week already judged mark it stale: the next refresh judges it again.
+    """
+    result = IngestResult()
+    good = []
+    for i, s in enumerate(samples):
+        if s.ts < now - retention_s or s.ts > now + max_skew_s:
+            result.rejected.append(Rejection(i, f"served ts {s.ts:.0f} is outside the window "
+                                                f"of retention and clock skew"))
+        else:
+            good.append(s)
+    new, times = record_served(session=session, cluster_id=cluster_id(session=session,
+                                                                      name=cluster),
+                               samples=good)
+    result.accepted, result.duplicates = new, len(good) - new
+    mark_stale(session=session, weeks=sorted({iso_week(datetime.fromtimestamp(t, UTC).date())
+                                              for t in times}))
     return result
 
 

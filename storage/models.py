@@ -372,3 +372,49 @@ class LedgerRun(SQLModel, table=True):
     energy_j: float
     data: dict[str, Any] = Field(default_factory=dict,
                                   sa_column=Column(JSON, nullable=False))
+
+
+class ServedCounter(SQLModel, table=True):
+    """An inference server's request and token counters at one time, as it reported them (0012).
+
+    One series per (cluster, service, instance): `instance` is the pod, the node and GPU, or the
+    job, with the model. The judge turns the counters into increments (restarts handled).
+    """
+
+    __tablename__ = "served_counter"
+    __table_args__ = (UniqueConstraint("cluster_id", "service", "instance", "ts",
+                                       name="uq_served_counter"),
+                      Index("ix_served_counter_ts", "ts"))
+    id: int | None = Field(default=None, primary_key=True)
+    cluster_id: int
+    service: str
+    instance: str
+    ts: int = Field(description="Unix seconds.")
+    server: str = Field(description="vllm, tgi, triton or custom.")
+    model: str | None = None
+    task: str | None = None
+    job_id: int | None = None
+    namespace: str | None = None
+    pod: str | None = None
+    node: str | None = None
+    gpu: str | None = None
+    requests: float
+    generated_tokens: float | None = None
+    prompt_tokens: float | None = None
+
+
+class LedgerServed(SQLModel, table=True):
+    """A served endpoint's judged week: requests, energy, Wh per 1,000, stars, trend (0012)."""
+
+    __tablename__ = "ledger_served"
+    __table_args__ = (UniqueConstraint("week", "cluster", "service"),
+                      Index("ix_ledger_served_week_team", "week", "team"))
+    id: int | None = Field(default=None, primary_key=True)
+    week: str
+    team: str
+    cluster: str
+    service: str
+    requests: float
+    energy_j: float
+    wh_per_1k_requests: float | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,92 @@
+"""A hand-made week through POST /ingest and refresh: Wh per 1,000 requests, idle, stars."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine
+
+from config.organisation import Organisation
+from storage.db import session
+from storage.served_repo import load_served
+from tests.clock import SUITE_NOW, WEEK, WEEK_START
+from tests.served.helpers import (
+    POWER_W,
+    STEP_S,
+    Endpoint,
+    batch,
+    client,
+    expected_requests,
+    judge,
+    send,
+)
+
+pytestmark = pytest.mark.dated
+STEPS = 6 * 60  # six hours a minute apart
+
+
+def week_rows(engine: Engine, week: str = WEEK) -> dict[str, dict]:  # type: ignore[type-arg]
+    with session(engine) as s:
+        return {r["service"]: r for r in load_served(session=s, weeks=[week])}
+
+
+def test_wh_per_1000_requests_of_a_hand_made_week_is_exact(
+        database_url: str, engine: Engine, organisation: Organisation) -> None:
+    chat = Endpoint("serve-chat", gpus=2, per_step=(12, 8, 0, 20))
+    http = client(database_url, engine, organisation, SUITE_NOW)
+    body = send(http, batch(chat, WEEK_START + timedelta(days=2), STEPS))
+    assert body["served_accepted"] == STEPS + 1 and body["rejected_served"] == []
+    judge(database_url, engine, organisation, SUITE_NOW, [WEEK])
+    row = week_rows(engine)["serve-chat"]
+    energy_wh = chat.gpus * POWER_W * STEP_S * STEPS / 3600.0
+    requests = expected_requests(chat, STEPS)
+    assert row["requests"] == requests
+    assert row["wh_per_1k_requests"] == pytest.approx(energy_wh / (requests / 1000), rel=0.005)
+    tokens = requests * chat.tokens_per_request
+    assert row["wh_per_1k_tokens"] == pytest.approx(energy_wh / (tokens / 1000), rel=0.005)
+    # One step in four completes no request: a quarter of the energy is idle.
+    assert row["idle_share"] == pytest.approx(0.25, abs=0.01)
+    assert row["gpu_type"] == "NVIDIA A100-SXM4-80GB" and row["gpus"] == 2
+    assert row["team"] == "nlp" and row["task"] == "text_generation"
+    assert row["size_class"] == "A" and row["stars"] in range(1, 6)
+    assert "reference GPU" in row["stars_note"]
+
+
+def test_a_server_restart_counts_from_the_new_value(
+        database_url: str, engine: Engine, organisation: Organisation) -> None:
+    steady = Endpoint("serve-steady", per_step=(10,), restart_at=100)
+    http = client(database_url, engine, organisation, SUITE_NOW)
+    send(http, batch(steady, WEEK_START + timedelta(days=1), STEPS))
+    judge(database_url, engine, organisation, SUITE_NOW, [WEEK])
+    assert week_rows(engine)["serve-steady"]["requests"] == expected_requests(steady, STEPS)
+
+
+def test_a_service_that_sits_idle_says_too_many_replicas(
+        database_url: str, engine: Engine, organisation: Organisation) -> None:
+    idle = Endpoint("serve-quiet", gpus=4, per_step=(5, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+    http = client(database_url, engine, organisation, SUITE_NOW)
+    send(http, batch(idle, WEEK_START + timedelta(days=3), STEPS))
+    judge(database_url, engine, organisation, SUITE_NOW, [WEEK])
+    row = week_rows(engine)["serve-quiet"]
+    assert row["idle_share"] == pytest.approx(0.9, abs=0.01)
+    assert "too many replicas" in row["advice"] and "not a bad model" in row["advice"]
+
+
+def test_a_malformed_served_sample_is_rejected_and_the_batch_kept(
+        database_url: str, engine: Engine, organisation: Organisation) -> None:
+    chat = Endpoint("serve-chat")
+    body = batch(chat, WEEK_START + timedelta(days=2), 10)
+    body["served"][3]["requests"] = "many"
+    body["served"][5]["server"] = "ollama"
+    del body["served"][7]["job"], body["served"][7]["pod"]
+    http = client(database_url, engine, organisation, SUITE_NOW)
+    response = http.post("/ingest", json=body, headers={
+        "Authorization": "Bearer demo-frankfurt-token"})
+    assert response.status_code == 422
+    result = response.json()
+    reasons = {r["index"]: r["reason"] for r in result["rejected_served"]}
+    assert sorted(reasons) == [3, 5, 7]
+    assert "requests must be a number" in reasons[3] and "server must be one of" in reasons[5]
+    assert "pod" in reasons[7]
+    assert result["served_accepted"] == 8 and result["accepted"] == 11
