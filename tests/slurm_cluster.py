@@ -70,6 +70,9 @@ class SlurmCluster:
     root: Path
     accounts: tuple[str, ...] = ("nlp", "vision")
     name: str = field(default_factory=lambda: f"aicost{uuid.uuid4().hex[:6]}")
+    # A job_submit/lua script: copied next to slurm.conf as job_submit.lua, and slurmctld runs
+    # it for every submission (JobSubmitPlugins=lua); it reloads the file when it changes.
+    job_submit: Path | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # The environment when made: tests that change PATH may run while the scenario waits.
     base_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
@@ -104,6 +107,8 @@ class SlurmCluster:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o755)
         self._write_config()
+        if self.job_submit is not None:
+            shutil.copyfile(self.job_submit, self.root / "etc" / "job_submit.lua")
         munge = self.root / "munge"
         key = munge / "munge.key"
         key.write_bytes(os.urandom(1024))
@@ -232,7 +237,7 @@ JobCompType=jobcomp/none
 NodeName={host} NodeAddr=127.0.0.1 CPUs={CPUS} RealMemory=4000 Gres=gpu:{GPU_TYPE}:{GPUS} \
 State=UNKNOWN
 PartitionName=gpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
-""")
+""" + ("JobSubmitPlugins=lua\n" if self.job_submit is not None else ""))
         (root / "etc" / "gres.conf").write_text(
             f"AutoDetect=off\nNodeName={host} Name=gpu Type={GPU_TYPE} "
             f"File={root / 'dev'}/nvidia[0-{GPUS - 1}]\n")
