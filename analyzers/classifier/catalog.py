@@ -55,6 +55,15 @@ class CatalogModel:
         return found.group(0).lower() if found else None
 
     @property
+    def runner_alias(self) -> bool:
+        """Whether the row is a model runner's short name (`ollama/llama3.3`: its default tag).
+
+        Such a name is read only as a whole word or before a `:tag`, never inside another
+        model's name (`llama-3.1-nemoguard-8b` is not `llama3.1`).
+        """
+        return self.model_id.startswith("ollama/")
+
+    @property
     def generalist(self) -> bool:
         """Whether it is a general-purpose generative model people point at any task."""
         return "text_generation" in self.tasks

@@ -147,7 +147,10 @@ def catalog_models(text: str, index: CatalogIndex | None = None) -> list[Catalog
         for width in range(len(keys), 0, -1):
             hit = models.get(keys[width - 1])
             if hit is not None:
-                if _other_member(lowered, spans[i].start(), spans[i + width - 1].end(), hit):
+                stop = spans[i + width - 1].end()
+                if stop < len(lowered) and not _TAG_END.match(lowered, stop):
+                    hit = tuple(m for m in hit if not m.runner_alias)
+                if not hit or _other_member(lowered, spans[i].start(), stop, hit):
                     break  # `deepseek-r1:70b` is not DeepSeek-R1 (671 B): its size is written
                 found.extend(m for m in hit if m not in found)
                 end = i + width
@@ -155,6 +158,7 @@ def catalog_models(text: str, index: CatalogIndex | None = None) -> list[Catalog
     return found
 
 
+_TAG_END = re.compile(r"[\s'\":,;|]")  # where a runner's short name may end
 _WORD_END = re.compile(r"[\s'\"=,;|]|$")
 
 

@@ -138,9 +138,13 @@ def test_catalog_import_is_used_at_once(tmp_path: Path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize(("command", "size_b"), [
     ("ollama run deepseek-r1:70b", 70.0),  # a tag of another member, not DeepSeek-R1's 671 B
     ("ollama run deepseek-r1:1.5b", 1.5),
-    ("vllm serve deepseek-ai/DeepSeek-R1-Distill-Qwen-14B", 14.0),  # a distilled model: its own
+    ("vllm serve acme/DeepSeek-R1-Distill-Phi-4B", 4.0),  # a distilled model: its own size
+    ("vllm serve deepseek-ai/DeepSeek-R1-Distill-Qwen-14B", 14.8),  # the catalog's
     ("vllm serve deepseek-ai/DeepSeek-R1", 671.0),
     ("vllm serve deepseek-ai/DeepSeek-V3-0324", 671.0),  # a date is not a size
+    ("ollama run llama3.3", 70.6),  # a runner's short name: its default tag
+    ("ollama run phi3:medium", 14.0),
+    ("vllm serve acme/Llama-3.1-Guardian-8B", 8.0),  # not `llama3.1`: written after it
 ])
 def test_a_name_that_writes_no_size_yields_to_the_size_written_after_it(
         command: str, size_b: float) -> None:
@@ -176,3 +180,4 @@ def test_a_generalist_pointed_at_translation_or_summaries_does_them() -> None:
             job("c", name="support-chatbot", command="vllm serve acme/NovaLM-9B")]
     assert [v.task for v in judge(jobs, PolicyConfig())] == [
         "translation", "summarization", "text_generation"]
+
