@@ -125,14 +125,19 @@ def idle_capacity(fleet: Iterable[FleetUsage], rates_of: RatesOf,
 def realized_savings(*, week: str, applied: Sequence[tuple[str, int, str, str, str,
                                                              float, float]],
                      baseline: Mapping[tuple[str, str], Cost],
-                     now: Mapping[str, Cost]) -> list[RealizedSaving]:
-    """What applied swaps saved in `week`, once per workload.
+                     now: Mapping[str, Cost],
+                     resized: Sequence[tuple[str, list[str], str, float, float, float]] = (),
+                     ) -> list[RealizedSaving]:
+    """What applied swaps, and submissions resized at submit time, saved in `week`.
 
     `applied`: (workload, suggestion id, kind, title, week suggested, estimated $ and J a
     week) of each applied suggestion; `baseline`: the workload's cost in a week before the
     change, by (workload, week); `now`: each workload's cost in `week`. Several applied
     suggestions (a re-offer, two changes) on one workload count once: against the earliest
     week suggested, with the estimate of the largest. A saving never exceeds the baseline.
+    `resized`: (workload, rules, title, estimated $, J and kg CO2e a week) of each submission of the
+    week resized after a submit-time warning; it never ran as first asked, so its estimate
+    counts, once per workload, and never for a workload an applied swap already counts.
     """
     by_workload: dict[str, list[tuple[str, int, str, str, str, float, float]]] = {}
     for item in applied:
@@ -161,5 +166,24 @@ def realized_savings(*, week: str, applied: Sequence[tuple[str, int, str, str, s
             if after else 0.0,
             estimated_cost_usd_week=best[5], estimated_energy_j_week=best[6],
             seen=after is not None))
+    swapped = {item[0] for item in applied}
+    by_resized: dict[str, list[tuple[str, list[str], str, float, float, float]]] = {}
+    for change in resized:
+        if change[0] not in swapped:
+            by_resized.setdefault(change[0], []).append(change)
+    for workload, group in sorted(by_resized.items()):
+        _, _, title, est_usd, est_j, est_kg = max(group, key=lambda i: i[3])
+        measured = now.get(workload, ZERO)
+        cluster, team = workload.split("/")[:2]
+        out.append(RealizedSaving(
+            workload=workload, team=team, cluster=cluster, suggestion_ids=[],
+            kinds=sorted({k for g in group for k in g[1]}), title=title, applied_week=week,
+            week=week, baseline_cost_usd_week=measured.cost_usd + est_usd,
+            baseline_energy_j_week=measured.energy_j + est_j,
+            measured_cost_usd_week=measured.cost_usd, measured_energy_j_week=measured.energy_j,
+            saved_cost_usd_week=est_usd, saved_energy_j_week=est_j,
+            saved_co2e_kg_week=est_kg, estimated_cost_usd_week=est_usd,
+            estimated_energy_j_week=est_j, seen=workload in now,
+            source="resized at submission"))
     out.sort(key=lambda r: -r.saved_cost_usd_week)
     return out

@@ -159,10 +159,6 @@ def _fewer_interactive_gpus(record: JobRecord, keep: int, rates: Rates) -> Sugge
         saved_gpu_hours_week=max(0.0, before.gpu_hours - after.gpu_hours))
 
 
-def _size_words(params_b: float | None) -> str:
-    return f"{params_b:g}B-parameter model" if params_b is not None else "large model"
-
-
 def _money(usd: float, currency: str) -> str:
     return f"${usd:,.0f}" if currency == "USD" else f"{usd:,.0f} {currency}"
 
@@ -222,22 +218,26 @@ def check_request(req: SubmitRequest, *, policy: PolicyConfig, rates: Rates,
 
 def _phrase(kind: str, found: Suggestion | None, req: SubmitRequest, record: JobRecord,
             task: str, params_b: float | None, policy: PolicyConfig, currency: str) -> str:
-    saving = (f"about {_money(found.saved_cost_usd_week, currency)} a week less (estimated)"
+    """One finding in a sentence: what the job looks like, what instead, and the saving."""
+    saving = (f" and save about {_money(found.saved_cost_usd_week, currency)}/week (est.)"
               if found is not None and found.saved_cost_usd_week >= 0.5 else "")
     gpus = f"{req.gpus} GPU{'s' * (req.gpus > 1)}"
+    if req.replicas > 1:
+        gpus = f"{req.replicas} replicas of {gpus}"
     if kind == "oversized_model":
-        current = named_model(req.model, req.command, req.image) or f"a {_size_words(params_b)}"
+        named = named_model(req.model, req.command, req.image)
+        size = f"a {params_b:.0f}B model" if params_b is not None else "a large model"
+        model = f"{size} ({named.rstrip('/').split('/')[-1]})" if named else size
         alt = alternative_for(task)
-        alt_words = (f"{alt.model.split('/')[-1]} on 1 GPU" if alt
-                     else "a smaller task-specific model")
-        return (f"{req.job_name} looks like {task.replace('_', ' ')} on {current} with "
-                f"{gpus}: {alt_words} does this task" + (f", {saving}." if saving else "."))
+        instead = (f"use {alt.model.split('/')[-1]} on 1 GPU" if alt
+                   else "use a smaller task-specific model")
+        return (f"{req.job_name} looks like {task.replace('_', ' ')} on {model} with {gpus}: "
+                f"{instead}{saving}.")
     if kind == "notebook_gpus":
         keep = max(1, policy.interactive_max_gpus)
-        return (f"{req.job_name} is interactive and asks for {gpus}: ask for {keep}"
-                + (f", {saving}." if saving else "."))
+        return f"{req.job_name} is interactive and holds {gpus}: ask for {keep}{saving}."
     return (f"{req.job_name} asks for fp32 on {record.gpu_type}, which runs bf16 natively: "
-            "bf16 does the same work with less energy" + (f", {saving}." if saving else "."))
+            f"use bf16{saving}.")
 
 
 # --- reading requests ---------------------------------------------------------------------
@@ -493,12 +493,10 @@ def _inference_service(doc: Mapping[str, Any], meta: Mapping[str, Any]) -> dict[
     predictor = _map(_map(doc.get("spec"), "spec").get("predictor"), "spec.predictor")
     containers: list[Any] = list(predictor.get("containers") or [])
     model_uri = None
-    for key, value in predictor.items():  # model: {...} or a framework: huggingface, pytorch
+    for value in predictor.values():  # model: {...} or a framework: huggingface, pytorch
         if isinstance(value, Mapping) and ("resources" in value or "storageUri" in value):
             containers.append(value)
             model_uri = model_uri or value.get("storageUri")
-            fmt = _map(value.get("modelFormat"), f"spec.predictor.{key}.modelFormat")
-            model_uri = model_uri or fmt.get("name")
     found = _from_containers(containers, "spec.predictor")
     if not found["model"] and isinstance(model_uri, str):
         found["model"] = re.sub(r"^(hf|gs|s3|pvc|https?)://", "", model_uri)

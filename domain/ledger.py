@@ -121,6 +121,9 @@ class RealizedSaving:
     estimated_cost_usd_week: float
     estimated_energy_j_week: float
     seen: bool
+    # "applied swap" (measured before and after), or "resized at submission": a job resized
+    # after a submit-time warning, its estimate counted (it never ran as first asked).
+    source: str = "applied swap"
 
     @property
     def estimate_off(self) -> bool:
@@ -140,7 +143,7 @@ class RealizedSaving:
             "saved_co2e_kg_week": round(self.saved_co2e_kg_week, 6),
             "estimated_cost_usd_week": round(self.estimated_cost_usd_week, 4),
             "estimated_energy_kwh_week": round(self.estimated_energy_j_week / J_PER_KWH, 6),
-            "estimate_off": self.estimate_off, "seen": self.seen,
+            "estimate_off": self.estimate_off, "seen": self.seen, "source": self.source,
         }
 
 

@@ -13,6 +13,7 @@ from bot.cli import (
     ask,
     audit,
     catalog,
+    check,
     classify,
     collect,
     core,
@@ -67,7 +68,8 @@ def _options(
     for name in CHATTY:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
-for module in (core, classify, collect, status, suggest, digest, ask, slack, model, audit, catalog):
+for module in (core, classify, collect, status, suggest, digest, ask, slack, model, audit, catalog,
+               check):
     module.register(app)
 
 

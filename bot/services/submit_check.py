@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Engine, func, or_
@@ -20,9 +20,11 @@ from sqlmodel import Session, col, select
 from analyzers.judges import Judge, default_judge_name, get_judge
 from analyzers.submit import UNKNOWN_GPU, SubmitRequest, SubmitVerdict, check_request
 from config.organisation import UNASSIGNED, Organisation
-from domain.weeks import week_start
-from domain.workloads import workload_name
+from domain.types import J_PER_KWH
+from domain.weeks import week_of, week_start
+from domain.workloads import workload_key, workload_name
 from storage.db import session as new_session
+from storage.ledger_repo import mark_stale
 from storage.models import Cluster, Job, SubmitWarning, Usage
 
 MATCH_WINDOW = timedelta(hours=24)  # a job started this long after its warning is its run
@@ -80,6 +82,11 @@ def record_warning(*, session: Session, organisation: Organisation, req: SubmitR
 
 # --- outcomes -------------------------------------------------------------------------------
 
+def _utc(moment: datetime) -> datetime:
+    """A stored time as UTC (SQLite gives it back without its zone)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _first_seen(session: Session, job_ids: Sequence[int]) -> dict[int, int]:
     """Unix second each job was first seen on a GPU, from its rolled-up usage.
 
@@ -110,6 +117,8 @@ def resized(warning: SubmitWarning, job: Job) -> bool:
 
 @dataclass(slots=True)
 class OutcomeResult:
+    """How many open warnings `match_outcomes` settled, by outcome."""
+
     as_submitted: int = 0
     resized: int = 0
 
@@ -137,9 +146,10 @@ def match_outcomes(*, session: Session, now: datetime) -> OutcomeResult:
         .where(or_(*clauses))).all()
         if job.name in names or workload_name(job.name) in lowered]
     started = _first_seen(session, [j.id for j, _ in jobs if j.id is not None])
+    resized_weeks: set[str] = set()
     taken = {j for j in session.exec(select(SubmitWarning.job_id)).all() if j is not None}
-    for warning in sorted(open_rows, key=lambda w: w.at):
-        at_s = warning.at.timestamp()
+    for warning in sorted(open_rows, key=lambda w: _utc(w.at)):
+        at_s = _utc(warning.at).timestamp()
         candidates = []
         for job, cluster in jobs:
             if job.id is None or job.id in taken or warning.job_name.lower() not in (
@@ -168,7 +178,38 @@ def match_outcomes(*, session: Session, now: datetime) -> OutcomeResult:
         else:
             result.as_submitted += 1
         session.add(warning)
+        if warning.outcome == "resized":
+            resized_weeks.add(week_of(_utc(warning.at)))
+    # A resized submission is a realized saving of its week: judge that week again.
+    mark_stale(session=session, weeks=sorted(resized_weeks))
     return result
+
+
+def resized_at_submission(*, session: Session, week: str,
+                          ) -> list[tuple[str, list[str], str, float, float, float]]:
+    """Submissions of `week` resized after a warning, for the ledger's realized savings.
+
+    Each as (workload of the job that ran, rules that fired, title, estimated $, J and kg
+    CO2e a week); analyzers.ledger.realized_savings counts them.
+    """
+    start = week_start(week)
+    rows = session.exec(
+        select(SubmitWarning, Job, Cluster.name)
+        .join(Job, col(Job.id) == col(SubmitWarning.job_id))
+        .join(Cluster, col(Cluster.id) == col(Job.cluster_id))
+        .where(col(SubmitWarning.outcome) == "resized", col(SubmitWarning.at) >= start,
+               col(SubmitWarning.at) < start + timedelta(days=7))).all()
+    out = []
+    for warning, job, cluster in rows:
+        found = warning.suggestion or {}
+        title = f"{warning.job_name} resized at submission"
+        if found.get("title"):
+            title += f": {found['title']}"
+        out.append((workload_key(cluster, job.team, job.name), list(warning.kinds), title,
+                    warning.est_saved_usd_week,
+                    float(found.get("saved_energy_kwh_week") or 0.0) * J_PER_KWH,
+                    float(found.get("saved_co2e_kg_week") or 0.0)))
+    return out
 
 
 # --- the digest's summary -----------------------------------------------------------------
