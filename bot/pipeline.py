@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from analyzers import accounting
+from analyzers import accounting, served
 from analyzers.catalog import gpu_spec
 from analyzers.judges import default_judge_name, get_judge
 from analyzers.ledger import judge_week, realized_savings
@@ -23,11 +23,12 @@ from bot.services.submit_check import match_outcomes, resized_at_submission
 from config.organisation import Organisation, OrganisationError
 from config.settings import Settings
 from domain.ledger import Ledger
-from domain.types import Cost, Rates
+from domain.types import Cost, Rates, RunWeek
 from domain.weeks import (
     hours_elapsed,
     iso_week,
     last_complete_week,
+    week_end,
     week_of,
     week_start,
 )
@@ -36,6 +37,7 @@ from storage.ingest import record_rejections
 from storage.ledger_repo import judged_weeks, mark_stale, save_ledger, stale_weeks, workload_costs
 from storage.rollup import MAX_GPU_POWER_W, prune_samples, rollup
 from storage.runs import fleet_usage, last_sample_by_cluster, run_weeks
+from storage.served_repo import gpu_energy, load_counters, load_served, save_served
 from storage.suggestions_repo import applied_suggestions
 
 Progress = Callable[[int, int], None]
@@ -106,7 +108,34 @@ def judge_and_store(*, session: Session, settings: Settings, organisation: Organ
         verdicts=[(ln.job.job_id, ln.verdict.task, ln.verdict.oversized, ln.verdict.score,
                    ln.verdict.reasons) for ln in ledger.lines()])
     save_ledger(session=session, ledger=ledger, now=now)
+    _judge_served(session, week, runs, ledger, applied)
     return ledger
+
+
+def _judge_served(session: Session, week: str, runs: Sequence[RunWeek], ledger: Ledger,
+                  applied: Sequence[tuple[str, int, str, str, str, float, float]]) -> None:
+    """The week's served endpoints (docs/served.md) into the ledger, beside the runs."""
+    start, end = int(week_start(week).timestamp()), int(week_end(week).timestamp())
+    points = served.points_of(load_counters(session=session, start_ts=start - 3600,
+                                            end_ts=end))
+    if not points:
+        save_served(session=session, week=week, served=[])
+        return
+    jobs = {j for p in points for j in p.job_ids}
+    earlier = [iso_week(week_start(week).date() - timedelta(weeks=n))
+               for n in range(1, served.HISTORY_WEEKS + 1)]
+    swaps = [served.Swap(w, i, title, made, j) for w, i, kind, title, made, _, j in applied
+             if kind == "model_swap"]
+    weeks = served.judge_served(
+        week=week, points=points, runs=runs, start_ts=start, end_ts=end,
+        energy_by_job=gpu_energy(session=session, job_ids=jobs, start_ts=start, end_ts=end),
+        tasks={ln.job.job_id: ln.verdict.task for ln in ledger.lines()},
+        history=served.history_of(load_served(session=session, weeks=earlier)),
+        swaps=swaps, swap_baselines={(w.week, w.cluster, w.service): w for ws in
+                                     served.history_of(load_served(
+                                         session=session, weeks=[s.week for s in swaps]))
+                                     .values() for w in ws})
+    save_served(session=session, week=week, served=[w.to_json() for w in weeks])
 
 
 def refresh(*, session: Session, settings: Settings, organisation: Organisation,
