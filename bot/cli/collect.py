@@ -116,15 +116,25 @@ def serve_command(
         None, "--socket/--no-socket",
         help="Serve Slack over Socket Mode from this process instead of POST /slack/events "
              "(default: when SLACK_APP_TOKEN is set)."),
+    ssl_certfile: Path | None = typer.Option(
+        None, "--ssl-certfile", help="Serve HTTPS with this PEM certificate (with "
+        "--ssl-keyfile): Kubernetes calls the admission webhook over TLS only."),
+    ssl_keyfile: Path | None = typer.Option(
+        None, "--ssl-keyfile", help="The PEM private key of --ssl-certfile."),
 ) -> None:
     """Run the ai-cost server: POST /ingest for collectors, GET /healthz, GET /metrics, Slack."""
     import uvicorn
 
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise fail("--ssl-certfile and --ssl-keyfile go together: give both, or neither for "
+                   "plain HTTP")
     settings = load_settings()
     app, handler = build_server(settings, load_org(settings), open_database(settings),
                                 socket_mode=socket_mode)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info",
+                    ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+                    ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None)
     finally:
         if handler is not None:
             handler.close()
