@@ -48,12 +48,11 @@ lint: venv
 bench: venv
 	$(BIN)/python -m bench
 
-# The slim agent's wheel (deploy/agent/pyproject.toml: collectors/ and domain/ only) in build/dist/.
+# The slim agent's wheel (ai-cost-agent: the node agent and the collectors; what goes in:
+# deploy/agent/stage.py) in build/dist/.
 agent-dist: venv
-	rm -rf build/agent && mkdir -p build/agent build/dist
-	cp deploy/agent/pyproject.toml build/agent/
-	cp -r collectors domain build/agent/
-	find build/agent -name __pycache__ -prune -exec rm -rf {} +
+	mkdir -p build/dist
+	$(BIN)/python deploy/agent/stage.py build/agent
 	$(BIN)/pip wheel -q --no-deps --no-build-isolation -w build/dist build/agent
 
 # docs/classifier.md and the shipped card.json: the classifier against the rules on held-out jobs.

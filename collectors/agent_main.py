@@ -1,5 +1,6 @@
 """`ai-cost-agent`: the NVML node agent on its own, for the slim agent image.
 
+`ai-cost-agent collect dcgm|prometheus|slurm` runs the collectors (collectors/collect_main.py).
 It imports the collectors and the sample contract only: no database driver, no SQLAlchemy or
 Alembic, no torch, transformers, LangChain or matplotlib, and no Typer or Rich (argparse).
 `ai-cost agent` in the full distribution runs the same loop (`run_agent`), and can also write
@@ -104,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     env = os.environ.get
     p = argparse.ArgumentParser(prog="ai-cost-agent", description="Read this node's GPUs "
                                 "with NVML and ship samples attributed to jobs to the ai-cost "
-                                "server's /ingest.")
+                                "server's /ingest.", epilog="The collectors: `ai-cost-agent "
+                                "collect dcgm|prometheus|slurm --help`.")
     p.add_argument("--server", default=env("AI_COST_SERVER_URL"),
                    help="The server's base URL, http://HOST:8080 (AI_COST_SERVER_URL).")
     p.add_argument("--token", default=env("AI_COST_INGEST_TOKEN"),
@@ -141,6 +143,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point of `ai-cost-agent`; the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["collect"]:
+        from collectors.collect_main import main as collect_main
+
+        return collect_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.version:
         from importlib import metadata

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 import typer
 
 from bot.cli.common import fail, load_org, load_settings, open_database
+from collectors.collection import (
+    CollectError,
+    cluster_name,
+    reported_file,
+    run_dcgm,
+    run_prometheus,
+    run_slurm,
+)
 from collectors.sinks import Batch, PrintSink, Sink
-from config.organisation import Organisation, OrganisationError
+from config.organisation import Organisation
 from config.settings import Settings
 from storage.batches import DatabaseSink
 
@@ -63,14 +70,9 @@ def _logging() -> None:
 
 
 def _cluster(organisation: Organisation, cluster: str | None) -> str:
-    if cluster is None:
-        if len(organisation.clusters) == 1:
-            return organisation.clusters[0].name
-        raise fail("name the cluster with --cluster (or AI_COST_CLUSTER): the organisation "
-                   f"file lists {', '.join(c.name for c in organisation.clusters) or 'none'}")
     try:
-        return organisation.cluster(cluster).name
-    except OrganisationError as exc:
+        return cluster_name(organisation, cluster)
+    except CollectError as exc:
         raise fail(str(exc)) from exc
 
 
@@ -90,22 +92,6 @@ def _sink(*, settings: Settings, print_: bool, server: str | None, token: str | 
                         cluster=_cluster(organisation, cluster), source=source,
                         retention_s=settings.raw_retention_days * 86400.0,
                         max_skew_s=settings.max_clock_skew_s)
-
-
-def _repeat(step: Callable[[], str], *, once: bool, interval_s: float,
-            transient: tuple[type[Exception], ...]) -> None:
-    """Run `step` once or every `interval_s`; transient failures end --once, else wait."""
-    while True:
-        started = time.monotonic()
-        try:
-            log.info("%s", step())
-        except transient as exc:
-            if once:
-                raise fail(str(exc)) from exc
-            log.warning("%s; trying again in %.0f s", exc, interval_s)
-        if once:
-            return
-        time.sleep(max(0.0, interval_s - (time.monotonic() - started)))
 
 
 def serve_command(
@@ -175,31 +161,14 @@ def dcgm_command(
     spool: Path = SPOOL, once: bool = ONCE, print_: bool = PRINT,
 ) -> None:
     """Scrape dcgm-exporters directly."""
-    from collectors.dcgm import Normalizer, collect_page, scrape
-
     _logging()
     settings = load_settings()
     organisation = load_org(settings)
     sink = _sink(settings=settings, print_=print_, server=server, token=token, cluster=cluster,
                  spool=spool, source="dcgm")
-    normalizers = {u: Normalizer(organisation, node_hint=node) for u in url}
-    client = httpx.Client(timeout=10.0)
-
-    def step() -> str:
-        lines = []
-        for u in url:
-            try:
-                page = scrape(u, client=client)
-            except httpx.HTTPError as exc:
-                lines.append(f"{u}: cannot scrape ({exc})")
-                continue
-            lines.append(f"{u}: " + sink.send(collect_page(normalizers[u], page,
-                                                           now=time.time())))
-        if once and all("cannot scrape" in line for line in lines):
-            raise fail("; ".join(lines))  # --once collected nothing: a failure, exit 1
-        return "; ".join(lines)
-
-    _repeat(step, once=once, interval_s=interval, transient=())
+    with _one_line():
+        run_dcgm(urls=url, organisation=organisation, node=node, sink=sink, once=once,
+                 interval_s=interval)
 
 
 def prometheus_command(
@@ -215,26 +184,15 @@ def prometheus_command(
     spool: Path = SPOOL, once: bool = ONCE, print_: bool = PRINT,
 ) -> None:
     """Read DCGM metrics and kube-state-metrics pod labels from a Prometheus."""
-    from collectors.dcgm import Normalizer
-    from collectors.prometheus import PrometheusClient, PrometheusError, collect_range
-
     _logging()
     settings = load_settings()
     organisation = load_org(settings)
     sink = _sink(settings=settings, print_=print_, server=server, token=token, cluster=cluster,
                  spool=spool, source="prometheus")
-    normalizer = Normalizer(organisation)
-    client = PrometheusClient(url, client=httpx.Client(timeout=60.0))
-    window = {"start": time.time() - since}
-
-    def step() -> str:
-        end = time.time()
-        batch = collect_range(normalizer, client, start=window["start"], end=end,
-                              step_s=step_s, team_label=team_label, selector=selector)
-        window["start"] = end
-        return sink.send(batch)
-
-    _repeat(step, once=once, interval_s=interval, transient=(PrometheusError,))
+    with _one_line():
+        run_prometheus(url=url, organisation=organisation, sink=sink, since_s=since,
+                       step_s=step_s, team_label=team_label, selector=selector, once=once,
+                       interval_s=interval)
 
 
 def slurm_command(
@@ -251,11 +209,6 @@ def slurm_command(
     --print (and --sacct-file) collect once. On a loop, a failing sacct is retried with
     backoff, and each run reads from a minute before the previous one started.
     """
-    from collectors.sacct import SacctMissing, SlurmError, read_sacct, sacct_time, since_ts
-    from collectors.shipping import ShipError
-    from collectors.slurm import ClusterMismatch, collect
-    from collectors.slurm_usage import MIN_GRID_S
-
     _logging()
     settings = load_settings()
     organisation = load_org(settings)
@@ -273,75 +226,19 @@ def slurm_command(
     else:
         sink = _sink(settings=settings, print_=False, server=None, token=None, cluster=name,
                      spool=spool, source="slurm")
-    once = once or print_ or sacct_file is not None
-    window = {"start": since}
-    # Bad lines already reported, kept beside the spool so a timer's runs report each once.
-    seen_file = spool.with_name(spool.name + ".slurm-reported")
-    seen = set() if print_ else _reported(seen_file)
-    failures = 0
-    while True:
-        started = time.time()
-        try:
-            if sacct_file is not None:
-                try:
-                    text = sacct_file.read_text()
-                except OSError as exc:
-                    raise fail(f"cannot read --sacct-file: {exc}") from exc
-            else:
-                text = read_sacct(start=window["start"])
-            # RUNNING means running when sacct was asked: count it up to then, not later
-            batch = collect(text, organisation=organisation, cluster=name, seen_problems=seen,
-                            now=started, since=None if sacct_file is not None
-                            else since_ts(window["start"], now=started),
-                            running_to_now=once or interval >= MIN_GRID_S)
-        except ClusterMismatch as exc:
-            raise fail(str(exc)) from exc
-        except SlurmError as exc:
-            if once or isinstance(exc, SacctMissing):
-                raise fail(str(exc)) from exc
-            failures += 1
-            wait_s = min(interval, 5.0 * 2 ** (failures - 1))
-            log.warning("%s; failure %d in a row, trying again in %.0f s", exc, failures,
-                        wait_s)
-            time.sleep(wait_s)
-            continue
-        if failures:
-            log.info("sacct answers again after %d failures", failures)
-        failures = 0
-        window["start"] = sacct_time(started - 60)  # a minute of overlap; storing is idempotent
-        for problem in batch.problems:
-            log.warning("%s", problem)
-        if batch.problems and not print_:
-            _save_reported(seen_file, seen)
-        try:
-            log.info("%s", sink.send(batch))
-        except ShipError as exc:  # a refused token: what it held stays in the spool
-            raise fail(str(exc)) from exc
-        if once:
-            return
-        time.sleep(max(0.0, interval - (time.time() - started)))
+    with _one_line():
+        run_slurm(organisation=organisation, cluster=name, sink=sink, since=since,
+                  sacct_file=sacct_file, once=once or print_ or sacct_file is not None,
+                  interval_s=interval, reported=None if print_ else reported_file(spool))
 
 
-_REPORTED_MAX = 10_000
-
-
-def _reported(path: Path) -> set[str]:
-    """Keys of the sacct lines already reported (collectors.slurm.problem_key)."""
+@contextmanager
+def _one_line() -> Iterator[None]:
+    """A collection that cannot go on ends the command with its one line, exit 1."""
     try:
-        return set(path.read_text().split())
-    except FileNotFoundError:
-        return set()
-    except OSError as exc:
-        raise fail(f"cannot read {path}: {exc}") from exc
-
-
-def _save_reported(path: Path, keys: set[str]) -> None:
-    # Unordered, so a full file starts over: a line then is reported once more, no harm.
-    kept = keys if len(keys) <= _REPORTED_MAX else set()
-    try:
-        path.write_text("\n".join(sorted(kept)) + "\n")
-    except OSError as exc:
-        log.warning("cannot keep which sacct lines were reported (%s): %s", path, exc)
+        yield
+    except CollectError as exc:
+        raise fail(str(exc)) from exc
 
 
 class _SlurmPrintSink:

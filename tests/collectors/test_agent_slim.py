@@ -45,7 +45,9 @@ def test_a_missing_server_is_one_line_not_a_traceback() -> None:
 def test_the_agent_distribution_needs_nothing_heavy() -> None:
     project = tomllib.loads((ROOT / "deploy" / "agent" / "pyproject.toml").read_text())
     needs = [d.split(">")[0].split("[")[0].lower() for d in project["project"]["dependencies"]]
-    assert set(needs) == {"nvidia-ml-py", "httpx", "tenacity", "prometheus-client"}
+    # pyyaml and pydantic read the organisation file the collectors attribute usage with.
+    assert set(needs) == {"nvidia-ml-py", "httpx", "tenacity", "prometheus-client", "pyyaml",
+                          "pydantic"}
     assert project["project"]["scripts"] == {"ai-cost-agent": "collectors.agent_main:main"}
-    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["collectors",
-                                                                            "domain"]
+    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == [
+        "collectors", "domain", "config", "config.data"]

@@ -29,7 +29,10 @@ def test_it_installs_only_the_agent_distribution_and_runs_it_as_its_entry_point(
     for heavy in ("torch", "transformers", "langchain", "matplotlib", "psycopg", "sqlalchemy",
                   "'.[", "requirements"):
         assert heavy not in text.lower()
-    assert "COPY deploy/agent/pyproject.toml ./pyproject.toml" in INSTRUCTIONS
+    # The one list of what the agent carries (tests/collectors/test_agent_dist.py installs it)
+    assert "python deploy/agent/stage.py /stage /src" in text
+    assert "/opt/ai-cost-agent/bin/pip install --no-cache-dir --disable-pip-version-check " \
+        "/stage" in text
     assert 'ENTRYPOINT ["ai-cost-agent"]' in INSTRUCTIONS
     assert "ai-cost-agent --version" in text, "the image smoke-tests its entry point"
     runtime = INSTRUCTIONS[[i for i, line in enumerate(INSTRUCTIONS)
@@ -42,8 +45,9 @@ def test_it_installs_only_the_agent_distribution_and_runs_it_as_its_entry_point(
 def test_its_context_holds_what_it_copies_and_nothing_else() -> None:
     copied = [line.split()[1] for line in INSTRUCTIONS
               if line.startswith("COPY ") and "--from" not in line]
-    assert copied == ["deploy/agent/pyproject.toml", "collectors", "domain"]
+    assert copied == ["deploy/agent", "collectors", "domain", "config"]
     for source in copied:
         assert (ROOT / source).exists() and not _ignored(source), source
-    for left_out in ("bot", "storage", "analyzers", "reports", "config", ".venv", "tests"):
+    for left_out in ("bot", "storage", "analyzers", "reports", ".venv", "tests",
+                     "collectors/data", "collectors/simulation"):
         assert _ignored(left_out), left_out
