@@ -94,8 +94,43 @@ PROMETHEUS_RULE_SCHEMA = {
                                             "annotations": {"type": "object"}}}}}}}}},
     },
 }
+# cert-manager's CRDs (cert-manager.io/v1), the fields the admission overlay uses, as documented.
+_DURATION = {"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?$"}
+CERTIFICATE_SCHEMA = {
+    "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "cert-manager.io/v1"},
+        "metadata": {"type": "object", "required": ["name", "namespace"]},
+        "spec": {"type": "object", "required": ["secretName", "issuerRef"],
+                 "additionalProperties": False, "properties": {
+                     "secretName": {"type": "string"}, "duration": _DURATION,
+                     "renewBefore": _DURATION, "commonName": {"type": "string"},
+                     "dnsNames": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                     "privateKey": {"type": "object", "additionalProperties": False,
+                                    "properties": {
+                                        "algorithm": {"enum": ["RSA", "ECDSA", "Ed25519"]},
+                                        "size": {"type": "integer"},
+                                        "rotationPolicy": {"enum": ["Never", "Always"]}}},
+                     "issuerRef": {"type": "object", "required": ["name"],
+                                   "additionalProperties": False, "properties": {
+                                       "name": {"type": "string"},
+                                       "kind": {"enum": ["Issuer", "ClusterIssuer"]},
+                                       "group": {"type": "string"}}}}},
+    },
+}
+ISSUER_SCHEMA = {
+    "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "cert-manager.io/v1"},
+        "metadata": {"type": "object", "required": ["name"]},
+        "spec": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                 "properties": {"selfSigned": {"type": "object"}, "ca": {"type": "object"},
+                                "acme": {"type": "object"}, "vault": {"type": "object"}}},
+    },
+}
 OPERATOR_SCHEMAS = {"ServiceMonitor": SERVICE_MONITOR_SCHEMA, "PodMonitor": POD_MONITOR_SCHEMA,
-                    "PrometheusRule": PROMETHEUS_RULE_SCHEMA}
+                    "PrometheusRule": PROMETHEUS_RULE_SCHEMA, "Certificate": CERTIFICATE_SCHEMA,
+                    "Issuer": ISSUER_SCHEMA}
 
 
 def validate(resource: dict[str, Any], version: str) -> None:
@@ -113,7 +148,8 @@ def by_kind(resources: list[dict[str, Any]], kind: str, name: str) -> dict[str, 
 
 def test_kustomizations_found() -> None:
     assert set(RENDERED) >= {"base", "overlays/prometheus-operator", "overlays/slack-ingress",
-                             "overlays/socket-mode"}
+                             "overlays/socket-mode", "admission",
+                             "overlays/admission-cert-manager", "overlays/admission-secret"}
 
 
 @pytest.mark.parametrize("name", sorted(RENDERED))
