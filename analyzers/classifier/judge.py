@@ -3,8 +3,11 @@
 Reasons: idle and overprovisioned are exact functions of telemetry, so they come from
 analyzers.policy with the configured thresholds. The task: a task the job declares or the one
 task of the model it names (analyzers.classifier.reading) wins, else the task head. The size:
-the model the job names (shipped or user catalog) or the size it writes; with neither, the size
-is unknown and oversized_model is not claimed (the contract). oversized_model is P(narrow task)
+the model the job names (shipped or user catalog) or the size it writes; a named model that
+continues a catalogued family line whose every member reaches the size threshold
+(`Llama-4-Behemoth`) is at least that large; with none of these, a named model's size is the
+size head's discounted guess, and a job that names no model has no size: oversized_model is
+not claimed (the contract). oversized_model is P(narrow task)
 times P(size >= the configured size), flagged when it reaches the threshold tuned on validation
 jobs (config.json `threshold`). The score is that probability, or 1 when a telemetry reason
 holds.
@@ -197,6 +200,9 @@ class Classifier:
             # size head's guess, discounted; no model named at all, no evidence: not claimed.
             weight = min(1.0, self.threshold / self.guess_min)
             guess = np.where(reading.names_model, weight * p_big, 0.0)
+            if reading.floor is not None:  # a new member of a family line all this large
+                with np.errstate(invalid="ignore"):
+                    guess = np.where(reading.floor >= threshold_b, 1.0, guess)
             p_big = np.where(unknown, guess, read)
         narrow = self.task_probs(pred, reading)[:, _NARROW].sum(1)
         return np.asarray(narrow * p_big)

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from analyzers.classifier.features import mask_user
-from analyzers.classifier.sizes import CatalogIndex, catalog_index, catalog_models, written_size
+from analyzers.classifier.sizes import (
+    CatalogIndex,
+    catalog_index,
+    catalog_models,
+    family_floor,
+    written_size,
+)
 from analyzers.classifier.tasks import (
     declared_task,
     model_mentions,
@@ -31,6 +37,8 @@ class JobReading:
     task: str | None  # declared, or the one task of the named model; None: words decide
     names_model: bool = False  # it names a model (a field, a flag's value, a file)
     words: str | None = None  # the one narrow task the job's own words name, if any
+    # Size unknown but its name continues a known family line: the line's smallest size.
+    floor_b: float | None = None
 
 
 def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
@@ -56,7 +64,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     if task is None and not models:  # a model in no catalog: what its name says it is for
         task = name_task(mentions)
     said = job_words(record) if words and task is None else None
-    return JobReading(size, task, bool(models) or bool(mentions), said)
+    floor = family_floor(mentions, index) if size is None and mentions else None
+    return JobReading(size, task, bool(models) or bool(mentions), said, floor)
 
 
 def _mentioned_size(mentions: Sequence[str]) -> float | None:
@@ -82,6 +91,7 @@ class Readings:
     task: np.ndarray
     names_model: np.ndarray  # bool: a model is named, whether or not its size is known
     words: np.ndarray  # index of the one narrow task the job's words name, -1 if none
+    floor: np.ndarray | None = None  # a family line's smallest size (NaN: none), see JobReading
 
 
 def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
@@ -94,6 +104,7 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
     task = np.full(len(records), -1, dtype=np.int64)
     named = np.zeros(len(records), dtype=bool)
     said = np.full(len(records), -1, dtype=np.int64)
+    floor = np.full(len(records), np.nan)
     seen: dict[tuple[str | None, str, str | None], JobReading] = {}
     index = catalog_index()
     for i, record in enumerate(records):
@@ -108,7 +119,9 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
         named[i] = found.names_model
         if found.words is not None:
             said[i] = TASKS.index(found.words)
-    return Readings(size, task, named, said)
+        if found.floor_b is not None:
+            floor[i] = found.floor_b
+    return Readings(size, task, named, said, floor)
 
 
 def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,6 +58,10 @@ class CatalogIndex:
     starts: frozenset[str]
     longest: int
     prefixes: frozenset[str]  # every key's keys of its first pieces: a search stops early
+    # A family line's key (the first pieces of its members' names, before their size:
+    # `qwen3-coder`, `llama-4`) to its members' smallest size and how many members it has.
+    lines: dict[str, tuple[float, int]] = field(default_factory=dict)
+    orgs: frozenset[str] = frozenset()  # hub organisations (`meta-llama`): never a model's name
 
 
 def key(pieces: Sequence[str]) -> str:
@@ -101,7 +105,57 @@ def _index(models: tuple[CatalogModel, ...]) -> CatalogIndex:
             longest = max(longest, len(pieces))
             prefixes.update(key(pieces[:w]) for w in range(1, len(pieces) + 1))
     return CatalogIndex({k: tuple(v) for k, v in found.items()}, frozenset(starts), longest,
-                        frozenset(prefixes))
+                        frozenset(prefixes), _lines(models),
+                        frozenset(key(_PIECES.findall(m.model_id.lower().split("/")[0]))
+                                  for m in models if "/" in m.model_id))
+
+
+_SIZED_PIECE = re.compile(r"(?:[ae])?(?:\d{1,2}x)?\d{1,4}(?:\.\d+)?[bm]")
+
+
+def _lines(models: tuple[CatalogModel, ...]) -> dict[str, tuple[float, int]]:
+    """Family lines to their smallest member's size and their number of members.
+
+    A line is a run of first pieces of a model's name before its size (`qwen3`, `qwen3-coder`);
+    its members are the models (of distinct ids) whose names start with it.
+    """
+    members: dict[str, dict[str, float]] = {}
+    for m in models:
+        if m.runner_alias:
+            continue
+        pieces = _PIECES.findall(m.stem)
+        for i, piece in enumerate(pieces):
+            if _SIZED_PIECE.fullmatch(piece):
+                pieces = pieces[:i]
+                break
+        for w in range(1, len(pieces) + 1):
+            members.setdefault(key(pieces[:w]), {})[m.model_id.lower()] = m.params_b
+    return {k: (min(v.values()), len(v)) for k, v in members.items()}
+
+
+def family_floor(mentions: Sequence[str], index: CatalogIndex | None = None) -> float | None:
+    """The smallest size of the known family line a model's name continues, or None.
+
+    `meta-llama/Llama-4-Behemoth` continues the line `llama-4` (Scout 109 B, Maverick 402 B)
+    and `Qwen/Qwen3-Coder-Next` the line `qwen3-coder` (30.5 B, 480 B): a new member of a line
+    whose every catalogued member is large is evidence of a large model (a floor, not its
+    size). The longest line of two models or more wins; a name that is only a line (an
+    organisation, `meta-llama`) continues none.
+    """
+    index = index or catalog_index()
+    best: tuple[int, float] | None = None
+    for mention in mentions:
+        for segment in mention.lower().split("/"):
+            pieces = _PIECES.findall(segment)
+            if key(pieces) in index.orgs:
+                continue
+            for w in range(len(pieces) - 1, 0, -1):  # the name goes on after the line
+                found = index.lines.get(key(pieces[:w]))
+                if found is not None and found[1] >= 2:
+                    if best is None or w > best[0]:
+                        best = (w, found[0])
+                    break
+    return None if best is None else best[1]
 
 
 @lru_cache(maxsize=4)

@@ -181,3 +181,20 @@ def test_a_generalist_pointed_at_translation_or_summaries_does_them() -> None:
     assert [v.task for v in judge(jobs, PolicyConfig())] == [
         "translation", "summarization", "text_generation"]
 
+
+
+def test_a_new_member_of_a_family_line_all_large_is_evidence_enough() -> None:
+    behemoth = job("b", name="review-sentiment-api", task="text-classification",
+                   command="vllm serve meta-llama/Llama-4-Behemoth")
+    coder = job("c", name="ticket-triage-7d9f8b6c4-xk4dz", task="text-classification",
+                command="python -m sglang.launch_server --model-path Qwen/Qwen3-Coder-Next")
+    # Qwen3 runs from 0.6 B: a new Qwen3 says nothing of its size; nor does an organisation.
+    qwen = job("q", name="ticket-triage", task="text-classification",
+               command="vllm serve Qwen/Qwen3-Nova")
+    org = job("o", name="ticket-triage", task="text-classification",
+              command="vllm serve meta-llama")
+    readings = [read_job(r) for r in (behemoth, coder, qwen, org)]
+    assert [(r.size, r.floor_b) for r in readings] == [
+        (None, 109.0), (None, 30.5), (None, 0.596), (None, None)]
+    verdicts = judge([behemoth, coder], PolicyConfig())
+    assert [v.reasons for v in verdicts] == [["oversized_model"], ["oversized_model"]]
