@@ -107,6 +107,8 @@ class Digest:
     hours: float = 168.0  # hours of the week covered; under 168: "so far"
     silent: list[tuple[str, str | None]] = field(default_factory=list)  # (cluster, last seen)
     defaults: list[str] = field(default_factory=list)  # figures priced with a default
+    # The team's served endpoints of the week, as the ledger keeps them (docs/served.md).
+    served: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def label_change(self) -> int | None:

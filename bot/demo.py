@@ -16,6 +16,7 @@ from analyzers.digest import Digest
 from bot.digests import build_digests
 from bot.pipeline import refresh
 from collectors.simulation.cluster import SimulatedCluster
+from collectors.simulation.serving import served_samples
 from config.organisation import Organisation
 from config.settings import Settings
 from domain.weeks import last_complete_week, week_bounds
@@ -23,7 +24,13 @@ from reports.blocks import digest_blocks
 from reports.charts import energy_chart_png
 from reports.terminal import render_rich
 from storage.db import session
-from storage.ingest import IngestResult, ingest_samples, sync_organisation, upsert_jobs
+from storage.ingest import (
+    IngestResult,
+    ingest_samples,
+    ingest_served,
+    sync_organisation,
+    upsert_jobs,
+)
 
 
 @dataclass(slots=True)
@@ -74,6 +81,12 @@ def run_demo(*, settings: Settings, organisation: Organisation, engine: Engine, 
                 s.commit()
             total.merge(result)
             bar.advance(task, len(batch))
+        with session(engine) as s:  # the inference services' request counters
+            for cluster, served in served_samples(sim):
+                ingest_served(session=s, cluster=cluster, samples=served, now=clock,
+                              retention_s=settings.raw_retention_days * 86400,
+                              max_skew_s=settings.max_clock_skew_s)
+            s.commit()
         roll = bar.add_task("roll up GPU-days", total=None)
         with session(engine) as s:
             refresh(session=s, settings=settings, organisation=organisation,

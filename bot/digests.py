@@ -29,6 +29,7 @@ from reports.terminal import headline, org_headline
 from storage import digest_store as store
 from storage.db import session as new_session
 from storage.ledger_repo import load_ledger
+from storage.served_repo import load_served
 from storage.slack_repo import digest_channel, suggestions_by_id
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ def build_digests(*, session: Session, organisation: Organisation, week: str, no
     names += sorted(set(ledger.teams) - set(names))
     history = store.label_history(session=session, teams=names, weeks=history_weeks(week))
     activity = store.swap_activity(session=session, week=week)
+    served = load_served(session=session, weeks=[week])  # served endpoints (docs/served.md)
     digests = []
     wanted = set(teams) if teams is not None else None
     for name in names:
@@ -159,6 +161,7 @@ def build_digests(*, session: Session, organisation: Organisation, week: str, no
         labels = history.get(name, {})
         digest.label_history = [(w, labels.get(w)) for w in history_weeks(week)]
         annotate(digest, ledger)
+        digest.served = [r for r in served if r["team"] == name]
         digests.append(digest)
     return digests
 

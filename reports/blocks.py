@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from analyzers.digest import Digest
@@ -161,6 +161,7 @@ def digest_blocks(digest: Digest, *, chart_file_id: str | None = None, max_jobs:
     hidden = len(digest.worst) - len(shown) + digest.more_oversized
     if hidden:
         blocks.append(context(f"and {hidden} more oversized jobs: `/ai-cost top` lists them"))
+    blocks += served_blocks(digest.served, max_rows=5)
     return enforce_limits(blocks)
 
 
@@ -226,3 +227,59 @@ def org_digest_blocks(org: OrgDigest, *, max_teams: int = 40) -> list[Block]:
     if idle:
         blocks.append(section("*GPUs held by no job*\n" + fmt.escape("\n".join(idle))))
     return enforce_limits(blocks)
+
+
+def _wh(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.1f} Wh" if value >= 10 else f"{value:,.3g} Wh"
+
+
+def stars_text(stars: int | None) -> str:
+    """'★★★☆☆ 3/5', or 'not rated'."""
+    return "not rated" if stars is None else f"{'★' * stars}{'☆' * (5 - stars)} {stars}/5"
+
+
+def served_text(row: Mapping[str, Any], escape: Callable[[str], str] = fmt.escape) -> str:
+    """One served endpoint's week in words (docs/served.md); names pass through `escape`."""
+    models = ", ".join(row.get("models") or []) or row.get("server", "")
+    text = (f"{escape(row['service'])} ({escape(models)}; {row['gpus']}× "
+            f"{escape(row['gpu_type'])}): {row['requests']:,.0f} requests, "
+            f"{_wh(row['wh_per_1k_requests'])} per 1,000 requests")
+    if row.get("wh_per_1k_tokens") is not None:
+        text += f", {_wh(row['wh_per_1k_tokens'])} per 1,000 generated tokens"
+    if row.get("idle_share") is not None:
+        text += f", idle {row['idle_share']:.0%} of its energy"
+    text += f". {stars_text(row.get('stars'))}"
+    if row.get("task"):
+        text += f" on {row['task']}" + (f" class {row['size_class']}"
+                                         if row.get("size_class") else "")
+    if row.get("change_pct") is not None:
+        text += f", {row['change_pct']:+.0f}% Wh per 1,000 requests vs last week"
+    if row.get("worse_after_deploy"):
+        text += f". Worse after a deploy ({escape(row.get('deploy') or '')})"
+    swap = row.get("swap")
+    if swap:
+        text += (f". Since the approved swap: {_wh(swap['before_wh_per_1k_requests'])} -> "
+                 f"{_wh(swap['after_wh_per_1k_requests'])} per 1,000 requests "
+                 f"({swap['saved_pct']:+.0f}% saved, {swap['saved_kwh_week']:,.2f} kWh this "
+                 f"week; estimated {swap['estimated_kwh_week']:,.2f} kWh)")
+    if row.get("advice"):
+        text += f". {escape(row['advice'])}"
+    return text
+
+
+def served_blocks(rows: Sequence[Mapping[str, Any]], *, max_rows: int = 8) -> list[Block]:
+    """The served endpoints of a team's week: one section each, the benchmark note once."""
+    if not rows:
+        return []
+    blocks: list[Block] = [section("*Served models: energy per 1,000 requests, measured*")]
+    for row in rows[:max_rows]:
+        icon = ":warning: " if row.get("worse_after_deploy") else ""
+        blocks.append(section(icon + served_text(row)))
+    if len(rows) > max_rows:
+        blocks.append(context(f"and {len(rows) - max_rows} more: `ai-cost rate --served`"))
+    blocks.append(context("Stars on the AI Energy Score scale of each task; that benchmark "
+                          "runs on one reference GPU, production GPUs differ (the GPU type is "
+                          "shown)."))
+    return blocks

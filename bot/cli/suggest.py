@@ -14,9 +14,11 @@ from analyzers.catalog import SCORE_TASKS
 from analyzers.ratings import ModelRow, rate_models
 from bot.cli.common import fail, load_org, load_settings, open_database, session_of
 from domain.ledger import JobLine
-from domain.weeks import week_bounds
+from domain.weeks import last_complete_week, week_bounds, week_of
 from reports import format as fmt
+from reports.blocks import served_text
 from storage.ledger_repo import judged_weeks, load_ledger
+from storage.served_repo import load_served
 
 RATE_COLUMNS = ("model", "task", "energy_kwh_per_1000_queries")
 PUBLISHED_COLUMNS = ("model", "total_gpu_energy", "energy_score")  # AI Energy Score tables
@@ -153,18 +155,31 @@ def _read_rows(path: Path) -> list[tuple[str, ModelRow]]:
 
 
 def rate_command(
-    input: Path = typer.Option(..., "--input", "-i", help="CSV: model, task, "
-                               "energy_kwh_per_1000_queries[, class]; or a published AI Energy "
-                               "Score table (model, total_gpu_energy, ...) or a folder of them."),
+    input: Path | None = typer.Option(None, "--input", "-i", help="CSV: model, task, "
+                                      "energy_kwh_per_1000_queries[, class]; or a published AI "
+                                      "Energy Score table (model, total_gpu_energy, ...) or a "
+                                      "folder of them."),
     reference: Path | None = typer.Option(None, "--reference", help="Rate against this "
                                           "table or folder (either layout) instead of the "
                                           "input's rows."),
+    served: bool = typer.Option(False, "--served", help="The models your teams serve, "
+                                "measured in production: Wh per 1,000 requests, idle share, "
+                                "stars, trend (docs/served.md)."),
+    team: str | None = typer.Option(None, "--team", help="With --served: one team."),
+    week: str | None = typer.Option(None, "--week", help="With --served: ISO week (2026-W47); "
+                                    "default: the last complete week."),
+    as_json: bool = typer.Option(False, "--json", help="With --served: one JSON object."),
 ) -> None:
     """Stars (1 to 5) per model by the AI Energy Score method, as JSON lines.
 
     A row the reference cannot rate (its task or class is not there) is reported on stderr
-    with the reason; the other rows are rated.
+    with the reason; the other rows are rated. With --served, the served endpoints' week.
     """
+    if served:
+        return served_table(team=team, week=week, as_json=as_json)
+    if input is None:
+        raise fail("say what to rate: --input models.csv, or --served for the models your "
+                   "teams serve")
     found = _read_rows(input)
     pool = [row for _, row in _read_rows(reference)] if reference is not None else None
     if reference is not None and not pool:
@@ -178,3 +193,41 @@ def rate_command(
         rated += 1
     if not rated:
         raise fail(f"{input}: no row could be rated")
+
+
+def served_table(*, team: str | None, week: str | None, as_json: bool) -> None:
+    """`rate --served`: the ledger's served endpoints of a week, as a table or JSON."""
+    settings = load_settings()
+    organisation = load_org(settings)
+    if team is not None and team not in {t.name for t in organisation.teams}:
+        raise fail(f"unknown team {team!r}; teams: "
+                   f"{', '.join(t.name for t in organisation.teams)}")
+    chosen = last_complete_week(settings.clock()) if week is None else week.upper()
+    if week is not None and week.lower() == "current":
+        chosen = week_of(settings.clock())
+    try:
+        week_bounds(chosen)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    engine = open_database(settings, create=False)
+    try:
+        with session_of(engine) as session:
+            if chosen not in judged_weeks(session=session):
+                raise fail(f"{chosen} is not judged yet: `ai-cost refresh --week {chosen}` "
+                           "judges it")
+            rows = load_served(session=session, weeks=[chosen], team=team)
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps({"week": chosen, "team": team, "served": rows}))
+        return
+    if not rows:
+        typer.echo(f"No served endpoint with request counters in {chosen}"
+                   f"{' for ' + team if team else ''}: collectors/README.md says how to read "
+                   "vLLM, TGI and Triton counters.")
+        return
+    typer.echo(f"Served models, {chosen}: energy per 1,000 requests measured in production")
+    for row in rows:
+        typer.echo(f"- [{row['team']}] " + served_text(row, escape=str))
+    typer.echo("Stars on the AI Energy Score scale of each task; that benchmark runs on one "
+               "reference GPU, production GPUs differ.")

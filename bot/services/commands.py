@@ -18,10 +18,18 @@ from bot.services.directory import Directory, Person
 from bot.services.team_view import TeamViews
 from config.organisation import Organisation, TeamConfig
 from config.settings import Settings
-from reports.blocks import Block, SwapButtons, digest_blocks, enforce_limits, section
+from reports.blocks import (
+    Block,
+    SwapButtons,
+    digest_blocks,
+    enforce_limits,
+    section,
+    served_blocks,
+)
 from reports.format import escape
 from storage import slack_repo
 from storage.db import session as new_session
+from storage.served_repo import load_served
 
 TOP_DEFAULT, TOP_MAX = 10, 24
 NOT_JUDGED = ("The last complete week (UTC) has not been judged yet: the scheduler does it "
@@ -201,7 +209,10 @@ class CommandService:
         rows = [(t, view.labels.get(t), view.previous_labels.get(t), view.ranks.get(t))
                 for t in self._views.team_names(view) if t in view.teams]
         rows.sort(key=lambda r: (r[3] is None, r[3] or 0, r[0]))
-        return Reply(f"Energy labels, {view.week}", msg.rating_blocks(rows, view.week))
+        served = [r for r in load_served(session=s, weeks=[view.week])  # docs/served.md
+                  if self.sees_jobs(person, r["team"])]
+        return Reply(f"Energy labels, {view.week}",
+                     enforce_limits(msg.rating_blocks(rows, view.week) + served_blocks(served)))
 
     def _budget(self, s: Any, person: Person | None, args: tuple[str, ...]) -> Reply:
         team = self._own_team(person)
