@@ -7,6 +7,12 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -211,3 +217,59 @@ def test_a_database_down_never_refuses_and_the_warning_is_still_shown(
     assert "llama3-70b-sentiment" in response["warnings"][0]
     assert registry.get_sample_value("ai_cost_admission_reviews_total",
                                      {"outcome": "unrecorded"}) == 1
+
+
+def _certificates(where: Path) -> tuple[Path, Path, Path]:
+    """A CA, and a server certificate for 127.0.0.1 it signed: (ca.crt, tls.crt, tls.key)."""
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=where, check=True, capture_output=True,
+                       timeout=60)
+
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-days", "2", "-subj", "/CN=test-ca", "-keyout", "ca.key", "-out", "ca.crt")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
+            "/CN=ai-cost-admission", "-keyout", "tls.key", "-out", "tls.csr")
+    (where / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-out", "tls.crt", "-extfile", "san.ext")
+    return where / "ca.crt", where / "tls.crt", where / "tls.key"
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the certificates")
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_ai_cost_serve_answers_the_api_server_over_tls(database_url: str,
+                                                      tmp_path: Path) -> None:
+    """What the admission Deployment runs: `ai-cost serve --ssl-certfile --ssl-keyfile`, and a
+    client that trusts only the CA in the webhook's caBundle."""
+    ca, cert, key = _certificates(tmp_path)
+    trusted = ssl.create_default_context(cafile=str(ca))
+    port = free_port()
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path),
+           "AI_COST_DATABASE_URL": database_url}
+    log = (tmp_path / "serve.log").open("w+")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ai-cost")), "serve", "--port", str(port),
+         "--no-socket", "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)],
+        env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    base = f"https://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                httpx.get(f"{base}/healthz/live", verify=trusted, timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)  # polling a process that starts; no event to wait on
+        doc = review("pod")
+        answered = httpx.post(f"{base}{WEBHOOK}", json=doc, verify=trusted, timeout=120)
+        with pytest.raises(httpx.TransportError):
+            httpx.post(f"http://127.0.0.1:{port}{WEBHOOK}", json=doc, timeout=10)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    response = answered.json()["response"]
+    assert response["uid"] == doc["request"]["uid"] and response["allowed"] is True
+    assert "llama3-70b-sentiment" in response["warnings"][0]
