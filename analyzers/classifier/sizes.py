@@ -139,23 +139,28 @@ def family_floor(mentions: Sequence[str], index: CatalogIndex | None = None) -> 
     `meta-llama/Llama-4-Behemoth` continues the line `llama-4` (Scout 109 B, Maverick 402 B)
     and `Qwen/Qwen3-Coder-Next` the line `qwen3-coder` (30.5 B, 480 B): a new member of a line
     whose every catalogued member is large is evidence of a large model (a floor, not its
-    size). The longest line of two models or more wins; a name that is only a line (an
-    organisation, `meta-llama`) continues none.
+    size). A line inside a name is the model it was made from: `Linq-Embed-Mistral` is at least
+    as large as every Mistral. Lines of two models or more count, the longest where several
+    start at one place, the largest floor where several are named; a name that is only a line
+    (an organisation, `meta-llama`) continues none.
     """
     index = index or catalog_index()
-    best: tuple[int, float] | None = None
+    floors: list[float] = []
     for mention in mentions:
         for segment in mention.lower().split("/"):
             pieces = _PIECES.findall(segment)
             if key(pieces) in index.orgs:
                 continue
-            for w in range(len(pieces) - 1, 0, -1):  # the name goes on after the line
-                found = index.lines.get(key(pieces[:w]))
-                if found is not None and found[1] >= 2:
-                    if best is None or w > best[0]:
-                        best = (w, found[0])
-                    break
-    return None if best is None else best[1]
+            for start in range(len(pieces)):
+                # At the start, the name goes on after the line; inside it, a line is the
+                # model it was made from (`Linq-Embed-Mistral`).
+                widest = len(pieces) - start - (1 if start == 0 else 0)
+                for w in range(widest, 0, -1):
+                    found = index.lines.get(key(pieces[start:start + w]))
+                    if found is not None and found[1] >= 2:
+                        floors.append(found[0])
+                        break
+    return max(floors) if floors else None
 
 
 @lru_cache(maxsize=4)
