@@ -228,7 +228,7 @@ class DigestService:
                 if found is None:
                     return None
                 return suggestion_buttons(found[0], by_hand=by_hand_reason(
-                    self.organisation.team(found[1].team), found[0]))
+                    self.organisation.team(found[1].team), found[0], found[1]))
 
             return Message(text=escape(headline(digest)),
                            blocks=lambda file_id: digest_blocks(digest, chart_file_id=file_id,

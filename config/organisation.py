@@ -92,6 +92,21 @@ class DigestSchedule(BaseModel):
         return f"{int(hour):02d}:{int(minute):02d}"
 
 
+class ReleaseAction(BaseModel):
+    """How an approved release of idle GPUs is applied: the team opts in by setting it."""
+
+    slurm_command: str | None = Field(
+        default=None, description="The command that cancels a Slurm job, split as a shell "
+        "would; {job_id} and {cluster} (Slurm's ClusterName) are filled in: 'scancel "
+        "{job_id}', 'scancel --clusters={cluster} {job_id}', 'ssh slurm-login scancel {job_id}'.")
+    scale_url: str | None = Field(
+        default=None, description="A webhook that scales a Kubernetes Deployment or "
+        "StatefulSet: POST {namespace, kind, name, replicas: 0}, signed as the swap webhook.")
+    secret_env: str | None = Field(
+        default=None, description="Environment variable holding scale_url's HMAC secret.")
+    timeout_s: float = Field(default=30.0, gt=0, le=300)
+
+
 class TeamConfig(BaseModel):
     name: str
     members: list[str] = Field(default_factory=list)
@@ -108,6 +123,9 @@ class TeamConfig(BaseModel):
         default_factory=lambda: {"type": "none"},
         description="How an approved swap is applied: none, webhook or git.",
     )
+    release_action: ReleaseAction | None = Field(
+        default=None, description="Left out: a release of idle GPUs is advice only, done by "
+        "hand. Set: an approved release cancels the Slurm job or scales the workload to zero.")
 
     @field_validator("timezone")
     @classmethod

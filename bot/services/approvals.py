@@ -1,4 +1,4 @@
-"""Approving and dismissing suggested swaps: who may, the state machine, and the action.
+"""Approving and dismissing suggested swaps and releases: who may, the states, the action.
 
 States: open (pending) -> approved | dismissed | expired; approved -> applied | failed | manual
 (approved, to be applied by hand: the team's action is `none`); failed -> approved (retry) |
@@ -23,7 +23,7 @@ from config.organisation import Organisation
 from reports.format import escape
 from storage import slack_repo
 from storage.db import session as new_session
-from storage.models import Job, Suggestion
+from storage.models import Cluster, Job, Suggestion
 from storage.slack_repo import Audit
 
 
@@ -104,9 +104,10 @@ class Approvals:
                     session=s, suggestion_id=click.suggestion_id, state=suggestion.state,
                     audit=self._audit(click, person, action, "unauthorized", why), now=self._now())
                 s.commit()
+                noun = "release" if suggestion.kind == "release" else "swap"
                 return Outcome("refused", escape(
                     f"Only the job's owner or {job.team}'s approvers ({approvers}) can "
-                    f"{action} this swap: {why}."),
+                    f"{action} this {noun}: {why}."),
                                suggestion, job, person)
             s.commit()
         return suggestion, job, person
@@ -141,7 +142,8 @@ class Approvals:
         verb = {"approved": "approved", "applied": "approved", "failed": "approved",
                 "manual": "approved", "done": "marked done",
                 "dismissed": "dismissed", "expired": "expired"}.get(state, state)
-        text = f"This swap was already {verb}" + (f" by {by}" if by else "") + "."
+        noun = "release" if suggestion.kind == "release" else "swap"
+        text = f"This {noun} was already {verb}" + (f" by {by}" if by else "") + "."
         text += {"applied": " It has been applied.",
                  "approved": " It is being applied.",
                  "manual": " It is to be applied by hand.",
@@ -178,6 +180,9 @@ class Approvals:
                                       click, person, "apply", outcome=r.kind, detail=r.detail))
         detail = escape(result.detail)
         who = f"<@{click.slack_user_id}>"
+        if suggestion.kind == "release" and new == "applied":
+            return Outcome(new, f"Released by {who}: {detail}.", suggestion, job, person, now,
+                           result, by=who)
         message = {"applied": f"Approved by {who}: {detail}.",
                    "manual": f"Approved by {who}, to be applied by hand: {detail}. Mark it "
                              "done once it is.",
@@ -190,7 +195,8 @@ class Approvals:
         """Run the team's action for an approved suggestion and record where it ended."""
         team = self._organisation.team(job.team)
         result = self._actions.apply(team=team, suggestion=suggestion, job=job,
-                                     approved_by=approved_by, approved_at=approved_at)
+                                     approved_by=approved_by, approved_at=approved_at,
+                                     slurm_cluster=self._slurm_cluster(job))
         new = ("manual" if result.kind == "none" else "applied") if result.ok else "failed"
         with new_session(self._engine) as s:
             slack_repo.transition(session=s, suggestion_id=suggestion.id or 0, old="approved",
@@ -199,6 +205,15 @@ class Approvals:
         suggestion.state = new
         self._on_change()
         return new, result
+
+    def _slurm_cluster(self, job: Job) -> str:
+        """Slurm's ClusterName of the job's cluster (the file's slurm_cluster_name or name)."""
+        with new_session(self._engine) as s:
+            cluster = s.get(Cluster, job.cluster_id)
+        if cluster is None:
+            return ""
+        config = next((c for c in self._organisation.clusters if c.name == cluster.name), None)
+        return (config.slurm_cluster_name or config.name) if config else cluster.name
 
     def sweep(self, *, max_age: timedelta = timedelta(minutes=15)) -> list[tuple[int, str]]:
         """Apply again the approvals a stopped process left in `approved` for `max_age`.

@@ -31,6 +31,6 @@ def swap_buttons(*, session: Session, directory: Directory, ids: Iterable[int],
         if not public and not directory.may_approve(person, team=job.team, owner=job.user):
             return None
         return suggestion_buttons(suggestion, by_hand=by_hand_reason(
-            directory.organisation.team(job.team), suggestion))
+            directory.organisation.team(job.team), suggestion, job))
 
     return buttons

@@ -118,7 +118,7 @@ class Nudges:
                                                        week=suggestion.week),
                     cost_usd=line.cost.cost_usd if line else None,
                     energy_kwh=line.cost.energy_kwh if line else None,
-                    by_hand=by_hand_reason(team, suggestion))
+                    by_hand=by_hand_reason(team, suggestion, job))
                 try:
                     posted = self._client.chat_postMessage(
                         channel=slack_id, blocks=blocks,

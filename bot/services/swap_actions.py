@@ -9,18 +9,17 @@ The team's `swap_action` in the organisation file picks it:
   retried on connection errors, 429 and 5xx.
 - ``{type: git, repo, file, branch, entries, match, forge, ...}``: the job's workload entry
   edited in that file on its own branch, and a merge request opened (bot/services/git_change.py).
+
+A release of idle GPUs goes through the team's `release_action` instead
+(bot/services/release_actions.py): advice only unless the team set one.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import os
 import subprocess
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,24 +31,13 @@ from bot.services.git_change import (
     apply_git_change,
     expressible_fields,
 )
+from bot.services.release_actions import ReleaseActions, release_by_hand
+from bot.services.webhooks import ActionResult as ActionResult
+from bot.services.webhooks import SignedPost
+from bot.services.webhooks import webhook_signature as webhook_signature
 from config.organisation import TeamConfig
 from domain.workloads import named_model as domain_named_model
 from storage.models import Job, Suggestion
-
-
-@dataclass(frozen=True, slots=True)
-class ActionResult:
-    """What applying a swap did: ok or not, and a line a person can read."""
-
-    ok: bool
-    kind: str
-    detail: str
-
-
-def webhook_signature(body: bytes, *, secret: str, timestamp: int) -> str:
-    """``sha256=<hex>``: HMAC-SHA256 of ``"{timestamp}.{body}"`` keyed with `secret`."""
-    base = str(timestamp).encode() + b"." + body
-    return "sha256=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
 def named_model(job: Job) -> str | None:
@@ -83,11 +71,15 @@ def swap_payload(*, suggestion: Suggestion, job: Job, approved_by: str,
     }
 
 
-def by_hand_reason(team: TeamConfig | None, suggestion: Suggestion | Any) -> str | None:
+def by_hand_reason(team: TeamConfig | None, suggestion: Suggestion | Any,
+                   job: Job | None = None) -> str | None:
     """Why approving `suggestion` will not change anything by itself (None: the action will).
 
-    Said before approval (next to the button) and recorded after it.
+    Said before approval (next to the button) and recorded after it. A release follows the
+    team's release_action (`job` tells a Slurm job from a Kubernetes workload).
     """
+    if suggestion.kind == "release":
+        return release_by_hand(team, job)
     config = team.swap_action if team else {"type": "none"}
     kind = config.get("type", "none")
     if kind == "none":
@@ -107,17 +99,24 @@ class SwapActions:
                  clock: Callable[[], float] = time.time,
                  environ: Mapping[str, str] | None = None, git: str = "git") -> None:
         self._http = http or httpx.Client(timeout=10.0)
-        self._attempts, self._backoff_s, self._sleep = attempts, backoff_s, sleep
-        self._clock = clock
+        self._post = SignedPost(http=self._http, attempts=attempts, backoff_s=backoff_s,
+                                sleep=sleep, clock=clock)
         self._environ = environ if environ is not None else os.environ
         self._git = git
+        self._release = ReleaseActions(post=self._post, environ=self._environ)
 
     def apply(self, *, team: TeamConfig | None, suggestion: Suggestion, job: Job,
-              approved_by: str, approved_at: datetime) -> ActionResult:
+              approved_by: str, approved_at: datetime,
+              slurm_cluster: str = "") -> ActionResult:
         """Apply `suggestion` as its team's action says; never raises for a failed action.
 
         A change the action cannot express is kind "none": approved, to be applied by hand.
+        A release runs the team's release_action (`slurm_cluster`: Slurm's ClusterName).
         """
+        if suggestion.kind == "release":
+            return self._release.apply(team=team, suggestion=suggestion, job=job,
+                                       slurm_cluster=slurm_cluster, approved_by=approved_by,
+                                       approved_at=approved_at)
         config = team.swap_action if team else {"type": "none"}
         kind = config.get("type", "none")
         payload = swap_payload(suggestion=suggestion, job=job, approved_by=approved_by,
@@ -141,27 +140,10 @@ class SwapActions:
         if not secret:
             return ActionResult(False, "webhook", f"the webhook secret is not set (environment "
                                                   f"variable {secret_env or 'secret_env'})")
-        body = json.dumps(payload, sort_keys=True).encode()
-        problem = ""
-        for attempt in range(1, self._attempts + 1):
-            ts = int(self._clock())
-            headers = {"Content-Type": "application/json", "X-AI-Cost-Timestamp": str(ts),
-                       "X-AI-Cost-Signature": webhook_signature(body, secret=secret, timestamp=ts),
-                       "Idempotency-Key": f"ai-cost-suggestion-{payload['suggestion_id']}"}
-            try:
-                response = self._http.post(url, content=body, headers=headers)
-            except httpx.HTTPError as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if response.is_success:
-                    return ActionResult(True, "webhook", f"webhook answered "
-                                                         f"{response.status_code}")
-                problem = f"webhook answered {response.status_code}"
-                if response.status_code < 500 and response.status_code != 429:
-                    return ActionResult(False, "webhook", problem)
-            if attempt < self._attempts:
-                self._sleep(self._backoff_s * 2 ** (attempt - 1))
-        return ActionResult(False, "webhook", f"{problem} after {self._attempts} attempts")
+        ok, detail = self._post.send(
+            url, payload, secret=secret,
+            idempotency_key=f"ai-cost-suggestion-{payload['suggestion_id']}")
+        return ActionResult(ok, "webhook", detail)
 
     def _git_commit(self, config: Mapping[str, Any], suggestion: Suggestion, job: Job,
                     payload: dict[str, Any]) -> ActionResult:

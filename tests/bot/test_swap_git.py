@@ -183,7 +183,7 @@ def test_a_change_the_file_cannot_express_says_so(origin: Path) -> None:
     job = Job(id=1, cluster_id=1, external_id="42", name="sentiment")
     result = _apply(team, release, job)
     # said before approval (next to the button) and after: approved, to be applied by hand
-    assert result.ok and result.kind == "none" and "applied by hand" in result.detail
+    assert result.ok and result.kind == "none" and "advice only" in result.detail
     from bot.messages.swaps import suggestion_buttons
     from bot.services.swap_actions import by_hand_reason
 

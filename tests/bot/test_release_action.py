@@ -1,0 +1,349 @@
+"""An approved release of idle GPUs stops what holds them: a real Slurm job is cancelled with
+scancel, a Kubernetes workload is scaled to zero through a webhook (a local controller); a team
+that did not opt in gets advice only. Audited and ended like a swap."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.messages.swaps import suggestion_buttons
+from bot.services.approvals import Approvals, Click
+from bot.services.directory import Directory
+from bot.services.swap_actions import SwapActions, by_hand_reason
+from bot.services.webhooks import webhook_signature
+from config.organisation import ClusterConfig, Organisation, ReleaseAction, TeamConfig
+from domain.samples import JobInfo
+from domain.types import Suggestion as Proposed
+from storage import slack_repo
+from storage.db import session
+from storage.ingest import sync_organisation
+from storage.jobs import upsert_jobs
+from storage.models import Suggestion
+from storage.suggestions_repo import save_suggestions
+from tests.clock import SUITE_NOW, WEEK
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_fixtures import SLACK_TEST_TOKEN
+from tests.slurm_cluster import SlurmCluster, missing
+
+SECRET = "scale-secret"
+PEOPLE = {"alice": "U0ALICE", "bob": "U0BOB", "dave": "U0DAVE"}
+RELEASE = {"release": {"idle_hours": 5.0, "gpus": 2}}
+
+
+# -- a real Slurm, one per module ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def slurm() -> Iterator[SlurmCluster]:
+    if missing() is not None:
+        pytest.skip(f"no real Slurm: {missing()}")
+    cluster = SlurmCluster(Path(tempfile.mkdtemp(prefix="ai-cost-release-")), accounts=("nlp",))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(cluster.root, ignore_errors=True)
+
+
+def _state_of(slurm: SlurmCluster, job_id: str) -> str:
+    """The job's state as squeue (while it is known there) or sacct tells it."""
+    queued = slurm.run("squeue", "-h", "-j", job_id, "-o", "%T", check=False).strip()
+    if queued:
+        return queued
+    out = slurm.run("sacct", "-n", "-X", "-P", "-o", "State", f"--jobs={job_id}", check=False)
+    return out.strip().split(" ")[0]
+
+
+def _wait_state(slurm: SlurmCluster, job_id: str, wanted: tuple[str, ...]) -> str:
+    deadline = time.monotonic() + 60
+    while (state := _state_of(slurm, job_id)) not in wanted:
+        assert time.monotonic() < deadline, f"job {job_id} stayed {state!r}, wanted {wanted}"
+        threading.Event().wait(0.2)
+    return state
+
+
+# -- a small Kubernetes controller behind the scale webhook ----------------------------------
+@dataclass
+class FakeController:
+    """Scales Deployments and StatefulSets it knows, as a controller behind the webhook would.
+
+    Checks the signature (401 otherwise), answers 404 for a workload it does not have, 422 for
+    a kind that has no replicas; `fail_next` answers 500, `slow_s` answers late.
+    """
+
+    replicas: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    fail_next: int = 0
+    slow_s: float = 0.0
+    url: str = ""
+
+    def start(self) -> ThreadingHTTPServer:
+        controller = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                body = json.loads(raw)
+                controller.calls.append(body)
+                if controller.slow_s:
+                    threading.Event().wait(controller.slow_s)
+                expected = webhook_signature(raw, secret=SECRET,
+                                             timestamp=int(self.headers["X-AI-Cost-Timestamp"]))
+                key = (body["namespace"], body["kind"], body["name"])
+                if self.headers["X-AI-Cost-Signature"] != expected:
+                    self._answer(401, {"error": "bad signature"})
+                elif controller.fail_next:
+                    controller.fail_next -= 1
+                    self._answer(500, {"error": "etcd unavailable"})
+                elif body["kind"] not in ("Deployment", "StatefulSet"):
+                    self._answer(422, {"error": f"a {body['kind']} has no replicas"})
+                elif key not in controller.replicas:
+                    self._answer(404, {"error": f"{body['kind'].lower()} "
+                                                f"{body['namespace']}/{body['name']} not found"})
+                else:
+                    controller.replicas[key] = int(body["replicas"])
+                    self._answer(200, {"replicas": controller.replicas[key]})
+
+            def _answer(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass  # the caller gave up waiting
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{server.server_address[1]}/scale"
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True).start()
+        return server
+
+
+@pytest.fixture
+def controller() -> Iterator[FakeController]:
+    fake = FakeController()
+    server = fake.start()
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+# -- the world: one team, its owner, approver and an outsider ---------------------------------
+def _organisation(release: ReleaseAction | None, slurm_name: str = "") -> Organisation:
+    return Organisation(
+        clusters=[ClusterConfig(name="hpc", region="us-central1",
+                                slurm_cluster_name=slurm_name or None),
+                  ClusterConfig(name="k8s", region="us-central1")],
+        teams=[TeamConfig(name="nlp", members=["alice", "bob"], approvers=["bob"],
+                          accounts=["nlp"], release_action=release),
+               TeamConfig(name="vision", members=["dave"], approvers=["dave"],
+                          accounts=["vision"])],
+        slack_users=PEOPLE)
+
+
+def _release_suggestion(engine: Engine, organisation: Organisation, *, cluster: str,
+                        external_id: str, name: str = "idle-notebook") -> int:
+    """A release suggestion of alice's job, stored as refresh stores it."""
+    with session(engine) as s:
+        sync_organisation(session=s, organisation=organisation)
+        ids = upsert_jobs(session=s, cluster=cluster, organisation=organisation, jobs=[
+            JobInfo(external_id=external_id, name=name, user="alice", account="nlp")])
+        [kept] = save_suggestions(
+            session=s, job_id=ids[external_id], week=WEEK, now=SUITE_NOW, suggestions=[
+                Proposed(kind="release", change=RELEASE, saved_energy_j_week=3.6e6,
+                         title=f"Release the 2 GPUs {name} holds: they sat idle for 5.0 h",
+                         saved_cost_usd_week=40.0, saved_co2e_kg_week=0.4, confidence=0.85)])
+        s.commit()
+    assert kept.id is not None
+    return kept.id
+
+
+def _approvals(engine: Engine, organisation: Organisation, slack_api: FakeSlackApi,
+               environ: dict[str, str]) -> Approvals:
+    client = WebClient(token=SLACK_TEST_TOKEN, base_url=slack_api.api_url)
+    return Approvals(organisation=organisation, engine=engine,
+                     directory=Directory(organisation=organisation, client=client),
+                     actions=SwapActions(environ=environ, sleep=lambda _: None),
+                     clock=SUITE_NOW.timestamp)
+
+
+def _moves(engine: Engine, sid: int) -> list[tuple[str | None, str | None, str | None]]:
+    with session(engine) as s:
+        return [(e.old_state, e.new_state, e.outcome)
+                for e in slack_repo.events_of(session=s, suggestion_id=sid)]
+
+
+def _label(engine: Engine, organisation: Organisation, sid: int) -> str:
+    """The primary button's words on the suggestion as a reader sees it."""
+    with session(engine) as s:
+        suggestion, job = slack_repo.suggestions_by_id(session=s, ids=[sid])[sid]
+    block = suggestion_buttons(suggestion, by_hand=by_hand_reason(
+        organisation.team(job.team), suggestion, job))
+    assert block is not None
+    return str(block["elements"][0]["text"]["text"])
+
+
+def click(sid: int, who: str) -> Click:
+    return Click(suggestion_id=sid, slack_user_id=PEOPLE[who], channel="C0NLP",
+                 message_ts="1.000001")
+
+
+# -- Slurm ------------------------------------------------------------------------------------
+def test_an_approved_release_cancels_the_running_slurm_job(
+        slurm: SlurmCluster, engine: Engine, slack_api: FakeSlackApi) -> None:
+    organisation = _organisation(ReleaseAction(slurm_command="scancel {job_id}"), slurm.name)
+    job_id = slurm.submit(account="nlp", seconds=600, gpus=2, name="idle-notebook")
+    _wait_state(slurm, job_id, ("RUNNING",))
+    sid = _release_suggestion(engine, organisation, cluster="hpc", external_id=job_id)
+    assert _label(engine, organisation, sid) == "Release 2 GPUs"
+    approvals = _approvals(engine, organisation, slack_api, slurm.env)
+
+    refused = approvals.approve(click(sid, "dave"))  # another team's person
+    assert refused.status == "refused" and "approvers (bob)" in refused.message
+    assert _state_of(slurm, job_id) == "RUNNING"
+
+    done = approvals.approve(click(sid, "alice"))  # the job's owner
+    assert done.status == "applied", done.message
+    assert done.message == (f"Released by <@U0ALICE>: Slurm job {job_id} cancelled "
+                            f"(scancel --verbose {job_id}).")
+    assert _wait_state(slurm, job_id, ("CANCELLED",)) == "CANCELLED"
+    assert _moves(engine, sid)[-2:] == [("open", "approved", None),
+                                        ("approved", "applied", "slurm")]
+    again = approvals.approve(click(sid, "bob"))
+    assert again.status == "already" and "This release was already approved" in again.message
+
+
+def test_a_release_of_a_job_already_gone_fails_and_ends_by_hand(
+        slurm: SlurmCluster, engine: Engine, slack_api: FakeSlackApi) -> None:
+    organisation = _organisation(ReleaseAction(slurm_command="scancel {job_id}"), slurm.name)
+    job_id = slurm.submit(account="nlp", seconds=1, gpus=2, name="short")
+    slurm.wait_done([job_id])
+    sid = _release_suggestion(engine, organisation, cluster="hpc", external_id=job_id)
+    approvals = _approvals(engine, organisation, slack_api, slurm.env)
+
+    failed = approvals.approve(click(sid, "bob"))  # the team's approver
+    assert failed.status == "failed"
+    assert (f"scancel --verbose {job_id} failed (exit 0): Kill job error on job id {job_id}: "
+            "Job/step already completing or completed") in failed.message, failed.message
+    retried = approvals.retry(click(sid, "bob"))
+    assert retried.status == "failed"
+    marked = approvals.mark_done(click(sid, "alice"))
+    assert marked.status == "done"
+    assert [m[:2] for m in _moves(engine, sid)] == [
+        ("open", "approved"), ("approved", "failed"), ("failed", "approved"),
+        ("approved", "failed"), ("failed", "done")]
+
+
+def test_a_team_that_did_not_opt_in_gets_advice_only(
+        slurm: SlurmCluster, engine: Engine, slack_api: FakeSlackApi) -> None:
+    organisation = _organisation(None, slurm.name)
+    job_id = slurm.submit(account="nlp", seconds=600, gpus=2, name="kept")
+    _wait_state(slurm, job_id, ("RUNNING",))
+    sid = _release_suggestion(engine, organisation, cluster="hpc", external_id=job_id)
+    assert _label(engine, organisation, sid) == "Release 2 GPUs (by hand)"
+    outcome = _approvals(engine, organisation, slack_api, slurm.env).approve(click(sid, "alice"))
+    assert outcome.status == "manual"
+    assert "releases are advice only for this team" in outcome.message
+    assert _state_of(slurm, job_id) == "RUNNING"  # nothing was cancelled
+    slurm.run("scancel", job_id)
+
+
+# -- Kubernetes -------------------------------------------------------------------------------
+def _k8s(engine: Engine, controller: FakeController, *, kind: str = "Deployment",
+         timeout_s: float = 5.0) -> tuple[Organisation, int]:
+    organisation = _organisation(ReleaseAction(scale_url=controller.url,
+                                               secret_env="SCALE_SECRET", timeout_s=timeout_s))
+    sid = _release_suggestion(engine, organisation, cluster="k8s",
+                              external_id=f"nlp/{kind}/notebook", name="notebook")
+    return organisation, sid
+
+
+def test_an_approved_release_scales_the_workload_to_zero(
+        engine: Engine, slack_api: FakeSlackApi, controller: FakeController) -> None:
+    organisation, sid = _k8s(engine, controller)
+    controller.replicas[("nlp", "Deployment", "notebook")] = 1
+    assert _label(engine, organisation, sid) == "Release 2 GPUs"
+    approvals = _approvals(engine, organisation, slack_api, {"SCALE_SECRET": SECRET})
+    outcome = approvals.approve(click(sid, "bob"))
+    assert outcome.status == "applied", outcome.message
+    assert "Deployment nlp/notebook scaled to 0 replicas" in outcome.message
+    assert controller.replicas[("nlp", "Deployment", "notebook")] == 0
+    [call] = controller.calls
+    assert call["replicas"] == 0 and call["approved_by"] == "bob"
+    assert _moves(engine, sid)[-1] == ("approved", "applied", "kubernetes")
+
+
+def test_a_workload_the_controller_does_not_have_fails_with_its_reason(
+        engine: Engine, slack_api: FakeSlackApi, controller: FakeController) -> None:
+    organisation, sid = _k8s(engine, controller)
+    approvals = _approvals(engine, organisation, slack_api, {"SCALE_SECRET": SECRET})
+    outcome = approvals.approve(click(sid, "alice"))
+    assert outcome.status == "failed"
+    assert "answered 404: deployment nlp/notebook not found" in outcome.message
+    dismissed = approvals.dismiss(click(sid, "alice"), reason="deleted it already")
+    assert dismissed.status == "dismissed"
+    assert [m[1] for m in _moves(engine, sid)] == ["approved", "failed", "dismissed"]
+
+
+def test_a_controller_that_errs_or_times_out_fails_then_a_retry_applies(
+        engine: Engine, slack_api: FakeSlackApi, controller: FakeController) -> None:
+    organisation, sid = _k8s(engine, controller, timeout_s=0.3)
+    controller.replicas[("nlp", "Deployment", "notebook")] = 2
+    approvals = _approvals(engine, organisation, slack_api, {"SCALE_SECRET": SECRET})
+    controller.slow_s = 1.0
+    slow = approvals.approve(click(sid, "alice"))
+    assert slow.status == "failed"
+    assert "did not answer within 0.3 s after 3 attempts" in slow.message
+    controller.slow_s, controller.fail_next = 0.0, 3
+    erred = approvals.retry(click(sid, "alice"))
+    assert erred.status == "failed" and "answered 500 after 3 attempts" in erred.message
+    applied = approvals.retry(click(sid, "alice"))
+    assert applied.status == "applied"
+    assert controller.replicas[("nlp", "Deployment", "notebook")] == 0
+    with session(engine) as s:
+        assert s.get(Suggestion, sid).state == "applied"  # type: ignore[union-attr]
+
+
+def test_a_bare_pod_cannot_be_scaled_so_its_release_is_by_hand(
+        engine: Engine, slack_api: FakeSlackApi, controller: FakeController) -> None:
+    organisation, sid = _k8s(engine, controller, kind="Pod")
+    assert _label(engine, organisation, sid) == "Release 2 GPUs (by hand)"
+    outcome = _approvals(engine, organisation, slack_api,
+                         {"SCALE_SECRET": SECRET}).approve(click(sid, "alice"))
+    assert outcome.status == "manual" and "cannot be scaled to zero" in outcome.message
+    assert not controller.calls
+
+
+def test_slurm_command_placeholders_are_arguments_never_a_shell() -> None:
+    from bot.services.release_actions import release_target, slurm_argv
+    from storage.models import Job
+
+    assert slurm_argv("ssh login1 scancel --clusters={cluster} {job_id}", job_id="42",
+                      cluster="c1", user="alice") == [
+        "ssh", "login1", "scancel", "--verbose", "--clusters=c1", "42"]
+    assert slurm_argv("/usr/bin/scancel", job_id="42_3", cluster="c", user="a") == [
+        "/usr/bin/scancel", "--verbose", "42_3"]
+    with pytest.raises(ValueError, match="unknown placeholder"):
+        slurm_argv("scancel {jobid}", job_id="42", cluster="c", user="a")
+    # an id that is not a Slurm job id is never handed to scancel
+    assert release_target(Job(cluster_id=1, external_id="--user=root")) is None
+    assert release_target(Job(cluster_id=1, external_id="42; rm -rf /")) is None
