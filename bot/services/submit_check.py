@@ -32,7 +32,8 @@ DOCS_PAGE = "/docs/submit-time"
 
 
 @lru_cache(maxsize=1)
-def _judge() -> Judge:
+def weekly_judge() -> Judge:
+    """The judge the weekly refresh uses (the classifier when shipped), loaded once."""
     return get_judge(default_judge_name())
 
 
@@ -53,7 +54,7 @@ def check(organisation: Organisation, req: SubmitRequest) -> SubmitVerdict:
     link = url.rstrip("/") + DOCS_PAGE if url else None
     return check_request(req, policy=organisation.policy, rates=rates,
                          deny_rules=frozenset(organisation.submit.deny), link=link,
-                         judge=_judge(), currency=organisation.currency)
+                         judge=weekly_judge(), currency=organisation.currency)
 
 
 def check_and_record(engine: Engine | None, organisation: Organisation, req: SubmitRequest,
