@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from bot.cli import app as cli
 from bot.messages.swaps import suggestion_buttons
 from bot.services.approvals import Approvals, Click
 from bot.services.directory import Directory
@@ -33,7 +35,7 @@ from storage.ingest import sync_organisation
 from storage.jobs import upsert_jobs
 from storage.models import Suggestion
 from storage.suggestions_repo import save_suggestions
-from tests.clock import SUITE_NOW, WEEK
+from tests.clock import SUITE_NOW, WEEK, iso
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_fixtures import SLACK_TEST_TOKEN
 from tests.slurm_cluster import SlurmCluster, missing
@@ -278,7 +280,8 @@ def _k8s(engine: Engine, controller: FakeController, *, kind: str = "Deployment"
 
 
 def test_an_approved_release_scales_the_workload_to_zero(
-        engine: Engine, slack_api: FakeSlackApi, controller: FakeController) -> None:
+        engine: Engine, slack_api: FakeSlackApi, controller: FakeController,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     organisation, sid = _k8s(engine, controller)
     controller.replicas[("nlp", "Deployment", "notebook")] = 1
     assert _label(engine, organisation, sid) == "Release 2 GPUs"
@@ -290,6 +293,14 @@ def test_an_approved_release_scales_the_workload_to_zero(
     [call] = controller.calls
     assert call["replicas"] == 0 and call["approved_by"] == "bob"
     assert _moves(engine, sid)[-1] == ("approved", "applied", "kubernetes")
+    # the audit trail and the list of suggestions say it, as for a swap
+    monkeypatch.setenv("AI_COST_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("AI_COST_NOW", iso(SUITE_NOW))
+    audit = CliRunner().invoke(cli, ["audit", "--team", "nlp"])
+    assert audit.exit_code == 0, audit.output
+    assert f"#{sid} nlp/notebook  bob apply  approved -> applied [kubernetes]" in audit.output
+    listed = CliRunner().invoke(cli, ["suggestions", "--team", "nlp", "--state", "applied"])
+    assert f"#{sid} " in listed.output and "Release the 2 GPUs notebook holds" in listed.output
 
 
 def test_a_workload_the_controller_does_not_have_fails_with_its_reason(
