@@ -375,7 +375,8 @@ local function check(conf, request)
   if not config then
     return nil, "cannot write a temporary file"
   end
-  local pipe = io.popen("curl --config " .. shell_quote(config) .. " 2>/dev/null", "r")
+  -- -q first: SlurmUser's own ~/.curlrc is not read.
+  local pipe = io.popen("curl -q --config " .. shell_quote(config) .. " 2>/dev/null", "r")
   local output = pipe and pipe:read("*a") or ""
   if pipe then
     pipe:close()
