@@ -24,11 +24,17 @@ from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from analyzers.submit import SubmitInputError, SubmitRequest, SubmitVerdict, decode_json_request
-from bot.services.submit_check import check, check_and_record
+from analyzers.submit import (
+    ASSUMED_LOAD,
+    SubmitInputError,
+    SubmitRequest,
+    SubmitVerdict,
+    decode_json_request,
+)
+from bot.services.submit_check import DOCS_PAGE, MATCH_WINDOW, check, check_and_record
 from config.organisation import Organisation
 from storage.outage import UNAVAILABLE_ERRORS
 
@@ -52,6 +58,31 @@ def submit_checks(registry: CollectorRegistry) -> Counter:
     return counter
 
 
+def explanation(organisation: Organisation) -> str:
+    """The page a warning links to, in plain text (docs/submit-time.md says more)."""
+    policy, deny = organisation.policy, organisation.submit.deny
+    size_b = policy.oversized_model_min_params_b
+    hours = MATCH_WINDOW.total_seconds() / 3600
+    paragraphs = [
+        "ai-cost: warnings at submit time",
+        "When a job is submitted (sbatch, kubectl apply, ai-cost check), ai-cost reads what it "
+        "asks for with the same classifier and policy as the weekly digest, and warns when:\n"
+        f"- oversized_model: it looks like a narrow task (classification, extraction, "
+        f"embeddings, speech-to-text...) on a model of {size_b:g}B parameters or more;\n"
+        f"- notebook_gpus: an interactive job (a notebook, srun --pty) asks for more than "
+        f"{policy.interactive_max_gpus} GPUs;\n"
+        "- fp32: fp32 is asked for on a GPU that runs bf16 natively.",
+        "The weekly saving is an estimate: the GPUs asked for, held for the time limit (a week "
+        f"at most, and a week when none is given), drawing {ASSUMED_LOAD:.0%} of their board "
+        f"power, at {organisation.name}'s prices; the right-sized model runs on 1 GPU.",
+        ("These rules refuse a submission here: " + ", ".join(deny) + "." if deny
+         else "Warnings never block a submission here."),
+        f"A warned job seen running within {hours:.0f} h counts in the team's digest as resized "
+        "(fewer GPUs, the suggested model, bf16) or as submitted.",
+    ]
+    return "\n\n".join(paragraphs) + "\n"
+
+
 class _Refused(Exception):
     def __init__(self, status: int, outcome: str, error: str) -> None:
         super().__init__(error)
@@ -69,8 +100,13 @@ class SubmitCheckEndpoint:
                         if c.ingest_token]
 
     def routes(self) -> list[Route]:
-        """The endpoint's route."""
-        return [Route(PATH, self.handle, methods=["POST"])]
+        """The endpoint's route, and the page its warnings link to."""
+        return [Route(PATH, self.handle, methods=["POST"]),
+                Route(DOCS_PAGE, self.page, methods=["GET"])]
+
+    async def page(self, request: Request) -> Response:
+        """GET /docs/submit-time: what the warnings mean, with this organisation's settings."""
+        return PlainTextResponse(explanation(self.organisation))
 
     def _cluster_of(self, request: Request) -> str:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")

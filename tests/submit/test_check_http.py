@@ -128,3 +128,19 @@ def test_a_denied_rule_says_so_and_the_database_down_still_warns(
     assert response.json()["deny"] is True and response.json()["kinds"] == ["notebook_gpus"]
     assert registry.get_sample_value("ai_cost_submit_checks_total",
                                      {"outcome": "unrecorded"}) == 1
+
+
+def test_the_warnings_link_leads_to_a_page_saying_what_they_mean(
+        database_url: str, engine: Engine, organisation: Organisation) -> None:
+    linked = organisation.model_copy(update={"submit": organisation.submit.model_copy(
+        update={"deny": ["notebook_gpus"], "public_url": "https://ai-cost.example.org"})})
+    app = create_server(Settings(database_url=database_url), linked, engine,
+                        clock=SUITE_NOW.timestamp, slack_events=False)
+    with running(app) as base:
+        warning = post(base, OVERSIZED).json()["warnings"][-1]
+        page = httpx.get(base + "/docs/submit-time", timeout=30)
+    assert warning.endswith("More: https://ai-cost.example.org/docs/submit-time")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain")
+    for words in ("oversized_model", "notebook_gpus", "fp32", "more than 2 GPUs",
+                  "refuse a submission here: notebook_gpus"):
+        assert words in page.text, words
