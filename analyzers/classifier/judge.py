@@ -166,16 +166,16 @@ class Classifier:
                           policy: PolicyConfig) -> np.ndarray:
         """P(narrow task) x P(model >= the size threshold), per job."""
         reading = read_jobs(records, words=False)
-        reading.words = words_of(records, (reading.task < 0) & ~_NARROW[pred.task.argmax(1)])
+        reading.words = words_of(records, reading.task < 0)
         return self._p_oversized_model(pred, reading, policy)
 
     def task_probs(self, pred: Prediction, reading: Readings) -> np.ndarray:
         """Task probabilities with settled tasks (declared, or the model's) as certainties."""
         if not self.read_text:
             return pred.task
-        # The job's words, where the network reads a generative task but they name one
-        # narrow task (words of styles it has never seen); then settled tasks.
-        words = (reading.words >= 0) & ~_NARROW[pred.task.argmax(1)]
+        # The job's words, where they name one task (words the network may not weigh in
+        # styles it has never seen: `review-summarizer` summarizes); then settled tasks.
+        words = reading.words >= 0
         fixed = reading.task >= 0
         probs = pred.task.copy()
         probs[words] = 0.0
@@ -212,8 +212,8 @@ class Classifier:
         records = list(records)
         pred, reading = self._predict(records, policy)
         reading = reading if reading is not None else read_jobs(records, words=False)
-        # The job's own words are read only where the network reads a generative task.
-        reading.words = words_of(records, (reading.task < 0) & ~_NARROW[pred.task.argmax(1)])
+        # The job's own words are read where nothing settles the task.
+        reading.words = words_of(records, reading.task < 0)
         p_model = self._p_oversized_model(pred, reading, policy)
         too_big = p_model >= self.threshold
         tasks = self.task_probs(pred, reading)

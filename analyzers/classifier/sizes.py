@@ -230,7 +230,7 @@ def _other_member(text: str, start: int, end: int, hit: tuple[CatalogModel, ...]
     if any(m.size_token for m in hit):
         return False
     stop = _WORD_END.search(text, end)
-    written = written_size(text[start:stop.start() if stop else len(text)])
+    written = _written(text[start:stop.start() if stop else len(text)])[0]  # not `a14b`
     return written is not None and all(abs(written - m.params_b) > 0.15 * m.params_b
                                        for m in hit)
 
@@ -305,9 +305,15 @@ _TOKENS = re.compile(r"[a-z0-9]+(?:\.[0-9][a-z0-9]*)*|[^a-z0-9]+")
 
 def written_size(text: str) -> float | None:
     """The largest model size written out in `text`, billions of parameters, or None."""
+    best, moe_floor = _written(text)
+    return best if best is not None else moe_floor
+
+
+def _written(text: str) -> tuple[float | None, float | None]:
+    """The largest size written out, and the floor an active part written alone gives."""
     lowered = text.lower()
     if _ANY_SIZE.search(lowered) is None:  # no digit before a b or an m: nothing to read
-        return None
+        return None, None
     best: float | None = None
     moe_floor: float | None = None
     tokens = _TOKENS.findall(lowered)
@@ -345,7 +351,7 @@ def written_size(text: str) -> float | None:
         size = _piece_size(piece, before)
         if size is not None and (best is None or size > best):
             best = size
-    return best if best is not None else moe_floor
+    return best, moe_floor
 
 
 def read_size(text: str) -> tuple[float, float] | None:

@@ -198,3 +198,15 @@ def test_a_new_member_of_a_family_line_all_large_is_evidence_enough() -> None:
         (None, 109.0), (None, 30.5), (None, 0.596), (None, None)]
     verdicts = judge([behemoth, coder], PolicyConfig())
     assert [v.reasons for v in verdicts] == [["oversized_model"], ["oversized_model"]]
+
+
+def test_the_jobs_words_name_the_task_over_the_networks_hunch() -> None:
+    summaries = job(name="review-summarizer",
+                    command="vllm serve meta-llama/Llama-3.3-70B-Instruct")
+    verdict = judge([summaries], PolicyConfig())[0]
+    assert (verdict.task, verdict.reasons) == ("summarization", [])
+
+
+def test_an_active_part_does_not_hide_a_catalogued_mixture() -> None:
+    video = job(command="python generate.py --model Wan-AI/Wan2.2-T2V-A14B")
+    assert read_job(video).size == (27.0, 27.0)  # the card's total, not 3 x 14 B
