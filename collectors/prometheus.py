@@ -103,7 +103,9 @@ def collect_range(normalizer: Normalizer, client: PrometheusClient, *, start: fl
     batch = series_to_batch(normalizer, by_key.values(), pods)
     batch.problems[:0] = problems
     # Inference servers' request counters, joined to the same jobs (collectors/served.py).
+    servers = served.SERVERS + served.custom_counters(normalizer.organisation.served_counters)
     batch.served, served_problems = served.collect_range(
-        client, start=start, end=end, step_s=step_s, pods=pods, job_of=normalizer.job_of)
+        client, start=start, end=end, step_s=step_s, pods=pods, job_of=normalizer.job_of,
+        servers=servers)
     batch.problems += served_problems
     return batch

@@ -66,6 +66,15 @@ class ReadToken(BaseModel):
         default=None, description="The teams whose figures it may read; all when left out.")
 
 
+class ServedCounterConfig(BaseModel):
+    """A custom inference server's Prometheus counters (docs/served.md)."""
+
+    requests: str = Field(description="Counter of completed requests, e.g. myserver_requests.")
+    generated_tokens: str | None = Field(default=None, description="Counter of tokens made.")
+    model_label: str = "model"
+    task: str | None = Field(default=None, description="AI Energy Score task, for its stars.")
+
+
 class Budget(BaseModel):
     kwh: float | None = Field(default=None, gt=0)
     usd: float | None = Field(default=None, gt=0)
@@ -199,6 +208,8 @@ class Organisation(BaseModel):
     read_tokens: list[ReadToken] = Field(
         default_factory=list,
         description="Bearer tokens of the read API (/api/v1); separate from ingest tokens.")
+    served_counters: list[ServedCounterConfig] = Field(
+        default_factory=list, description="Custom inference servers' request counters.")
 
     @model_validator(mode="after")
     def _unique_names(self) -> Organisation:
