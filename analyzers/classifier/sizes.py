@@ -129,7 +129,9 @@ def _lines(models: tuple[CatalogModel, ...]) -> dict[str, tuple[float, int]]:
                 pieces = pieces[:i]
                 break
         for w in range(1, len(pieces) + 1):
-            members.setdefault(key(pieces[:w]), {})[m.model_id.lower()] = m.params_b
+            k = key(pieces[:w])
+            if len(k) >= 4:  # `nv`, `glm`: too short to tell a family from a word
+                members.setdefault(k, {})[m.model_id.lower()] = m.params_b
     return {k: (min(v.values()), len(v)) for k, v in members.items()}
 
 

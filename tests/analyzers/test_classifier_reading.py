@@ -193,9 +193,11 @@ def test_a_new_member_of_a_family_line_all_large_is_evidence_enough() -> None:
                command="vllm serve Qwen/Qwen3-Nova")
     org = job("o", name="ticket-triage", task="text-classification",
               command="vllm serve meta-llama")
-    readings = [read_job(r) for r in (behemoth, coder, qwen, org)]
+    # `nv-` starts NV-Embed (7.85 B) and nv-embedqa-e5 (335 M) alike: too short to be a line.
+    embed = job("e", name="search-embed", command="vllm serve nvidia/nv-embedqa-e5-v5")
+    readings = [read_job(r) for r in (behemoth, coder, qwen, org, embed)]
     assert [(r.size, r.floor_b) for r in readings] == [
-        (None, 109.0), (None, 30.5), (None, 0.596), (None, None)]
+        (None, 109.0), (None, 30.5), (None, 0.596), (None, None), (None, None)]
     verdicts = judge([behemoth, coder], PolicyConfig())
     assert [v.reasons for v in verdicts] == [["oversized_model"], ["oversized_model"]]
 
