@@ -239,14 +239,15 @@ def judge_served(*, week: str, points: Sequence[CounterPoint], runs: Sequence[Ru
                   if generative and tokens > 0 else None)
         stars, note = rate(service, task, size, wh_req)
         biggest = max(week_runs, key=lambda r: r.energy_j)
-        energy = [e for r in week_runs for e in energy_by_job.get(r.job_id, ())]
+        energy = [e for j in sorted({r.job_id for r in week_runs})
+                  for e in energy_by_job.get(j, ())]
         served = ServedWeek(
             week=week, cluster=cluster, team=biggest.team, service=service, server=first.server,
             models=models, task=task, size_class=size, requests=requests,
             generated_tokens=tokens if generative else None, energy_j=energy_j,
             gpu_type=biggest.gpu_type, gpus=sum(r.gpus for r in week_runs),
             wh_per_1k_requests=wh_req, wh_per_1k_tokens=wh_tok,
-            idle_share=idle_share(intervals, sorted(set(energy))), stars=stars,
+            idle_share=idle_share(intervals, energy), stars=stars,
             stars_note=note, images=sorted({r.image for r in week_runs if r.image}),
             run_keys=sorted(r.run_key for r in week_runs),
             workload=workload_key(cluster, biggest.team, biggest.name))
