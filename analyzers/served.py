@@ -76,6 +76,7 @@ class ServedWeek:
     worse_after_deploy: bool = False
     swap: dict[str, Any] | None = None
     advice: str | None = None
+    coverage: float = 1.0  # share of the runs' GPU energy inside the counters' intervals
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,23 +121,23 @@ def _inside(ts: float, spans: tuple[list[float], list[float]]) -> bool:
     return i >= 0 and starts[i] < ts <= ends[i]
 
 
-def idle_share(intervals: Sequence[tuple[float, float, float]],
-               energy: Iterable[tuple[float, float]]) -> float | None:
-    """Share of the GPU energy drawn while no request completed; None when nothing overlaps.
+def energy_split(intervals: Sequence[tuple[float, float, float]],
+                 energy: Iterable[tuple[float, float]]) -> tuple[float, float, float]:
+    """GPU energy (J) in all, inside the counters' intervals, and inside those with no request.
 
-    `energy` is (ts, J since the GPU's previous sample) of the service's GPUs; only samples
-    inside the counters' intervals count.
+    `energy` is (ts, J since the GPU's previous sample) of the service's GPUs.
     """
     covered = _merged((a, b) for a, b, _ in intervals)
     busy = _merged((a, b) for a, b, n in intervals if n > 0)
-    total = idle = 0.0
+    total = inside = idle = 0.0
     for ts, joules in energy:
+        total += joules
         if not _inside(ts, covered):
             continue
-        total += joules
+        inside += joules
         if not _inside(ts, busy):
             idle += joules
-    return idle / total if total > 0 else None
+    return total, inside, idle
 
 
 def size_class(model: str | None) -> str | None:
@@ -229,7 +230,13 @@ def judge_served(*, week: str, points: Sequence[CounterPoint], runs: Sequence[Ru
                 generative = True
                 tokens += sum(n for _, b, n in increments(with_tokens) if start_ts <= b < end_ts)
         first = next(iter(instances.values()))[0]
-        energy_j = sum(r.energy_j for r in week_runs)
+        energy = [e for j in sorted({r.job_id for r in week_runs})
+                  for e in energy_by_job.get(j, ())]
+        total_j, inside_j, idle_j = energy_split(intervals, energy)
+        # Only the energy of the stretch the counters cover: a server scraped since Wednesday
+        # is charged Wednesday on. Without raw samples (pruned), the runs' whole week.
+        coverage = inside_j / total_j if total_j > 0 else 1.0
+        energy_j = sum(r.energy_j for r in week_runs) * coverage
         models = sorted({p.model for pts in instances.values() for p in pts if p.model})
         task = first.task or next((tasks[r.job_id] for r in week_runs if r.job_id in tasks
                                    and tasks[r.job_id] != "other"), None)
@@ -239,18 +246,16 @@ def judge_served(*, week: str, points: Sequence[CounterPoint], runs: Sequence[Ru
                   if generative and tokens > 0 else None)
         stars, note = rate(service, task, size, wh_req)
         biggest = max(week_runs, key=lambda r: r.energy_j)
-        energy = [e for j in sorted({r.job_id for r in week_runs})
-                  for e in energy_by_job.get(j, ())]
         served = ServedWeek(
             week=week, cluster=cluster, team=biggest.team, service=service, server=first.server,
             models=models, task=task, size_class=size, requests=requests,
             generated_tokens=tokens if generative else None, energy_j=energy_j,
             gpu_type=biggest.gpu_type, gpus=sum(r.gpus for r in week_runs),
             wh_per_1k_requests=wh_req, wh_per_1k_tokens=wh_tok,
-            idle_share=idle_share(intervals, energy), stars=stars,
+            idle_share=idle_j / inside_j if inside_j > 0 else None, stars=stars,
             stars_note=note, images=sorted({r.image for r in week_runs if r.image}),
             run_keys=sorted(r.run_key for r in week_runs),
-            workload=workload_key(cluster, biggest.team, biggest.name))
+            workload=workload_key(cluster, biggest.team, biggest.name), coverage=coverage)
         _compare(served, history.get((cluster, service), ()))
         served.swap = _swap(served, swaps, swap_baselines or {})
         served.advice = _advice(served)

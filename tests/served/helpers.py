@@ -47,8 +47,12 @@ def client(url: str, engine: Engine, organisation: Organisation, now: datetime) 
                                     clock=lambda: now.timestamp()))
 
 
-def batch(endpoint: Endpoint, start: datetime, steps: int) -> dict[str, Any]:
-    """GPU samples (energy counters at POWER_W) and served counters of `steps` steps."""
+def batch(endpoint: Endpoint, start: datetime, steps: int, served_from: int = 0,
+          ) -> dict[str, Any]:
+    """GPU samples (energy counters at POWER_W) and served counters of `steps` steps.
+
+    The counters are scraped from step `served_from` on (the GPUs from step 0).
+    """
     t0 = start.timestamp()
     samples, served = [], []
     requests = tokens = 0.0
@@ -66,6 +70,8 @@ def batch(endpoint: Endpoint, start: datetime, steps: int) -> dict[str, Any]:
                 requests = tokens = 0.0
             requests += n
             tokens += n * endpoint.tokens_per_request
+        if i < served_from:
+            continue
         served.append({"service": endpoint.name, "server": "vllm", "ts": ts,
                        "requests": requests, "generated_tokens": tokens, "model": endpoint.model,
                        "job": endpoint.job, "namespace": "nlp-prod",
@@ -76,9 +82,9 @@ def batch(endpoint: Endpoint, start: datetime, steps: int) -> dict[str, Any]:
     return {"jobs": jobs, "samples": samples, "served": served}
 
 
-def expected_requests(endpoint: Endpoint, steps: int) -> float:
+def expected_requests(endpoint: Endpoint, steps: int, served_from: int = 0) -> float:
     return float(sum(endpoint.per_step[(i - 1) % len(endpoint.per_step)]
-                     for i in range(1, steps + 1)))
+                     for i in range(served_from + 1, steps + 1)))
 
 
 def send(http: TestClient, body: dict[str, Any]) -> dict[str, Any]:

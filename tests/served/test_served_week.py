@@ -53,6 +53,20 @@ def test_wh_per_1000_requests_of_a_hand_made_week_is_exact(
     assert "reference GPU" in row["stars_note"]
 
 
+def test_only_the_stretch_the_counters_cover_is_charged(
+        database_url: str, engine: Engine, organisation: Organisation) -> None:
+    late = Endpoint("serve-late", per_step=(10, 30))
+    http = client(database_url, engine, organisation, SUITE_NOW)
+    send(http, batch(late, WEEK_START + timedelta(days=4), STEPS, served_from=STEPS // 3))
+    judge(database_url, engine, organisation, SUITE_NOW, [WEEK])
+    row = week_rows(engine)["serve-late"]
+    covered_wh = POWER_W * STEP_S * (STEPS - STEPS // 3) / 3600.0
+    requests = expected_requests(late, STEPS, served_from=STEPS // 3)
+    assert row["requests"] == requests
+    assert row["wh_per_1k_requests"] == pytest.approx(covered_wh / (requests / 1000), rel=0.005)
+    assert row["coverage"] == pytest.approx(2 / 3, abs=0.01)
+
+
 def test_a_server_restart_counts_from_the_new_value(
         database_url: str, engine: Engine, organisation: Organisation) -> None:
     steady = Endpoint("serve-steady", per_step=(10,), restart_at=100)
