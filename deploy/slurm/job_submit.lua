@@ -322,7 +322,7 @@ local function request_of(job_desc, submit_uid, gpus, gpu_type)
   local command = command_lines(job_desc.script)
   local request = {
     source = "slurm",
-    kind = job_desc.script and "sbatch" or "srun",
+    kind = job_desc.script and "sbatch" or "salloc/srun",
     job_name = (job_desc.name and job_desc.name ~= "") and job_desc.name or "sbatch",
     user = job_desc.user_name or tostring(submit_uid),
     team = job_desc.account, -- the account: the server finds its team

@@ -195,3 +195,21 @@ def test_a_rule_set_to_deny_refuses_the_job_with_its_reason(
     assert training.returncode == 0 and training.stderr == ""
     (row,) = warnings_stored(url)
     assert row.denied is True and row.kinds == ["notebook_gpus"]
+
+
+def test_salloc_is_interactive_and_warned_for_many_gpus(
+        slurm: SlurmCluster, ai_cost: str, database: str) -> None:
+    configure(slurm, ai_cost)
+    done = subprocess.run(["salloc", "--no-shell", "--account=nlp", "-J", "explore",
+                           "--gres=gpu:8", "--immediate=30"],
+                          capture_output=True, text=True, env=slurm.env, timeout=60,
+                          check=False)
+    job_id = re.search(r"Granted job allocation (\d+)", done.stderr)
+    if job_id:
+        slurm.run("scancel", job_id.group(1), check=False)
+    assert done.returncode == 0 and job_id, done.stderr
+    assert re.search(r"salloc: ai-cost: explore is interactive .*8 GPUs", done.stderr), \
+        done.stderr
+    row = warnings_stored(database)[-1]
+    assert row.job_name == "explore" and row.kinds == ["notebook_gpus"]
+    assert row.request["interactive"] is True and row.request["kind"] == "salloc/srun"
