@@ -32,6 +32,7 @@ class Endpoint:
     model: str = MODEL
     image: str = "vllm/vllm-openai:v0.9.1"
     restart_at: int | None = None  # the step at which the server restarts (counters from 0)
+    power_w: float = POWER_W
 
     @property
     def job(self) -> str:
@@ -61,7 +62,8 @@ def batch(endpoint: Endpoint, start: datetime, steps: int, served_from: int = 0,
         for g in range(endpoint.gpus):
             samples.append({"gpu_uuid": f"GPU-{endpoint.name}-{g}", "node": "node-serve",
                             "ts": ts, "util_pct": 40.0, "mem_used_mib": 30000.0,
-                            "power_w": POWER_W, "energy_j": 5e6 + i * STEP_S * POWER_W,
+                            "power_w": endpoint.power_w,
+                            "energy_j": 5e6 + i * STEP_S * endpoint.power_w,
                             "job": endpoint.job, "gpu_type": "NVIDIA A100-SXM4-80GB",
                             "mem_total_mib": 81920})
         if i:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from config.organisation import Organisation
 from storage.db import session
 from storage.served_repo import load_served
-from tests.clock import SUITE_NOW, WEEK, WEEK_START
+from tests.clock import SUITE_NOW, WEEK, WEEK_START, weeks_before
 from tests.served.helpers import (
     POWER_W,
     STEP_S,
@@ -85,6 +85,26 @@ def test_a_service_that_sits_idle_says_too_many_replicas(
     row = week_rows(engine)["serve-quiet"]
     assert row["idle_share"] == pytest.approx(0.9, abs=0.01)
     assert "too many replicas" in row["advice"] and "not a bad model" in row["advice"]
+
+
+def test_a_deploy_that_costs_more_per_request_is_flagged_against_last_week(
+        database_url: str, engine: Engine, organisation: Organisation) -> None:
+    before = Endpoint("serve-chat", per_step=(10,), image="vllm/vllm-openai:v0.9.1")
+    after = Endpoint("serve-chat", per_step=(10,), image="vllm/vllm-openai:v0.10.0",
+                     power_w=POWER_W * 1.5)
+    http = client(database_url, engine, organisation, SUITE_NOW)
+    # Each week judged as it ends, as the scheduler does: the job's image is the week's.
+    send(http, batch(before, WEEK_START - timedelta(days=5), STEPS))
+    judge(database_url, engine, organisation, SUITE_NOW, [weeks_before(WEEK)])
+    send(http, batch(after, WEEK_START + timedelta(days=2), STEPS))
+    judge(database_url, engine, organisation, SUITE_NOW, [WEEK])
+    row = week_rows(engine)["serve-chat"]
+    assert row["change_pct"] == pytest.approx(50.0, abs=1.0)
+    assert row["worse_after_deploy"] is True
+    assert row["deploy"] == "image vllm/vllm-openai:v0.9.1 -> vllm/vllm-openai:v0.10.0"
+    [(week, wh)] = row["trend"]
+    assert week == weeks_before(WEEK) and wh == week_rows(engine, week)[
+        "serve-chat"]["wh_per_1k_requests"]
 
 
 def test_a_malformed_served_sample_is_rejected_and_the_batch_kept(
