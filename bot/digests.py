@@ -18,7 +18,7 @@ from analyzers.standings import OrgDigest, build_org_digest
 from bot.budgets import budget_in_force
 from bot.messages.swaps import suggestion_buttons
 from bot.services.swap_actions import by_hand_reason
-from bot.slack import Poster
+from bot.slack import Poster, scope_hint
 from config.organisation import Organisation
 from domain.ledger import Ledger, RealizedSaving, TeamWeek
 from domain.weeks import is_over, iso_week, previous_week, week_bounds, week_end
@@ -291,13 +291,19 @@ class DigestService:
                 ts = self.poster.find_posted(channel=channel, event_type=DIGEST_EVENT,
                                              payload=payload)
             except SlackClientError as exc:
+                # Not posted again blind: the one line says what to fix (a scope, a channel).
+                why = scope_hint(exc) or (
+                    f"Slack answered {exc.response.get('error')}"
+                    if isinstance(exc, SlackApiError) else str(exc).splitlines()[0])
                 self._failed(team, week, f"{UNKNOWN}the channel's history could not be read "
-                                         f"to check: {type(exc).__name__}: {exc}")
+                                         f"to check: {why}")
                 return Outcome(team, week, "failed", detail="outcome of the last post unknown "
-                                                             "and the channel's history unreadable")
+                                                             f"and {channel}'s history "
+                                                             f"unreadable: {why}")
             if ts is not None:
-                with new_session(self.engine) as s:
-                    store.digest_posted(session=s, team=team, week=week, channel=channel,
+                with new_session(self.engine) as s:  # the id, learnt for the check
+                    store.digest_posted(session=s, team=team, week=week,
+                                        channel=self.poster.channel_id(channel),
                                         message_ts=ts, file_id=None, now=self.clock())
                     s.commit()
                 return Outcome(team, week, "posted", ts,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
@@ -29,6 +30,26 @@ NOT_RETRIED_ON_5XX = ("chat.postMessage",)
 
 class SlackNotConfigured(RuntimeError):
     """No bot token: digests can be shown but not posted."""
+
+
+class ChannelNotFound(SlackClientError):
+    """A channel name that is none of the channels the app can see."""
+
+
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+LIST_PAGES = 50  # conversations.list pages of 1,000: 50,000 channels
+
+
+def scope_hint(exc: BaseException) -> str | None:
+    """The one line saying which scope to add when Slack answered missing_scope, else None."""
+    if not isinstance(exc, SlackApiError):
+        return None
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    if data.get("error") != "missing_scope":
+        return None
+    needed = data.get("needed") or "a scope"
+    return (f"the Slack app lacks the {needed} scope: add it to its bot scopes "
+            "(deploy/slack-app-manifest.yaml) and reinstall the app")
 
 
 class RetryAfter(RateLimitErrorRetryHandler):
@@ -122,6 +143,7 @@ class Poster:
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
     sleep: Sleep = time.sleep
     file_ready_tries: int = 4
+    channel_ids: dict[str, str] = field(default_factory=dict)  # name -> id, learnt once
 
     def upload_png(self, png: bytes, *, filename: str, title: str, alt_text: str) -> str:
         """Upload a PNG (getUploadURLExternal, upload, completeUploadExternal); its file id.
@@ -145,6 +167,8 @@ class Poster:
                 kwargs: dict[str, Any] = {"metadata": metadata} if metadata else {}
                 response = self.client.chat_postMessage(channel=channel, text=text,
                                                         blocks=blocks, **kwargs)
+                if not CHANNEL_ID.fullmatch(channel):
+                    self.channel_ids[channel.lstrip("#")] = str(response["channel"])
                 return str(response["channel"]), str(response["ts"])
             except SlackApiError as exc:
                 # Uploads finish asynchronously: a fresh file can be "invalid" for a moment.
@@ -155,13 +179,54 @@ class Poster:
         raise AssertionError("unreachable")
 
 
+    def channel_id(self, channel: str) -> str:
+        """The id of `channel` (an id, or a name with or without #); ChannelNotFound if none.
+
+        Slack's history, unlike chat.postMessage, takes only an id. Names are learnt from
+        conversations.list a page at a time and kept (and from each post's answer); private
+        channels are listed only with the groups:read scope.
+        """
+        if CHANNEL_ID.fullmatch(channel):
+            return channel
+        name = channel.lstrip("#")
+        if name in self.channel_ids:
+            return self.channel_ids[name]
+        try:
+            return self._listed(name, "public_channel,private_channel")
+        except SlackApiError as exc:
+            if scope_hint(exc) is None:
+                raise
+            try:  # without groups:read: the public channels, and the hint if it is not there
+                return self._listed(name, "public_channel")
+            except ChannelNotFound:
+                raise exc from None
+
+    def _listed(self, name: str, types: str) -> str:
+        """`name`'s id from conversations.list of `types`, every page read once, kept."""
+        cursor = None
+        for _ in range(LIST_PAGES):
+            kwargs: dict[str, Any] = {"cursor": cursor} if cursor else {}
+            page = self.client.conversations_list(types=types, exclude_archived=True,
+                                                  limit=1000, **kwargs)
+            for found in page.get("channels") or []:
+                self.channel_ids.setdefault(str(found["name"]), str(found["id"]))
+            if name in self.channel_ids:
+                return self.channel_ids[name]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        raise ChannelNotFound(f"no channel #{name} among those the app can see: invite the app "
+                              "to it, or give the channel's id")
+
     def find_posted(self, *, channel: str, event_type: str, payload: dict[str, Any],
                     oldest_ts: float | None = None, pages: int = 5) -> str | None:
         """The ts of a message in `channel` carrying this metadata (the bot's own), or None.
 
         How a post whose outcome is unknown (a timeout, a 5xx, a crash) is settled before
-        anything is posted again. Raises SlackApiError when the history cannot be read.
+        anything is posted again. `channel` is an id or a name (resolved by `channel_id`).
+        Raises SlackClientError when the history cannot be read.
         """
+        channel = self.channel_id(channel)
         cursor = None
         for _ in range(pages):
             kwargs: dict[str, Any] = {"oldest": f"{oldest_ts:.6f}"} if oldest_ts else {}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
@@ -26,6 +29,11 @@ MONDAY_9 = at(WEEK, 7, 9)  # the Monday after WEEK, 09:00 UTC
 
 def make_service(engine: Engine, organisation: Organisation, slack_api: FakeSlackApi,
                  clock: Clock, sleeps: list[float] | None = None) -> DigestService:
+    """A digest service on the fake Slack, whose workspace has the file's channels."""
+    for channel in [t.slack_channel for t in organisation.teams] + [
+            organisation.finops_channel]:
+        if channel:
+            slack_api.add_channel(channel)
     sleeps = sleeps if sleeps is not None else []
     client = WebClient(token=SLACK_TEST_TOKEN, base_url=slack_api.api_url,
                        retry_handlers=retry_handlers(sleep=sleeps.append, backoff_s=0.01))
@@ -126,7 +134,7 @@ def test_a_server_error_is_not_reposted_before_the_history_is_checked(engine, or
     [retried] = service.retry_failed()
     assert retried.status == "posted" and len(slack_api.messages) == 1
     [check] = slack_api.calls("conversations.history")  # looked first: it was not there
-    assert check.body["channel"] == "#speech"
+    assert check.body["channel"] == slack_api.add_channel("speech")  # by id, not "#speech"
     assert len(posts(slack_api)) == 2
 
 
@@ -154,6 +162,101 @@ def test_a_post_that_timed_out_after_slack_accepted_it_is_found_not_reposted(
         row = digest_store.digest_row(session=s, team="vision", week=WEEK)
     assert row is not None and row.status == "posted" and row.message_ts == ts
     assert service.post_team("vision", WEEK).status == "skipped"
+
+
+def _accepted_then_timed_out(service: DigestService) -> Callable[[], None]:
+    """chat.postMessage posts, then the answer never arrives; returns the undo."""
+    real = service.poster.client.chat_postMessage
+
+    def accepted_then_timed_out(**kwargs):  # type: ignore[no-untyped-def]
+        real(**kwargs)
+        raise TimeoutError("The read operation timed out")
+
+    service.poster.client.chat_postMessage = accepted_then_timed_out  # type: ignore[method-assign]
+
+    def undo() -> None:
+        service.poster.client.chat_postMessage = real  # type: ignore[method-assign]
+    return undo
+
+
+def test_a_channel_set_by_name_is_looked_up_by_id_among_many_and_posted_once(
+        engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    for n in range(1500):  # a workspace whose channels take two pages of conversations.list
+        slack_api.add_channel(f"team-{n:04d}")
+    nlp = organisation.team("nlp")
+    assert nlp is not None
+    nlp.slack_channel = "#zz-nlp-digest"  # listed on the second page
+    channel_id = slack_api.add_channel("zz-nlp-digest")
+    clock = Clock(MONDAY_9)
+    service = make_service(engine, organisation, slack_api, clock)
+    undo = _accepted_then_timed_out(service)
+    assert service.post_team("nlp", WEEK).status == "failed"
+    undo()
+    clock.now = MONDAY_9.replace(minute=10)
+    [settled] = service.retry_failed()
+    assert settled.status == "posted" and "found in the channel" in settled.detail
+    assert len(posts(slack_api)) == 1 and len(slack_api.messages) == 1  # exactly once
+    assert len(slack_api.calls("conversations.list")) == 2  # both pages, then found
+    [check] = slack_api.calls("conversations.history")
+    assert check.body["channel"] == channel_id
+    with session(engine) as s:
+        row = digest_store.digest_row(session=s, team="nlp", week=WEEK)
+    assert row is not None and row.channel == channel_id and row.message_ts == settled.message_ts
+    assert service.poster.channel_id("zz-nlp-digest") == channel_id
+    assert len(slack_api.calls("conversations.list")) == 2  # kept: not listed again
+
+
+def _manifest_scopes() -> set[str]:
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "deploy" /
+                               "slack-app-manifest.yaml").read_text())
+    return set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_a_private_channel_is_checked_with_the_manifests_scopes(engine, organisation,
+                                                                 slack_api):
+    seed_week(engine, organisation)
+    slack_api.scopes = _manifest_scopes()
+    private = slack_api.add_channel("vision-private", private=True)
+    vision = organisation.team("vision")
+    assert vision is not None
+    vision.slack_channel = "#vision-private"
+    clock = Clock(MONDAY_9)
+    service = make_service(engine, organisation, slack_api, clock)
+    undo = _accepted_then_timed_out(service)
+    assert service.post_team("vision", WEEK).status == "failed"
+    undo()
+    clock.now = MONDAY_9.replace(minute=10)
+    [settled] = service.retry_failed()
+    assert settled.status == "posted" and "found in the channel" in settled.detail
+    assert len(slack_api.messages) == 1 and len(posts(slack_api)) == 1
+    assert slack_api.calls("conversations.history")[0].body["channel"] == private
+
+
+def test_without_groups_history_the_digest_says_which_scope_to_add_and_never_reposts(
+        engine, organisation, slack_api):
+    seed_week(engine, organisation)
+    slack_api.scopes = _manifest_scopes() - {"groups:history"}
+    slack_api.add_channel("vision-private", private=True)
+    vision = organisation.team("vision")
+    assert vision is not None
+    vision.slack_channel = "#vision-private"
+    clock = Clock(MONDAY_9)
+    service = make_service(engine, organisation, slack_api, clock)
+    undo = _accepted_then_timed_out(service)
+    service.post_team("vision", WEEK)
+    undo()
+    clock.now = MONDAY_9.replace(minute=10)
+    [blocked] = service.retry_failed()
+    assert blocked.status == "failed"
+    assert blocked.detail.endswith(
+        "the Slack app lacks the groups:history scope: add it to its bot scopes "
+        "(deploy/slack-app-manifest.yaml) and reinstall the app")
+    assert "\n" not in blocked.detail and len(posts(slack_api)) == 1  # not posted blind
+    slack_api.scopes = _manifest_scopes()  # the scope added, the app reinstalled
+    clock.now = MONDAY_9 + timedelta(hours=1)
+    [settled] = service.retry_failed()
+    assert settled.status == "posted" and len(slack_api.messages) == 1
 
 
 def test_a_post_cut_by_a_crash_is_found_in_the_channel(engine, organisation, slack_api):

@@ -99,8 +99,10 @@ SCOPE_OF_METHOD = {
     "users_info": "users:read", "users_lookupByEmail": "users:read.email",
     "files_upload_v2": "files:write", "conversations_open": "im:write",
     "reactions_add": "reactions:write", "conversations_info": "channels:read",
-    # a digest whose post went unanswered is looked for in its (public) channel's history
-    "conversations_history": "channels:history",
+    # a digest whose post went unanswered is looked for in its channel's history, public or
+    # private, found by id (conversations.list turns a channel's name into its id)
+    "conversations_history": ("channels:history", "groups:history"),
+    "conversations_list": ("channels:read", "groups:read"),
     "views_open": None, "views_publish": None, "views_update": None, "views_push": None,
 }
 METHOD_CALL = re.compile(r"\.((?:chat|users|files|conversations|reactions|views|im|pins|"
@@ -124,7 +126,10 @@ def needed_scopes(manifest: dict[str, Any]) -> set[str]:
     methods = code_methods()
     unknown = sorted(methods - set(SCOPE_OF_METHOD))
     assert not unknown, f"add the scope of {unknown} to SCOPE_OF_METHOD"
-    needed = {SCOPE_OF_METHOD[m] for m in methods} - {None}
+    needed: set[str | None] = set()
+    for method in methods:
+        scopes = SCOPE_OF_METHOD[method]
+        needed |= set(scopes) if isinstance(scopes, tuple) else {scopes}
     if manifest["features"].get("slash_commands"):
         needed.add("commands")
     return {s for s in needed if s}

@@ -30,15 +30,26 @@ Failures on demand, for the next N calls of one method (or path such as ``/hooks
 - `error(method, error="channel_not_found", count=1)`: HTTP 200 with ``ok: false``.
 
 Users for ``users.lookupByEmail`` / ``users.info`` are added with `add_user()`. Posted and
-updated messages are kept in `messages` keyed by ``(channel, ts)``, so a test can read a
+updated messages are kept in `messages` keyed by ``(channel id, ts)``, so a test can read a
 message as it stands after ``chat.update``. A token given to the constructor is checked
 (``invalid_auth`` otherwise); a missing token is always ``not_authed``.
+
+Channels, as Slack keeps them: `add_channel(name, private=...)` makes one (a channel first
+posted to by name, ``#ml`` or ``ml``, is made public on the spot, as if the bot had been
+invited). ``chat.postMessage`` takes a name or an id and answers the id; ``conversations.history``
+takes only an id (a name is ``channel_not_found``, as Slack answers); ``conversations.list``
+lists them by ``types``, a page of ``limit`` at a time with ``response_metadata.next_cursor``.
+Scopes: `scopes` (None: every scope) are the bot token's; without ``channels:history`` /
+``groups:history`` the history of a public / private channel, and without ``channels:read`` /
+``groups:read`` the listing of that type, is ``missing_scope`` with ``needed`` and
+``provided``, as Slack answers.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -82,12 +93,24 @@ class _Injected:
 
 
 @dataclass
+class FakeChannel:
+    id: str
+    name: str
+    is_private: bool = False
+
+
+@dataclass
 class FakeUser:
     id: str
     email: str
     name: str
     tz: str = "UTC"
     tz_offset: int = 0
+
+
+def _is_id(channel: str) -> bool:
+    """A conversation id (C..., G..., D...), not a name."""
+    return bool(re.fullmatch(r"[CGD][A-Z0-9]{2,}", channel))
 
 
 def _decode_json_fields(body: dict[str, Any]) -> dict[str, Any]:
@@ -105,8 +128,11 @@ def _decode_json_fields(body: dict[str, Any]) -> dict[str, Any]:
 class FakeSlackApi:
     """Slack's Web API on 127.0.0.1, port chosen by the OS, served from a daemon thread."""
 
-    def __init__(self, *, token: str | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, *, token: str | None = None, host: str = "127.0.0.1",
+                 scopes: set[str] | None = None) -> None:
         self.expected_token = token
+        self.scopes = scopes
+        self.channels: dict[str, FakeChannel] = {}
         self.requests: list[RecordedRequest] = []
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
@@ -167,6 +193,22 @@ class FakeSlackApi:
                         tz_offset=tz_offset)
         self.users[user_id] = user
         return user
+
+    def add_channel(self, name: str, *, private: bool = False,
+                    channel_id: str | None = None) -> str:
+        """A channel called `name` (no #); its id (C..., as Slack gives private ones too)."""
+        with self._lock:
+            found = self._by_name(name)
+            if found is not None:
+                return found.id
+            channel = FakeChannel(channel_id or f"C{next(self._ids):08d}", name.lstrip("#"),
+                                  private)
+            self.channels[channel.id] = channel
+            return channel.id
+
+    def _by_name(self, name: str) -> FakeChannel | None:
+        name = name.lstrip("#")
+        return next((c for c in self.channels.values() if c.name == name), None)
 
     def rate_limit(self, method: str, count: int = 1, retry_after: int = 1) -> None:
         """Answer the next `count` calls of `method` with 429 and Retry-After."""
@@ -241,7 +283,35 @@ class FakeSlackApi:
         # A DM to a user id lands in an IM channel, as Slack answers it.
         if channel.startswith(("U", "W")):
             return "D" + channel[1:]
-        return channel
+        if _is_id(channel):
+            return channel
+        return self.add_channel(channel)  # a name: the channel's id
+
+    def _missing(self, needed: str) -> dict[str, Any] | None:
+        """Slack's answer to a call the token lacks `needed` for, else None."""
+        if self.scopes is None or needed in self.scopes:
+            return None
+        return {"ok": False, "error": "missing_scope", "needed": needed,
+                "provided": ",".join(sorted(self.scopes))}
+
+    def _m_conversations_list(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Channels of the requested types, a page of `limit` after `cursor`."""
+        types = str(body.get("types") or "public_channel").split(",")
+        for kind, needed in (("public_channel", "channels:read"),
+                             ("private_channel", "groups:read")):
+            if kind in types and (missing := self._missing(needed)):
+                return missing
+        with self._lock:
+            found = [{"id": c.id, "name": c.name, "is_channel": True, "is_private": c.is_private,
+                      "is_archived": False, "is_member": True}
+                     for c in self.channels.values()
+                     if ("private_channel" if c.is_private else "public_channel") in types]
+        start = int(body.get("cursor") or 0)
+        limit = max(1, min(int(body.get("limit") or 100), 1000))
+        page = found[start:start + limit]
+        more = start + limit < len(found)
+        return {"ok": True, "channels": page,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _message(self, body: dict[str, Any], ts: str) -> dict[str, Any]:
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
@@ -281,7 +351,13 @@ class FakeSlackApi:
     def _m_conversations_history(self, body: dict[str, Any]) -> dict[str, Any]:
         """A channel's messages, newest first, between `oldest` and `latest` (inclusive or not);
         metadata only with include_all_metadata, as Slack answers."""
-        channel = self._channel_id(str(body.get("channel", "")))
+        channel = str(body.get("channel", ""))
+        if not _is_id(channel):
+            return {"ok": False, "error": "channel_not_found"}  # a name is not an id
+        known = self.channels.get(channel)
+        needed = "groups:history" if known and known.is_private else "channels:history"
+        if missing := self._missing(needed):
+            return missing
         latest, oldest = float(body.get("latest") or "inf"), float(body.get("oldest") or 0)
         inclusive = str(body.get("inclusive", "")).lower() in ("1", "true")
         metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")

@@ -85,3 +85,32 @@ def test_signature_matches_slack_documented_example() -> None:
         "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503")
     headers = signed_headers(body, secret="s", timestamp=1)
     assert headers["X-Slack-Request-Timestamp"] == "1"
+
+
+def test_channels_by_name_and_id_pages_and_scopes_as_slack_answers(
+        slack_api: FakeSlackApi) -> None:
+    client = _client(slack_api)
+    private = slack_api.add_channel("ops", private=True)
+    posted = client.chat_postMessage(channel="#ml", text="hi")
+    ml = posted["channel"]
+    assert ml.startswith("C") and ml != private  # a name is answered with the channel's id
+    with pytest.raises(SlackApiError) as err:
+        client.conversations_history(channel="#ml")
+    assert err.value.response["error"] == "channel_not_found"  # history takes ids only
+    assert client.conversations_history(channel=ml)["messages"][0]["text"] == "hi"
+    first = client.conversations_list(types="public_channel,private_channel", limit=1)
+    cursor = first["response_metadata"]["next_cursor"]
+    second = client.conversations_list(types="public_channel,private_channel", limit=1,
+                                       cursor=cursor)
+    assert {c["id"] for c in first["channels"] + second["channels"]} == {private, ml}
+    assert not second["response_metadata"]["next_cursor"]
+    slack_api.scopes = {"chat:write", "channels:history", "channels:read"}
+    assert client.conversations_history(channel=ml)["ok"]
+    for call, needed in ((lambda: client.conversations_history(channel=private),
+                          "groups:history"),
+                         (lambda: client.conversations_list(types="private_channel"),
+                          "groups:read")):
+        with pytest.raises(SlackApiError) as err:
+            call()
+        assert err.value.response["error"] == "missing_scope"
+        assert err.value.response["needed"] == needed
