@@ -9,10 +9,11 @@ judged data): as_submitted, or resized (fewer GPUs, the suggested model, or bf16
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Engine, func, or_
 from sqlmodel import Session, col, select
@@ -27,6 +28,8 @@ from storage.db import session as new_session
 from storage.ledger_repo import mark_stale
 from storage.models import Cluster, Job, SubmitWarning, Usage
 
+T = TypeVar("T")
+CHUNK = 200  # names or ids per query
 MATCH_WINDOW = timedelta(hours=24)  # a job started this long after its warning is its run
 DOCS_PAGE = "/docs/submit-time"
 
@@ -88,17 +91,41 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def _first_seen(session: Session, job_ids: Sequence[int]) -> dict[int, int]:
     """Unix second each job was first seen on a GPU, from its rolled-up usage.
 
     `refresh` rolls up before it matches, and roll-ups outlive the raw samples.
     """
-    if not job_ids:
-        return {}
-    rows = session.exec(
-        select(Usage.job_id, func.min(Usage.first_ts)).where(col(Usage.job_id).in_(job_ids))
-        .group_by(col(Usage.job_id))).all()
-    return {int(j): int(ts) for j, ts in rows if j is not None and ts is not None}
+    found: dict[int, int] = {}
+    for part in _chunks(job_ids):
+        rows = session.exec(
+            select(Usage.job_id, func.min(Usage.first_ts)).where(col(Usage.job_id).in_(part))
+            .group_by(col(Usage.job_id))).all()
+        found.update({int(j): int(ts) for j, ts in rows if j is not None and ts is not None})
+    return found
+
+
+def _jobs_named(session: Session, names: Sequence[str]) -> dict[str, list[tuple[Job, str]]]:
+    """Jobs called one of `names` or a replica of one, with their cluster, by lowercased name.
+
+    A replica's name is its workload's plus random parts (domain.workloads.workload_name).
+    """
+    found: dict[str, list[tuple[Job, str]]] = {}
+    wanted = {n.lower() for n in names}
+    for part in _chunks(sorted(names)):  # chunks: SQLite bounds an expression's depth
+        clauses: list[ColumnElement[bool]] = [col(Job.name).in_(part)]
+        clauses += [col(Job.name).startswith(f"{name}-", autoescape=True) for name in part]
+        for job, cluster in session.exec(
+                select(Job, Cluster.name).join(Cluster, col(Cluster.id) == col(Job.cluster_id))
+                .where(or_(*clauses))).all():
+            for key in {job.name.lower(), workload_name(job.name)} & wanted:
+                found.setdefault(key, []).append((job, cluster))
+    return found
 
 
 def resized(warning: SubmitWarning, job: Job) -> bool:
@@ -127,8 +154,9 @@ class OutcomeResult:
 def match_outcomes(*, session: Session, now: datetime) -> OutcomeResult:
     """Mark open warnings whose job has since been seen running; the caller commits.
 
-    A job matches a warning when it ran on the warning's cluster under its name, for the same
-    user (or, with no user, the same team), starting within MATCH_WINDOW after the warning.
+    A job matches a warning when it ran on the warning's cluster under its name (or as a
+    replica of it), for the same user (the same team where either names no user), first seen
+    from a minute before the warning to MATCH_WINDOW after it.
     Warnings older than the window stay open (never seen).
     """
     result = OutcomeResult()
@@ -138,29 +166,26 @@ def match_outcomes(*, session: Session, now: datetime) -> OutcomeResult:
                                     col(SubmitWarning.at) >= since)).all()
     if not open_rows:
         return result
-    names = {w.job_name for w in open_rows}
-    lowered = {n.lower() for n in names}
-    clauses: list[ColumnElement[bool]] = [col(Job.name).in_(sorted(names))]
-    clauses += [col(Job.name).startswith(f"{name}-") for name in sorted(names)]
-    jobs = [(job, cluster) for job, cluster in session.exec(
-        select(Job, Cluster.name).join(Cluster, col(Cluster.id) == col(Job.cluster_id))
-        .where(or_(*clauses))).all()
-        if job.name in names or workload_name(job.name) in lowered]
-    started = _first_seen(session, [j.id for j, _ in jobs if j.id is not None])
+    jobs = _jobs_named(session, sorted({w.job_name for w in open_rows}))
+    ids = sorted({j.id for found in jobs.values() for j, _ in found if j.id is not None})
+    started = _first_seen(session, ids)
+    taken: set[int] = set()
+    for part in _chunks(ids):
+        taken.update(j for j in session.exec(select(SubmitWarning.job_id).where(
+            col(SubmitWarning.job_id).in_(part))).all() if j is not None)
     resized_weeks: set[str] = set()
-    taken = {j for j in session.exec(select(SubmitWarning.job_id)).all() if j is not None}
     for warning in sorted(open_rows, key=lambda w: _utc(w.at)):
         at_s = _utc(warning.at).timestamp()
         candidates = []
-        for job, cluster in jobs:
-            if job.id is None or job.id in taken or warning.job_name.lower() not in (
-                    job.name.lower(), workload_name(job.name)):
+        for job, cluster in jobs.get(warning.job_name.lower(), []):
+            if job.id is None or job.id in taken:
                 continue
             if warning.cluster and cluster != warning.cluster:
                 continue
-            if warning.user and job.user != warning.user:
-                continue
-            if not warning.user and warning.team and job.team != warning.team:
+            if warning.user and job.user:
+                if job.user != warning.user:
+                    continue
+            elif warning.team and job.team != warning.team:
                 continue
             start = started.get(job.id)
             if start is None or not at_s - 60 <= start <= at_s + MATCH_WINDOW.total_seconds():

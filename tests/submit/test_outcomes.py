@@ -206,3 +206,30 @@ def test_a_swap_applied_on_the_workload_is_not_counted_twice() -> None:
 ])
 def test_the_digest_line(counts: tuple[int, int, float], text: str) -> None:
     assert summary_text(*counts) == text
+
+
+def test_a_deployments_pods_and_many_open_warnings(
+        engine: Engine, organisation: Organisation) -> None:
+    with new_session(engine) as s:
+        sync_organisation(session=s, organisation=organisation)
+        s.commit()
+    deployment = SubmitRequest(
+        job_name="qwen2-72b-ticket-classifier", source="kubernetes", user="dave",
+        team="vision", cluster=CLUSTER, gpus=4, gpu_type=A100, replicas=2, kind="Deployment",
+        command="--model Qwen/Qwen2-72B-Instruct --task classify support tickets")
+    warn(engine, organisation, deployment, at(1, 9))
+    for i in range(250):  # more open warnings than one query of names may hold on SQLite
+        warn(engine, organisation, SubmitRequest(**{**OVERSIZED.to_json(),
+                                                    "job_name": f"sentiment_{i}%"}), at(1, 8))
+    pod = Ran("301", "qwen2-72b-ticket-classifier-7d9f8c6b5d-x2x9z", "", 2, at(1, 9.2))
+    with new_session(engine) as s:
+        store_batch(session=s, organisation=organisation, cluster=CLUSTER,
+                    jobs=[JobInfo(external_id="301", name=pod.name, account="vision",
+                                  gpus_requested=2)],
+                    samples=pod.samples(), now=NOW.timestamp(), retention_s=60 * 86400,
+                    max_skew_s=300)
+        s.commit()
+    judge(engine, organisation)
+    rows = warnings_of(engine)
+    assert rows["qwen2-72b-ticket-classifier"][0].outcome == "resized"  # 2 GPUs, not 4
+    assert all(ws[0].outcome is None for name, ws in rows.items() if name.startswith("sent"))
