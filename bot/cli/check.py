@@ -40,8 +40,18 @@ class Unreadable(Exception):
     """The file as a whole cannot be read: the one line to print."""
 
 
+def _from_json(obj: Any, defaults: dict[str, Any]) -> list[SubmitRequest]:
+    """A job record, or a Kubernetes object in JSON (kubectl get -o json)."""
+    if isinstance(obj, dict) and "apiVersion" in obj and "kind" in obj:
+        return parse_manifest(obj, **defaults)
+    return [parse_record(obj, **defaults)]
+
+
 def _read_json(text: str, defaults: dict[str, Any]) -> tuple[list[SubmitRequest], list[str]]:
-    """Requests of a JSON record, a JSON array of records or JSON Lines; bad lines skipped."""
+    """Requests of JSON: job records or Kubernetes objects (one, an array, or JSON Lines).
+
+    Bad lines or items are named and skipped.
+    """
     requests, problems = [], []
     try:
         whole = json.loads(text)
@@ -51,7 +61,7 @@ def _read_json(text: str, defaults: dict[str, Any]) -> tuple[list[SubmitRequest]
             if not line.strip():
                 continue
             try:
-                requests.append(parse_record(json.loads(line), **defaults))
+                requests += _from_json(json.loads(line), defaults)
             except json.JSONDecodeError as exc:
                 problems.append(f"line {number}: not valid JSON: {exc.msg} at column "
                                 f"{exc.colno}")
@@ -61,7 +71,7 @@ def _read_json(text: str, defaults: dict[str, Any]) -> tuple[list[SubmitRequest]
     items = whole if isinstance(whole, list) else [whole]
     for number, item in enumerate(items, start=1):
         try:
-            requests.append(parse_record(item, **defaults))
+            requests += _from_json(item, defaults)
         except SubmitInputError as exc:
             problems.append(f"record {number}: {exc}" if len(items) > 1 else str(exc))
     return requests, problems

@@ -146,3 +146,13 @@ def test_it_records_only_when_asked(files: dict[str, Path], engine: Engine, data
         "cli", "alice", "iowa-hpc", "llama3-70b-sentiment", ["oversized_model"])
     assert row.team == "nlp"  # alice's team
     assert row.at.replace(tzinfo=None) == cli_clock.replace(tzinfo=None)
+
+
+def test_a_kubernetes_object_in_json(tmp_path: Path) -> None:
+    import yaml
+
+    path = tmp_path / "pod.json"
+    deployment = next(yaml.safe_load_all(MANIFEST))
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [deployment]}))
+    code, out, _ = run(str(path), "--fail-on", "oversized_model")
+    assert code == 1 and out.startswith("ai-cost: qwen2-72b-ticket-classifier looks like")
