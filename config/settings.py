@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="sqlite:///ai-cost.db",
         description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql+psycopg://...",
+        repr=False,  # it may hold a password: shown only through bot.cli.common.shown_url
     )
     org_file: Path | None = Field(
         default=None,
@@ -102,8 +103,18 @@ class Settings(BaseSettings):
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("AI_COST_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
         if value.startswith("postgresql://"):
             # psycopg 3 is the driver we ship; make the plain URL work.
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """One line naming each invalid setting by its variable and saying why, never its value."""
+    said = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        where = "_".join(str(part) for part in error["loc"])
+        name = where if where.isupper() else f"AI_COST_{where.upper()}"  # an alias is upper
+        said.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(said)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from importlib import resources
 from typing import Any
 
@@ -19,7 +20,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                # A read-only file keeps its journal mode: reads work, a write then fails
+                # with SQLite's "attempt to write a readonly database".
+                if "readonly" not in str(exc):
+                    raise
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 

@@ -103,5 +103,9 @@ def database_trouble(exc: BaseException) -> str | None:
     except ValueError:  # invalid settings: the command has said so already
         where = "AI_COST_DATABASE_URL"
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+    if "readonly database" in reason:  # SQLite's words for a file this user cannot write
+        return (f"the database at {where} is read-only ({reason}): this command writes to "
+                "it; make the file and its folder writable for this user, or point "
+                "AI_COST_DATABASE_URL at a writable copy")
     return (f"cannot use the database at {where}: {reason}; check AI_COST_DATABASE_URL and "
             "that the database runs and is writable")

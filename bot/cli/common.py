@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from config.organisation import Organisation, OrganisationError, load_organisation
-from config.settings import Settings
+from config.settings import Settings, settings_problems
 from storage.db import make_engine, migrate, session
 from storage.schema import SchemaState, schema_state
 
@@ -32,7 +33,7 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        raise fail(f"invalid settings: {exc}") from exc
+        raise fail(f"invalid settings: {settings_problems(exc)}") from exc
 
 
 def load_org(settings: Settings, *, warn: bool = True) -> Organisation:
@@ -81,6 +82,27 @@ def sqlite_file_missing(url: str) -> bool:
     return not Path(name).exists()
 
 
+def read_url(url: str) -> str:
+    """The URL a command that only reads opens `url` with.
+
+    A SQLite file in WAL mode needs its -shm file: in a folder this user cannot write,
+    without one, SQLite cannot even read it. Such a file, which no process has open for
+    writing (no -wal or -shm beside it) and this user cannot write either, is read as it
+    stands (SQLite's immutable=1). Every other URL is unchanged.
+    """
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or name in ("", ":memory:") or \
+            name.startswith("file:"):
+        return url
+    path = Path(name).resolve()
+    if not path.is_file() or os.access(path, os.W_OK) or os.access(path.parent, os.W_OK):
+        return url
+    if any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-shm")):
+        return url
+    return f"sqlite:///file:{path}?immutable=1&uri=true"
+
+
 def _existing_schema(engine: Engine) -> SchemaState:
     """The schema of a database that must already exist; one line when it does not."""
     url = engine.url.render_as_string(hide_password=False)
@@ -113,7 +135,7 @@ def open_database(settings: Settings, *, create: bool = True) -> Engine:
         return make_engine(url)
     if not create and sqlite_file_missing(url):
         raise no_database(url)
-    engine = make_engine(url)
+    engine = make_engine(url if create else read_url(url))
     state = check_schema(engine) if create else _existing_schema(engine)
     if state.at_head:
         return engine

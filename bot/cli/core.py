@@ -18,6 +18,7 @@ from bot.cli.common import (
     load_settings,
     no_database,
     open_database,
+    read_url,
     session_of,
     shown_url,
     sqlite_file_missing,
@@ -57,7 +58,7 @@ def migrate_command(
                                        "heads": [], "message": "no ai-cost database there"}))
                 raise typer.Exit(1)
             raise no_database(settings.database_url)  # a check creates nothing
-        engine = make_engine(settings.database_url)
+        engine = make_engine(read_url(settings.database_url))
         try:
             state = check_schema(engine)
         finally:
@@ -100,7 +101,8 @@ def demo(
     console.print(
         f"{result.jobs} jobs; {s.accepted:,} new samples, {s.duplicates:,} already stored, "
         f"{len(s.rejected)} rejected. Digests for {len(result.digests)} teams in "
-        f"{settings.out_dir}/ ({result.seconds:.1f} s). Database: {settings.database_url}"
+        f"{settings.out_dir}/ ({result.seconds:.1f} s). "
+        f"Database: {shown_url(settings.database_url)}"
     )
 
 
