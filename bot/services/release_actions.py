@@ -30,7 +30,7 @@ from storage.models import Job, Suggestion
 SLURM_JOB_ID = re.compile(r"[0-9]{1,12}(?:_[0-9]{1,9}|\+[0-9]{1,3})?")
 # collectors/dcgm.py names a pod's workload namespace/Kind/name.
 K8S_WORKLOAD = re.compile(r"([a-z0-9][a-z0-9-]{0,62})/([A-Z][A-Za-z]+)/([a-z0-9][a-z0-9.-]{0,252})")
-SCALABLE = ("Deployment", "StatefulSet")
+SCALABLE = ("Deployment", "StatefulSet", "ReplicaSet")
 PLACEHOLDERS = ("job_id", "cluster", "user")
 
 

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.messages.swaps import suggestion_buttons
 from bot.services.approvals import Approvals, Click
+from bot.services.buttons import swap_buttons
 from bot.services.directory import Directory
 from bot.services.swap_actions import SwapActions, by_hand_reason
 from bot.services.webhooks import webhook_signature
@@ -35,6 +36,7 @@ from storage.ingest import sync_organisation
 from storage.jobs import upsert_jobs
 from storage.models import Suggestion
 from storage.suggestions_repo import save_suggestions
+from tests.bot.conftest import HOOK_SECRET, SlackWorld
 from tests.clock import SUITE_NOW, WEEK, iso
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_fixtures import SLACK_TEST_TOKEN
@@ -90,6 +92,7 @@ class FakeController:
     fail_next: int = 0
     slow_s: float = 0.0
     url: str = ""
+    secret: str = SECRET
 
     def start(self) -> ThreadingHTTPServer:
         controller = self
@@ -101,7 +104,7 @@ class FakeController:
                 controller.calls.append(body)
                 if controller.slow_s:
                     threading.Event().wait(controller.slow_s)
-                expected = webhook_signature(raw, secret=SECRET,
+                expected = webhook_signature(raw, secret=controller.secret,
                                              timestamp=int(self.headers["X-AI-Cost-Timestamp"]))
                 key = (body["namespace"], body["kind"], body["name"])
                 if self.headers["X-AI-Cost-Signature"] != expected:
@@ -358,3 +361,39 @@ def test_slurm_command_placeholders_are_arguments_never_a_shell() -> None:
     # an id that is not a Slurm job id is never handed to scancel
     assert release_target(Job(cluster_id=1, external_id="--user=root")) is None
     assert release_target(Job(cluster_id=1, external_id="42; rm -rf /")) is None
+
+
+# -- through Slack: the button, the click, the message's outcome -----------------------------
+@pytest.mark.dated
+def test_a_click_on_release_scales_it_and_the_message_says_so(
+        slack_world: SlackWorld, controller: FakeController) -> None:
+    w = slack_world
+    nlp = w.organisation.team("nlp")
+    assert nlp is not None
+    # signed with the secret the server's environment holds (tests/bot/conftest.py)
+    nlp.release_action = ReleaseAction(scale_url=controller.url, secret_env="NLP_SWAP_SECRET")
+    controller.secret = HOOK_SECRET
+    sid = _release_suggestion(w.engine, w.organisation, cluster="frankfurt-k8s",
+                              external_id="nlp/Deployment/notebook", name="notebook")
+    controller.fail_next = 3  # the first approval fails: Retry, Dismiss, Mark done
+    with session(w.engine) as s:
+        buttons = swap_buttons(session=s, directory=w.services.approvals._directory,
+                               ids=[sid], public=True)(sid)
+    assert buttons is not None and buttons["elements"][0]["text"]["text"] == "Release 2 GPUs"
+    posted = w.services.nudges._client.chat_postMessage(  # the bot's own channel message
+        channel="C0NLP", text="release", blocks=[buttons])
+    ts = posted["ts"]
+    w.click("approve_swap", sid, user="alice", channel="C0NLP", message_ts=ts,
+            blocks=posted["message"]["blocks"])
+    w.slack.wait_for("chat.update")
+    failed = json.dumps(w.slack.messages[("C0NLP", ts)]["blocks"])
+    assert "applying it failed: Deployment nlp/notebook not scaled" in failed
+    assert all(a in failed for a in ("retry_swap", "dismiss_swap", "done_swap"))
+    controller.replicas[("nlp", "Deployment", "notebook")] = 1
+    w.click("retry_swap", sid, user="alice", channel="C0NLP", message_ts=ts,
+            blocks=w.slack.messages[("C0NLP", ts)]["blocks"])
+    w.slack.wait_for("chat.update", 2)
+    done = json.dumps(w.slack.messages[("C0NLP", ts)]["blocks"])
+    assert "Released by <@U0ALICE>: Deployment nlp/notebook scaled to 0 replicas" in done
+    assert "retry_swap" not in done and "approve_swap" not in done
+    assert controller.replicas[("nlp", "Deployment", "notebook")] == 0
