@@ -24,6 +24,7 @@ from config.organisation import UNASSIGNED, Organisation
 from domain.types import J_PER_KWH
 from domain.weeks import week_of, week_start
 from domain.workloads import workload_key, workload_name
+from reports.format import usd
 from storage.db import session as new_session
 from storage.ledger_repo import mark_stale
 from storage.models import Cluster, Job, SubmitWarning, Usage
@@ -285,7 +286,6 @@ def summary_text(warnings: int, resized_jobs: int, saved_usd_week: float = 0.0,
     text = (f"{warnings} warning{'s' * (warnings != 1)} at submit time this week, "
             f"{resized_jobs} job{'s' * (resized_jobs != 1)} resized before they ran")
     if resized_jobs and saved_usd_week >= 0.5:
-        money = (f"${saved_usd_week:,.0f}" if currency == "USD"
-                 else f"{saved_usd_week:,.0f} {currency}")
+        money = usd(saved_usd_week) if currency == "USD" else f"{saved_usd_week:,.0f} {currency}"
         text += f" (about {money} a week saved)"
     return text
