@@ -33,6 +33,7 @@ class Endpoint:
     image: str = "vllm/vllm-openai:v0.9.1"
     restart_at: int | None = None  # the step at which the server restarts (counters from 0)
     power_w: float = POWER_W
+    task: str = "text_generation"
 
     @property
     def job(self) -> str:
@@ -77,10 +78,10 @@ def batch(endpoint: Endpoint, start: datetime, steps: int, served_from: int = 0,
         served.append({"service": endpoint.name, "server": "vllm", "ts": ts,
                        "requests": requests, "generated_tokens": tokens, "model": endpoint.model,
                        "job": endpoint.job, "namespace": "nlp-prod",
-                       "pod": f"{endpoint.name}-5d8c7b9f6-x7k2p", "task": "text_generation"})
+                       "pod": f"{endpoint.name}-5d8c7b9f6-x7k2p", "task": endpoint.task})
     jobs = [{"external_id": endpoint.job, "name": endpoint.name, "team": "nlp",
              "account": "nlp-prod", "kind": "inference", "model": endpoint.model,
-             "image": endpoint.image, "task": "text_generation"}]
+             "image": endpoint.image, "task": endpoint.task}]
     return {"jobs": jobs, "samples": samples, "served": served}
 
 

@@ -9,7 +9,9 @@ from sqlalchemy import Engine
 
 from config.organisation import Organisation
 from storage.db import session
+from storage.ledger_repo import load_ledger
 from storage.served_repo import load_served
+from storage.slack_repo import Audit, transition
 from tests.clock import SUITE_NOW, WEEK, WEEK_START, weeks_before
 from tests.served.helpers import (
     POWER_W,
@@ -105,6 +107,37 @@ def test_a_deploy_that_costs_more_per_request_is_flagged_against_last_week(
     [(week, wh)] = row["trend"]
     assert week == weeks_before(WEEK) and wh == week_rows(engine, week)[
         "serve-chat"]["wh_per_1k_requests"]
+
+
+def test_an_applied_swap_shows_wh_per_1000_requests_before_and_after(
+        database_url: str, engine: Engine, organisation: Organisation) -> None:
+    before = weeks_before(WEEK)
+    big = Endpoint("serve-intent", per_step=(10,), model="meta-llama/Llama-3.1-70B-Instruct",
+                   task="text_classification")
+    small = Endpoint("serve-intent", per_step=(10,), model="distilbert-base-uncased",
+                     task="text_classification", power_w=POWER_W / 4)
+    http = client(database_url, engine, organisation, SUITE_NOW)
+    send(http, batch(big, WEEK_START - timedelta(days=6), STEPS * 4))
+    judge(database_url, engine, organisation, SUITE_NOW, [before])
+    with session(engine) as s:
+        ledger = load_ledger(session=s, week=before)
+        assert ledger is not None
+        [line] = ledger.teams["nlp"].jobs
+        swap = next(x for x in line.suggestions if x.kind == "model_swap")
+        assert swap.id is not None
+        for old, new in (("open", "approved"), ("approved", "applied")):
+            assert transition(session=s, suggestion_id=swap.id, old=old, new=new,
+                              audit=Audit(actor="alice", action=new, outcome="webhook"),
+                              now=WEEK_START - timedelta(days=1))
+        s.commit()
+    send(http, batch(small, WEEK_START + timedelta(days=2), STEPS * 4))
+    judge(database_url, engine, organisation, SUITE_NOW, [WEEK])
+    row = week_rows(engine)["serve-intent"]
+    was = week_rows(engine, before)["serve-intent"]["wh_per_1k_requests"]
+    assert row["swap"]["suggestion_id"] == swap.id
+    assert row["swap"]["before_wh_per_1k_requests"] == pytest.approx(was)
+    assert row["swap"]["after_wh_per_1k_requests"] == pytest.approx(row["wh_per_1k_requests"])
+    assert row["swap"]["saved_pct"] == pytest.approx(75.0, abs=0.5)
 
 
 def test_a_malformed_served_sample_is_rejected_and_the_batch_kept(
