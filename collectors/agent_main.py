@@ -101,7 +101,8 @@ def run_agent(*, reader: GpuReader, node: str, sink: Sink, metrics: AgentMetrics
         reader.close()
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """`ai-cost-agent`'s options, their defaults from the environment (AI_COST_...)."""
     env = os.environ.get
     p = argparse.ArgumentParser(prog="ai-cost-agent", description="Read this node's GPUs "
                                 "with NVML and ship samples attributed to jobs to the ai-cost "
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         from collectors.collect_main import main as collect_main
 
         return collect_main(argv[1:])
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     if args.version:
         from importlib import metadata
 

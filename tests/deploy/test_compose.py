@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
+from collectors.agent_main import parser as agent_parser
 from tests.deploy.manifests import DEPLOY, is_ai_cost_image
 from tests.live_server import free_port
 
@@ -81,11 +82,21 @@ def test_services_and_their_order() -> None:
 def test_one_image_for_every_ai_cost_process() -> None:
     services = compose()["services"]
     ours = {name: s for name, s in services.items() if is_ai_cost_image(s.get("image", ""))}
-    assert set(ours) == {"migrate", "server", "scheduler", "agent", "slack-socket"}
+    assert set(ours) == {"migrate", "server", "scheduler", "slack-socket"}
     builds = {json.dumps(s["build"], sort_keys=True) for s in ours.values()}
     assert builds == {json.dumps({"context": "..", "dockerfile": "deploy/Dockerfile"},
                                  sort_keys=True)}
     assert (DEPLOY / "Dockerfile").exists()
+
+
+def test_the_agent_runs_the_slim_image_and_its_command_parses() -> None:
+    agent = compose()["services"]["agent"]
+    assert agent["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile.agent"}
+    assert agent["image"].split(":-")[-1].split(":")[0] == "ai-cost-agent"
+    # The image's entry point is ai-cost-agent: the command is its arguments.
+    args = agent_parser().parse_args(agent["command"])
+    assert args.server == "http://server:8080" and not args.print_
+    assert (agent["pid"], agent["user"], agent["cap_add"]) == ("host", "0:0", ["SYS_PTRACE"])
 
 
 def test_configuration_comes_from_the_env_file() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from tests.deploy.manifests import DEPLOY, ROOT
+from collectors.agent_main import parser as agent_parser
+from tests.deploy.manifests import DEPLOY, ROOT, load_all
 
 DOCKERFILE = (DEPLOY / "Dockerfile.agent").read_text()
 INSTRUCTIONS = [line for line in re.sub(r"\\\n", " ", DOCKERFILE).splitlines()
@@ -51,3 +52,12 @@ def test_its_context_holds_what_it_copies_and_nothing_else() -> None:
     for left_out in ("bot", "storage", "analyzers", "reports", ".venv", "tests",
                      "collectors/data", "collectors/simulation"):
         assert _ignored(left_out), left_out
+
+
+def test_the_daemonset_arguments_parse_as_the_slim_agent_reads_them() -> None:
+    daemonset = next(doc for doc in load_all(DEPLOY / "kubernetes" / "agent" / "daemonset.yaml")
+                     if doc["kind"] == "DaemonSet")
+    (container,) = daemonset["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == "ai-cost-agent"
+    args = agent_parser().parse_args(container["args"])  # exits 2 on an unknown option
+    assert args.server.startswith("http://ai-cost-server.") and args.metrics_port == 9401
