@@ -98,7 +98,7 @@ def ask_reason(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respo
     client.views_open(trigger_id=body["trigger_id"], view={
         "type": "modal", "callback_id": DISMISS_VIEW,
         "private_metadata": json.dumps(meta),
-        "title": {"type": "plain_text", "text": "Dismiss this swap"},
+        "title": {"type": "plain_text", "text": "Dismiss this suggestion"},
         "submit": {"type": "plain_text", "text": "Dismiss"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
