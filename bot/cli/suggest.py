@@ -17,7 +17,7 @@ from domain.ledger import JobLine
 from domain.weeks import last_complete_week, week_bounds, week_of
 from reports import format as fmt
 from reports.blocks import served_text
-from storage.ledger_repo import judged_weeks, load_ledger
+from storage.ledger_repo import judged_weeks, load_ledger, stale_weeks
 from storage.served_repo import load_served
 
 RATE_COLUMNS = ("model", "task", "energy_kwh_per_1000_queries")
@@ -216,10 +216,12 @@ def served_table(*, team: str | None, week: str | None, as_json: bool) -> None:
                 raise fail(f"{chosen} is not judged yet: `ai-cost refresh --week {chosen}` "
                            "judges it")
             rows = load_served(session=session, weeks=[chosen], team=team)
+            stale = chosen in stale_weeks(session=session)
     finally:
         engine.dispose()
     if as_json:
-        typer.echo(json.dumps({"week": chosen, "team": team, "served": rows}))
+        typer.echo(json.dumps({"week": chosen, "team": team, "newer_data_not_counted": stale,
+                               "served": rows}))
         return
     if not rows:
         typer.echo(f"No served endpoint with request counters in {chosen}"
@@ -231,3 +233,5 @@ def served_table(*, team: str | None, week: str | None, as_json: bool) -> None:
         typer.echo(f"- [{row['team']}] " + served_text(row, escape=str))
     typer.echo("Stars on the AI Energy Score scale of each task; that benchmark runs on one "
                "reference GPU, production GPUs differ.")
+    if stale:
+        typer.echo("Newer data not yet counted (`ai-cost refresh` counts it).")

@@ -50,6 +50,7 @@ def test_rate_served_json_is_the_ledgers_row(judged: str, engine: Engine,
     with session(engine) as s:
         stored = load_served(session=s, weeks=[WEEK])
     assert data["week"] == WEEK and data["served"] == stored
+    assert data["newer_data_not_counted"] is False
     [row] = data["served"]
     assert row["service"] == "chat <!channel>" and row["requests"] == 3600.0
 
@@ -65,6 +66,7 @@ def test_rate_served_table_says_wh_per_1000_requests_and_the_benchmark_note(
     assert "per 1,000 requests" in lines[1] and "per 1,000 generated tokens" in lines[1]
     assert "idle 25% of its energy" in lines[1] and "on text_generation class A" in lines[1]
     assert "reference GPU" in lines[-1]
+    assert "Newer data not yet counted" not in result.stdout
     other = rate(judged, monkeypatch, "--team", "vision")
     assert other.exit_code == 0 and other.stdout.startswith("No served endpoint")
 
@@ -109,3 +111,14 @@ def test_rating_in_slack_shows_the_served_endpoints_the_reader_may_see(
     text = json.dumps(blocks)
     for row in rows:
         assert (row["service"] in text) == (row["team"] == "nlp"), row["service"]
+
+
+def test_rate_served_says_when_newer_counters_arrived_after_the_week_was_judged(
+        judged: str, engine: Engine, organisation: Organisation,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    late = batch(CHAT, WEEK_START + timedelta(days=5), 10)
+    send(client(judged, engine, organisation, SUITE_NOW), {"served": late["served"]})
+    result = rate(judged, monkeypatch)
+    assert result.stdout.splitlines()[-1] == ("Newer data not yet counted (`ai-cost refresh` "
+                                              "counts it).")
+    assert json.loads(rate(judged, monkeypatch, "--json").stdout)["newer_data_not_counted"]
