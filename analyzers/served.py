@@ -176,7 +176,7 @@ def _advice(week: ServedWeek) -> str | None:
         return (f"{week.idle_share:.0%} of its GPU energy went by with no request completing: "
                 f"too many replicas (or GPUs) for its traffic, not a bad model")
     if week.stars is not None and week.stars <= 2:
-        return ("busy, yet a high energy per request for its task: a smaller or distilled "
+        return ("Busy, yet a high energy per request for its task: a smaller or distilled "
                 "model would rate better")
     return None
 
