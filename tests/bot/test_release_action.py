@@ -31,7 +31,7 @@ from config.organisation import ClusterConfig, Organisation, ReleaseAction, Team
 from domain.samples import JobInfo
 from domain.types import Suggestion as Proposed
 from storage import slack_repo
-from storage.db import session
+from storage.db import make_engine, migrate, session
 from storage.ingest import sync_organisation
 from storage.jobs import upsert_jobs
 from storage.models import Suggestion
@@ -213,19 +213,30 @@ def click(sid: int, who: str) -> Click:
 
 
 # -- Slurm ------------------------------------------------------------------------------------
-def test_an_approved_release_cancels_the_running_slurm_job(
-        slurm: SlurmCluster, engine: Engine, slack_api: FakeSlackApi) -> None:
-    organisation = _organisation(ReleaseAction(slurm_command="scancel {job_id}"), slurm.name)
+# One test (one item, on SQLite), so however the workers share the suite, one Slurm starts.
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'ai-cost.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def test_releases_on_a_real_slurm(slurm: SlurmCluster, sqlite_engine: Engine,
+                                  slack_api: FakeSlackApi) -> None:
+    engine = sqlite_engine
+    opted_in = _organisation(ReleaseAction(slurm_command="scancel {job_id}"), slurm.name)
+
+    # An approved release cancels the running job, once, after a refusal cancelled nothing.
     job_id = slurm.submit(account="nlp", seconds=600, gpus=2, name="idle-notebook")
     _wait_state(slurm, job_id, ("RUNNING",))
-    sid = _release_suggestion(engine, organisation, cluster="hpc", external_id=job_id)
-    assert _label(engine, organisation, sid) == "Release 2 GPUs"
-    approvals = _approvals(engine, organisation, slack_api, slurm.env)
-
+    sid = _release_suggestion(engine, opted_in, cluster="hpc", external_id=job_id)
+    assert _label(engine, opted_in, sid) == "Release 2 GPUs"
+    approvals = _approvals(engine, opted_in, slack_api, slurm.env)
     refused = approvals.approve(click(sid, "dave"))  # another team's person
     assert refused.status == "refused" and "approvers (bob)" in refused.message
     assert _state_of(slurm, job_id) == "RUNNING"
-
     done = approvals.approve(click(sid, "alice"))  # the job's owner
     assert done.status == "applied", done.message
     assert done.message == (f"Released by <@U0ALICE>: Slurm job {job_id} cancelled "
@@ -236,40 +247,31 @@ def test_an_approved_release_cancels_the_running_slurm_job(
     again = approvals.approve(click(sid, "bob"))
     assert again.status == "already" and "This release was already approved" in again.message
 
-
-def test_a_release_of_a_job_already_gone_fails_and_ends_by_hand(
-        slurm: SlurmCluster, engine: Engine, slack_api: FakeSlackApi) -> None:
-    organisation = _organisation(ReleaseAction(slurm_command="scancel {job_id}"), slurm.name)
-    job_id = slurm.submit(account="nlp", seconds=1, gpus=2, name="short")
-    slurm.wait_done([job_id])
-    sid = _release_suggestion(engine, organisation, cluster="hpc", external_id=job_id)
-    approvals = _approvals(engine, organisation, slack_api, slurm.env)
-
+    # A job already gone: failed with scancel's words, retried, then marked done by hand.
+    gone = slurm.submit(account="nlp", seconds=1, gpus=2, name="short")
+    slurm.wait_done([gone])
+    sid = _release_suggestion(engine, opted_in, cluster="hpc", external_id=gone, name="short")
     failed = approvals.approve(click(sid, "bob"))  # the team's approver
     assert failed.status == "failed"
-    assert (f"scancel --verbose {job_id} failed (exit 0): Kill job error on job id {job_id}: "
+    assert (f"scancel --verbose {gone} failed (exit 0): Kill job error on job id {gone}: "
             "Job/step already completing or completed") in failed.message, failed.message
-    retried = approvals.retry(click(sid, "bob"))
-    assert retried.status == "failed"
-    marked = approvals.mark_done(click(sid, "alice"))
-    assert marked.status == "done"
+    assert approvals.retry(click(sid, "bob")).status == "failed"
+    assert approvals.mark_done(click(sid, "alice")).status == "done"
     assert [m[:2] for m in _moves(engine, sid)] == [
         ("open", "approved"), ("approved", "failed"), ("failed", "approved"),
         ("approved", "failed"), ("failed", "done")]
 
-
-def test_a_team_that_did_not_opt_in_gets_advice_only(
-        slurm: SlurmCluster, engine: Engine, slack_api: FakeSlackApi) -> None:
-    organisation = _organisation(None, slurm.name)
-    job_id = slurm.submit(account="nlp", seconds=600, gpus=2, name="kept")
-    _wait_state(slurm, job_id, ("RUNNING",))
-    sid = _release_suggestion(engine, organisation, cluster="hpc", external_id=job_id)
-    assert _label(engine, organisation, sid) == "Release 2 GPUs (by hand)"
-    outcome = _approvals(engine, organisation, slack_api, slurm.env).approve(click(sid, "alice"))
+    # A team that did not opt in: advice only, the job keeps running.
+    advice = _organisation(None, slurm.name)
+    kept = slurm.submit(account="nlp", seconds=600, gpus=2, name="kept")
+    _wait_state(slurm, kept, ("RUNNING",))
+    sid = _release_suggestion(engine, advice, cluster="hpc", external_id=kept, name="kept")
+    assert _label(engine, advice, sid) == "Release 2 GPUs (by hand)"
+    outcome = _approvals(engine, advice, slack_api, slurm.env).approve(click(sid, "alice"))
     assert outcome.status == "manual"
     assert "releases are advice only for this team" in outcome.message
-    assert _state_of(slurm, job_id) == "RUNNING"  # nothing was cancelled
-    slurm.run("scancel", job_id)
+    assert _state_of(slurm, kept) == "RUNNING"  # nothing was cancelled
+    slurm.run("scancel", kept)
 
 
 # -- Kubernetes -------------------------------------------------------------------------------
