@@ -132,4 +132,6 @@ def main(argv: list[str]) -> int:
     except (CollectError, OrganisationError) as exc:
         print(f"{PROG} {args.collector}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C on a loop: what was shipped or spooled stays so
+        return 130
     return 0

@@ -4,6 +4,7 @@ depends on nothing heavy."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tomllib
@@ -51,3 +52,17 @@ def test_the_agent_distribution_needs_nothing_heavy() -> None:
     assert project["project"]["scripts"] == {"ai-cost-agent": "collectors.agent_main:main"}
     assert project["tool"]["setuptools"]["packages"]["find"]["include"] == [
         "collectors", "domain", "config", "config.data"]
+
+
+def test_ctrl_c_ends_a_collector_loop_quietly(exporter: int) -> None:
+    loop = subprocess.Popen(
+        [sys.executable, "-m", "collectors.agent_main", "collect", "dcgm", "--url",
+         f"http://127.0.0.1:{exporter}/dcgm", "--interval", "30", "--print"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert loop.stdout is not None
+    first = json.loads(loop.stdout.readline())  # the first round is out: it is looping
+    assert first["gpu_uuid"].startswith("GPU-")
+    loop.send_signal(signal.SIGINT)
+    _, err = loop.communicate(timeout=60)
+    assert loop.returncode == 130
+    assert "Traceback" not in err
