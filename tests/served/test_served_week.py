@@ -69,6 +69,25 @@ def test_only_the_stretch_the_counters_cover_is_charged(
     assert row["coverage"] == pytest.approx(2 / 3, abs=0.01)
 
 
+@pytest.mark.parametrize("where", ["pod", "node and GPU"])
+def test_counters_without_a_job_join_by_pod_or_by_node_and_gpu(
+        where: str, database_url: str, engine: Engine, organisation: Organisation) -> None:
+    chat = Endpoint("serve-chat", per_step=(10,))
+    body = batch(chat, WEEK_START + timedelta(days=2), STEPS)
+    for row in body["served"]:
+        del row["job"]
+        if where != "pod":
+            del row["namespace"], row["pod"]
+            row.update(node="node-serve", gpu="GPU-serve-chat-0")
+    send(client(database_url, engine, organisation, SUITE_NOW), body)
+    judge(database_url, engine, organisation, SUITE_NOW, [WEEK])
+    row = week_rows(engine)["serve-chat"]
+    energy_wh = POWER_W * STEP_S * STEPS / 3600.0
+    assert row["team"] == "nlp" and row["requests"] == expected_requests(chat, STEPS)
+    assert row["wh_per_1k_requests"] == pytest.approx(energy_wh / (row["requests"] / 1000),
+                                                      rel=0.005)
+
+
 def test_a_server_restart_counts_from_the_new_value(
         database_url: str, engine: Engine, organisation: Organisation) -> None:
     steady = Endpoint("serve-steady", per_step=(10,), restart_at=100)
