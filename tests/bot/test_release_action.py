@@ -35,6 +35,7 @@ from storage.db import make_engine, migrate, session
 from storage.ingest import sync_organisation
 from storage.jobs import upsert_jobs
 from storage.models import Suggestion
+from storage.slack_repo import Audit
 from storage.suggestions_repo import save_suggestions
 from tests.bot.conftest import HOOK_SECRET, SlackWorld
 from tests.clock import SUITE_NOW, WEEK, iso
@@ -101,7 +102,7 @@ class FakeController:
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
                 body = json.loads(raw)
-                controller.calls.append(body)
+                controller.calls.append({**body, "_key": self.headers["Idempotency-Key"]})
                 if controller.slow_s:
                     threading.Event().wait(controller.slow_s)
                 expected = webhook_signature(raw, secret=controller.secret,
@@ -337,6 +338,30 @@ def test_a_controller_that_errs_or_times_out_fails_then_a_retry_applies(
     assert controller.replicas[("nlp", "Deployment", "notebook")] == 0
     with session(engine) as s:
         assert s.get(Suggestion, sid).state == "applied"  # type: ignore[union-attr]
+
+
+def test_a_release_left_approved_by_a_stopped_process_is_swept_and_scaled_once(
+        engine: Engine, slack_api: FakeSlackApi, controller: FakeController) -> None:
+    organisation, sid = _k8s(engine, controller)
+    controller.replicas[("nlp", "Deployment", "notebook")] = 1
+    now = [SUITE_NOW.timestamp()]
+    client = WebClient(token=SLACK_TEST_TOKEN, base_url=slack_api.api_url)
+    approvals = Approvals(organisation=organisation, engine=engine,
+                          directory=Directory(organisation=organisation, client=client),
+                          actions=SwapActions(environ={"SCALE_SECRET": SECRET},
+                                              sleep=lambda _: None),
+                          clock=lambda: now[0])
+    with session(engine) as s:  # the approval committed, then the process died
+        slack_repo.transition(session=s, suggestion_id=sid, old="open", new="approved",
+                              audit=Audit(actor="alice", action="approve"), now=SUITE_NOW)
+        s.commit()
+    assert approvals.sweep() == []  # not stuck yet
+    now[0] += 16 * 60
+    assert approvals.sweep() == [(sid, "applied")]
+    assert approvals.sweep() == []
+    [call] = controller.calls
+    assert call["approved_by"] == "alice" and call["_key"] == f"ai-cost-release-{sid}"
+    assert controller.replicas[("nlp", "Deployment", "notebook")] == 0
 
 
 def test_a_bare_pod_cannot_be_scaled_so_its_release_is_by_hand(
