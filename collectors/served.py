@@ -9,13 +9,13 @@ turns them into increments, a drop counting as a restart.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from domain.samples import SampleError, ServedSample, check_name
+from domain.samples import JobInfo, SampleError, ServedSample, check_name
 from domain.workloads import workload_name
 
 REQUESTS, GENERATED, PROMPT = "requests", "generated_tokens", "prompt_tokens"
@@ -169,11 +169,12 @@ class RangeClient(Protocol):
                     ) -> list[dict[str, Any]]: ...
 
 
-JobOf = Any  # collectors.dcgm.Normalizer.job_of: (labels, pod info) -> (job id, JobInfo)
+# collectors.dcgm.Normalizer.job_of: (labels, pod info) -> (job id, its description)
+JobOf = Callable[[dict[str, str], dict[str, str] | None], tuple[str | None, JobInfo | None]]
 
 
 def collect_range(client: RangeClient, *, start: float, end: float, step_s: float,
-                  pods: Mapping[tuple[str, str], Mapping[str, str]], job_of: JobOf,
+                  pods: Mapping[tuple[str, str], dict[str, str]], job_of: JobOf,
                   servers: Sequence[ServerCounters] = SERVERS,
                   ) -> tuple[list[ServedSample], list[str]]:
     """Served samples of every inference server Prometheus scrapes, one per step.
