@@ -103,7 +103,8 @@ print(json.dumps({
     found = json.loads(done.stdout)
     assert found["where"].startswith(str(agent_venv))  # the installed copy, not the checkout
     assert {"collectors.agent_main", "collectors.collect_main", "collectors.dcgm",
-            "collectors.prometheus", "collectors.slurm", "collectors.nvml"} <= set(
+            "collectors.prometheus", "collectors.slurm", "collectors.nvml",
+            "collectors.served"} <= set(
                 found["modules"])
     assert found["installed"] == []
     assert not set(found["imported"]) & set(FORBIDDEN)
