@@ -49,11 +49,14 @@ bench: venv
 	$(BIN)/python -m bench
 
 # The slim agent's wheel (ai-cost-agent: the node agent and the collectors; what goes in:
-# deploy/agent/stage.py) in build/dist/.
-agent-dist: venv
-	mkdir -p build/dist
-	$(BIN)/python deploy/agent/stage.py build/agent
-	$(BIN)/pip wheel -q --no-deps --no-build-isolation -w build/dist build/agent
+# deploy/agent/stage.py) in $(AGENT_BUILD)/dist/. Any Python 3.11+ with pip: not the
+# product's venv.
+AGENT_BUILD ?= build
+agent-dist:
+	@test -n "$(PY)" || { echo "make: no Python 3.11 or newer on PATH"; exit 1; }
+	mkdir -p $(AGENT_BUILD)/dist
+	$(PY) deploy/agent/stage.py $(AGENT_BUILD)/agent
+	$(PY) -m pip wheel -q --no-deps -w $(AGENT_BUILD)/dist $(AGENT_BUILD)/agent
 
 # docs/classifier.md and the shipped card.json: the classifier against the rules on held-out jobs.
 eval-classifier: venv

@@ -1,5 +1,5 @@
-"""The slim distribution for real: `ai-cost-agent`'s wheel (deploy/agent/stage.py, as `make
-agent-dist` builds it) installed into a fresh virtual environment without system site
+"""The slim distribution for real: `ai-cost-agent`'s wheel, built by `make agent-dist` (into
+pytest's temporary folder), installed into a fresh virtual environment without system site
 packages, then the node agent and the dcgm, Prometheus and Slurm collectors run from it with
 `--once`, shipping to a live ai-cost server.
 
@@ -46,11 +46,9 @@ def _build(home: Path) -> Path:
     venv = home / "venv"
     if (venv / "installed").exists():
         return venv
-    subprocess.run([sys.executable, str(ROOT / "deploy" / "agent" / "stage.py"),
-                    str(home / "stage"), str(ROOT)], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                    "--no-build-isolation", "-w", str(home / "dist"), str(home / "stage")],
-                   check=True, capture_output=True)
+    built = subprocess.run(["make", "-C", str(ROOT), "agent-dist", f"AGENT_BUILD={home}"],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-3000:]
     (wheel,) = (home / "dist").glob("ai_cost_agent-*.whl")
     subprocess.run([sys.executable, "-m", "venv", "--clear", "--without-pip", str(venv)],
                    check=True)
