@@ -424,3 +424,31 @@ def test_a_click_on_release_scales_it_and_the_message_says_so(
     assert "Released by <@U0ALICE>: Deployment nlp/notebook scaled to 0 replicas" in done
     assert "retry_swap" not in done and "approve_swap" not in done
     assert controller.replicas[("nlp", "Deployment", "notebook")] == 0
+
+
+def test_a_refused_or_missing_cancel_command_fails_with_its_words(tmp_path: Path) -> None:
+    from storage.models import Job
+
+    refuse = tmp_path / "scancel"  # a scancel that is refused, as for another user's job
+    refuse.write_text("#!/bin/sh\necho \"scancel: error: Kill job error on job id $2: "
+                      "Access/permission denied\" >&2\nexit 1\n")
+    refuse.chmod(0o755)
+    job = Job(id=1, cluster_id=1, external_id="4100042", team="nlp", user="alice")
+    suggestion = Suggestion(id=7, job_id=1, week=WEEK, kind="release", title="release",
+                            fingerprint="f", change=RELEASE, saved_energy_j_week=1,
+                            saved_cost_usd_week=1, saved_co2e_kg_week=1, confidence=1,
+                            created_at=SUITE_NOW, updated_at=SUITE_NOW)
+
+    def apply(command: str) -> str:
+        team = TeamConfig(name="nlp", release_action=ReleaseAction(slurm_command=command))
+        result = SwapActions(environ={}).apply(team=team, suggestion=suggestion, job=job,
+                                               approved_by="alice", approved_at=SUITE_NOW)
+        assert not result.ok and result.kind == "slurm"
+        return result.detail
+
+    assert apply(f"{refuse} {{job_id}}") == (
+        f"{refuse} --verbose 4100042 failed (exit 1): Kill job error on job id 4100042: "
+        "Access/permission denied")
+    assert apply("no-such-scancel {job_id}") == (
+        "no-such-scancel is not installed where ai-cost runs (set release_action "
+        "slurm_command)")
