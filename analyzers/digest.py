@@ -109,6 +109,9 @@ class Digest:
     defaults: list[str] = field(default_factory=list)  # figures priced with a default
     # The team's served endpoints of the week, as the ledger keeps them (docs/served.md).
     served: list[dict[str, Any]] = field(default_factory=list)
+    # Warnings given at submit time this week: (warnings, jobs resized before they ran, the
+    # resized jobs' estimated saving a week) (docs/submit-time.md).
+    submit_time: tuple[int, int, float] = (0, 0, 0.0)
 
     @property
     def label_change(self) -> int | None:

@@ -16,7 +16,7 @@ from analyzers.judges import Judge
 from analyzers.ratings import label_of_ratio, rank_teams, team_label, team_score, waste_ratio
 from analyzers.suggestions import suggest
 from config.organisation import PolicyConfig
-from domain.ledger import ClusterWeek, JobLine, Ledger, RealizedSaving, TeamWeek
+from domain.ledger import RESIZED, ClusterWeek, JobLine, Ledger, RealizedSaving, TeamWeek
 from domain.types import ZERO, Cost, FleetUsage, Rates, RunWeek, Suggestion
 from domain.weeks import HOURS_PER_WEEK, week_start
 
@@ -184,6 +184,6 @@ def realized_savings(*, week: str, applied: Sequence[tuple[str, int, str, str, s
             saved_cost_usd_week=est_usd, saved_energy_j_week=est_j,
             saved_co2e_kg_week=est_kg, estimated_cost_usd_week=est_usd,
             estimated_energy_j_week=est_j, seen=workload in now,
-            source="resized at submission"))
+            source=RESIZED))
     out.sort(key=lambda r: -r.saved_cost_usd_week)
     return out

@@ -17,10 +17,11 @@ from analyzers.digest import Digest, Swaps, build_digest
 from analyzers.standings import OrgDigest, build_org_digest
 from bot.budgets import budget_in_force
 from bot.messages.swaps import suggestion_buttons
+from bot.services.submit_check import submit_summaries
 from bot.services.swap_actions import by_hand_reason
 from bot.slack import Poster, scope_hint
 from config.organisation import Organisation
-from domain.ledger import Ledger, RealizedSaving, TeamWeek
+from domain.ledger import RESIZED, SWAPPED, Ledger, RealizedSaving, TeamWeek
 from domain.weeks import is_over, iso_week, previous_week, week_bounds, week_end
 from reports.blocks import Block, digest_blocks, org_digest_blocks
 from reports.charts import energy_chart_png
@@ -78,7 +79,7 @@ def ready_to_post(ledger: Ledger | None, week: str, now: datetime) -> str | None
 
 
 def _swaps(realized: Sequence[RealizedSaving], activity: dict[str, int]) -> Swaps:
-    measured = [r for r in realized if r.seen]
+    measured = [r for r in realized if r.seen and r.source == SWAPPED]
     return Swaps(
         approved=activity.get("approved", 0), applied=activity.get("applied", 0),
         measured=len(measured),
@@ -136,6 +137,7 @@ def build_digests(*, session: Session, organisation: Organisation, week: str, no
     history = store.label_history(session=session, teams=names, weeks=history_weeks(week))
     activity = store.swap_activity(session=session, week=week)
     served = load_served(session=session, weeks=[week])  # served endpoints (docs/served.md)
+    submitted = submit_summaries(session, week)  # warnings at submit time (docs/submit-time.md)
     digests = []
     wanted = set(teams) if teams is not None else None
     for name in names:
@@ -162,6 +164,9 @@ def build_digests(*, session: Session, organisation: Organisation, week: str, no
         digest.label_history = [(w, labels.get(w)) for w in history_weeks(week)]
         annotate(digest, ledger)
         digest.served = [r for r in served if r["team"] == name]
+        warned, resized = submitted.get(name, (0, 0))
+        digest.submit_time = (warned, resized, sum(
+            r.saved_cost_usd_week for r in ledger.realized.get(name, []) if r.source == RESIZED))
         digests.append(digest)
     return digests
 

@@ -99,6 +99,12 @@ class ClusterWeek:
         return self.idle_gpu_hours / self.gpu_hours if self.gpu_hours > 0 else 0.0
 
 
+
+# Where a realized saving comes from: an applied swap measured before and after, or a job
+# resized after a warning at submit time (its estimate counts: it never ran as first asked).
+SWAPPED = "applied swap"
+RESIZED = "resized at submission"
+
 @dataclass(slots=True)
 class RealizedSaving:
     """What applied swaps measurably saved on one workload in one week, beside the estimate."""
@@ -123,7 +129,7 @@ class RealizedSaving:
     seen: bool
     # "applied swap" (measured before and after), or "resized at submission": a job resized
     # after a submit-time warning, its estimate counted (it never ran as first asked).
-    source: str = "applied swap"
+    source: str = SWAPPED
 
     @property
     def estimate_off(self) -> bool:

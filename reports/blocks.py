@@ -193,6 +193,9 @@ def standing_text(digest: Digest) -> str:
                      f"{fmt.kwh(s.saved_kwh_week)} and {fmt.kg(s.saved_co2e_kg_week)} this "
                      f"week (estimated {fmt.usd(s.estimated_usd_week)})")
         lines.append(line)
+    submitted = fmt.submit_time_text(*digest.submit_time)
+    if submitted:
+        lines.append(":inbox_tray: " + submitted[0].upper() + submitted[1:])
     return "\n".join(lines)
 
 

@@ -136,3 +136,20 @@ def escape(text: str | None) -> str:
     if not text:
         return ""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def submit_time_text(warnings: int, resized_jobs: int, saved_usd_week: float = 0.0,
+                     currency: str = "USD") -> str:
+    """A week's warnings at submit time in words; empty when none was given.
+
+    For example "12 warnings at submit time this week, 5 jobs resized before they ran
+    (about $340 a week saved)" (docs/submit-time.md).
+    """
+    if warnings == 0:
+        return ""
+    text = (f"{warnings} warning{'s' * (warnings != 1)} at submit time this week, "
+            f"{resized_jobs} job{'s' * (resized_jobs != 1)} resized before they ran")
+    if resized_jobs and saved_usd_week >= 0.5:
+        money = usd(saved_usd_week) if currency == "USD" else f"{saved_usd_week:,.0f} {currency}"
+        text += f" (about {money} a week saved)"
+    return text

@@ -109,6 +109,9 @@ def _standing_lines(digest: Digest) -> list[str]:
                      f"{fmt.kwh(s.saved_kwh_week)}, {fmt.kg(s.saved_co2e_kg_week)} "
                      f"(estimated {fmt.usd(s.estimated_usd_week)})")
         lines.append(line)
+    submitted = fmt.submit_time_text(*digest.submit_time)
+    if submitted:
+        lines.append(submitted[0].upper() + submitted[1:])
     coverage = fmt.coverage_text(digest)
     if coverage:
         lines.append(coverage[0].upper() + coverage[1:])

@@ -24,7 +24,6 @@ from config.organisation import UNASSIGNED, Organisation
 from domain.types import J_PER_KWH
 from domain.weeks import week_of, week_start
 from domain.workloads import workload_key, workload_name
-from reports.format import usd
 from storage.db import session as new_session
 from storage.ledger_repo import mark_stale
 from storage.models import Cluster, Job, SubmitWarning, Usage
@@ -241,51 +240,16 @@ def resized_at_submission(*, session: Session, week: str,
 
 # --- the digest's summary -----------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class SubmitSummary:
-    """A team's week of submit-time warnings."""
+def submit_summaries(session: Session, week: str) -> dict[str, tuple[int, int]]:
+    """Every team's week at submit time in one read: team -> (warnings, jobs resized).
 
-    warnings: int
-    resized: int
-    saved_usd_week: float
-
-
-def submit_summary(session_or_engine: Session | Engine, team: str | None,
-                   week: str) -> tuple[int, int, float]:
-    """A team's week at submit time: (warnings, jobs resized before they ran, $/week saved).
-
-    All teams when `team` is None; the saving is the resized jobs' estimates. A pure read.
+    What the resized jobs saved is the ledger's (realized savings "resized at submission").
     """
     start = week_start(week)
-    end = start + timedelta(days=7)
-
-    def read(session: Session) -> tuple[int, int, float]:
-        query = select(SubmitWarning).where(col(SubmitWarning.at) >= start,
-                                            col(SubmitWarning.at) < end)
-        if team is not None:
-            query = query.where(col(SubmitWarning.team) == team)
-        rows = session.exec(query).all()
-        done = [w for w in rows if w.outcome == "resized"]
-        return len(rows), len(done), sum(w.est_saved_usd_week for w in done)
-
-    if isinstance(session_or_engine, Session):
-        return read(session_or_engine)
-    with new_session(session_or_engine) as session:
-        return read(session)
-
-
-def summary_text(warnings: int, resized_jobs: int, saved_usd_week: float = 0.0,
-                 currency: str = "USD") -> str:
-    """The digest's line; empty when no warning was given.
-
-    For example "12 warnings at submit time this week, 5 jobs resized before they ran
-    (about $340 a week saved)".
-    """
-    if warnings == 0:
-        return ""
-    text = (f"{warnings} warning{'s' * (warnings != 1)} at submit time this week, "
-            f"{resized_jobs} job{'s' * (resized_jobs != 1)} resized before they ran")
-    if resized_jobs and saved_usd_week >= 0.5:
-        money = usd(saved_usd_week) if currency == "USD" else f"{saved_usd_week:,.0f} {currency}"
-        text += f" (about {money} a week saved)"
-    return text
+    rows = session.exec(select(SubmitWarning).where(
+        col(SubmitWarning.at) >= start, col(SubmitWarning.at) < start + timedelta(days=7))).all()
+    out: dict[str, tuple[int, int]] = {}
+    for w in rows:
+        warned, resized = out.get(w.team or UNASSIGNED, (0, 0))
+        out[w.team or UNASSIGNED] = (warned + 1, resized + (w.outcome == "resized"))
+    return out

@@ -13,12 +13,16 @@ from sqlmodel import col, select
 
 from analyzers.ledger import realized_savings
 from analyzers.submit import SubmitRequest
+from bot.digests import build_digests
 from bot.pipeline import refresh
-from bot.services.submit_check import check_and_record, submit_summary, summary_text
+from bot.services.submit_check import check_and_record, submit_summaries
 from config.organisation import Organisation
 from config.settings import Settings
 from domain.samples import GpuSample, JobInfo
 from domain.types import ZERO
+from reports.blocks import standing_text
+from reports.format import submit_time_text, usd
+from reports.terminal import render_text
 from storage.batches import store_batch
 from storage.db import session as new_session
 from storage.ingest import sync_organisation
@@ -158,11 +162,18 @@ def test_refresh_marks_outcomes_and_counts_a_resized_submission_once(
     assert [r.saved_cost_usd_week for rs in again.realized.values() for r in rs] == [
         saving.saved_cost_usd_week]
 
-    warnings, resized_jobs, saved = submit_summary(engine, "nlp", WEEK)
-    assert (warnings, resized_jobs) == (5, 2)
-    assert saved == pytest.approx(sum(estimates))
-    assert submit_summary(engine, "vision", WEEK) == (0, 0, 0.0)
-    assert submit_summary(engine, "nlp", weeks_before(WEEK, 1)) == (0, 0, 0.0)
+    with new_session(engine) as s:
+        assert submit_summaries(s, WEEK) == {"nlp": (5, 2)}
+        assert submit_summaries(s, weeks_before(WEEK, 1)) == {}
+        (digest,) = build_digests(session=s, organisation=organisation, week=WEEK, now=NOW,
+                                  teams=["nlp"])
+    # the digest's saving is the ledger's: two resized submissions of one workload count once
+    assert digest.submit_time == (5, 2, pytest.approx(saving.saved_cost_usd_week))
+    line = ("5 warnings at submit time this week, 2 jobs resized before they ran (about "
+            f"{usd(saving.saved_cost_usd_week)} a week saved)")
+    assert line in standing_text(digest)
+    assert line[0].upper() + line[1:] in render_text(digest)
+    assert digest.swaps is not None and digest.swaps.measured == 0  # not an applied swap
 
 
 def test_the_model_or_precision_asked_for_is_a_resize(
@@ -205,7 +216,7 @@ def test_a_swap_applied_on_the_workload_is_not_counted_twice() -> None:
                      "(about $340 a week saved)"),
 ])
 def test_the_digest_line(counts: tuple[int, int, float], text: str) -> None:
-    assert summary_text(*counts) == text
+    assert submit_time_text(*counts) == text
 
 
 def test_a_deployments_pods_and_many_open_warnings(
