@@ -169,8 +169,11 @@ def request_from_json(obj: Any) -> SubmitRequest:
     for key, choices in (("task", TASKS), ("precision", PRECISIONS), ("workload", KINDS)):
         if obj.get(key) is not None and obj[key] not in choices:
             raise SubmitInputError(f"{key} must be one of {', '.join(choices)} or null")
-    return SubmitRequest(**{k: v for k, v in obj.items() if v is not None or k not in
-                            ("source", "gpus", "replicas", "interactive")})
+    fields = {k: v for k, v in obj.items() if v is not None or k not in
+              ("source", "gpus", "replicas", "interactive")}
+    if fields.get("precision") is None and fields.get("command"):
+        fields["precision"] = read_precision(fields["command"])  # as `ai-cost check` reads it
+    return SubmitRequest(**fields)
 
 
 def decode_json_request(body: bytes) -> SubmitRequest:
