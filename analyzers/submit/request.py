@@ -173,6 +173,8 @@ def request_from_json(obj: Any) -> SubmitRequest:
               ("source", "gpus", "replicas", "interactive")}
     if fields.get("precision") is None and fields.get("command"):
         fields["precision"] = read_precision(fields["command"])  # as `ai-cost check` reads it
+    if not fields.get("interactive") and INTERACTIVE.search(fields.get("command") or ""):
+        fields["interactive"] = True  # a notebook in the command, as `ai-cost check` reads it
     return SubmitRequest(**fields)
 
 

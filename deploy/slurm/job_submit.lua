@@ -298,23 +298,10 @@ local function named_model(job_desc)
   return nil
 end
 
--- A notebook or an IDE holds its GPUs while it waits for a person: the words
--- analyzers/submit.py's _INTERACTIVE reads in a script.
-local INTERACTIVE_WORDS = { "jupyter", "jupyterlab", "notebook", "ipykernel", "code-server",
-                            "rstudio", "marimo" }
-
-local function interactive(job_desc, command)
-  if job_desc.script == nil then
-    return true -- salloc, or srun outside a batch job
-  end
-  local text = " " .. string.lower(command or "") .. " "
-  for _, word in ipairs(INTERACTIVE_WORDS) do
-    local escaped = string.gsub(word, "%-", "%%-")
-    if string.find(text, "[^%w_]" .. escaped .. "[^%w_]") then
-      return true
-    end
-  end
-  return false
+-- salloc, or srun outside a batch job, is a session a person holds; the server reads a
+-- notebook or an IDE in the script's command itself (analyzers/submit/request.py INTERACTIVE).
+local function interactive(job_desc)
+  return job_desc.script == nil
 end
 
 -- The fields of the server's SubmitRequest (POST /api/v1/check); the cluster is the token's.
@@ -330,7 +317,7 @@ local function request_of(job_desc, submit_uid, gpus, gpu_type)
     gpu_type = gpu_type,
     command = command,
     model = named_model(job_desc),
-    interactive = interactive(job_desc, command),
+    interactive = interactive(job_desc),
   }
   if is_set(job_desc.time_limit) then
     request.time_limit_s = job_desc.time_limit * 60

@@ -84,12 +84,15 @@ def test_a_right_sized_request_passes_and_is_not_recorded(server: str, engine: E
     assert counted(server)["passed"] == 1
 
 
-def test_fp32_written_in_the_command_is_read_as_ai_cost_check_reads_it(server: str) -> None:
+def test_fp32_and_notebooks_in_the_command_are_read_as_check_reads_them(server: str) -> None:
     # the Slurm plugin sends the script's command lines, not a precision field
     response = post(server, {"job_name": "fp32-train", "gpus": 1, "gpu_type": "a100",
                              "command": "python train.py --precision fp32"})
     assert response.status_code == 200, response.text
     assert response.json()["kinds"] == ["fp32"]
+    notebook = post(server, {"job_name": "explore", "gpus": 8, "gpu_type": "a100",
+                             "command": "jupyter lab --no-browser --port 8888"})
+    assert notebook.json()["kinds"] == ["notebook_gpus"]
 
 
 def test_bad_bodies_and_tokens_get_their_reason_and_are_counted(
