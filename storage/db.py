@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlmodel import Session
 
 
@@ -31,7 +31,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(_connect_timeout(url), pool_pre_ping=True, **kwargs)
+
+
+def _connect_timeout(url: str) -> str:
+    """`url` with libpq's connect_timeout (10 s) unless it names one.
+
+    A host that never answers then fails a command in seconds instead of hanging it.
+    """
+    parsed = make_url(url)
+    if "connect_timeout" in parsed.query:
+        return url
+    return parsed.update_query_dict({"connect_timeout": "10"}).render_as_string(
+        hide_password=False)
 
 
 def session(engine: Engine) -> Session:
@@ -42,6 +54,8 @@ def session(engine: Engine) -> Session:
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(resources.files("storage") / "migrations"))
+    if url.startswith("postgresql"):
+        url = _connect_timeout(url)
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
