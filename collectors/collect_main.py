@@ -51,7 +51,8 @@ def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """`ai-cost-agent collect`'s options, as `ai-cost collect` names them."""
     p = argparse.ArgumentParser(prog=PROG, description="Read GPU usage from dcgm-exporter, "
                                 "Prometheus or Slurm and ship it to the ai-cost server.")
     sub = p.add_subparsers(dest="collector", required=True, metavar="{dcgm,prometheus,slurm}")
@@ -99,7 +100,7 @@ def _sink(args: argparse.Namespace, *, source: str, cluster: str | None = None) 
 
 def main(argv: list[str]) -> int:
     """`ai-cost-agent collect ...`; the exit status."""
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     logging.basicConfig(level=getattr(logging, args.log_level.upper()), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per batch is ours to log

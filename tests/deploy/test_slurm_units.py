@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.server import create_server
+from collectors.agent_main import parser as agent_parser
+from collectors.collect_main import parser as collect_parser
 from config.organisation import Organisation
 from config.settings import Settings
 from storage.db import session
@@ -133,3 +135,17 @@ def test_a_missing_cluster_is_one_line_not_a_traceback(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "--cluster" in done.stderr
+
+
+@pytest.mark.parametrize("service", ["ai-cost-agent.service", "ai-cost-collect-slurm.service"])
+def test_the_slim_agent_takes_each_units_command_line(service: str) -> None:
+    """On a GPU node the slim `ai-cost-agent` can stand in for `ai-cost` in ExecStart."""
+    argv = shlex.split(unit(SLURM / service)["Service"]["ExecStart"])
+    assert argv[0].endswith("/ai-cost")
+    if argv[1] == "agent":
+        args = agent_parser().parse_args(argv[2:])
+        assert not args.print_
+    else:
+        assert argv[1] == "collect"
+        args = collect_parser().parse_args(argv[2:])
+        assert (args.collector, args.once, args.since) == ("slurm", True, "now-1hour")
