@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,8 +116,14 @@ def serve_command(
         raise fail("--ssl-certfile and --ssl-keyfile go together: give both, or neither for "
                    "plain HTTP")
     settings = load_settings()
-    app, handler = build_server(settings, load_org(settings), open_database(settings),
+    organisation = load_org(settings)
+    app, handler = build_server(settings, organisation, open_database(settings),
                                 socket_mode=socket_mode)
+    # The first submit-time check (Slurm plugin, admission webhook) has a timeout under a
+    # second; the classifier takes seconds to load: load it now, beside serving.
+    from bot.services.submit_check import warm
+
+    threading.Thread(target=warm, args=(organisation,), name="warm-judge", daemon=True).start()
     try:
         uvicorn.run(app, host=host, port=port, log_level="info",
                     ssl_certfile=str(ssl_certfile) if ssl_certfile else None,

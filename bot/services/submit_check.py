@@ -9,6 +9,9 @@ judged data): as_submitted, or resized (fewer GPUs, the suggested model, or bf16
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,15 +31,27 @@ from storage.db import session as new_session
 from storage.ledger_repo import mark_stale
 from storage.models import Cluster, Job, SubmitWarning, Usage
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 CHUNK = 200  # names or ids per query
 MATCH_WINDOW = timedelta(hours=24)  # a job started this long after its warning is its run
 DOCS_PAGE = "/docs/submit-time"
 
 
-@lru_cache(maxsize=1)
+_loading = threading.Lock()
+
+
 def weekly_judge() -> Judge:
-    """The judge the weekly refresh uses (the classifier when shipped), loaded once."""
+    """The judge the weekly refresh uses (the classifier when shipped), loaded once.
+
+    A check arriving while it loads waits for that load rather than starting another.
+    """
+    with _loading:
+        return _load_judge()
+
+
+@lru_cache(maxsize=1)
+def _load_judge() -> Judge:
     return get_judge(default_judge_name())
 
 
@@ -58,6 +73,21 @@ def check(organisation: Organisation, req: SubmitRequest) -> SubmitVerdict:
     return check_request(req, policy=organisation.policy, rates=rates,
                          deny_rules=frozenset(organisation.submit.deny), link=link,
                          judge=weekly_judge(), currency=organisation.currency)
+
+
+def warm(organisation: Organisation) -> None:
+    """Load the judge and check one request, so the first submission is answered in time.
+
+    `ai-cost serve` runs it in a thread at start-up: loading the classifier takes seconds,
+    more than the Slurm plugin's or the admission webhook's timeout.
+    """
+    started = time.perf_counter()
+    try:
+        check(organisation, SubmitRequest(job_name="warm-up", gpus=1, command="python -V"))
+    except Exception:  # a judge that cannot load fails the first check with its reason
+        log.exception("the submit-time judge could not be loaded")
+        return
+    log.info("submit-time judge ready in %.1f s", time.perf_counter() - started)
 
 
 def check_and_record(engine: Engine | None, organisation: Organisation, req: SubmitRequest,

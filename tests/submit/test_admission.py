@@ -248,7 +248,8 @@ def test_ai_cost_serve_answers_the_api_server_over_tls(database_url: str,
            "AI_COST_DATABASE_URL": database_url}
     log = (tmp_path / "serve.log").open("w+")
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("ai-cost")), "serve", "--port", str(port),
+        [str(Path(sys.executable).with_name("ai-cost")), "--log-level", "info", "serve",
+         "--port", str(port),
          "--no-socket", "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)],
         env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
     base = f"https://127.0.0.1:{port}"
@@ -262,8 +263,14 @@ def test_ai_cost_serve_answers_the_api_server_over_tls(database_url: str,
                 assert server.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.2)  # polling a process that starts; no event to wait on
+        # the server loads the judge beside serving; once loaded, the first review is answered
+        # within the 2 s the ValidatingWebhookConfiguration gives it
+        while "submit-time judge ready" not in (tmp_path / "serve.log").read_text():
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "the judge was not loaded at start-up"
+            time.sleep(0.2)  # polling a process's log; no event to wait on
         doc = review("pod")
-        answered = httpx.post(f"{base}{WEBHOOK}", json=doc, verify=trusted, timeout=120)
+        answered = httpx.post(f"{base}{WEBHOOK}", json=doc, verify=trusted, timeout=2)
         with pytest.raises(httpx.TransportError):
             httpx.post(f"http://127.0.0.1:{port}{WEBHOOK}", json=doc, timeout=10)
     finally:
