@@ -43,7 +43,7 @@ def test_the_recipe_has_its_three_units() -> None:
 def test_systemd_analyze_verify_is_silent(tmp_path: Path) -> None:
     """systemd's own check; the binary and the env file are swapped for ones that exist here."""
     for path in UNITS:
-        text = path.read_text().replace("/opt/ai-cost/bin/ai-cost", "/bin/true")
+        text = path.read_text().replace("/opt/ai-cost-agent/bin/ai-cost-agent", "/bin/true")
         text = text.replace("EnvironmentFile=/", "EnvironmentFile=-/")
         text = text.replace("User=ai-cost", "User=root").replace("Group=ai-cost", "Group=root")
         (tmp_path / path.name).write_text(text)
@@ -56,12 +56,14 @@ def test_systemd_analyze_verify_is_silent(tmp_path: Path) -> None:
 
 def test_agent_runs_always_and_collector_once_per_timer_tick() -> None:
     agent = unit(SLURM / "ai-cost-agent.service")
-    assert agent["Service"]["ExecStart"].split()[1] == "agent"
+    assert agent["Service"]["ExecStart"] == "/opt/ai-cost-agent/bin/ai-cost-agent"  # the slim one
     assert agent["Service"]["Restart"] == "always"
     assert agent["Install"]["WantedBy"] == "multi-user.target"
     collect = unit(SLURM / "ai-cost-collect-slurm.service")
     assert collect["Service"]["Type"] == "oneshot"
-    assert collect["Service"]["ExecStart"].split()[1:4] == ["collect", "slurm", "--once"]
+    assert collect["Service"]["ExecStart"].split() == [
+        "/opt/ai-cost-agent/bin/ai-cost-agent", "collect", "slurm", "--once", "--since",
+        "now-1hour"]
     timer = unit(SLURM / "ai-cost-collect-slurm.timer")
     assert timer["Timer"]["Unit"] == "ai-cost-collect-slurm.service"
     assert timer["Timer"]["Persistent"] == "true"
@@ -113,7 +115,7 @@ def test_the_collector_unit_runs_as_shipped_with_its_env_file(
     (bin_dir / "sacct").write_text(FAKE_SACCT)
     (bin_dir / "sacct").chmod(0o755)
     args = shlex.split(service["ExecStart"])
-    args[0] = str(Path(sys.executable).with_name("ai-cost"))
+    args[0] = str(Path(sys.executable).with_name("ai-cost-agent"))
     app = create_server(Settings(database_url=database_url), organisation, engine)
     with running(app) as url:
         env.update(here, AI_COST_SERVER_URL=url)
@@ -129,7 +131,7 @@ def test_the_collector_unit_runs_as_shipped_with_its_env_file(
 def test_a_missing_cluster_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     service = unit(SLURM / "ai-cost-collect-slurm.service")["Service"]
     args = shlex.split(service["ExecStart"])
-    args[0] = str(Path(sys.executable).with_name("ai-cost"))
+    args[0] = str(Path(sys.executable).with_name("ai-cost-agent"))
     done = subprocess.run(args, env={"PATH": "/usr/bin:/bin", "AI_COST_SERVER_URL":
                                      "http://127.0.0.1:9", "AI_COST_INGEST_TOKEN": "t"},
                           capture_output=True, text=True, timeout=120, check=False)
@@ -138,14 +140,13 @@ def test_a_missing_cluster_is_one_line_not_a_traceback(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("service", ["ai-cost-agent.service", "ai-cost-collect-slurm.service"])
-def test_the_slim_agent_takes_each_units_command_line(service: str) -> None:
-    """On a GPU node the slim `ai-cost-agent` can stand in for `ai-cost` in ExecStart."""
+def test_the_units_run_the_slim_agent(service: str) -> None:
+    """Slurm nodes run the slim `ai-cost-agent` (no torch, no database driver), as shipped."""
     argv = shlex.split(unit(SLURM / service)["Service"]["ExecStart"])
-    assert argv[0].endswith("/ai-cost")
-    if argv[1] == "agent":
-        args = agent_parser().parse_args(argv[2:])
+    assert argv[0] == "/opt/ai-cost-agent/bin/ai-cost-agent"
+    if argv[1:2] != ["collect"]:
+        args = agent_parser().parse_args(argv[1:])
         assert not args.print_
     else:
-        assert argv[1] == "collect"
         args = collect_parser().parse_args(argv[2:])
         assert (args.collector, args.once, args.since) == ("slurm", True, "now-1hour")
