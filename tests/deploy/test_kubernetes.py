@@ -329,7 +329,13 @@ def test_socket_mode_runs_one_slack_socket_process() -> None:
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
-    assert container["args"] == ["slack", "socket"]
+    assert container["args"][0] == "serve" and container["args"][-1] == "--socket"
+    # probes on the server's own health endpoints, on the port it serves
+    port = container["args"][container["args"].index("--port") + 1]
+    assert [p["containerPort"] for p in container["ports"]] == [int(port)]
+    for probe, path in (("readinessProbe", "/healthz/ready"), ("livenessProbe", "/healthz/live"),
+                        ("startupProbe", "/healthz/live")):
+        assert container[probe]["httpGet"] == {"path": path, "port": "http"}
     assert any(s.get("secretRef", {}).get("name", "").startswith("ai-cost-slack")
                for s in container["envFrom"])
 
