@@ -11,12 +11,16 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-# torch first, from the CPU build on this machine, so nothing pulls a CUDA build.
+# torch first, and its CPU build (+cpu), so nothing pulls a CUDA build: from the wheels this
+# machine's pip already finds, else from PyTorch's CPU index (PyPI has no +cpu builds).
+TORCH_VERSION ?= 2.13.0
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 $(STAMP): pyproject.toml
 	@test -n "$(PY)" || { echo "make: no Python 3.11 or newer on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q torch==$(TORCH_VERSION)+cpu 2>/dev/null \
+	  || $(BIN)/pip install -q torch==$(TORCH_VERSION)+cpu --extra-index-url $(TORCH_INDEX)
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 

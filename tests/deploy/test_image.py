@@ -49,9 +49,14 @@ def test_torch_is_the_cpu_build_installed_first() -> None:
     project = next(i for i, line in enumerate(build) if re.search(r"pip install \.$", line))
     assert torch < project
     assert "download.pytorch.org/whl/cpu" in DOCKERFILE
-    pinned = re.search(r"pip install -q (torch==[\w.]+)", (ROOT / "Makefile").read_text())
-    assert pinned and f"TORCH_VERSION={pinned.group(1).split('==')[1]}" in DOCKERFILE, \
+    makefile = (ROOT / "Makefile").read_text()
+    pinned = re.search(r"^TORCH_VERSION \?= ([\w.]+)$", makefile, re.M)
+    assert pinned and f"TORCH_VERSION={pinned.group(1)}" in DOCKERFILE, \
         "the image and `make venv` should install the same torch"
+    # `make venv` takes the CPU build (+cpu) only: a local wheel, else PyTorch's CPU index
+    installs = [line for line in makefile.splitlines() if "pip install -q torch==" in line]
+    assert installs and all("torch==$(TORCH_VERSION)+cpu" in line for line in installs)
+    assert "TORCH_INDEX ?= https://download.pytorch.org/whl/cpu" in makefile
 
 
 def test_runs_as_a_non_root_user_and_the_command_picks_the_process() -> None:
