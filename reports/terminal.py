@@ -10,6 +10,7 @@ from rich.text import Text
 from analyzers.digest import Digest
 from analyzers.standings import OrgDigest
 from reports import format as fmt
+from reports.blocks import served_text, stars_text
 
 
 def render_rich(digest: Digest) -> Panel:
@@ -38,9 +39,9 @@ def render_rich(digest: Digest) -> Panel:
         for column in ("job", "owner", "why", "cost", "suggestion", "saves / week"):
             jobs.add_column(column, overflow="fold")
         for w in digest.worst:
-            jobs.add_row(
-                w.name, w.user or "?", fmt.reasons(w.reasons), fmt.usd(w.cost_usd),
-                w.suggestion or "-",
+            jobs.add_row(  # Text: names are the users', never rich markup
+                Text(w.name), Text(w.user or "?"), fmt.reasons(w.reasons), fmt.usd(w.cost_usd),
+                Text(w.suggestion or "-"),
                 f"{fmt.usd(w.saved_usd_week)}, {fmt.kwh(w.saved_kwh_week)}",
             )
         parts.append(jobs)
@@ -49,10 +50,23 @@ def render_rich(digest: Digest) -> Panel:
     empty = fmt.empty_week_text(digest)
     if empty:
         parts.append(Text(empty, style="green" if f.jobs else "yellow"))
+    if digest.served:
+        served = Table(title=SERVED_TITLE, title_justify="left", expand=True)
+        for column in ("service", "GPUs", "requests", "Wh / 1k req", "idle", "stars"):
+            served.add_column(column, overflow="fold")
+        for row in digest.served:
+            served.add_row(
+                Text(row["service"]), Text(f"{row['gpus']}× {row['gpu_type']}"),
+                f"{row['requests']:,.0f}",
+                "-" if row.get("wh_per_1k_requests") is None
+                else f"{row['wh_per_1k_requests']:,.1f}",
+                "-" if row.get("idle_share") is None else f"{row['idle_share']:.0%}",
+                stars_text(row.get("stars")))
+        parts.append(served)
     coverage = fmt.coverage_text(digest)
     if coverage:
         parts.append(Text(coverage, style="dim"))
-    return Panel(Group(*parts), title=f"[bold]{digest.team}[/] · {digest.week}",
+    return Panel(Group(*parts), title=Text.assemble((digest.team, "bold"), f" · {digest.week}"),
                  border_style="cyan")
 
 
@@ -81,7 +95,17 @@ def render_markdown(digest: Digest) -> str:
     for extra in (fmt.empty_week_text(digest), fmt.coverage_text(digest)):
         if extra:
             lines.append(f"\n_{extra}_")
+    if digest.served:
+        lines += ["", f"**{SERVED_TITLE}**", "", *(f"- {line}" for line in _served(digest))]
     return "\n".join(lines) + "\n"
+
+
+SERVED_TITLE = "Served models: energy per 1,000 requests, measured"
+
+
+def _served(digest: Digest) -> list[str]:
+    """The team's served endpoints (docs/served.md), one line each, plain text."""
+    return [served_text(row, escape=str) for row in digest.served]
 
 
 def headline(digest: Digest) -> str:
@@ -144,6 +168,8 @@ def render_text(digest: Digest) -> str:
                          f"{fmt.usd(w.saved_usd_week)} a week")
     if digest.more_oversized:
         lines.append(f"and {digest.more_oversized} more oversized jobs")
+    if digest.served:
+        lines += ["", SERVED_TITLE + ":", *(f"- {line}" for line in _served(digest))]
     return "\n".join(lines) + "\n"
 
 

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from rich.console import Console
 from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
 
@@ -13,6 +14,7 @@ from bot.cli import app
 from bot.digests import build_digests
 from config.organisation import Organisation
 from reports.blocks import digest_blocks
+from reports.terminal import render_markdown, render_rich, render_text
 from storage.db import session
 from storage.served_repo import load_served
 from tests.bot.blockkit import problems
@@ -97,6 +99,20 @@ def test_the_teams_digest_has_a_served_section_with_names_escaped(
     assert "chat &lt;!channel&gt;" in text and "<!channel>" not in text
     assert "production GPUs differ" in text
     assert "Served models" not in json.dumps(digest_blocks(digests["vision"]))
+    # the terminal, plain-text and Markdown digests carry the same figures (not escaped there)
+    wh = f"{digests['nlp'].served[0]['wh_per_1k_requests']:,.1f}"
+    for rendered in (render_text(digests["nlp"]), render_markdown(digests["nlp"])):
+        assert "Served models: energy per 1,000 requests" in rendered
+        assert "chat <!channel>" in rendered
+    console = Console(width=200, record=True)
+    console.print(render_rich(digests["nlp"]))
+    shown = console.export_text()
+    assert "chat <!channel>" in shown and wh in shown
+    assert "Served models" not in render_text(digests["vision"])
+    # a name is never rich markup: "[/]" would end a style that was never opened
+    digests["nlp"].served[0]["service"] = "chat [/] [bold]x"
+    console.print(render_rich(digests["nlp"]))
+    assert "chat [/] [bold]x" in console.export_text()
 
 
 def test_rating_in_slack_shows_the_served_endpoints_the_reader_may_see(
