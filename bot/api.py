@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from bot.api_tables import (
     Row,
     idle_rows,
     run_rows,
+    served_rows,
     suggestion_rows,
     team_rows,
     to_csv,
@@ -36,6 +37,7 @@ from domain.weeks import last_complete_week, week_of
 from storage.api_queries import week_heads
 from storage.db import session as new_session
 from storage.ledger_repo import load_ledger
+from storage.served_repo import load_served
 
 log = logging.getLogger("ai_cost.api")
 PREFIX = "/api/v1"
@@ -44,7 +46,8 @@ _NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 PARAMS: dict[str, list[str]] = {"teams": ["week", "team"],
                                 "runs": ["week", "team", "cluster"],
                                 "suggestions": ["week", "team", "cluster", "state"],
-                                "idle": ["week", "cluster"], "weeks": ["team"]}
+                                "idle": ["week", "cluster"], "weeks": ["team"],
+                                "served": ["week", "team", "cluster"]}
 
 
 class ApiError(Exception):
@@ -162,10 +165,10 @@ class ReadApi:
             if ledger is None:
                 raise ApiError(404, f"{week} has not been judged; GET {PREFIX}/weeks lists "
                                     "the judged weeks")
-            return self._table(table, query, ledger, s), week
+            return self._table(table, query, ledger, s, limited), week
 
     def _table(self, table: str, query: dict[str, str], ledger: Ledger,
-               session: Any) -> list[Row]:
+               session: Any, limited: Sequence[str] | None) -> list[Row]:
         cluster = query.get("cluster")
         lines = [j for j in ledger.lines() if cluster is None or j.job.cluster == cluster]
         if table == "teams":
@@ -177,5 +180,9 @@ class ReadApi:
             state = query.get("state")
             return suggestion_rows(ledger, lines,
                                    lambda s: state is None or s == state)
+        if table == "served":
+            return served_rows(r for r in load_served(session=session, weeks=[ledger.week])
+                               if (limited is None or r["team"] in limited)
+                               and (cluster is None or r["cluster"] == cluster))
         clusters = [cluster] if cluster else self._clusters
         return idle_rows(ledger, clusters)

@@ -12,6 +12,8 @@ SUMMARIES = {
     "suggestions": "The week's suggestions (open ones, or those in `state`).",
     "idle": "Each cluster's idle capacity: GPU time held by no run, and held by idle runs.",
     "weeks": "The judged weeks, with their totals.",
+    "served": "Each served endpoint's week: requests, Wh per 1,000 requests and tokens, idle "
+              "share, stars on the AI Energy Score scale (docs/served.md).",
 }
 PARAMETERS: dict[str, dict[str, Any]] = {
     "week": {"name": "week", "in": "query", "required": False,

@@ -102,8 +102,38 @@ WEEKS = [
     _c("energy_kwh", "number", "Energy, PUE included."),
     _c("co2e_kg", "number", "Emissions, kg CO2e."), _c("cost", "number", f"Cost, {MONEY}."),
 ]
+SERVED = [
+    _c("week", "string", "ISO week."), _c("team", "string", "The team."),
+    _c("cluster", "string", "The cluster."),
+    _c("service", "string", "The inference service (its workload's name)."),
+    _c("server", "string", "vllm, tgi, triton or a custom server."),
+    _c("models", "string", "The models it served, ';'-separated."),
+    _c("task", "string", "AI Energy Score task of its stars.", True),
+    _c("gpu_type", "string", "GPU type."), _c("gpus", "integer", "GPUs it held."),
+    _c("requests", "number", "Requests completed in the week."),
+    _c("generated_tokens", "number", "Tokens generated (generative servers).", True),
+    _c("energy_kwh", "number", "GPU energy of its runs over the week."),
+    _c("wh_per_1k_requests", "number", "Energy per 1,000 requests, Wh.", True),
+    _c("wh_per_1k_tokens", "number", "Energy per 1,000 generated tokens, Wh.", True),
+    _c("idle_share", "number", "Share of its energy spent while no request completed.", True),
+    _c("stars", "integer", "1-5 on the AI Energy Score scale of its task.", True),
+    _c("change_pct", "number", "Wh per 1,000 requests against the week before, %.", True),
+    _c("worse_after_deploy", "boolean", "10 % worse or more after a deploy."),
+]
 TABLES: dict[str, list[Column]] = {"teams": TEAMS, "runs": RUNS, "suggestions": SUGGESTIONS,
-                                   "idle": IDLE, "weeks": WEEKS}
+                                   "idle": IDLE, "weeks": WEEKS, "served": SERVED}
+
+
+def served_rows(served: Iterable[Row]) -> list[Row]:
+    """Served endpoints as the ledger keeps them (docs/served.md), one row each."""
+    rows = []
+    for d in served:
+        row = {c.name: d.get(c.name) for c in SERVED}
+        row["models"] = ";".join(d.get("models") or [])
+        row["energy_kwh"] = _r(d["energy_j"] / J_PER_KWH, 6)
+        row["worse_after_deploy"] = bool(d.get("worse_after_deploy"))
+        rows.append(row)
+    return rows
 
 
 def _r(value: float, digits: int = 4) -> float:

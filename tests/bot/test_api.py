@@ -18,6 +18,7 @@ from config.organisation import Organisation, OrganisationError, ReadToken
 from config.settings import Settings
 from storage.db import session as new_session
 from storage.ledger_repo import load_ledger
+from storage.served_repo import load_served
 from tests.clock import WEEK, at, weeks_after, weeks_before
 
 pytestmark = pytest.mark.dated
@@ -106,12 +107,31 @@ def test_weeks_idle_and_errors_say_what_to_do(api: TestClient) -> None:
                    params={"colour": "red"}).status_code == 400
 
 
+def test_served_endpoints_are_the_ledger_s_and_a_team_token_sees_its_own(
+        api: TestClient, demo_engine: Engine) -> None:
+    with new_session(demo_engine) as s:
+        stored = load_served(session=s, weeks=[WEEK])
+    assert stored, "the demo week serves models"
+    every = api.get("/api/v1/served", headers=FINOPS).json()
+    assert every["week"] == WEEK and every["currency"] == "USD"
+    assert [(r["team"], r["service"]) for r in every["items"]] == [
+        (d["team"], d["service"]) for d in stored]
+    for row, d in zip(every["items"], stored, strict=True):
+        assert row["wh_per_1k_requests"] == d["wh_per_1k_requests"]
+        assert row["energy_kwh"] == pytest.approx(d["energy_j"] / 3.6e6, abs=1e-6)
+    mine = api.get("/api/v1/served", headers=NLP_ONLY).json()["items"]
+    assert mine and {r["team"] for r in mine} == {"nlp"}
+    rows = list(csv.DictReader(io.StringIO(api.get(
+        "/api/v1/served", headers=FINOPS, params={"format": "csv"}).text)))
+    assert [r["service"] for r in rows] == [d["service"] for d in stored]
+
+
 def _schema(doc: dict[str, Any], media: dict[str, Any]) -> dict[str, Any]:
     ref = media["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     return doc["components"]["schemas"][ref]  # type: ignore[no-any-return]
 
 
-TABLES = ["teams", "runs", "suggestions", "idle", "weeks"]
+TABLES = ["teams", "runs", "suggestions", "idle", "weeks", "served"]
 WEEKS = st.sampled_from([WEEK, weeks_after(WEEK, 1), weeks_before(WEEK, 1), "last",
                          "current", f"{WEEK[:4]}-W54", WEEK[5:], ""])
 NAMES = st.sampled_from(["nlp", "vision", "speech", "research", "unassigned", "frankfurt-k8s",
