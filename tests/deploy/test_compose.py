@@ -162,8 +162,8 @@ def test_the_compose_prometheus_loads_every_rule(tmp_path: Path) -> None:
                     groups = httpx.get(f"http://127.0.0.1:{port}/api/v1/rules",
                                        timeout=5).json()["data"]["groups"]
                     loaded = {r["name"] for g in groups for r in g["rules"]}
-                except httpx.TransportError:
-                    pass
+                except (httpx.TransportError, ValueError, KeyError):
+                    pass  # not up yet: no answer, or "Service Unavailable" while it starts
                 time.sleep(0.2)  # polling a process that is starting; no event to wait on
         finally:
             process.terminate()
