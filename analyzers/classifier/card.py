@@ -46,22 +46,30 @@ def _metric_rows(card: dict[str, Any], section: str = "heldout") -> list[str]:
     return rows
 
 
-def _slice_rows(card: dict[str, Any]) -> list[str]:
-    judges = [j for j in _JUDGES if "slices" in card["judges"].get(j, {}).get("metrics", {})]
+def _slice_rows(card: dict[str, Any], section: str = "heldout") -> list[str]:
+    if section == "unseen":
+        by_judge = card.get("unseen", {}).get("judges", {})
+    else:
+        by_judge = {j: m["metrics"] for j, m in card["judges"].items() if "metrics" in m}
+    judges = [j for j in _JUDGES if "slices" in by_judge.get(j, {})]
     if not judges:
         return []
-    first = card["judges"][judges[0]]["metrics"]["slices"]
+    first = by_judge[judges[0]]["slices"]
     rows = ["| oversized_model | " + " | ".join(judges) + " |", "|---" * (len(judges) + 1) + "|"]
     for key, label in (("size_read_exactly", "size read exactly"),
+                       ("size_from_family", "size at least a family line's"),
                        ("size_guessed", "size only guessed")):
+        if key not in first or not first[key]["support"]:
+            continue
         for stat in ("precision", "recall"):
-            cells = [f"{card['judges'][j]['metrics']['slices'][key][stat]:.3f}" for j in judges]
+            cells = [f"{by_judge[j]['slices'][key][stat]:.3f}" for j in judges]
             rows.append(f"| {label} ({first[key]['support']} positives): {stat} | "
                         + " | ".join(cells) + " |")
-    cells = [f"{card['judges'][j]['metrics']['slices']['hidden_model']['flagged']:.3f}"
-             for j in judges]
+    cells = [f"{by_judge[j]['slices']['hidden_model']['flagged']:.3f}" for j in judges]
     rows.append(f"| model never named ({first['hidden_model']['jobs']} jobs): share flagged | "
                 + " | ".join(cells) + " |")
+    if section == "unseen":
+        return rows
     head = card["judges"].get("student", {}).get("metrics_head_only")
     if head:
         rows += ["", "The student network alone (no catalog look-up, no written size, no "
@@ -148,9 +156,9 @@ def evaluation_markdown(card: dict[str, Any]) -> str:
         "that line's smallest member: a floor, not its size. Otherwise a named model's size",
         "is the size head's guess, counted only when confident; a job that names no model has",
         "no size and oversized_model is not claimed. A task the job declares (field task,",
-        "`--task`) wins, then the one task of the model it names, then the network (and the",
-        "job's own words, where the network reads a generative task but they name a narrow",
-        "task, translation or summarization). The held-out families are unseen by the network",
+        "`--task`) wins, then the one task of the model it names, then the job's own words",
+        "where they name one task (`review-summarizer`, `pii-redact`), then the network. The",
+        "held-out families are unseen by the network",
         "but are in the catalog, so the table above is mostly look-ups; the rows below split",
         "oversized_model by how the size could be read, and the last line gives the student",
         "network alone.",
@@ -164,11 +172,12 @@ def evaluation_markdown(card: dict[str, Any]) -> str:
         "above.",
         "",
         "The oversized_model threshold on P(narrow task) x P(size >= 3B) is "
-        f"{_threshold(card)} for the student: 0.4 was tuned on validation jobs of the training",
-        "families and styles, then raised to 0.5 by hand on a development draw of never-seen",
-        "jobs (another seed than the evaluation's, same models), as was the "
-        f"{GUESS_MIN:g} a guessed size",
-        "must reach; the never-seen figures are slightly optimistic for these two choices.",
+        f"{_threshold(card)} for the student, tuned on validation jobs of the training",
+        f"families and styles. The {GUESS_MIN:g} a guessed size must reach was chosen by hand",
+        "on a development draw of never-seen jobs (another seed than the evaluation's, same",
+        "models) for an earlier student and kept: on that draw the current student's oversized",
+        "F1 moves by 0.004 at most between 0.55 and 0.75. The never-seen figures are slightly",
+        "optimistic for that choice.",
         "",
         *_slice_rows(card),
         "",
@@ -217,6 +226,10 @@ def _unseen_section(card: dict[str, Any]) -> list[str]:
         "",
         *_metric_rows(card, "unseen"),
         "",
+        "The same jobs, oversized_model by how the size could be read:",
+        "",
+        *_slice_rows(card, "unseen"),
+        "",
     ]
 
 
@@ -248,16 +261,16 @@ def model_card(card: dict[str, Any]) -> str:
         "Distilled    from a teacher "
         + (f"({_architecture(teacher['cost'])}, {teacher['cost']['params']:,} parameters)"
            if teacher else "(not recorded)"),
-        "Verdicts     task = declared, else the named model's, else the task head (and the",
-        "             job's words where it reads a generative task); oversized_model =",
+        "Verdicts     task = declared, else the named model's, else the job's words where",
+        "             they name one task, else the task head; oversized_model =",
         "             P(narrow task) x P(size >= the configured threshold) >= "
         f"{_threshold(card)} (see docs);",
         "             the size is read when the job names a catalog model (shipped or",
         "             imported) or writes its size (7b, 8x22b, 0-6b); a new member of a",
         "             catalogued family line all >= 3B is at least that line's smallest;",
         "             for another named model the size head's guess counts only when",
-        "             confident; with no",
-        "             model named it is unknown and oversized_model is not claimed; idle and",
+        "             confident; with no model named it is unknown and oversized_model is",
+        "             not claimed; idle and",
         "             overprovisioned are the policy's exact telemetry checks with the",
         "             configured thresholds (their heads are trained but not trusted over",
         "             arithmetic); score = calibrated P(oversized_model), or 1 when a",

@@ -64,14 +64,19 @@ def metrics(verdicts: Sequence[Verdict], examples: Sequence[Example],
     """Oversized and per-reason precision/recall/F1, task accuracy, calibration and slices.
 
     Slices of oversized_model: jobs whose model size can be read exactly (a catalog model or a
-    written size) against those where only a learned guess can tell; and jobs that use a
+    written size), those whose model continues a family line all above the size threshold,
+    and those where only a learned guess can tell; and jobs that use a
     model they never name, against the size of that hidden model (not counted in the labels).
     """
     policy = policy or PolicyConfig()
     truth = [bool(e.reasons) for e in examples]
     model_pred = ["oversized_model" in v.reasons for v in verdicts]
     model_true = ["oversized_model" in e.reasons for e in examples]
-    exact = ~np.isnan(read_jobs([e.record for e in examples]).size[:, 0])
+    reading = read_jobs([e.record for e in examples])
+    exact = ~np.isnan(reading.size[:, 0])
+    floor = reading.floor if reading.floor is not None else np.full(len(examples), np.nan)
+    with np.errstate(invalid="ignore"):
+        family = ~exact & (floor >= policy.oversized_model_min_params_b)
     hidden = [i for i, e in enumerate(examples)
               if is_oversized_model(e.task, e.hidden_params_b, policy)]
 
@@ -88,7 +93,8 @@ def metrics(verdicts: Sequence[Verdict], examples: Sequence[Example],
         "calibration": calibration([v.score for v in verdicts], truth),
         "slices": {
             "size_read_exactly": part(exact.tolist()),
-            "size_guessed": part((~exact).tolist()),
+            "size_from_family": part(family.tolist()),
+            "size_guessed": part((~exact & ~family).tolist()),
             "hidden_model": {"jobs": len(hidden),
                              "flagged": sum(model_pred[i] for i in hidden) / len(hidden)
                              if hidden else 0.0},

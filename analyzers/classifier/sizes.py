@@ -62,6 +62,8 @@ class CatalogIndex:
     # `qwen3-coder`, `llama-4`) to its members' smallest size and how many members it has.
     lines: dict[str, tuple[float, int]] = field(default_factory=dict)
     orgs: frozenset[str] = frozenset()  # hub organisations (`meta-llama`): never a model's name
+    # Keys that need a look at what follows them: a runner's name, or ids that write no size.
+    look: frozenset[str] = frozenset()
 
 
 def key(pieces: Sequence[str]) -> str:
@@ -107,7 +109,9 @@ def _index(models: tuple[CatalogModel, ...]) -> CatalogIndex:
     return CatalogIndex({k: tuple(v) for k, v in found.items()}, frozenset(starts), longest,
                         frozenset(prefixes), _lines(models),
                         frozenset(key(_PIECES.findall(m.model_id.lower().split("/")[0]))
-                                  for m in models if "/" in m.model_id))
+                                  for m in models if "/" in m.model_id),
+                        frozenset(k for k, v in found.items()
+                                  if any(m.runner_alias or not m.size_token for m in v)))
 
 
 _SIZED_PIECE = re.compile(r"(?:[ae])?(?:\d{1,2}x)?\d{1,4}(?:\.\d+)?[bm]")
@@ -190,8 +194,8 @@ def catalog_models(text: str, index: CatalogIndex | None = None) -> list[Catalog
     """
     index = index or catalog_index()
     lowered = text.lower()
-    spans = list(_PIECES.finditer(lowered))
-    pieces = [m.group(0) for m in spans]
+    pieces = _PIECES.findall(lowered)
+    spans: list[re.Match[str]] = []  # where the pieces are, found when a name needs a look
     starts, models, prefixes = index.starts, index.models, index.prefixes
     found: list[CatalogModel] = []
     end = 0
@@ -208,11 +212,13 @@ def catalog_models(text: str, index: CatalogIndex | None = None) -> list[Catalog
         for width in range(len(keys), 0, -1):
             hit = models.get(keys[width - 1])
             if hit is not None:
-                stop = spans[i + width - 1].end()
-                if stop < len(lowered) and not _TAG_END.match(lowered, stop):
-                    hit = tuple(m for m in hit if not m.runner_alias)
-                if not hit or _other_member(lowered, spans[i].start(), stop, hit):
-                    break  # `deepseek-r1:70b` is not DeepSeek-R1 (671 B): its size is written
+                if keys[width - 1] in index.look:  # a runner's name, or an id with no size
+                    spans = spans or list(_PIECES.finditer(lowered))
+                    stop = spans[i + width - 1].end()
+                    if stop < len(lowered) and not _TAG_END.match(lowered, stop):
+                        hit = tuple(m for m in hit if not m.runner_alias)
+                    if not hit or _other_member(lowered, spans[i].start(), stop, hit):
+                        break  # `deepseek-r1:70b` is not DeepSeek-R1 (671 B): its size is written
                 found.extend(m for m in hit if m not in found)
                 end = i + width
                 break
