@@ -33,8 +33,11 @@ def test_the_entry_point_runs() -> None:
 
 def test_deploy_starts_every_process_it_documents() -> None:
     started = {tuple(argv[:1]) for _, argv in COMMAND_LINES}
-    for process in ("serve", "scheduler", "agent", "migrate", "collect"):
+    for process in ("serve", "scheduler", "migrate"):
         assert (process,) in started, f"nothing in deploy/ runs `ai-cost {process}`"
+    # the node agent and the collectors run as the slim `ai-cost-agent` (the DaemonSet's image,
+    # the Slurm units): tests/deploy/test_slurm_units.py, tests/collectors/test_agent_dist.py
+    assert not {("agent",), ("collect",)} & started, "GPU nodes run the slim ai-cost-agent"
 
 
 @pytest.mark.parametrize(("where", "argv"), COMMAND_LINES,
