@@ -212,11 +212,17 @@ def _by_length(spec: tuple[tuple[str, tuple[str, ...]], ...]
 
 def model_mentions(record: JobRecord) -> list[str]:
     """The strings a job names its model with: the model field, model flags, gguf files."""
-    found = [record.model] if record.model else []
-    found += _MENTION.findall(record.command)
-    if ".gguf" in record.command.lower():
-        found += _GGUF.findall(record.command)
-    return [f for f in found if f and not f.startswith("-")]
+    return list(_mentions(record.model, record.command))
+
+
+@lru_cache(maxsize=65_536)
+def _mentions(model: str | None, command: str) -> tuple[str, ...]:
+    """model_mentions, read once per model field and command (the reading and the words)."""
+    found = [model] if model else []
+    found += _MENTION.findall(command)
+    if ".gguf" in command.lower():
+        found += _GGUF.findall(command)
+    return tuple(f for f in found if f and not f.startswith("-"))
 
 
 def name_task(mentions: Sequence[str]) -> str | None:
