@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from analyzers.records import TASKS, JobRecord
 from bot.cli import app
 from config.organisation import PolicyConfig
 
+ROOT = Path(__file__).resolve().parents[2]
 BUSY = {"gpu_type": "NVIDIA A100-SXM4-80GB", "gpus": 1, "duration_s": 7200.0,
         "gpu_util_mean": 60.0, "gpu_util_max": 90.0, "gpu_mem_used_gib_max": 30.0,
         "gpu_mem_total_gib": 80.0}
@@ -124,6 +127,26 @@ def test_classify_reports_bad_lines_and_classifies_the_rest(tmp_path: Path) -> N
                for v in verdicts)
     assert verdicts[0]["oversized"] and verdicts[0]["reasons"] == ["oversized_model"]
     assert verdicts[1]["suggestion"] is None
+
+
+def test_classify_on_every_core_gives_the_one_process_verdicts_and_line_numbers(
+        tmp_path: Path) -> None:
+    """A big input is judged in one process per CPU; nothing a user sees may change."""
+    source = tmp_path / "jobs.jsonl"
+    lines = [json.dumps(e.record.to_json()) for e in heldout_set(60, seed=7)]
+    lines[45] = "{not json"  # in the second part
+    source.write_text("\n".join(lines) + "\n")
+    outputs = []
+    for part_min in (10**9, 2):  # one process; then parts of a few lines each
+        done = subprocess.run(
+            [sys.executable, "-c", "import sys; import bot.cli.classify as c; "
+             f"c.PART_MIN = {part_min}; from bot.cli import main; sys.exit(main())",
+             "classify", "--input", str(source)],
+            capture_output=True, text=True, timeout=300, check=False, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        assert "line 46: not valid JSON" in done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == 59
 
 
 def test_classify_suggests_a_change_with_weekly_savings_for_oversized_jobs_only(
