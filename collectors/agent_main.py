@@ -20,6 +20,7 @@ from pathlib import Path
 
 from collectors.agent_metrics import AgentMetrics
 from collectors.gpu import GpuReader, GpuReaderError
+from collectors.options import add_shipping_options
 from collectors.sinks import PrintSink, Sink
 
 log = logging.getLogger("ai_cost.agent")
@@ -108,16 +109,7 @@ def parser() -> argparse.ArgumentParser:
                                 "with NVML and ship samples attributed to jobs to the ai-cost "
                                 "server's /ingest.", epilog="The collectors: `ai-cost-agent "
                                 "collect dcgm|prometheus|slurm --help`.")
-    p.add_argument("--server", default=env("AI_COST_SERVER_URL"),
-                   help="The server's base URL, http://HOST:8080 (AI_COST_SERVER_URL).")
-    p.add_argument("--token", default=env("AI_COST_INGEST_TOKEN"),
-                   help="The cluster's ingest token (AI_COST_INGEST_TOKEN).")
-    p.add_argument("--spool", type=Path,
-                   default=Path(env("AI_COST_SPOOL_PATH", "ai-cost-spool.jsonl")),
-                   help="Where batches wait while the server is unreachable "
-                        "(AI_COST_SPOOL_PATH).")
-    p.add_argument("--spool-max-mib", type=float,
-                   default=float(env("AI_COST_SPOOL_MAX_MIB", "256")))
+    add_shipping_options(p)
     p.add_argument("--node", default=None, help="Node name (default: this host's name).")
     p.add_argument("--interval", type=float,
                    default=float(env("AI_COST_AGENT_INTERVAL_S", "10")),
@@ -136,8 +128,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="One round of readings, then exit.")
     p.add_argument("--print", dest="print_", action="store_true",
                    help="Print batches as JSON lines instead of shipping them.")
-    p.add_argument("--log-level", default=env("AI_COST_LOG_LEVEL", "info"),
-                   choices=["debug", "info", "warning", "error"])
     p.add_argument("--version", action="store_true", help="Print the version and exit.")
     return p
 

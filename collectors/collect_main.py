@@ -22,6 +22,7 @@ from collectors.collection import (
     run_prometheus,
     run_slurm,
 )
+from collectors.options import add_shipping_options
 from collectors.sinks import PrintSink, Sink
 
 PROG = "ai-cost-agent collect"
@@ -29,22 +30,13 @@ PROG = "ai-cost-agent collect"
 
 def _common(p: argparse.ArgumentParser) -> None:
     env = os.environ.get
-    p.add_argument("--server", default=env("AI_COST_SERVER_URL"),
-                   help="Ship to this ai-cost server, http://HOST:8080 (AI_COST_SERVER_URL).")
-    p.add_argument("--token", default=env("AI_COST_INGEST_TOKEN"),
-                   help="The cluster's ingest token (AI_COST_INGEST_TOKEN).")
-    p.add_argument("--spool", type=Path,
-                   default=Path(env("AI_COST_SPOOL_PATH", "ai-cost-spool.jsonl")),
-                   help="Where batches wait while the server is unreachable "
-                        "(AI_COST_SPOOL_PATH).")
+    add_shipping_options(p)
     p.add_argument("--org-file", type=Path, default=_path(env("AI_COST_ORG_FILE")),
                    help="The organisation file: teams and clusters (AI_COST_ORG_FILE; "
                         "default: the built-in example).")
     p.add_argument("--once", action="store_true", help="Collect once and exit.")
     p.add_argument("--print", dest="print_", action="store_true",
                    help="Write samples (Slurm: job records) as JSON lines, ship nothing.")
-    p.add_argument("--log-level", default=env("AI_COST_LOG_LEVEL", "info"),
-                   choices=["debug", "info", "warning", "error"])
 
 
 def _path(value: str | None) -> Path | None:
@@ -95,7 +87,7 @@ def _sink(args: argparse.Namespace, *, source: str, cluster: str | None = None) 
         raise CollectError("--server needs the cluster's ingest token: --token or "
                            "AI_COST_INGEST_TOKEN")
     return Shipper(url=args.server, token=args.token, spool=args.spool, source=source,
-                   cluster=cluster)
+                   cluster=cluster, spool_max_bytes=int(args.spool_max_mib * 1024 * 1024))
 
 
 def main(argv: list[str]) -> int:
