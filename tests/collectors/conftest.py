@@ -4,20 +4,15 @@ exporter of the dcgm-exporter and kube-state-metrics fixtures, for the Prometheu
 
 from __future__ import annotations
 
-import http.server
-import subprocess
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-import httpx
 import pytest
 
-from collectors.prometheus import PrometheusClient, PrometheusError
-from tests.live_server import free_port
+from tests.prometheus_server import pages
+from tests.prometheus_server import prometheus as running_prometheus
 from tests.slurm_cluster import Scenario, missing
 
 DATA = Path(str(resources.files("collectors") / "data"))
@@ -58,34 +53,17 @@ def slurm_scenario() -> Scenario:
 
 @pytest.fixture(scope="module")
 def exporter() -> Iterator[int]:
-    pages = {
+    with pages({
         "/dcgm": (DATA / "dcgm_a100_k8s.prom").read_text()
         .replace('namespace="vision"', 'namespace="shared-inference"').encode(),
         "/ksm": (DATA / "kube_state_metrics_pods.prom").read_bytes(),
-    }
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-            body = pages.get(self.path)
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/plain; version=0.0.4")
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield int(httpd.server_address[1])
-    httpd.shutdown()
+    }) as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
 def prometheus(exporter: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("prometheus")
-    config = home / "prometheus.yml"
-    config.write_text(f"""
+    config = f"""
 global: {{scrape_interval: 1s, evaluation_interval: 1s}}
 scrape_configs:
   - job_name: dcgm-exporter
@@ -95,33 +73,7 @@ scrape_configs:
     honor_labels: true
     metrics_path: /ksm
     static_configs: [{{targets: ["127.0.0.1:{exporter}"]}}]
-""")
-    port = free_port()
-    log = (home / "prometheus.log").open("w")
-    process = subprocess.Popen(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={home / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    client = PrometheusClient(url, client=httpx.Client(timeout=5))
-    deadline = time.monotonic() + 45
-    try:
-        while True:
-            try:
-                now = time.time()
-                if (client.query_range("DCGM_FI_PROF_PIPE_FP32_ACTIVE", start=now - 60,
-                                       end=now, step_s=1)
-                        and client.query_range("kube_pod_owner", start=now - 60, end=now,
-                                               step_s=1)):
-                    break
-            except PrometheusError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("Prometheus did not come up with data: "
-                            + (home / "prometheus.log").read_text()[-2000:])
-            time.sleep(0.5)
-        time.sleep(1.5)  # one more scrape, so that every metric has points
+"""
+    with running_prometheus(tmp_path_factory.mktemp("prometheus"), config,
+                            ["DCGM_FI_PROF_PIPE_FP32_ACTIVE", "kube_pod_owner"]) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()

@@ -3,9 +3,6 @@ joins each server's counters to the job its GPUs are charged to."""
 
 from __future__ import annotations
 
-import http.server
-import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from importlib import resources
@@ -15,9 +12,10 @@ import httpx
 import pytest
 
 from collectors.dcgm import Normalizer
-from collectors.prometheus import PrometheusClient, PrometheusError, collect_range
+from collectors.prometheus import PrometheusClient, collect_range
 from config.organisation import Organisation, ServedCounterConfig
-from tests.live_server import free_port
+from tests.prometheus_server import pages
+from tests.prometheus_server import prometheus as running_prometheus
 
 DATA = Path(str(resources.files("collectors") / "data"))
 CUSTOM = b"""# TYPE acme_completions_total counter
@@ -29,36 +27,20 @@ acme_tokens_out_total{model="acme/summarizer-small"} 630000
 
 @pytest.fixture(scope="module")
 def exporter() -> Iterator[int]:
-    pages = {
+    with pages({
         "/dcgm": (DATA / "dcgm_a100_k8s.prom").read_text()
         .replace('namespace="vision"', 'namespace="shared-inference"').encode(),
         "/ksm": (DATA / "kube_state_metrics_pods.prom").read_bytes(),
         "/triton": (DATA / "triton_metrics.prom").read_bytes(),
         "/custom": CUSTOM,
-    }
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-            body = pages.get(self.path)
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/plain; version=0.0.4")
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield int(httpd.server_address[1])
-    httpd.shutdown()
+    }) as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
 def prometheus(exporter: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("prometheus")
     target = f'["127.0.0.1:{exporter}"]'
-    (home / "prometheus.yml").write_text(f"""
+    config = f"""
 global: {{scrape_interval: 1s}}
 scrape_configs:
   - {{job_name: dcgm, metrics_path: /dcgm, static_configs: [{{targets: {target}}}]}}
@@ -71,36 +53,11 @@ scrape_configs:
   - job_name: acme
     metrics_path: /custom
     static_configs: [{{targets: {target}, labels: {{namespace: nlp, pod: llama-ft-0-r7kx2}}}}]
-""")
-    port = free_port()
-    log = (home / "prometheus.log").open("w")
-    process = subprocess.Popen(
-        ["prometheus", f"--config.file={home / 'prometheus.yml'}",
-         f"--storage.tsdb.path={home / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    client = PrometheusClient(url, client=httpx.Client(timeout=5))
-    deadline = time.monotonic() + 45
-    try:
-        while True:
-            try:
-                now = time.time()
-                if all(client.query_range(m, start=now - 60, end=now, step_s=1) for m in (
-                        "nv_inference_request_success", "acme_completions_total",
-                        "kube_pod_owner", "DCGM_FI_DEV_POWER_USAGE")):
-                    break
-            except PrometheusError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("Prometheus did not come up: "
-                            + (home / "prometheus.log").read_text()[-2000:])
-            time.sleep(0.5)
-        time.sleep(1.5)
+"""
+    with running_prometheus(tmp_path_factory.mktemp("prometheus"), config, [
+            "nv_inference_request_success", "acme_completions_total", "kube_pod_owner",
+            "DCGM_FI_DEV_POWER_USAGE"]) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 def test_served_counters_join_the_job_of_their_pods_gpus(
