@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import socket
 import tempfile
-import threading
 import time
 from importlib import resources
 from pathlib import Path
@@ -49,12 +47,6 @@ def agent_cpu() -> Result:
                   f"serialized to the ingest body; goal <= 1 ms")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 # A client without a token, posting as fast as one process can: what a scanner or a
 # misconfigured collector does. It stops on SIGTERM and prints how many requests it made.
 _FLOOD = """
@@ -78,13 +70,13 @@ def ingest_http() -> Result:
     import subprocess
     import sys
 
-    import uvicorn
     from sqlalchemy import text
 
     from bot.server import create_server
     from config.organisation import load_organisation
     from config.settings import Settings
     from storage.db import make_engine, migrate
+    from tests.live_server import running
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -92,13 +84,6 @@ def ingest_http() -> Result:
         engine = make_engine(url)
         organisation = load_organisation(None)
         app = create_server(Settings(database_url=url), organisation, engine)
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
         gpus, batch, batches = 64, 5000, 20
         start_ts = time.time() - 86400
         bodies = []
@@ -115,10 +100,10 @@ def ingest_http() -> Result:
             bodies.append(json.dumps({"samples": samples}).encode())
         headers = {"Authorization": "Bearer demo-frankfurt-token",
                    "Content-Type": "application/json"}
-        base = f"http://127.0.0.1:{port}"
-        flood = subprocess.Popen([sys.executable, "-c", _FLOOD, base], stdout=subprocess.PIPE)
         accepted = 0
-        with httpx.Client(timeout=120) as client:
+        with running(app) as base, httpx.Client(timeout=120) as client:
+            flood = subprocess.Popen([sys.executable, "-c", _FLOOD, base],
+                                     stdout=subprocess.PIPE)
             while client.get(f"{base}/metrics").text.count('status="401"') == 0:
                 time.sleep(0.05)  # the flood is under way before the clock starts
             started = time.perf_counter()
@@ -127,12 +112,10 @@ def ingest_http() -> Result:
                 response.raise_for_status()
                 accepted += response.json()["accepted"]
             elapsed = time.perf_counter() - started
-        flood.terminate()
-        refused = int((flood.communicate(timeout=30)[0] or b"0").split()[-1])
-        with engine.connect() as conn:
-            rows = conn.execute(text("SELECT count(*) FROM ingest_rejection")).scalar()
-        server.should_exit = True
-        thread.join(timeout=10)
+            flood.terminate()
+            refused = int((flood.communicate(timeout=30)[0] or b"0").split()[-1])
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT count(*) FROM ingest_rejection")).scalar()
         engine.dispose()
     assert accepted == batch * batches, accepted
     assert rows == 0, rows  # refused requests wait in memory for the minute's flush

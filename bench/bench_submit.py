@@ -13,15 +13,10 @@ from __future__ import annotations
 import dataclasses
 import statistics
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
-import uvicorn
 
 from analyzers.submit import SubmitRequest, check_request
 from bench import Result
@@ -31,7 +26,7 @@ from bot.services.submit_check import weekly_judge
 from config.organisation import load_organisation
 from config.settings import Settings
 from storage.db import make_engine, migrate
-from tests.live_server import free_port
+from tests.live_server import running
 
 RUNS = 400
 WARMUP = 20
@@ -61,23 +56,6 @@ def _requests(n: int) -> list[SubmitRequest]:
             for i in range(n)]
 
 
-@contextmanager
-def _serving(app: Any) -> Iterator[str]:
-    """uvicorn on a loopback port, bound by uvicorn as in production (it sets TCP_NODELAY)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
 def _p99(ms: list[float]) -> float:
     return statistics.quantiles(ms, n=100)[98]
 
@@ -101,7 +79,7 @@ def run() -> list[Result]:
     engine = make_engine(url)
     app = create_server(Settings(database_url=url), organisation, engine, slack_events=False)
     http_times = []
-    with _serving(app) as base, httpx.Client(
+    with running(app) as base, httpx.Client(
             base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as client:
         for i, req in enumerate(_requests(WARMUP + RUNS)):
             body = {k: v for k, v in req.to_json().items() if v is not None}
