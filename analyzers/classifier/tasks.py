@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from analyzers.classifier.catalog import CatalogModel
-from analyzers.records import TASKS, JobRecord
+from analyzers.records import NARROW_TASKS, TASKS, JobRecord
 
 # Hub pipeline tags, server flags (vLLM --task, TGI, Triton, KServe) and plain words.
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -72,12 +72,20 @@ _FLAG = re.compile(r"(?i)(?:--task|--pipeline[-_]tag|(?<![\w.])task|\btask_type|
 
 
 def task_name(declared: str | None) -> str | None:
-    """The task name that declared words map to (`sentiment-analysis`: text_classification)."""
+    """The task name that declared words map to (`sentiment-analysis`: text_classification).
+
+    A pipeline tag or alias maps as a whole; a phrase (`code completion`, `toxicity
+    classification`, `language identification`) maps when its words name one task only.
+    """
     if not declared:
         return None
     found = TASK_NAMES.get(_norm(declared))
     if found is None and re.fullmatch(r"translation[-_]?\w*", _norm(declared)):
         return "translation"  # translation_en_to_de
+    if found is None:
+        named = _said(declared, _DECLARED_SPEC)
+        narrow = [t for t in named if t in NARROW_TASKS]  # `classify chat messages`
+        found = named[0] if len(named) == 1 else narrow[0] if len(narrow) == 1 else None
     return found
 
 
@@ -112,7 +120,7 @@ def model_task(models: Sequence[CatalogModel]) -> str | None:
 # Where a job writes the model it runs: the value of a model flag or key, a served path.
 _MENTION = re.compile(
     r"(?i)(?:(?<![\w-])--?(?:model|model[-_]id|model[-_]path|model[-_]name(?:[-_]or[-_]path)?|"
-    r"base[-_]model(?:[-_]id)?|pretrained|ckpt|checkpoint|weights|hf[-_]model|llm|backbone|m)"
+    r"base[-_]model(?:[-_]id)?|pretrained|ckpt|checkpoint|weights|hf[-_]model|llm|backbone|arch|m)"
     r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.name_or_path|model\.pretrained|"
     r"MODEL_ID|MODEL_NAME|MODEL)|vllm serve|ollama (?:run|pull)|--load-model)"
     r"(?:\s*=\s*|\s+)['\"]?([^\s'\"|]+)")
@@ -125,7 +133,8 @@ _GGUF = re.compile(r"(?i)[^\s'\"=|]+\.gguf")
 _SPEC = dict[str, tuple[str, ...]]
 _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-generative uses
     "other": ("tts", "text to speech", "t2v", "i2v", "video", "[sam]", "[sam2]", "segment",
-              "depth", "kokoro", "musicgen", "audiogen"),
+              "depth", "kokoro", "musicgen", "audiogen", "fraud", "anomal", "forecast",
+              "xgb", "xgboost", "lightgbm", "tabular", "churn", "recommend"),
     "image_captioning": ("caption", "image to text"),
     "asr": ("whisper", "wav2vec", "[asr]", "[stt]", "speech to text", "parakeet", "canary",
             "moonshine", "transcri", "hubert", "granite speech"),
@@ -137,7 +146,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             "simcse"),
     "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif",
                             "[nli]", "sst2", "sst 2", "intent", "emotion", "spam", "hate",
-                            "jailbreak", "[cls]"),
+                            "jailbreak", "[cls]", "language ident", "[lid]", "langid"),
     "object_detection": ("detr", "yolo", "[det]", "detect", "owlv", "owl v", "grounding",
                          "omdet"),
     "image_generation": ("diffusion", "sdxl", "flux", "txt2img", "text to image", "[t2i]",
@@ -151,7 +160,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
     "text_classification": ("sentiment", "polarity", "classif", "toxic", "moderat", "[intent]",
                             "intents", "spam", "emotion", "stance", "hate speech", "guardrail",
                             "content safety", "jailbreak", "triage", "lang id", "guard",
-                            "language detect", "sst2", "sst 2", "imdb", "mnli"),
+                            "language ident", "language detect", "sst2", "sst 2", "imdb", "mnli"),
     "token_classification": ("[ner]", "named entit", "entity", "[pii]", "deid", "de identif",
                              "pos tag", "slot fill", "token cl", "conll", "wikiann", "redact",
                              "resume pars", "address pars", "invoice field"),
@@ -181,8 +190,24 @@ def _compiled(spec: _SPEC) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 
+# A declared task written as a phrase: the job's words, and the tasks that are not narrow.
+_DECLARED_WORDS: _SPEC = {
+    **_JOB_WORDS,
+    "sentence_similarity": (*_JOB_WORDS["sentence_similarity"], "code search", "[search]",
+                            "[ranking]"),
+    "object_detection": (*_JOB_WORDS["object_detection"], "bounding box"),
+    "text_generation": ("[code]", "coding", "completion", "[chat]", "chatbot", "generat",
+                        "[llm]", "assistant", "agent", "copilot", "reasoning", "instruct",
+                        "[rag]", "conversation", "text gen", "story", "writing"),
+    "image_generation": ("text to image", "image gen", "txt2img", "diffusion", "inpaint"),
+    "image_captioning": ("caption", "image to text", "[vqa]", "visual question", "[ocr]"),
+    "other": ("video", "speech synth", "[tts]", "text to speech", "segment", "depth",
+              "forecast", "time series", "tabular", "recommend", "fraud", "anomaly",
+              "[etl]", "music", "audio gen", "voice clon"),
+}
 _NAME_SPEC = _compiled(_NAME_WORDS)
 _JOB_SPEC = _compiled(_JOB_WORDS)
+_DECLARED_SPEC = _compiled(_DECLARED_WORDS)
 
 
 def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:

@@ -74,6 +74,28 @@ def test_the_declared_task_wins() -> None:
     assert [rules.read_task(r) for r in (code, video, flag)] == tasks
 
 
+@pytest.mark.parametrize(("declared", "task"), [
+    ("code completion", "text_generation"),  # a code model completing code is not QA
+    ("toxicity classification of chat messages", "text_classification"),
+    ("language identification", "text_classification"),
+    ("fraud detection", "other"),  # tabular, not object detection
+    ("pedestrian detection", "object_detection"),
+    ("code search", "sentence_similarity"),
+    ("customer support chatbot", "text_generation"),
+    ("weekly training run", None),  # words that name no task leave it open
+])
+def test_a_task_declared_in_a_phrase_maps_when_it_names_one_task(
+        declared: str, task: str | None) -> None:
+    assert read_job(job(name="svc-1", task=declared)).task == task
+
+
+def test_a_declared_code_completion_on_a_big_code_model_is_not_oversized() -> None:
+    code = job(name="codestral-complete", task="code completion",
+               command="vllm serve mistralai/Codestral-22B-v0.1")
+    for verdicts in (judge([code], PolicyConfig()), rules.judge([code], PolicyConfig())):
+        assert (verdicts[0].task, verdicts[0].reasons) == ("text_generation", [])
+
+
 def test_the_named_model_decides_before_the_words() -> None:
     guard = job(name="chat-frontend-filter", command="vllm serve acme/ShieldLM-Guard-9B")
     verdict = judge([guard], PolicyConfig())[0]
