@@ -55,14 +55,16 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     size: tuple[float, float] | None = None
     if models:
         size = (min(m.params_b for m in models), max(m.params_b for m in models))
-    mentions = model_mentions(record) if not models else []
+    mentions = model_mentions(record)
     if not models:
         written = _mentioned_size(mentions)  # the model it runs, not a served alias
         written = written if written is not None else written_size(record.text)
         size = None if written is None else (written, written)
     task = declared_task(record) or model_task(models)
-    if task is None and not models:  # a model in no catalog: what its name says it is for
-        task = name_task(mentions)
+    if task is None:  # a model in no catalog, or a generalist's fine-tune: what its name says
+        # (`.../Llama-3.1-Nemotron-70B-Reward`; not a served alias beside it)
+        task = name_task([m for m in mentions if catalog_models(m, index)] if models
+                         else mentions)
     said = job_words(record) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None
     return JobReading(size, task, bool(models) or bool(mentions), said, floor)

@@ -133,9 +133,9 @@ _GGUF = re.compile(r"(?i)[^\s'\"=|]+\.gguf")
 _SPEC = dict[str, tuple[str, ...]]
 _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-generative uses
     "other": ("tts", "text to speech", "t2v", "i2v", "video", "[sam]", "[sam2]", "segment",
-              "depth", "kokoro", "musicgen", "audiogen", "fraud", "anomal", "forecast",
-              "xgb", "xgboost", "lightgbm", "tabular", "churn", "recommend"),
-    "image_captioning": ("caption", "image to text"),
+              "depth", "kokoro", "musicgen", "audiogen", "anomal", "forecast", "[xgb]",
+              "xgboost", "lightgbm", "[tabular]", "recommend"),
+    "image_captioning": ("caption", "image to text", "ocr"),
     "asr": ("whisper", "wav2vec", "[asr]", "[stt]", "speech to text", "parakeet", "canary",
             "moonshine", "transcri", "hubert", "granite speech"),
     "token_classification": ("[ner]", "pii", "token class", "pos tag", "gliner", "nuner",
@@ -146,7 +146,8 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             "simcse"),
     "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif",
                             "[nli]", "sst2", "sst 2", "intent", "emotion", "spam", "hate",
-                            "jailbreak", "[cls]", "language ident", "[lid]", "langid"),
+                            "jailbreak", "[cls]", "language ident", "language detect", "[lid]",
+                            "langid", "reward", "[rm]", "[prm]", "[orm]"),
     "object_detection": ("detr", "yolo", "[det]", "detect", "owlv", "owl v", "grounding",
                          "omdet"),
     "image_generation": ("diffusion", "sdxl", "flux", "txt2img", "text to image", "[t2i]",

@@ -89,6 +89,16 @@ def test_a_task_declared_in_a_phrase_maps_when_it_names_one_task(
     assert read_job(job(name="svc-1", task=declared)).task == task
 
 
+def test_a_fine_tune_of_a_generalist_is_what_its_name_says_not_its_served_alias() -> None:
+    reward = job(name="rm-2", command="python score.py --model "
+                 "nvidia/Llama-3.1-Nemotron-70B-Reward-HF")
+    alias = job(name="defect-check", command="python -m huggingfaceserver "
+                "--model_name=defect-classify", model="OpenGVLab/InternVL3-8B")
+    assert read_job(reward).task == "text_classification"
+    assert read_job(alias).task is None  # a generalist's task is left to the job's words
+    assert judge([reward], PolicyConfig())[0].reasons == ["oversized_model"]
+
+
 def test_a_declared_code_completion_on_a_big_code_model_is_not_oversized() -> None:
     code = job(name="codestral-complete", task="code completion",
                command="vllm serve mistralai/Codestral-22B-v0.1")
