@@ -1,0 +1,54 @@
+"""The shipped catalog's rows: unique, apart from the evaluation's models, read as written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from analyzers.classifier.catalog import load_catalog
+from analyzers.classifier.corpus import unseen_models
+from analyzers.classifier.reading import read_job
+from analyzers.records import JobRecord
+
+BUSY = {"gpu_type": "NVIDIA H100 80GB HBM3", "gpus": 1, "duration_s": 7200.0,
+        "gpu_util_mean": 60.0, "gpu_util_max": 90.0, "gpu_mem_used_gib_max": 30.0,
+        "gpu_mem_total_gib": 80.0}
+
+
+def job(**fields: Any) -> JobRecord:
+    return JobRecord(job_id="j", **{**BUSY, **fields})
+
+
+def test_rows_are_unique_and_leave_the_unseen_models_out() -> None:
+    ids = [m.model_id.lower() for m in load_catalog()]
+    assert len(ids) == len(set(ids))
+    assert not {m.model_id.lower() for m in unseen_models()} & set(ids)
+
+
+@pytest.mark.parametrize(("fields", "size_b", "task"), [
+    ({"name": "nv-embed-v2-7d9f8c6b5-x2k4q", "command": "python -m embed_server"}, 7.85,
+     "sentence_similarity"),
+    ({"name": "doc-qa", "command": "vllm serve rhymes-ai/Aria --trust-remote-code"}, 25.3, None),
+    ({"name": "moderation", "command": "vllm serve openai/gpt-oss-safeguard-20b"}, 21.5,
+     "text_classification"),
+    ({"name": "rm-score", "command": "python score.py --model "
+      "Skywork/Skywork-Reward-Gemma-2-27B-v0.2"}, 27.2, "text_classification"),
+    ({"name": "pdf-index", "command": "python index.py --model vidore/colpali-v1.3"}, 2.92,
+     "sentence_similarity"),
+    ({"name": "asr", "command": "python run.py --model Systran/faster-distil-whisper-large-v3"},
+     0.756, "asr"),
+    ({"name": "i2v", "command": "python generate.py --ckpt_dir ./Wan2.2-I2V-A14B"}, 27.0, "other"),
+])
+def test_new_rows_are_read_exactly(fields: dict[str, str], size_b: float,
+                                   task: str | None) -> None:
+    reading = read_job(job(**fields))
+    assert reading.size == (size_b, size_b)
+    assert reading.task == task
+
+
+@pytest.mark.parametrize("name", ["aria-etl-nightly", "aria-chat-frontend-7d9f8c6b5-x2k4q",
+                                  "limo-booking-ranker", "text-summarization-worker",
+                                  "gist-embedding-sync", "solar-panel-detector"])
+def test_common_words_name_no_model(name: str) -> None:
+    assert read_job(job(name=name, command="python app.py")).size is None
