@@ -181,6 +181,15 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                     "fr en", "en fr", "ja en", "en ja", "zh en", "en zh", "multilingual mt"),
     "summarization": ("summar", "tldr", "recap", "meeting notes", "condense", "xsum", "samsum",
                       "cnn dm", "abstracts", "digest writer"),
+    # Generative uses, named by the job's words: a generalist doing them is not oversized.
+    "text_generation": ("[chat]", "chatbot", "assistant", "copilot", "[completion]",
+                        "completions", "codegen", "code assist", "code gen", "[sft]", "[dpo]",
+                        "[rlhf]", "[grpo]", "[pretrain]", "[pretraining]", "instruct tun",
+                        "story gen", "[text gen]", "[agent]", "agentic"),
+    "image_captioning": ("caption", "alt text", "img2txt", "image to text", "describe image",
+                         "[vqa]", "[ocr]"),
+    "image_generation": ("txt2img", "text to image", "image gen", "img gen", "diffusion",
+                         "inpaint", "dreambooth", "sdxl"),
 }
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 

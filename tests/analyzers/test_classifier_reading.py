@@ -99,6 +99,25 @@ def test_a_fine_tune_of_a_generalist_is_what_its_name_says_not_its_served_alias(
     assert judge([reward], PolicyConfig())[0].reasons == ["oversized_model"]
 
 
+def test_a_generalist_named_for_a_generative_use_is_generating_not_classifying() -> None:
+    chat = job(name="mlflow-run-58a6", command="mlflow run . -e train -P "
+               "model_name=tiiuae/falcon-7b-instruct -P dataset=assistant")
+    caption = job(name="alt-text-batch",
+                  command="python run.py --model Qwen/Qwen2.5-VL-7B-Instruct")
+    verdicts = judge([chat, caption], PolicyConfig())
+    assert [(v.task, v.reasons) for v in verdicts] == [("text_generation", []),
+                                                        ("image_captioning", [])]
+
+
+def test_a_servers_own_name_is_not_the_jobs_words() -> None:
+    """`text-generation-launcher` and `vllm serve` say which server, not what it does."""
+    tagger = job(name="keyphrase-tag-tgi", command="text-generation-launcher --model-id "
+                 "google/gemma-3-27b-it --num-shard 1", task="token-classification")
+    ner = job(name="ner-api", command="text-generation-launcher --model-id google/gemma-3-27b-it")
+    assert [v.task for v in judge([tagger, ner], PolicyConfig())] == [
+        "token_classification", "token_classification"]
+
+
 def test_a_declared_code_completion_on_a_big_code_model_is_not_oversized() -> None:
     code = job(name="codestral-complete", task="code completion",
                command="vllm serve mistralai/Codestral-22B-v0.1")
