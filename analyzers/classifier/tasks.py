@@ -125,6 +125,11 @@ _MENTION = re.compile(
     r"MODEL_ID|MODEL_NAME|MODEL)|vllm serve|ollama (?:run|pull)|--load-model)"
     r"(?:\s*=\s*|\s+)['\"]?([^\s'\"|]+)")
 _GGUF = re.compile(r"(?i)[^\s'\"=|]+\.gguf")
+# KServe's model servers take the name they serve under as `--model_name` (the model itself
+# is `--model_id` or `--storage_uri`): an alias, like vLLM's `--served-model-name`.
+_KSERVE_ALIAS = re.compile(r"(?i)--model[-_]name(?:\s*=\s*|\s+)[^\s'\"|]+")
+# `python -m module` runs a module: `-m` names a model only for other tools (llama.cpp).
+_PYTHON_MODULE = re.compile(r"(?i)(\bpython[\d.]*(?:\s+-[a-lnzA-Z]+)*\s+)-m\s+\S+")
 
 # Words that say a task, as a model's name or a job's words write them: a word in brackets
 # must stand alone (`[ner]`); other words may start or sit inside a word (`classif`); a task
@@ -254,6 +259,10 @@ def model_mentions(record: JobRecord) -> list[str]:
 def _mentions(model: str | None, command: str) -> tuple[str, ...]:
     """model_mentions, read once per model field and command (the reading and the words)."""
     found = [model] if model else []
+    if "huggingfaceserver" in command or "kserve" in command.lower():
+        command = _KSERVE_ALIAS.sub(" ", command)
+    if "-m " in command:
+        command = _PYTHON_MODULE.sub(r"\1", command)
     found += _MENTION.findall(command)
     if ".gguf" in command.lower():
         found += _GGUF.findall(command)

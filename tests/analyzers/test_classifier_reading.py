@@ -118,6 +118,19 @@ def test_a_servers_own_name_is_not_the_jobs_words() -> None:
         "token_classification", "token_classification"]
 
 
+def test_a_python_module_and_a_kserve_served_name_name_no_model() -> None:
+    """`python -m huggingfaceserver --model_name=qa` serves something from a volume: which
+    model is not said, so no size is guessed (the contract)."""
+    served = job(name="qa-predictor-00005-deployment-n4r69b7kv7-q6z42",
+                 command="python -m huggingfaceserver --model_name=qa "
+                         "--storage_uri=pvc://qa-pvc", image="kserve/huggingfaceserver:v0.14.0")
+    named = job(name="qa-predictor", command="python -m huggingfaceserver --model_name=qa "
+                "--model_id=hf://Qwen/Qwen3-8B")
+    assert not read_job(served).names_model
+    assert read_job(named).size == (8.2, 8.2)
+    assert judge([served], PolicyConfig())[0].reasons == []
+
+
 def test_a_declared_code_completion_on_a_big_code_model_is_not_oversized() -> None:
     code = job(name="codestral-complete", task="code completion",
                command="vllm serve mistralai/Codestral-22B-v0.1")
