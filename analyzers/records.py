@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from domain.samples import MAX_COUNT, MAX_MEM_MIB, MAX_POWER_W, shown
 from domain.types import JobRecord, Verdict
 
 TASKS = (
@@ -40,9 +41,9 @@ def _number(obj: dict[str, Any], key: str, *, lo: float | None = None,
             raise RecordError(f"{key} is required")
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RecordError(f"{key} must be a number, got {value!r}")
+        raise RecordError(f"{key} must be a number, got {shown(value)}")
     if not math.isfinite(value):
-        raise RecordError(f"{key} must be finite, got {value!r}")
+        raise RecordError(f"{key} must be finite, got {shown(value)}")
     if lo is not None and value < lo:
         raise RecordError(f"{key} must be >= {lo:g}, got {value:g}")
     if hi is not None and value > hi:
@@ -55,10 +56,19 @@ def _text(obj: dict[str, Any], key: str, *, choices: tuple[str, ...] | None = No
     if value is None:
         return None
     if not isinstance(value, str):
-        raise RecordError(f"{key} must be a string or null, got {value!r}")
+        raise RecordError(f"{key} must be a string or null, got {shown(value)}")
     if choices is not None and value not in choices:
-        raise RecordError(f"{key} must be one of {', '.join(choices)} or null, got {value!r}")
+        raise RecordError(f"{key} must be one of {', '.join(choices)} or null, got {shown(value)}")
     return value
+
+
+# What no real job reaches, however large (the limits of what collectors send, domain.samples):
+# a value past these is a broken record, and would overflow the arithmetic on it. A MIG slice
+# has 5 GiB or more.
+MAX_GPUS = MAX_COUNT
+MIN_GPU_MEM_GIB, MAX_GPU_MEM_GIB = 0.5, MAX_MEM_MIB / 1024
+MAX_DURATION_S = 10 * 365 * 86_400.0
+MAX_ENERGY_KWH = MAX_GPUS * MAX_POWER_W * MAX_DURATION_S / 3.6e6
 
 
 def parse_record(obj: Any) -> JobRecord:
@@ -69,23 +79,23 @@ def parse_record(obj: Any) -> JobRecord:
     if not isinstance(job_id, str | int) or isinstance(job_id, bool) or str(job_id) == "":
         raise RecordError("job_id is required and must be a non-empty string")
     gpus = obj.get("gpus")
-    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
-        raise RecordError(f"gpus must be an integer >= 1, got {gpus!r}")
+    if isinstance(gpus, bool) or not isinstance(gpus, int) or not 1 <= gpus <= MAX_GPUS:
+        raise RecordError(f"gpus must be an integer from 1 to {MAX_GPUS:,}, got {shown(gpus)}")
     gpu_type = _text(obj, "gpu_type")
     if not gpu_type:
         raise RecordError("gpu_type is required")
     batch = obj.get("batch_size")
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
-        raise RecordError(f"batch_size must be an integer >= 1 or null, got {batch!r}")
+        raise RecordError(f"batch_size must be an integer >= 1 or null, got {shown(batch)}")
     util_mean = _number(obj, "gpu_util_mean", lo=0, hi=100)
     util_max = _number(obj, "gpu_util_max", lo=0, hi=100)
-    mem_used = _number(obj, "gpu_mem_used_gib_max", lo=0)
-    mem_total = _number(obj, "gpu_mem_total_gib", lo=0)
+    mem_used = _number(obj, "gpu_mem_used_gib_max", lo=0, hi=MAX_GPU_MEM_GIB)
+    mem_total = _number(obj, "gpu_mem_total_gib", lo=0, hi=MAX_GPU_MEM_GIB)
     assert util_mean is not None and util_max is not None
     assert mem_used is not None and mem_total is not None
-    if mem_total <= 0:
-        raise RecordError("gpu_mem_total_gib must be > 0")
-    duration = _number(obj, "duration_s", lo=0)
+    if mem_total < MIN_GPU_MEM_GIB:
+        raise RecordError(f"gpu_mem_total_gib must be >= {MIN_GPU_MEM_GIB:g}, got {mem_total:g}")
+    duration = _number(obj, "duration_s", lo=0, hi=MAX_DURATION_S)
     assert duration is not None
     return JobRecord(
         job_id=str(job_id),
@@ -104,8 +114,8 @@ def parse_record(obj: Any) -> JobRecord:
         gpu_util_max=util_max,
         gpu_mem_used_gib_max=mem_used,
         gpu_mem_total_gib=mem_total,
-        power_w_mean=_number(obj, "power_w_mean", lo=0, required=False),
-        energy_kwh=_number(obj, "energy_kwh", lo=0, required=False),
+        power_w_mean=_number(obj, "power_w_mean", lo=0, hi=MAX_POWER_W, required=False),
+        energy_kwh=_number(obj, "energy_kwh", lo=0, hi=MAX_ENERGY_KWH, required=False),
         precision=_text(obj, "precision", choices=PRECISIONS),
         batch_size=batch,
     )

@@ -59,7 +59,7 @@ def classify(
     for _, errors, count in done:
         judged += count
         for number, reason in errors:
-            err.print(f"line {number}: {reason}", highlight=False, markup=False)
+            err.print(f"line {number}: {reason}", highlight=False, markup=False, soft_wrap=True)
     _write(b"".join(data for data, _, _ in done), output)
     if any(errors for _, errors, _ in done) and not judged:
         raise typer.Exit(1)

@@ -109,6 +109,26 @@ def _line(job_id: str, **fields: Any) -> str:
     return json.dumps({"job_id": job_id, **BUSY, **fields})
 
 
+def test_absurd_values_are_refused_in_one_short_line_and_the_rest_judged(
+        tmp_path: Path) -> None:
+    """What a fuzzer sends: values that overflowed the policy's arithmetic, megabyte strings."""
+    source = tmp_path / "jobs.jsonl"
+    source.write_text("\n".join([
+        _line("j1", gpu_mem_used_gib_max=1e300, gpu_mem_total_gib=1e-300, gpus=2),
+        _line("j2", duration_s="x" * 100_000),
+        _line("j3", power_w_mean=1e308),
+        _line("j4", gpus=10**30),
+        _line("ok", name="reviews-polarity-api-7f9c"),
+    ]) + "\n")
+    result = CliRunner().invoke(app, ["classify", "--input", str(source)])
+    assert result.exit_code == 0, result.output
+    errors = result.stderr.splitlines()
+    assert [e.split(":")[0] for e in errors] == ["line 1", "line 2", "line 3", "line 4"]
+    assert "gpu_mem_used_gib_max must be <= 1024" in errors[0]
+    assert all(len(e) < 200 for e in errors)  # the bad value shown cut short
+    assert [json.loads(v)["job_id"] for v in result.stdout.splitlines()] == ["ok"]
+
+
 def test_classify_reports_bad_lines_and_classifies_the_rest(tmp_path: Path) -> None:
     source = tmp_path / "jobs.jsonl"
     source.write_text("\n".join([
@@ -120,7 +140,7 @@ def test_classify_reports_bad_lines_and_classifies_the_rest(tmp_path: Path) -> N
     result = CliRunner().invoke(app, ["classify", "--input", str(source)])
     assert result.exit_code == 0, result.output
     assert "line 2: not valid JSON" in result.stderr
-    assert "line 3: gpus must be an integer >= 1" in result.stderr
+    assert "line 3: gpus must be an integer from 1 to 1,000,000, got 0" in result.stderr
     verdicts = [json.loads(line) for line in result.stdout.splitlines()]
     assert [v["job_id"] for v in verdicts] == ["j1", "j3"]
     assert all(set(v) == CONTRACT_FIELDS and v["task"] in TASKS and 0 <= v["score"] <= 1
