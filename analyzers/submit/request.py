@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzers.records import KINDS, PRECISIONS, TASKS
+from analyzers.records import KINDS, MAX_DURATION_S, MAX_GPUS, PRECISIONS, TASKS
 from config.organisation import SUBMIT_RULES
 
 RULES = SUBMIT_RULES
@@ -44,6 +44,16 @@ class SubmitRequest:
     kind: str | None = None  # sbatch, Pod, Job, Deployment, InferenceService, record
     replicas: int = 1
     workload: str | None = None  # the contract's kind: training, inference, interactive, batch
+
+    def __post_init__(self) -> None:
+        # However it was read (sbatch, manifest, record, JSON): no estimate from absurd counts.
+        for key in ("gpus", "replicas"):
+            value = getattr(self, key)
+            if isinstance(value, int) and value > MAX_GPUS:
+                raise SubmitInputError(f"{key} must be at most {MAX_GPUS:,}, got {value:,}")
+        limit = self.time_limit_s
+        if isinstance(limit, int | float) and limit > MAX_DURATION_S:
+            raise SubmitInputError(f"the time limit must be at most ten years, got {limit:g} s")
 
     def to_json(self) -> dict[str, Any]:
         """The request as a JSON object (the body of POST /api/v1/check)."""

@@ -104,6 +104,8 @@ def test_bad_bodies_and_tokens_get_their_reason_and_are_counted(
         (post(server, {"job_name": "x", "gpus": "eight"}), 400, "gpus must be", "bad_request"),
         (post(server, {"job_name": "x", "gpu_count": 8}), 400, "unknown field 'gpu_count'",
          "bad_request"),
+        (post(server, {**OVERSIZED, "gpus": 10**20}), 400, "gpus must be at most 1,000,000",
+         "bad_request"),  # no estimate of sextillions of dollars
         (post(server, {**OVERSIZED, "cluster": "frankfurt-k8s"}), 400,
          "not the token's cluster", "bad_request"),
         (post(server, OVERSIZED, token=None), 401, "missing bearer token", "unauthorized"),

@@ -288,3 +288,12 @@ def test_the_endpoints_body_is_checked_field_by_field() -> None:
                          ("job", "JSON object")):
         with pytest.raises(SubmitInputError, match=reason):
             request_from_json(body)
+
+
+def test_an_absurd_gpu_count_or_time_limit_is_refused_not_estimated() -> None:
+    with pytest.raises(SubmitInputError, match="gpus must be at most 1,000,000"):
+        parse_sbatch("#!/bin/bash\n#SBATCH -J llama3-70b-sentiment\n"
+                     "#SBATCH --gres=gpu:99999999999999999999\nsrun python x.py\n")
+    with pytest.raises(SubmitInputError, match="at most ten years"):
+        parse_sbatch("#!/bin/bash\n#SBATCH --gres=gpu:8\n#SBATCH --time=99999999:00:00\n"
+                     "srun python x.py\n")
