@@ -52,3 +52,45 @@ def test_new_rows_are_read_exactly(fields: dict[str, str], size_b: float,
                                   "gist-embedding-sync", "solar-panel-detector"])
 def test_common_words_name_no_model(name: str) -> None:
     assert read_job(job(name=name, command="python app.py")).size is None
+
+
+@pytest.mark.parametrize(("fields", "size_b", "task"), [
+    ({"name": "ds-r1", "command": "vllm serve microsoft/MAI-DS-R1 --tensor-parallel-size 8"},
+     671.0, None),
+    ({"name": "longcat-flash-chat-7d9f8c6b5-x2k4q",
+      "command": "python -m sglang.launch_server --model-path meituan-longcat/LongCat-Flash-Chat"},
+     560.0, None),
+    ({"name": "docs", "command": "vllm serve CohereLabs/command-a-vision-07-2025"}, 112.0, None),
+    ({"name": "gen", "command": "python app.py --model_path ByteDance-Seed/BAGEL-7B-MoT"}, 14.0,
+     None),
+    ({"name": "ocr", "command": "vllm serve nanonets/Nanonets-OCR-s"}, 3.75, "image_captioning"),
+    ({"name": "sam3-5f6d7c8b9-abcde", "command": "python segment.py --model facebook/sam3"},
+     0.848, "other"),
+    ({"name": "clip",
+      "command": "python clip.py --model laion/CLIP-ViT-L-14-DataComp.XL-s13B-b90K"}, 0.428,
+     "image_classification"),
+    ({"name": "clip", "command": "open_clip hf-hub:apple/DFN5B-CLIP-ViT-H-14"}, 0.986,
+     "image_classification"),
+    ({"name": "seg", "command": "yolo segment train model=yolov8m-seg.pt data=coco.yaml"}, 0.0273,
+     "object_detection"),
+    ({"name": "asr",
+      "command": "python run.py --model mobiuslabsgmbh/faster-whisper-large-v3-turbo"}, 0.809,
+     "asr"),
+    ({"name": "jina-reranker-v3-7d9f8c6b5-x2k4q", "command": "python serve.py"}, 0.6,
+     "sentence_similarity"),
+    ({"name": "rm", "command": "python score.py --reward-model sfairXC/FsfairX-LLaMA3-RM-v0.1"},
+     7.5, "text_classification"),
+])
+def test_fourth_refresh_rows_are_read_exactly(fields: dict[str, str], size_b: float,
+                                              task: str | None) -> None:
+    reading = read_job(job(**fields))
+    assert reading.size == (size_b, size_b)
+    assert reading.task == task
+
+
+@pytest.mark.parametrize("name", ["playground-notebook-7d9f8c6b5-x2k4q", "realistic-load-test",
+                                  "command-runner", "intern-onboarding-batch"])
+def test_common_words_of_the_fourth_refresh_name_no_model(name: str) -> None:
+    reading = read_job(job(name=name, command="python app.py"))
+    assert reading.size is None
+    assert reading.floor_b is None
