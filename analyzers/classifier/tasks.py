@@ -128,8 +128,10 @@ _GGUF = re.compile(r"(?i)[^\s'\"=|]+\.gguf")
 # KServe's model servers take the name they serve under as `--model_name` (the model itself
 # is `--model_id` or `--storage_uri`): an alias, like vLLM's `--served-model-name`.
 _KSERVE_ALIAS = re.compile(r"(?i)--model[-_]name(?:\s*=\s*|\s+)[^\s'\"|]+")
-# `python -m module` runs a module: `-m` names a model only for other tools (llama.cpp).
-_PYTHON_MODULE = re.compile(r"(?i)(\bpython[\d.]*(?:\s+-[a-lnzA-Z]+)*\s+)-m\s+\S+")
+# `python -m module` (and torchrun's, accelerate's, deepspeed's `-m`) runs a module: `-m`
+# names a model only for other tools (llama.cpp).
+_PYTHON_MODULE = re.compile(r"(?i)(\b(?:python[\d.]*|torchrun|accelerate launch|deepspeed)"
+                            r"(?:\s+-[a-lnzA-Z]+)*\s+)-m\s+\S+")
 
 # Words that say a task, as a model's name or a job's words write them: a word in brackets
 # must stand alone (`[ner]`); other words may start or sit inside a word (`classif`); a task

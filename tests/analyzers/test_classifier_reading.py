@@ -126,7 +126,9 @@ def test_a_python_module_and_a_kserve_served_name_name_no_model() -> None:
                          "--storage_uri=pvc://qa-pvc", image="kserve/huggingfaceserver:v0.14.0")
     named = job(name="qa-predictor", command="python -m huggingfaceserver --model_name=qa "
                 "--model_id=hf://Qwen/Qwen3-8B")
+    axolotl = job(name="tune", command="accelerate launch -m axolotl.cli.train cfg.yml")
     assert not read_job(served).names_model
+    assert not read_job(axolotl).names_model
     assert read_job(named).size == (8.2, 8.2)
     assert judge([served], PolicyConfig())[0].reasons == []
 
