@@ -36,6 +36,7 @@ from config.organisation import PolicyConfig
 
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 _NARROW = np.array([t in NARROW_TASKS for t in TASKS])
+_TEXT_GENERATION = TASKS.index("text_generation")
 BATCH = 256  # texts per encoder pass: the fastest on 1 to 2 cores, measured
 CHUNK = 8192  # texts tokenized at a time, then handed to the encoding thread
 # A size guessed by the size head (a model named, in no catalog, no size written) flags a job
@@ -180,6 +181,10 @@ class Classifier:
         probs = pred.task.copy()
         probs[words] = 0.0
         probs[words, reading.words[words]] = 1.0
+        if reading.code is not None:  # a code model the catalog lacks, the words silent
+            code = reading.code & ~words
+            probs[code] = 0.0
+            probs[code, _TEXT_GENERATION] = 1.0
         probs[fixed] = 0.0
         probs[fixed, reading.task[fixed]] = 1.0
         return probs

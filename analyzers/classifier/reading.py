@@ -24,6 +24,7 @@ from analyzers.classifier.tasks import (
     model_mentions,
     model_task,
     name_task,
+    names_code_model,
     word_task,
 )
 from analyzers.records import TASKS, JobRecord
@@ -39,6 +40,10 @@ class JobReading:
     words: str | None = None  # the one narrow task the job's own words name, if any
     # Size unknown but its name continues a known family line: the line's smallest size.
     floor_b: float | None = None
+    # A model in no catalog whose name says code (`Seed-Coder-8B`): where the job's words name
+    # no task either, it generates code (text_generation), whatever the network makes of a
+    # name it has never seen.
+    code: bool = False
 
 
 def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
@@ -67,7 +72,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
                          else mentions)
     said = job_words(record) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None
-    return JobReading(size, task, bool(models) or bool(mentions), said, floor)
+    code = task is None and not models and names_code_model(mentions)
+    return JobReading(size, task, bool(models) or bool(mentions), said, floor, code)
 
 
 def _mentioned_size(mentions: Sequence[str]) -> float | None:
@@ -94,6 +100,7 @@ class Readings:
     names_model: np.ndarray  # bool: a model is named, whether or not its size is known
     words: np.ndarray  # index of the one narrow task the job's words name, -1 if none
     floor: np.ndarray | None = None  # a family line's smallest size (NaN: none), see JobReading
+    code: np.ndarray | None = None  # bool: an uncatalogued code model, see JobReading
 
 
 def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
@@ -107,6 +114,7 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
     named = np.zeros(len(records), dtype=bool)
     said = np.full(len(records), -1, dtype=np.int64)
     floor = np.full(len(records), np.nan)
+    code = np.zeros(len(records), dtype=bool)
     seen: dict[tuple[str | None, str, str | None], JobReading] = {}
     index = catalog_index()
     for i, record in enumerate(records):
@@ -123,7 +131,8 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
             said[i] = TASKS.index(found.words)
         if found.floor_b is not None:
             floor[i] = found.floor_b
-    return Readings(size, task, named, said, floor)
+        code[i] = found.code
+    return Readings(size, task, named, said, floor, code)
 
 
 def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:

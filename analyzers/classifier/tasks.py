@@ -119,7 +119,8 @@ def model_task(models: Sequence[CatalogModel]) -> str | None:
 
 # Where a job writes the model it runs: the value of a model flag or key, a served path.
 _MENTION = re.compile(
-    r"(?i)(?:(?<![\w-])--?(?:model|model[-_]id|model[-_]path|model[-_]name(?:[-_]or[-_]path)?|"
+    r"(?i)(?:(?<![\w-])--?(?:model|model[-_]id|model[-_]path|model[-_]dir|"
+    r"model[-_]name(?:[-_]or[-_]path)?|"
     r"base[-_]model(?:[-_]id)?|pretrained|ckpt|checkpoint|weights|hf[-_]model|llm|backbone|arch|m)"
     r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.name_or_path|model\.pretrained|"
     r"MODEL_ID|MODEL_NAME|MODEL)|vllm serve|ollama (?:run|pull)|--load-model)"
@@ -141,24 +142,28 @@ _SPEC = dict[str, tuple[str, ...]]
 _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-generative uses
     "other": ("tts", "text to speech", "t2v", "i2v", "video", "[sam]", "[sam2]", "segment",
               "depth", "kokoro", "musicgen", "audiogen", "anomal", "forecast", "[xgb]",
-              "xgboost", "lightgbm", "[tabular]", "recommend"),
+              "xgboost", "lightgbm", "[tabular]", "recommend", "[pose]", "cosyvoice",
+              "openvoice", "voicecraft", "orpheus", "xtts", "[bark]", "parler", "chatterbox",
+              "speech synth"),
     "image_captioning": ("caption", "image to text", "ocr"),
     "asr": ("whisper", "wav2vec", "[asr]", "[stt]", "speech to text", "parakeet", "canary",
             "moonshine", "transcri", "hubert", "granite speech"),
     "token_classification": ("[ner]", "pii", "token class", "pos tag", "gliner", "nuner",
                              "entit"),
     "question_answering": ("squad", "[qa]", "question"),
-    "sentence_similarity": ("embed", "rerank", "retriev", "colbert", "sentence trans",
+    "sentence_similarity": ("embed", "rerank", "retriev", "colbert", "sentence trans", "multi qa",
                             "similar", "stella", "[bge]", "[gte]", "[e5]", "minilm", "mpnet",
                             "simcse"),
     "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif",
                             "[nli]", "sst2", "sst 2", "intent", "emotion", "spam", "hate",
                             "jailbreak", "[cls]", "language ident", "language detect", "[lid]",
-                            "langid", "reward", "[rm]", "[prm]", "[orm]"),
+                            "langid", "reward", "[rm]", "[prm]", "[orm]", "gpt detector",
+                            "openai detector", "[ai detector]"),
     "object_detection": ("detr", "yolo", "[det]", "detect", "owlv", "owl v", "grounding",
                          "omdet"),
     "image_generation": ("diffusion", "sdxl", "flux", "txt2img", "text to image", "[t2i]",
-                         "kandinsky", "pixart", "[sana]", "hidream", "image gen"),
+                         "kandinsky", "pixart", "[sana]", "hidream", "image gen", "lumina image",
+                         "qwen image"),
     "image_classification": ("[vit]", "convnext", "resnet", "efficientnet", "dino", "siglip",
                              "aimv", "mambavision", "[beit]", "[deit]", "[swin]", "regnet",
                              "mobilenet", "image class"),
@@ -202,8 +207,14 @@ _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
 def _compiled(spec: _SPEC) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((task, tuple(f" {w[1:-1]} " if w.startswith("[") else w for w in words))
-                 for task, words in spec.items())
+    return tuple((task, tuple(_spaced(w) for w in words)) for task, words in spec.items())
+
+
+def _spaced(word: str) -> str:
+    """`[ner]` as ` ner `, `~[image]` as `~ image `; other words as written."""
+    weak = "~" if word.startswith("~") else ""
+    word = word.lstrip("~")
+    return weak + (f" {word[1:-1]} " if word.startswith("[") else word)
 
 
 
@@ -283,6 +294,17 @@ def name_task(mentions: Sequence[str]) -> str | None:
         if found:
             tasks.add(found[0])
     return tasks.pop() if len(tasks) == 1 else None
+
+
+# A code model's name (`Seed-Coder-8B-Instruct`, `granite-8b-code-base`, `Devstral-Small`):
+# made for code generation, which is text_generation (the contract). Not `encoder`, `codebert`.
+_CODE_MODEL = re.compile(r"(?i)(?:(?<![a-z])(?:coder|code|codellama|codegemma|codeqwen|devstral)"
+                         r"(?![a-z])|starcoder|wizardcoder|opencoder|codestral)")
+
+
+def names_code_model(mentions: Sequence[str]) -> bool:
+    """Whether a model the job names is, by its name, a code model (its last path segment)."""
+    return any(_CODE_MODEL.search(m.rsplit("/", 1)[-1]) for m in mentions)
 
 
 def word_task(text: str) -> str | None:

@@ -278,3 +278,29 @@ def test_the_jobs_words_name_the_task_over_the_networks_hunch() -> None:
 def test_an_active_part_does_not_hide_a_catalogued_mixture() -> None:
     video = job(command="python generate.py --model Wan-AI/Wan2.2-T2V-A14B")
     assert read_job(video).size == (27.0, 27.0)  # the card's total, not 3 x 14 B
+
+
+def test_a_code_model_the_catalog_lacks_generates_code_unless_the_words_say_otherwise() -> None:
+    """A name the network has never seen must not read as question answering: a code model
+    is made for code generation (the contract), unless the job's own words name a task."""
+    serve = job("s", name="code-complete", command="python -m sglang.launch_server "
+                "--model-path AcmeSeed/Acme-Coder-8B-Instruct --port 30000")
+    triage = job("t", name="ticket-triage", command="vllm serve AcmeSeed/Acme-Coder-8B-Instruct")
+    encoder = job("e", name="search", command="python run.py --model acme/bi-encoder-large")
+    assert [read_job(r).code for r in (serve, triage, encoder)] == [True, True, False]
+    verdicts = judge([serve, triage], PolicyConfig())
+    assert [(v.task, v.reasons) for v in verdicts] == [
+        ("text_generation", []), ("text_classification", ["oversized_model"])]
+
+
+@pytest.mark.parametrize(("command", "task"), [
+    ("python tts.py --model_dir pretrained/AcmeVoice-OpenVoice-v3", "other"),  # speech synthesis
+    ("yolo predict model=acme/yolo13n-pose.pt", "other"),  # keypoints, not boxes
+    ("python embed.py --model sentence-transformers/multi-qa-acme-v2", "sentence_similarity"),
+    ("python detect.py --model acme/roberta-gpt-detector", "text_classification"),  # AI text
+    ("python sample.py --model acme/Lumina-Image-3.0", "image_generation"),
+])
+def test_a_new_models_name_says_what_it_is_made_for(command: str, task: str) -> None:
+    reading = read_job(job(name="batch", command=command))
+    assert reading.names_model
+    assert reading.task == task
