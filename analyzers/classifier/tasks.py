@@ -173,6 +173,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
     "text_classification": ("sentiment", "polarity", "classif", "toxic", "moderat", "[intent]",
                             "intents", "spam", "emotion", "stance", "hate speech", "guardrail",
                             "content safety", "jailbreak", "triage", "lang id", "guard",
+                            "reward model train", "train reward model", "reward modeling",
+                            "reward modelling", "[train rm]",
                             "language ident", "language detect", "sst2", "sst 2", "imdb", "mnli"),
     "token_classification": ("[ner]", "named entit", "entity", "[pii]", "deid", "de identif",
                              "pos tag", "slot fill", "token cl", "conll", "wikiann", "redact",

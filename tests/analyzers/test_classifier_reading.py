@@ -304,3 +304,12 @@ def test_a_new_models_name_says_what_it_is_made_for(command: str, task: str) -> 
     reading = read_job(job(name="batch", command=command))
     assert reading.names_model
     assert reading.task == task
+
+
+def test_training_a_reward_model_on_a_large_base_is_training_a_classifier() -> None:
+    """A reward model scores text with one number: a sequence classifier, 8 B of it here."""
+    train = job(name="reward-model-train", kind="training",
+                command="torchrun --nproc_per_node 8 train_rm.py --model_name_or_path "
+                        "meta-llama/Llama-3.1-8B --dataset ultrafeedback_binarized")
+    verdict = judge([train], PolicyConfig())[0]
+    assert (verdict.task, verdict.reasons) == ("text_classification", ["oversized_model"])
