@@ -153,6 +153,18 @@ def gpu_spec(gpu_type: str) -> GpuSpec | None:
     return next((spec for pattern, spec in _GPUS if pattern.search(text)), None)
 
 
+def estimated_power_w(gpu_type: str, util_pct: float) -> float | None:
+    """Mean power per GPU for a job whose telemetry reported none; None for an unknown GPU.
+
+    Its idle power plus the rest of its board power in proportion to utilization (the usual
+    board power x utilization estimate).
+    """
+    spec = gpu_spec(gpu_type)
+    if spec is None:
+        return None
+    return spec.idle_w + (spec.tdp_w - spec.idle_w) * min(100.0, max(0.0, util_pct)) / 100.0
+
+
 # MIG profiles (compute slices, memory GB) by the GPU's memory, smallest first.
 _MIG_PROFILES: tuple[tuple[float, tuple[tuple[int, int], ...]], ...] = (
     (130, ((1, 18), (2, 35), (3, 71), (4, 71))),     # H200 141GB

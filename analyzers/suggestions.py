@@ -26,6 +26,7 @@ from analyzers.catalog import (
     GpuSpec,
     alternative_for,
     estimated_generation_energy,
+    estimated_power_w,
     gpu_spec,
     mig_profile,
     published_energy,
@@ -291,9 +292,25 @@ def default_rates(organisation: Organisation, gpu_type: str) -> Rates:
 def attach_suggestions(records: Iterable[JobRecord], verdicts: Iterable[Verdict], *,
                        rates: Rates | Callable[[JobRecord], Rates], policy: PolicyConfig,
                        gpu_price_usd_per_hour: Callable[[str], float] | None = None) -> None:
-    """Fill each verdict's `suggestion` with its job's best suggestion (for `classify`)."""
+    """Fill each verdict's `suggestion` with its job's best suggestion (for `classify`).
+
+    A record that reports neither energy nor power is judged on its GPU's estimated power at
+    its utilization (`estimated_power_w`), and its suggestion's note says so; without that,
+    its energy would count as zero and no model swap could show a saving.
+    """
     for record, verdict in zip(records, verdicts, strict=True):
         job_rates = rates(record) if callable(rates) else rates
+        estimated = None
+        if record.energy_kwh is None and record.power_w_mean is None:
+            estimated = estimated_power_w(record.gpu_type, record.gpu_util_mean)
+            if estimated is not None:
+                record = replace(record, power_w_mean=estimated)
         verdict.suggestion = contract_suggestion(suggest(
             record, verdict, rates=job_rates, policy=policy,
             gpu_price_usd_per_hour=gpu_price_usd_per_hour))
+        if verdict.suggestion is not None and estimated is not None:
+            verdict.suggestion["note"] = (
+                f"{verdict.suggestion.get('note') or ''} Power was not reported: energy "
+                f"estimated at {estimated:.0f} W per GPU, the {record.gpu_type} at "
+                f"{record.gpu_util_mean:.0f} % utilization between its idle and board "
+                "power.").strip()

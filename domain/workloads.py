@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from domain.mentions import mentions
+
 # Random parts schedulers add to names: pod hashes, run ids, dates, uuids, array indices.
 _RANDOM_PARTS = (
     re.compile(r"[-_.][0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
@@ -33,20 +35,16 @@ def workload_name(name: str) -> str:
     return text
 
 
-# How commands name their model: --model_name_or_path X, --model=X, --base-model X, model=X.
-_MODEL_FLAG = re.compile(
-    r"(?:--(?:model(?:[_-]name(?:[_-]or[_-]path)?|[_-]id)?|base[_-]model(?:[_-]id)?)"
-    r"(?:\s+|=)|(?:^|[\s,;|])model=)([^\s,;|\"']+)")
-
-
 def named_model(model: str | None, command: str | None, image: str | None) -> str | None:
-    """The model a job names: its model field, else a model flag in its command or image."""
-    if model:
-        return model
-    for text in (command or "", image or ""):
-        match = _MODEL_FLAG.search(text)
-        if match:
-            return match.group(1)
+    """The model a job names: its model field, else the first its command (or image) names.
+
+    Read as the classifier reads it (domain.mentions): `vllm serve X`, `--model-path X`, a
+    gguf file, KServe's `--model_id`; not a served alias.
+    """
+    for field, text in ((model, command or ""), (None, image or "")):
+        found = mentions(field, text)
+        if found:
+            return found[0]
     return None
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from analyzers.classifier.catalog import CatalogModel
 from analyzers.records import NARROW_TASKS, TASKS, JobRecord
+from domain.mentions import mentions
 
 # Hub pipeline tags, server flags (vLLM --task, TGI, Triton, KServe) and plain words.
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -116,23 +117,6 @@ def model_task(models: Sequence[CatalogModel]) -> str | None:
     (only,) = tasks
     return only[0] if len(only) == 1 and only[0] != "text_generation" else None
 
-
-# Where a job writes the model it runs: the value of a model flag or key, a served path.
-_MENTION = re.compile(
-    r"(?i)(?:(?<![\w-])--?(?:model|model[-_]id|model[-_]path|model[-_]dir|"
-    r"model[-_]name(?:[-_]or[-_]path)?|"
-    r"base[-_]model(?:[-_]id)?|pretrained|ckpt|checkpoint|weights|hf[-_]model|llm|backbone|arch|m)"
-    r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.name_or_path|model\.pretrained|"
-    r"MODEL_ID|MODEL_NAME|MODEL)|vllm serve|ollama (?:run|pull)|--load-model)"
-    r"(?:\s*=\s*|\s+)['\"]?([^\s'\"|]+)")
-_GGUF = re.compile(r"(?i)[^\s'\"=|]+\.gguf")
-# KServe's model servers take the name they serve under as `--model_name` (the model itself
-# is `--model_id` or `--storage_uri`): an alias, like vLLM's `--served-model-name`.
-_KSERVE_ALIAS = re.compile(r"(?i)--model[-_]name(?:\s*=\s*|\s+)[^\s'\"|]+")
-# `python -m module` (and torchrun's, accelerate's, deepspeed's `-m`) runs a module: `-m`
-# names a model only for other tools (llama.cpp).
-_PYTHON_MODULE = re.compile(r"(?i)(\b(?:python[\d.]*|torchrun|accelerate launch|deepspeed)"
-                            r"(?:\s+-[a-lnzA-Z]+)*\s+)-m\s+\S+")
 
 # Words that say a task, as a model's name or a job's words write them: a word in brackets
 # must stand alone (`[ner]`); other words may start or sit inside a word (`classif`); a task
@@ -267,21 +251,7 @@ def _by_length(spec: tuple[tuple[str, tuple[str, ...]], ...]
 
 def model_mentions(record: JobRecord) -> list[str]:
     """The strings a job names its model with: the model field, model flags, gguf files."""
-    return list(_mentions(record.model, record.command))
-
-
-@lru_cache(maxsize=65_536)
-def _mentions(model: str | None, command: str) -> tuple[str, ...]:
-    """model_mentions, read once per model field and command (the reading and the words)."""
-    found = [model] if model else []
-    if "huggingfaceserver" in command or "kserve" in command.lower():
-        command = _KSERVE_ALIAS.sub(" ", command)
-    if "-m " in command:
-        command = _PYTHON_MODULE.sub(r"\1", command)
-    found += _MENTION.findall(command)
-    if ".gguf" in command.lower():
-        found += _GGUF.findall(command)
-    return tuple(f for f in found if f and not f.startswith("-"))
+    return list(mentions(record.model, record.command))
 
 
 def name_task(mentions: Sequence[str]) -> str | None:

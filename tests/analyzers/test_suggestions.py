@@ -182,3 +182,44 @@ def test_a_swap_names_the_model_the_command_runs_when_the_job_has_no_model_field
                 if s.kind == "model_swap")
     assert swap.change["model"]["from"] == "meta-llama/Llama-3.1-70B-Instruct"
     assert "instead of meta-llama/Llama-3.1-70B-Instruct" in swap.title
+
+
+LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
+
+
+@pytest.mark.parametrize(("command", "model"), [
+    (f"vllm serve {LLAMA_70B} --served-model-name intent", LLAMA_70B),
+    (f"python -m sglang.launch_server --model-path {LLAMA_70B}", LLAMA_70B),
+    (f"python -m huggingfaceserver --model_name=intent --model_id={LLAMA_70B}", LLAMA_70B),
+    ("llama-server -m /models/Llama-3.1-70B-Instruct-Q4_K_M.gguf -ngl 99",
+     "/models/Llama-3.1-70B-Instruct-Q4_K_M.gguf"),
+])
+def test_a_swap_replaces_the_model_the_server_runs_not_its_alias(command: str, model: str) -> None:
+    """The model a suggestion (and an approved swap's webhook) replaces is read as the
+    classifier reads it: vLLM's positional model, SGLang's --model-path, KServe's --model_id."""
+    record = job(name="serve-intent", task="text-classification", kind="inference",
+                 command=command, gpu_util_mean=40.0, gpu_mem_used_gib_max=60.0,
+                 energy_kwh=20.0)
+    swap = next(s for s in suggest(record, judged(record), rates=H100, policy=POLICY)
+                if s.kind == "model_swap")
+    assert swap.change["model"]["from"] == model
+
+
+def test_a_job_that_reports_no_power_is_judged_on_its_gpus_estimated_power():
+    """No energy and no power: an L4 at 50 % draws 16 + 0.5 x (72 - 16) = 44 W, and the
+    swap's note says the energy is an estimate; an unknown GPU gets no made-up figure."""
+    organisation = Organisation(gpu_prices_usd_per_hour={"L4": 0.8})
+    records = [job(job_id=f"j{i}", name="serve-intent", task="text-classification",
+                   kind="inference", gpu_type=gpu, gpu_mem_total_gib=24.0,
+                   gpu_mem_used_gib_max=18.0, energy_kwh=None, power_w_mean=None,
+                   command="vllm serve meta-llama/Llama-3.1-8B-Instruct")
+               for i, gpu in enumerate(("NVIDIA L4", "Acme Mystery Accelerator"))]
+    verdicts = rules.judge(records, POLICY)
+    assert ["oversized_model" in v.reasons for v in verdicts] == [True, True]
+    attach_suggestions(records, verdicts, policy=POLICY,
+                       rates=lambda r: default_rates(organisation, r.gpu_type))
+    swap = verdicts[0].suggestion
+    assert swap is not None and swap["kind"] == "model_swap"
+    assert 0 < swap["saved_energy_kwh_week"] <= 0.044 * 10 * 7  # at most all of 44 W, 10 h a run
+    assert "Power was not reported" in swap["note"] and "44 W" in swap["note"]
+    assert verdicts[1].suggestion is None

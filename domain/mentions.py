@@ -1,0 +1,45 @@
+"""Where a job names the model it runs: its model field, a model flag, a served path.
+
+One reader for every surface: the classifier's size and task, a suggestion's `from`, the
+payload of an approved swap.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Where a job writes the model it runs: the value of a model flag or key, a served path.
+_MENTION = re.compile(
+    r"(?i)(?:(?<![\w-])--?(?:model|model[-_]id|model[-_]path|model[-_]dir|"
+    r"model[-_]name(?:[-_]or[-_]path)?|"
+    r"base[-_]model(?:[-_]id)?|pretrained|ckpt|checkpoint|weights|hf[-_]model|llm|backbone|arch|m)"
+    r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.name_or_path|model\.pretrained|"
+    r"MODEL_ID|MODEL_NAME|MODEL)|vllm serve|ollama (?:run|pull)|--load-model)"
+    r"(?:\s*=\s*|\s+)['\"]?(?!-)([^\s'\"|]+)")  # a flag after `vllm serve` is not a model
+_GGUF = re.compile(r"(?i)[^\s'\"=|]+\.gguf")
+# KServe's model servers take the name they serve under as `--model_name` (the model itself
+# is `--model_id` or `--storage_uri`): an alias, like vLLM's `--served-model-name`.
+_KSERVE_ALIAS = re.compile(r"(?i)--model[-_]name(?:\s*=\s*|\s+)[^\s'\"|]+")
+# `python -m module` (and torchrun's, accelerate's, deepspeed's `-m`) runs a module: `-m`
+# names a model only for other tools (llama.cpp).
+_PYTHON_MODULE = re.compile(r"(?i)(\b(?:python[\d.]*|torchrun|accelerate launch|deepspeed)"
+                            r"(?:\s+-[a-lnzA-Z]+)*\s+)-m\s+\S+")
+
+
+@lru_cache(maxsize=65_536)
+def mentions(model: str | None, command: str) -> tuple[str, ...]:
+    """The strings a job names its model with, the model field first.
+
+    Then model flags, served paths and gguf files in its command: not a served alias, not a
+    Python module run with `-m`.
+    """
+    found = [model] if model else []
+    if "huggingfaceserver" in command or "kserve" in command.lower():
+        command = _KSERVE_ALIAS.sub(" ", command)
+    if "-m " in command:
+        command = _PYTHON_MODULE.sub(r"\1", command)
+    found += _MENTION.findall(command)
+    if ".gguf" in command.lower():
+        found += _GGUF.findall(command)
+    return tuple(f for f in found if f and not f.startswith("-"))
