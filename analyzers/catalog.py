@@ -47,6 +47,9 @@ class Alternative:
     energy_kwh_per_1000: float
     energy_source: str
     quality_note: str
+    # Words of a job (its name, command, model, declared task) that make this the fitting
+    # choice (`jailbreak`, `toxic`); empty: the task's general choice.
+    when: tuple[str, ...] = ()
 
     @property
     def published(self) -> bool:
@@ -76,14 +79,25 @@ def alternatives() -> tuple[Alternative, ...]:
         return tuple(
             Alternative(task=r["task"], model=r["model"], params_b=float(r["params_b"]),
                         energy_kwh_per_1000=float(r["energy_kwh_per_1000_queries"]),
-                        energy_source=r["energy_source"], quality_note=r["quality_note"])
+                        energy_source=r["energy_source"], quality_note=r["quality_note"],
+                        when=tuple(w for w in (r.get("when") or "").split("|") if w))
             for r in csv.DictReader(handle)
         )
 
 
-def alternative_for(task: str) -> Alternative | None:
-    """The catalog's first choice for `task`, or None when it has none."""
-    return next((a for a in alternatives() if a.task == task), None)
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def alternative_for(task: str, words: str = "") -> Alternative | None:
+    """The catalog's choice for `task`, or None when it has none.
+
+    The first whose purpose the job's `words` name (a safety classifier for a moderation job,
+    not a sentiment model), else the task's first general choice.
+    """
+    spaced = f" {_NOT_WORD.sub(' ', words.lower())} "
+    rows = [a for a in alternatives() if a.task == task]
+    fitting = next((a for a in rows if any(f" {w}" in spaced for w in a.when)), None)
+    return fitting or next((a for a in rows if not a.when), None)
 
 
 def _short(model: str) -> str:

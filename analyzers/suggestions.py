@@ -102,11 +102,13 @@ _Candidate = tuple[str, str, dict[str, Any], Cost, float, str]
 
 
 def _model_swap(job: _Job) -> _Candidate | None:
-    alt = alternative_for(job.task)
+    record = job.record
+    named = named_model(record.model, record.command, record.image)
+    alt = alternative_for(job.task, " ".join(
+        t for t in (record.name, record.command, named, record.task) if t))
     if alt is None:
         return None
-    record = job.record
-    row = published_energy(record.model)
+    row = published_energy(named)
     params = read_params_b(record)
     guessed_size = params is None
     if row is not None:
@@ -120,7 +122,6 @@ def _model_swap(job: _Job) -> _Candidate | None:
     after = job.cost(gpu_s=job.duration_s,
                      energy_j=max(job.energy_j * ratio, job.floor_j(1)))
     confidence = 0.45 + 0.15 * (row is not None) + 0.15 * alt.published - 0.1 * guessed_size
-    named = named_model(record.model, record.command, record.image)
     current = named or (f"a {params:g}B-parameter model" if params else "a large model")
     verb = "Train" if record.kind == "training" else "Serve" if record.kind == "inference" \
         else "Run"

@@ -223,3 +223,23 @@ def test_a_job_that_reports_no_power_is_judged_on_its_gpus_estimated_power():
     assert 0 < swap["saved_energy_kwh_week"] <= 0.044 * 10 * 7  # at most all of 44 W, 10 h a run
     assert "Power was not reported" in swap["note"] and "44 W" in swap["note"]
     assert verdicts[1].suggestion is None
+
+
+@pytest.mark.parametrize(("name", "model", "alternative"), [
+    ("content-moderation", "meta-llama/Llama-Guard-3-8B", "unitary/toxic-bert"),
+    ("chat-filter", "meta-llama/Llama-Guard-3-8B", "unitary/toxic-bert"),  # a guard model
+    ("jailbreak-filter", "meta-llama/Llama-3.1-8B-Instruct",
+     "meta-llama/Llama-Prompt-Guard-2-86M"),
+    ("ticket-router", "meta-llama/Llama-3.1-8B-Instruct", "microsoft/deberta-v3-small"),
+    ("review-sentiment", "meta-llama/Llama-3.1-8B-Instruct",
+     "distilbert/distilbert-base-uncased-finetuned-sst-2-english"),
+])
+def test_a_swap_fits_what_the_classifier_is_for(name: str, model: str, alternative: str) -> None:
+    """A safety model is not replaced by a sentiment model: the job's words and model pick
+    the alternative made for the same purpose; sentiment stays the general choice."""
+    record = job(name=name, task="text-classification", kind="inference",
+                 command=f"vllm serve {model}", gpu_util_mean=40.0,
+                 gpu_mem_used_gib_max=30.0, energy_kwh=5.0)
+    swap = next(s for s in suggest(record, judged(record), rates=H100, policy=POLICY)
+                if s.kind == "model_swap")
+    assert swap.change["model"] == {"from": model, "to": alternative}
