@@ -48,7 +48,7 @@ class Alternative:
     energy_source: str
     quality_note: str
     # Words of a job (its name, command, model, declared task) that make this the fitting
-    # choice (`jailbreak`, `toxic`); empty: the task's general choice.
+    # choice (`jailbreak`, `toxic`); empty or `*` among them: also the task's general choice.
     when: tuple[str, ...] = ()
 
     @property
@@ -96,8 +96,9 @@ def alternative_for(task: str, words: str = "") -> Alternative | None:
     """
     spaced = f" {_NOT_WORD.sub(' ', words.lower())} "
     rows = [a for a in alternatives() if a.task == task]
-    fitting = next((a for a in rows if any(f" {w}" in spaced for w in a.when)), None)
-    return fitting or next((a for a in rows if not a.when), None)
+    fitting = next((a for a in rows if any(f" {w}" in spaced for w in a.when if w != "*")),
+                   None)
+    return fitting or next((a for a in rows if not a.when or "*" in a.when), None)
 
 
 def _short(model: str) -> str:

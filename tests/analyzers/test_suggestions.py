@@ -231,6 +231,8 @@ def test_a_job_that_reports_no_power_is_judged_on_its_gpus_estimated_power():
     ("jailbreak-filter", "meta-llama/Llama-3.1-8B-Instruct",
      "meta-llama/Llama-Prompt-Guard-2-86M"),
     ("ticket-router", "meta-llama/Llama-3.1-8B-Instruct", "microsoft/deberta-v3-small"),
+    ("ticket-sentiment", "meta-llama/Llama-3.1-8B-Instruct",
+     "distilbert/distilbert-base-uncased-finetuned-sst-2-english"),
     ("review-sentiment", "meta-llama/Llama-3.1-8B-Instruct",
      "distilbert/distilbert-base-uncased-finetuned-sst-2-english"),
 ])
