@@ -42,4 +42,23 @@ def mentions(model: str | None, command: str) -> tuple[str, ...]:
     found += _MENTION.findall(command)
     if ".gguf" in command.lower():
         found += _GGUF.findall(command)
-    return tuple(f for f in found if f and not f.startswith("-"))
+    if "$" in command:  # `--model $MODEL`: what the script set it to, else nothing named
+        found = [_resolved(f, command) if f.startswith("$") else f for f in found]
+    return tuple(f for f in found if f and not f.startswith(("-", "$")))
+
+
+# A shell variable as a script sets it (`export MODEL=...`, `CKPT="..."`), and as it is used.
+_ASSIGNMENT = re.compile(r"(?:^|[\s;])(?:export\s+)?([A-Za-z_]\w*)=['\"]?([^\s'\";]+)")
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*)\}?")
+
+
+def _resolved(mention: str, command: str) -> str:
+    """A mention with its shell variables replaced by what the command sets them to.
+
+    `$MODEL`, `${MODEL}`, `$ROOT/acme-7b`; a variable the command never sets reads as "";
+    "" when nothing of a name is left.
+    """
+    values = {name: value for name, value in _ASSIGNMENT.findall(command)
+              if not value.startswith("$")}
+    text = _VARIABLE.sub(lambda used: values.get(used.group(1), ""), mention)
+    return text if text.strip("/") else ""

@@ -313,3 +313,16 @@ def test_training_a_reward_model_on_a_large_base_is_training_a_classifier() -> N
                         "meta-llama/Llama-3.1-8B --dataset ultrafeedback_binarized")
     verdict = judge([train], PolicyConfig())[0]
     assert (verdict.task, verdict.reasons) == ("text_classification", ["oversized_model"])
+
+
+def test_a_shell_variable_names_the_model_its_script_sets_and_otherwise_none() -> None:
+    """`--model $MODEL` in an sbatch script: the value set above it; a variable set elsewhere
+    names nothing the job shows, so no size is guessed for it (the contract)."""
+    script = job(name="toxicity", command="#!/bin/bash\n#SBATCH --gres=gpu:1\n"
+                 "export MODEL=meta-llama/Llama-3.1-70B-Instruct\n"
+                 "srun python infer.py --model $MODEL --task toxicity")
+    elsewhere = job(name="toxicity", command="srun python infer.py --model ${MODEL_PATH}")
+    rooted = job(name="toxicity", command="python infer.py --model $ROOT/acme-13b-guard")
+    assert read_job(script).size == (70.6, 70.6)
+    assert not read_job(elsewhere).names_model
+    assert read_job(rooted).size == (13.0, 13.0)
