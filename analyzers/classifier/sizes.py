@@ -43,6 +43,8 @@ _DECIMALS = frozenset({"1.1", "1.2", "1.3", "1.5", "1.6", "1.7", "1.8"})
 GENERIC = frozenset({"api", "svc", "app", "server", "service", "serve", "deploy", "deployment",
                      "predictor", "backend", "frontend", "prod", "dev", "staging", "test"})
 _SIZE_PIECE = re.compile(r"(?:(\d{1,2})x)?(\d{1,3}(?:\.\d+)?)b|(\d{1,4}(?:\.\d+)?)m")
+_TENTHS = re.compile(r"(\d{1,2})b(\d)")
+_HEX_ID = re.compile(r"[0-9a-f]*\d[0-9a-f]*")
 _FUSED = re.compile(r"([a-z]*[aeiouy][a-z]*)(\d{1,3}(?:\.\d+)?)b(\d{0,3})")
 # A generated id: letters and two digits or more mixed (`7d9f8b6c4`, `5d7b9`), long hex or digits;
 # not a name with its version (`qwen3`, `llama31`).
@@ -300,6 +302,10 @@ def _piece_size(piece: str, before: list[str]) -> float | None:
             return MOE_TOTALS_B.get((int(experts), value), int(experts) * value)
         decimal = _dash_decimal(number, before)
         return value if decimal is None else decimal
+    tenths = _TENTHS.fullmatch(piece)  # `bloom-7b1`, `qwen2-1b5`: 7.1 and 1.5 billion
+    if tenths is not None and tenths.group(2) != "0" and prev is not None \
+            and prev not in GENERIC and not _HEX_ID.fullmatch(prev):  # `8cdb-11b0`: an id
+        return float(f"{tenths.group(1)}.{tenths.group(2)}")
     fused = _FUSED.fullmatch(piece)
     if fused is not None and len(fused.group(1)) >= 2 and len(fused.group(2).split(".")[0]) <= 2 \
             and not _HEX_LETTERS.fullmatch(fused.group(1)):  # `eeeca34b` is a hash

@@ -35,6 +35,9 @@ def job(job_id: str = "j", **fields: Any) -> JobRecord:
     ("ollama run acme:30b-a3b", 30.0),  # MoE total, not the active 3b
     ("vllm serve acme/Foo-8x22B", 141.0),  # 8x22b: the card's total
     ("python eval.py --out runs/sweep-12b", None),  # an id, not a size
+    ("serve acme/nova-7b1-chat", 7.1),  # BLOOM's way: 7b1 is 7.1 B
+    ("serve acme/nova-guard-1b5", 1.5),
+    ("blue-worker-svc-8cdb-11b0", None),  # a generated suffix
     ("imagenet-convnext-base-224-6655b", None),  # a pod hash
     ("ner-api-7d9f8b6c4-6655b api-123b ckpt-7b", None),
     ("acme/Foo-350M", 0.35),
