@@ -42,8 +42,10 @@ def mentions(model: str | None, command: str) -> tuple[str, ...]:
     found += _MENTION.findall(command)
     if ".gguf" in command.lower():
         found += _GGUF.findall(command)
-    if "$" in command:  # `--model $MODEL`: what the script set it to, else nothing named
-        found = [_resolved(f, command) if f.startswith("$") else f for f in found]
+    if any(f.startswith("$") for f in found):  # `--model $MODEL`: what the script set
+        values = {name: value for name, value in _ASSIGNMENT.findall(command)
+                  if not value.startswith("$")}
+        found = [_resolved(f, values) if f.startswith("$") else f for f in found]
     return tuple(f for f in found if f and not f.startswith(("-", "$")))
 
 
@@ -52,13 +54,11 @@ _ASSIGNMENT = re.compile(r"(?:^|[\s;])(?:export\s+)?([A-Za-z_]\w*)=['\"]?([^\s'\
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*)\}?")
 
 
-def _resolved(mention: str, command: str) -> str:
+def _resolved(mention: str, values: dict[str, str]) -> str:
     """A mention with its shell variables replaced by what the command sets them to.
 
     `$MODEL`, `${MODEL}`, `$ROOT/acme-7b`; a variable the command never sets reads as "";
     "" when nothing of a name is left.
     """
-    values = {name: value for name, value in _ASSIGNMENT.findall(command)
-              if not value.startswith("$")}
     text = _VARIABLE.sub(lambda used: values.get(used.group(1), ""), mention)
     return text if text.strip("/") else ""
