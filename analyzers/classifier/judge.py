@@ -37,6 +37,8 @@ from config.organisation import PolicyConfig
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 _NARROW = np.array([t in NARROW_TASKS for t in TASKS])
 _TEXT_GENERATION = TASKS.index("text_generation")
+_OTHER = TASKS.index("other")
+UNSURE_MAX = 0.5  # a task the network gives less than this, with nothing read, is no task
 BATCH = 256  # texts per encoder pass: the fastest on 1 to 2 cores, measured
 CHUNK = 8192  # texts tokenized at a time, then handed to the encoding thread
 # A size guessed by the size head (a model named, in no catalog, no size written) flags a job
@@ -224,6 +226,11 @@ class Classifier:
         tasks = self.task_probs(pred, reading)
         task_index = np.where(too_big, np.where(_NARROW, tasks, -1.0).argmax(1),
                               tasks.argmax(1))
+        # Nothing to go on (no model named, no task declared, no words) and no confident
+        # hunch: `other`, not whichever task the network leans to (`jupyter-erin`).
+        unsure = (~reading.names_model & (reading.task < 0) & (reading.words < 0)
+                  & (tasks.max(1) < UNSURE_MAX))
+        task_index = np.where(unsure, _OTHER, task_index)
         verdicts = []
         for record, big, t, p in zip(records, too_big.tolist(), task_index.tolist(),
                                      p_model.tolist(), strict=True):

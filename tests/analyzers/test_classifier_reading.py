@@ -329,3 +329,10 @@ def test_a_shell_variable_names_the_model_its_script_sets_and_otherwise_none() -
     assert read_job(script).size == (70.6, 70.6)
     assert not read_job(elsewhere).names_model
     assert read_job(rooted).size == (13.0, 13.0)
+
+
+def test_a_job_with_nothing_to_read_has_no_task_but_other() -> None:
+    """No model, no declared task, no words: the network's faint lean is not a task."""
+    bare = [job(f"nb-{u}", name=f"jupyter-{u}", user=u, command="", kind="interactive")
+            for u in ("erin", "dave", "priya")]
+    assert {v.task for v in judge(bare, PolicyConfig())} == {"other"}
