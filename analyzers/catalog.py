@@ -88,13 +88,14 @@ def alternatives() -> tuple[Alternative, ...]:
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
-def alternative_for(task: str, words: str = "") -> Alternative | None:
+def alternative_for(task: str, *words: str | None) -> Alternative | None:
     """The catalog's choice for `task`, or None when it has none.
 
-    The first whose purpose the job's `words` name (a safety classifier for a moderation job,
-    not a sentiment model), else the task's first general choice.
+    The first whose purpose the job's `words` (its name, command, model, declared task) name:
+    a safety classifier for a moderation job, not a sentiment model; else the task's first
+    general choice.
     """
-    spaced = f" {_NOT_WORD.sub(' ', words.lower())} "
+    spaced = f" {_NOT_WORD.sub(' ', ' '.join(w for w in words if w).lower())} "
     rows = [a for a in alternatives() if a.task == task]
     fitting = next((a for a in rows if any(f" {w}" in spaced for w in a.when if w != "*")),
                    None)

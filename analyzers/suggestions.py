@@ -104,8 +104,7 @@ _Candidate = tuple[str, str, dict[str, Any], Cost, float, str]
 def _model_swap(job: _Job) -> _Candidate | None:
     record = job.record
     named = named_model(record.model, record.command, record.image)
-    alt = alternative_for(job.task, " ".join(
-        t for t in (record.name, record.command, named, record.task) if t))
+    alt = alternative_for(job.task, record.name, record.command, named, record.task)
     if alt is None:
         return None
     row = published_energy(named)

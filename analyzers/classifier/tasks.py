@@ -193,15 +193,8 @@ _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
 def _compiled(spec: _SPEC) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((task, tuple(_spaced(w) for w in words)) for task, words in spec.items())
-
-
-def _spaced(word: str) -> str:
-    """`[ner]` as ` ner `, `~[image]` as `~ image `; other words as written."""
-    weak = "~" if word.startswith("~") else ""
-    word = word.lstrip("~")
-    return weak + (f" {word[1:-1]} " if word.startswith("[") else word)
-
+    return tuple((task, tuple(f" {w[1:-1]} " if w.startswith("[") else w for w in words))
+                 for task, words in spec.items())
 
 
 # A declared task written as a phrase: the job's words, and the tasks that are not narrow.

@@ -155,8 +155,7 @@ def _phrase(kind: str, found: Suggestion | None, req: SubmitRequest, record: Job
         named = named_model(req.model, req.command, req.image)
         size = f"a {params_b:.0f}B model" if params_b is not None else "a large model"
         model = f"{size} ({named.rstrip('/').split('/')[-1]})" if named else size
-        alt = alternative_for(task, " ".join(
-            t for t in (req.job_name, req.command, named, req.task) if t))
+        alt = alternative_for(task, req.job_name, req.command, named, req.task)
         instead = (f"use {alt.model.split('/')[-1]} on 1 GPU" if alt
                    else "use a smaller task-specific model")
         return (f"{req.job_name} looks like {task.replace('_', ' ')} on {model} with {gpus}: "
