@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from bot.services.swap_actions import swap_payload
 from storage.models import Job, Suggestion
+from tests.clock import WEEK, at
 
-AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+AT = at(WEEK, 7, 9)  # the Monday after the week, 09:00 UTC
 
 
 @pytest.mark.parametrize(("command", "model"), [
@@ -24,10 +23,11 @@ def test_the_swap_webhook_names_the_model_the_job_runs(command: str, model: str)
     job = Job(id=1, cluster_id=1, external_id="j-1", team="nlp", name="intent-api",
               command=command)
     suggestion = Suggestion(
-        id=7, job_id=1, week="2026-W48", kind="model_swap", title="Serve intent-api with ...",
+        id=7, job_id=1, week=WEEK, kind="model_swap", title="Serve intent-api with ...",
         change={"model": {"from": None, "to": "microsoft/deberta-v3-small"}},
         saved_energy_j_week=1.0, saved_cost_usd_week=12.0, saved_co2e_kg_week=0.1,
         confidence=0.6, fingerprint="f", created_at=AT, updated_at=AT)
     payload = swap_payload(suggestion=suggestion, job=job, approved_by="U1", approved_at=AT)
     assert payload["change"]["model"] == {"from": model, "to": "microsoft/deberta-v3-small"}
     assert payload["job"]["model"] == model
+    assert (payload["week"], payload["approved_at"]) == (WEEK, AT.isoformat())
