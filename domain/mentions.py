@@ -41,12 +41,26 @@ def mentions(model: str | None, command: str) -> tuple[str, ...]:
         command = _PYTHON_MODULE.sub(r"\1", command)
     found += _MENTION.findall(command)
     if ".gguf" in command.lower():
-        found += _GGUF.findall(command)
+        found += _GGUF.findall(without_settings(command))
     if any(f.startswith("$") for f in found):  # `--model $MODEL`: what the script set
         values = {name: value for name, value in _ASSIGNMENT.findall(command)
                   if not value.startswith("$")}
         found = [_resolved(f, values) if f.startswith("$") else f for f in found]
     return tuple(f for f in found if f and not f.startswith(("-", "$")))
+
+
+# Server settings whose value names a format, a parser or a helper model, never the model the
+# job runs: `--reasoning-parser deepseek_r1` serves no DeepSeek-R1, `--chat-template minicpmv`
+# no MiniCPM-V; a speculative decoder's draft model is not the model served.
+_SETTING = re.compile(
+    r"(?i)(?<![\w-])(?:--(?:reasoning|tool[-_]call)[-_]parser|--chat[-_]template"
+    r"(?:[-_]content[-_]format)?|--tokenizer[-_]mode|--speculative[-_](?:model|config)|"
+    r"--draft[-_]model|--model[-_]draft|-md)(?:\s*=\s*|\s+)(?:'[^']*'|\"[^\"]*\"|\S+)")
+
+
+def without_settings(text: str) -> str:
+    """`text` without the values of settings that never name the model a job runs."""
+    return _SETTING.sub(" ", text) if "-" in text else text
 
 
 # A shell variable as a script sets it (`export MODEL=...`, `CKPT="..."`), and as it is used.

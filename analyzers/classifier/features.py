@@ -11,6 +11,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 from analyzers.policy import supports_bf16
 from analyzers.records import KINDS, PRECISIONS, JobRecord
+from domain.mentions import without_settings
 
 # Model-size classes: unknown (no model readable), then bins of billions of parameters.
 SIZE_EDGES_B = (0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0)
@@ -69,11 +70,14 @@ def mask_user(text: str, user: str | None) -> str:
 def job_text(record: JobRecord) -> str:
     """The job's text fields, each trimmed to a budget, in the order they are most telling.
 
-    A user's name never decides the task: it is masked wherever it appears.
+    A user's name never decides the task: it is masked wherever it appears. Server settings
+    that never name the model (`--reasoning-parser deepseek_r1`) are left out.
     """
     parts = []
     for key, limit in _FIELD_CHARS.items():
         value = getattr(record, key) or ""
+        if key == "command":
+            value = without_settings(value)
         if value:
             parts.append(value[:limit])
     return mask_user(" | ".join(parts), record.user)

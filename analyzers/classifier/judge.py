@@ -38,6 +38,14 @@ WEIGHTS_DIR = Path(__file__).with_name("weights")
 _NARROW = np.array([t in NARROW_TASKS for t in TASKS])
 _TEXT_GENERATION = TASKS.index("text_generation")
 _OTHER = TASKS.index("other")
+# What each task takes in (text, images, audio, anything): a model made for tasks of some
+# media does only tasks of those media (TASKS x media, one-hot).
+_MEDIA = {"asr": 2, "image_classification": 1, "object_detection": 1, "image_generation": 1,
+          "image_captioning": 1, "other": 3}
+_MEDIUM = np.eye(4, dtype=np.int64)[[_MEDIA.get(t, 0) for t in TASKS]]
+# A named catalogued generalist's job whose words name no task: the network's narrow task
+# counts only this sure (chosen on held-out catalogued jobs, not the never-seen ones).
+SURE_NARROW = 0.97
 UNSURE_MAX = 0.5  # a task the network gives less than this, with nothing read, is no task
 BATCH = 256  # texts per encoder pass: the fastest on 1 to 2 cores, measured
 CHUNK = 8192  # texts tokenized at a time, then handed to the encoding thread
@@ -187,6 +195,19 @@ class Classifier:
             code = reading.code & ~words
             probs[code] = 0.0
             probs[code, _TEXT_GENERATION] = 1.0
+        if reading.tasks is not None:  # a catalogued model's own tasks, the words silent
+            rows = reading.tasks.any(1) & ~words & ~fixed
+            own = reading.tasks[rows]
+            # The network's narrow reading stands where it is sure (a task phrase the word
+            # lists lack: `nps-scorer`), within what the model takes in (a text-only LLM
+            # detects no objects); else the model does what it is made for.
+            sure = probs[rows][:, _NARROW].sum(1) >= SURE_NARROW
+            takes_in = (own.astype(np.int64) @ _MEDIUM) @ _MEDIUM.T > 0
+            allowed = np.where(sure[:, None], takes_in, own)
+            kept = probs[rows] * allowed
+            total = kept.sum(1, keepdims=True)
+            probs[rows] = np.where(total > 0, kept / np.maximum(total, 1e-12),
+                                   own / own.sum(1, keepdims=True))
         probs[fixed] = 0.0
         probs[fixed, reading.task[fixed]] = 1.0
         return probs

@@ -28,6 +28,7 @@ from analyzers.classifier.tasks import (
     word_task,
 )
 from analyzers.records import TASKS, JobRecord
+from domain.mentions import without_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,10 @@ class JobReading:
     # no task either, it generates code (text_generation), whatever the network makes of a
     # name it has never seen.
     code: bool = False
+    # The tasks of the catalogued models it names, where none settles the task (a generalist:
+    # `text_generation`, a VLM: also `image_captioning`): what the model does when the job's
+    # words name no task, whatever the network makes of the rest.
+    tasks: tuple[str, ...] = ()
 
 
 def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
@@ -56,7 +61,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     index = index or catalog_index()
     models = catalog_models(record.model, index) if record.model else []
     if not models:
-        models = catalog_models(record.text, index)
+        models = catalog_models(without_settings(record.text), index)
     size: tuple[float, float] | None = None
     if models:
         size = (min(m.params_b for m in models), max(m.params_b for m in models))
@@ -73,7 +78,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     said = job_words(record) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None
     code = task is None and not models and names_code_model(mentions)
-    return JobReading(size, task, bool(models) or bool(mentions), said, floor, code)
+    tasks = tuple(dict.fromkeys(t for m in models for t in m.tasks)) if task is None else ()
+    return JobReading(size, task, bool(models) or bool(mentions), said, floor, code, tasks)
 
 
 def _mentioned_size(mentions: Sequence[str]) -> float | None:
@@ -101,6 +107,8 @@ class Readings:
     words: np.ndarray  # index of the one narrow task the job's words name, -1 if none
     floor: np.ndarray | None = None  # a family line's smallest size (NaN: none), see JobReading
     code: np.ndarray | None = None  # bool: an uncatalogued code model, see JobReading
+    # bool N x tasks: the named catalogued models' tasks where none settles it, see JobReading
+    tasks: np.ndarray | None = None
 
 
 def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
@@ -115,6 +123,7 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
     said = np.full(len(records), -1, dtype=np.int64)
     floor = np.full(len(records), np.nan)
     code = np.zeros(len(records), dtype=bool)
+    tasks = np.zeros((len(records), len(TASKS)), dtype=bool)
     seen: dict[tuple[str | None, str, str | None], JobReading] = {}
     index = catalog_index()
     for i, record in enumerate(records):
@@ -132,7 +141,9 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
         if found.floor_b is not None:
             floor[i] = found.floor_b
         code[i] = found.code
-    return Readings(size, task, named, said, floor, code)
+        for t in found.tasks:
+            tasks[i, TASKS.index(t)] = True
+    return Readings(size, task, named, said, floor, code, tasks)
 
 
 def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from analyzers import rules
 from analyzers.classifier.judge import judge
 from analyzers.classifier.reading import read_job
 from analyzers.classifier.sizes import written_size
+from analyzers.classifier.tasks import task_name
 from analyzers.records import JobRecord
 from bot.cli import app
 from config.organisation import PolicyConfig
@@ -336,3 +337,44 @@ def test_a_job_with_nothing_to_read_has_no_task_but_other() -> None:
     bare = [job(f"nb-{u}", name=f"jupyter-{u}", user=u, command="", kind="interactive")
             for u in ("erin", "dave", "priya")]
     assert {v.task for v in judge(bare, PolicyConfig())} == {"other"}
+
+
+def test_server_settings_name_no_model_the_job_runs() -> None:
+    """`--reasoning-parser deepseek_r1` serves no DeepSeek-R1 (671 B), and a draft model for
+    speculative decoding is not the model served: the size is the served model's alone."""
+    qwq = job(name="reasoning-large", command="vllm serve Qwen/QwQ-32B --served-model-name "
+              "reasoning-large --enable-reasoning --reasoning-parser deepseek_r1 -tp 2")
+    draft = job(name="chat", command="vllm serve meta-llama/Llama-3.1-70B-Instruct "
+                "--speculative-model meta-llama/Llama-3.2-1B-Instruct")
+    assert read_job(qwq).size == (32.8, 32.8)
+    assert read_job(draft).size == (70.6, 70.6)
+    verdicts = judge([qwq, draft], PolicyConfig())
+    assert [(v.task, v.oversized) for v in verdicts] == [("text_generation", False)] * 2
+
+
+def test_a_catalogued_generalist_with_silent_words_does_what_it_is_made_for() -> None:
+    """Nothing in the job says a narrow task: a chat model serves chat, whatever hunch the
+    network has about a server's flags (`--tokenizer_mode` is not token classification)."""
+    served = [
+        job("small", name="mistral-small-31",
+            command="vllm serve mistralai/Mistral-Small-3.1-24B-Instruct-2503 "
+                    "--tokenizer_mode mistral --tensor-parallel-size 4"),
+        job("tiny", name="ollama-tiny", command="ollama run smollm2:360m"),
+    ]
+    verdicts = judge(served, PolicyConfig())
+    assert [(v.task, v.oversized) for v in verdicts] == [("text_generation", False)] * 2
+    # Its words still point a generalist at a narrow task.
+    words = job(name="support-ticket-classifier", command="vllm serve Qwen/Qwen2.5-7B-Instruct")
+    assert judge([words], PolicyConfig())[0].reasons == ["oversized_model"]
+
+
+
+@pytest.mark.parametrize(("declared", "task"), [
+    ("summarize call transcripts", "summarization"),  # transcripts are ASR's output
+    ("RAG answer generation", "text_generation"),  # generating answers, not finding spans
+    ("alt-text generation", "image_captioning"),
+    ("ChartQA fine-tune", "image_captioning"),  # questions about images
+])
+def test_a_declared_phrase_names_what_the_job_does_not_what_it_works_on(
+        declared: str, task: str) -> None:
+    assert task_name(declared) == task
