@@ -51,11 +51,13 @@ def mentions(model: str | None, command: str) -> tuple[str, ...]:
 
 # Server settings whose value names a format, a parser or a helper model, never the model the
 # job runs: `--reasoning-parser deepseek_r1` serves no DeepSeek-R1, `--chat-template minicpmv`
-# no MiniCPM-V; a speculative decoder's draft model is not the model served.
+# no MiniCPM-V; a speculative decoder's draft model is not the model served; a notebook
+# server's `--ServerApp.token=''` is no token classification.
 _SETTING = re.compile(
     r"(?i)(?<![\w-])(?:--(?:reasoning|tool[-_]call)[-_]parser|--chat[-_]template"
     r"(?:[-_]content[-_]format)?|--tokenizer[-_]mode|--speculative[-_](?:model|config)|"
-    r"--draft[-_]model|--model[-_]draft|-md)(?:\s*=\s*|\s+)(?:'[^']*'|\"[^\"]*\"|\S+)")
+    r"--draft[-_]model|--model[-_]draft|-md|--(?:Server|Notebook|Lab)App\.[\w.]+)"
+    r"(?:\s*=\s*|\s+)(?:'[^']*'|\"[^\"]*\"|\S+)")
 
 
 def without_settings(text: str) -> str:

@@ -336,7 +336,10 @@ def test_a_job_with_nothing_to_read_has_no_task_but_other() -> None:
     """No model, no declared task, no words: the network's faint lean is not a task."""
     bare = [job(f"nb-{u}", name=f"jupyter-{u}", user=u, command="", kind="interactive")
             for u in ("erin", "dave", "priya")]
-    assert {v.task for v in judge(bare, PolicyConfig())} == {"other"}
+    # A notebook server's settings are not words: `--ServerApp.token=''` is no NER.
+    lab = job("lab", name="jupyter-alice", user="alice", kind="interactive",
+              command="jupyter lab --ip=0.0.0.0 --no-browser --ServerApp.token=''")
+    assert {v.task for v in judge([*bare, lab], PolicyConfig())} == {"other"}
 
 
 def test_server_settings_name_no_model_the_job_runs() -> None:
