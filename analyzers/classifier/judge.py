@@ -208,6 +208,18 @@ class Classifier:
             total = kept.sum(1, keepdims=True)
             probs[rows] = np.where(total > 0, kept / np.maximum(total, 1e-12),
                                    own / own.sum(1, keepdims=True))
+        if reading.server is not None:  # a generation server, its model in no catalog
+            # Its words silent and the network unsure, it generates something: no narrow task.
+            rows = reading.server & ~words & ~fixed
+            if reading.tasks is not None:
+                rows &= ~reading.tasks.any(1)
+            if reading.code is not None:
+                rows &= ~reading.code
+            rows &= probs[:, _NARROW].sum(1) < SURE_NARROW
+            kept = np.where(_NARROW, 0.0, probs[rows])
+            total = kept.sum(1, keepdims=True)
+            probs[rows] = np.where(total > 0, kept / np.maximum(total, 1e-12),
+                                   np.eye(len(TASKS))[_TEXT_GENERATION])
         probs[fixed] = 0.0
         probs[fixed, reading.task[fixed]] = 1.0
         return probs

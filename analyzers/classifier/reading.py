@@ -6,6 +6,7 @@ classifier and the rules) read jobs here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,6 +50,16 @@ class JobReading:
     # `text_generation`, a VLM: also `image_captioning`): what the model does when the job's
     # words name no task, whatever the network makes of the rest.
     tasks: tuple[str, ...] = ()
+    # It runs a text-generation server (vLLM, SGLang, TGI, llama.cpp, Ollama...) that declares
+    # no task: it generates, unless its words, or a sure network, say otherwise.
+    server: bool = False
+
+
+# Servers made to generate text (an embedding or scoring task is declared with `--task`).
+_GENERATION_SERVER = re.compile(
+    r"(?i)vllm serve|vllm\.entrypoints|sglang\.launch_server|text-generation-launcher|"
+    r"llama-server|llama\.cpp|ollama (?:run|serve)|lmdeploy serve|trtllm-serve|"
+    r"mlc_llm serve|aphrodite run|tabbyapi")
 
 
 def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
@@ -79,7 +90,9 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     floor = family_floor(mentions, index) if size is None and mentions else None
     code = task is None and not models and names_code_model(mentions)
     tasks = tuple(dict.fromkeys(t for m in models for t in m.tasks)) if task is None else ()
-    return JobReading(size, task, bool(models) or bool(mentions), said, floor, code, tasks)
+    server = task is None and bool(_GENERATION_SERVER.search(record.command))
+    return JobReading(size, task, bool(models) or bool(mentions), said, floor, code, tasks,
+                      server)
 
 
 def _mentioned_size(mentions: Sequence[str]) -> float | None:
@@ -109,6 +122,7 @@ class Readings:
     code: np.ndarray | None = None  # bool: an uncatalogued code model, see JobReading
     # bool N x tasks: the named catalogued models' tasks where none settles it, see JobReading
     tasks: np.ndarray | None = None
+    server: np.ndarray | None = None  # bool: a generation server declaring no task
 
 
 def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
@@ -124,6 +138,7 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
     floor = np.full(len(records), np.nan)
     code = np.zeros(len(records), dtype=bool)
     tasks = np.zeros((len(records), len(TASKS)), dtype=bool)
+    server = np.zeros(len(records), dtype=bool)
     seen: dict[tuple[str | None, str, str | None], JobReading] = {}
     index = catalog_index()
     for i, record in enumerate(records):
@@ -143,7 +158,8 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
         code[i] = found.code
         for t in found.tasks:
             tasks[i, TASKS.index(t)] = True
-    return Readings(size, task, named, said, floor, code, tasks)
+        server[i] = found.server
+    return Readings(size, task, named, said, floor, code, tasks, server)
 
 
 def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:

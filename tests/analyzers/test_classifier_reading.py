@@ -14,7 +14,7 @@ from analyzers.classifier.judge import judge
 from analyzers.classifier.reading import read_job
 from analyzers.classifier.sizes import written_size
 from analyzers.classifier.tasks import task_name
-from analyzers.records import JobRecord
+from analyzers.records import NARROW_TASKS, JobRecord
 from bot.cli import app
 from config.organisation import PolicyConfig
 
@@ -381,3 +381,19 @@ def test_a_catalogued_generalist_with_silent_words_does_what_it_is_made_for() ->
 def test_a_declared_phrase_names_what_the_job_does_not_what_it_works_on(
         declared: str, task: str) -> None:
     assert task_name(declared) == task
+
+
+def test_a_generation_server_of_a_new_model_with_silent_words_is_not_doing_a_narrow_task() -> None:
+    """Models the catalog has never seen, served for generation with nothing saying what
+    for: whatever the network makes of their names, no narrow task, so nothing to flag."""
+    served = [job(str(i), name=name, command=command) for i, (name, command) in enumerate([
+        ("exaone-deep", "vllm serve LGAI-EXAONE/EXAONE-Deep-32B --max-model-len 32768"),
+        ("marco", "vllm serve AIDC-AI/Marco-o1"),
+        ("tri", "python -m sglang.launch_server --model-path trillionlabs/Tri-21B"),
+    ])]
+    verdicts = judge(served, PolicyConfig())
+    assert not any(v.oversized for v in verdicts)
+    assert not any(v.task in NARROW_TASKS for v in verdicts)
+    # Its words still name a narrow task for it.
+    words = job(name="toxicity-filter", command="vllm serve LGAI-EXAONE/EXAONE-Deep-32B")
+    assert judge([words], PolicyConfig())[0].reasons == ["oversized_model"]
