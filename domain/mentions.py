@@ -49,19 +49,53 @@ def mentions(model: str | None, command: str) -> tuple[str, ...]:
     return tuple(f for f in found if f and not f.startswith(("-", "$")))
 
 
-# Server settings whose value names a format, a parser or a helper model, never the model the
-# job runs: `--reasoning-parser deepseek_r1` serves no DeepSeek-R1, `--chat-template minicpmv`
-# no MiniCPM-V; a speculative decoder's draft model is not the model served; a notebook
-# server's `--ServerApp.token=''` is no token classification.
+# Settings of inference servers (vLLM, SGLang, TGI, llama.cpp) and notebooks that never name
+# the model a job runs nor what it does: engine tuning, parsers and templates, a speculative
+# decoder's draft model. `--reasoning-parser deepseek_r1` serves no DeepSeek-R1, `--chat-template
+# minicpmv` no MiniCPM-V, `--limit-mm-per-prompt image=5` classifies no images, `--jinja`
+# (llama.cpp's chat templates) and `--ServerApp.token=''` are no task at all.
+_VALUED = (
+    "reasoning-parser", "tool-call-parser", "chat-template", "chat-template-content-format",
+    "tokenizer-mode", "speculative-model", "speculative-config", "draft-model", "model-draft",
+    "limit-mm-per-prompt", "mm-processor-kwargs", "max-model-len", "gpu-memory-utilization",
+    "tensor-parallel-size", "pipeline-parallel-size", "data-parallel-size", "max-num-seqs",
+    "max-num-batched-tokens", "kv-cache-dtype", "dtype", "quantization", "quantize",
+    "max-loras", "max-lora-rank", "swap-space", "block-size", "seed", "port", "host",
+    "hostname", "api-key", "uvicorn-log-level", "download-dir", "load-format",
+    "distributed-executor-backend", "hf-overrides", "override-generation-config",
+    "generation-config", "compilation-config", "rope-scaling", "rope-theta",
+    "guided-decoding-backend", "response-role", "tp", "tp-size", "dp", "dp-size",
+    "mem-fraction-static", "context-length", "max-running-requests", "chunked-prefill-size",
+    "attention-backend", "cuda-graph-max-bs", "schedule-policy", "ctx-size", "n-gpu-layers",
+    "flash-attn", "parallel", "ubatch-size", "cache-type-k", "cache-type-v", "split-mode",
+    "tensor-split", "main-gpu", "max-input-tokens", "max-input-length", "max-total-tokens",
+    "max-batch-prefill-tokens", "max-batch-total-tokens", "num-shard", "max-concurrent-requests",
+    "cuda-memory-fraction",
+)
+_VALUED_SHORT = ("md", "ngl", "ctk", "ctv", "fa", "np", "ub", "tp", "pp", "dp", "sm", "ts", "mg")
+_SWITCHES = (
+    "jinja", "trust-remote-code", "enable-prefix-caching", "enable-chunked-prefill",
+    "enforce-eager", "enable-auto-tool-choice", "enable-reasoning", "disable-log-requests",
+    "disable-log-stats", "enable-expert-parallel", "async-scheduling", "enable-torch-compile",
+    "disable-radix-cache", "cont-batching", "mlock", "no-mmap", "sharded", "no-browser",
+    "allow-root",
+)
+
+
+def _dashed(names: tuple[str, ...]) -> str:
+    """`--name` alternatives, each `-` in a name also written `_`."""
+    return "|".join(re.escape(n).replace(r"\-", "[-_]") for n in
+                    sorted(names, key=len, reverse=True))
+
+
 _SETTING = re.compile(
-    r"(?i)(?<![\w-])(?:--(?:reasoning|tool[-_]call)[-_]parser|--chat[-_]template"
-    r"(?:[-_]content[-_]format)?|--tokenizer[-_]mode|--speculative[-_](?:model|config)|"
-    r"--draft[-_]model|--model[-_]draft|-md|--(?:Server|Notebook|Lab)App\.[\w.]+)"
-    r"(?:\s*=\s*|\s+)(?:'[^']*'|\"[^\"]*\"|\S+)")
+    rf"(?i)(?<![\w-])(?:(?:--(?:{_dashed(_VALUED)})|-(?:{_dashed(_VALUED_SHORT)})|"
+    r"--(?:Server|Notebook|Lab)App\.[\w.]+)(?:\s*=\s*|\s+)(?:'[^']*'|\"[^\"]*\"|\S+)"
+    rf"|--(?:{_dashed(_SWITCHES)}))(?![\w-])")
 
 
 def without_settings(text: str) -> str:
-    """`text` without the values of settings that never name the model a job runs."""
+    """`text` without the settings that never name the model a job runs nor its task."""
     return _SETTING.sub(" ", text) if "-" in text else text
 
 

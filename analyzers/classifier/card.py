@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from analyzers.classifier.judge import GUESS_MIN, WEIGHTS_DIR
+from analyzers.classifier.judge import GUESS_MIN, SURE_NARROW, WEIGHTS_DIR
 
 _JUDGES = ("student", "teacher", "rules")
 
@@ -149,7 +149,10 @@ def evaluation_markdown(card: dict[str, Any]) -> str:
         "`vit7b16`, `bloom-7b1`; not `sweep-12b` or a pod hash). The model's own mentions",
         "(model field, model flags, gguf files, `$MODEL` as the script sets it) come before",
         "other words (a vLLM `--served-model-name` and",
-        "a KServe `--model_name` are aliases, `python -m` runs a module, not a model), and a",
+        "a KServe `--model_name` are aliases, `python -m` runs a module, not a model; a",
+        "server's settings name none and say no task: `--reasoning-parser deepseek_r1`,",
+        "`--chat-template`, a speculative decoder's draft model, engine tuning such as",
+        "`--jinja` or `--limit-mm-per-prompt image=5`, which the network does not see), and a",
         "catalog name that writes no size yields to a size written after it",
         "(`deepseek-r1:70b` is 70 B, not DeepSeek-R1's 671 B). A named model in no catalog",
         "that continues a catalogued family line whose every member is at least 3 B",
@@ -164,7 +167,13 @@ def evaluation_markdown(card: dict[str, Any]) -> str:
         "the job's own words where they name one task (`review-summarizer`, `pii-redact`,",
         "`dataset=assistant`; not a server's own name such as `text-generation-launcher`),",
         "then, for a code model the catalog lacks (`Seed-Coder-8B`), code generation",
-        "(text_generation), then the network; a job with nothing to read (no model, no",
+        "(text_generation), then the network. Where the words are silent, the network's",
+        "narrow task counts only when it is at least "
+        f"{SURE_NARROW:.0%} sure for a catalogued generalist (else",
+        "the model does what it is made for: a chat model chats, a vision-language model",
+        "reads images; and never a task of media the model does not take in) and for a",
+        "generation server (vLLM, SGLang, TGI, llama.cpp, Ollama) declaring no task (else a",
+        "task that is not narrow). A job with nothing to read (no model, no",
         "declared task, no words) is `other` unless the network is at least 50 % sure. The",
         "held-out families are unseen by the network",
         "but are in the catalog, so the table above is mostly look-ups; the rows below split",

@@ -159,10 +159,13 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "content safety", "jailbreak", "triage", "lang id", "guard",
                             "reward model train", "train reward model", "reward modeling",
                             "reward modelling", "[train rm]",
-                            "language ident", "language detect", "sst2", "sst 2", "imdb", "mnli"),
+                            "language ident", "language detect", "sst2", "sst 2", "imdb", "mnli",
+                            # Sorting things into labels, where nothing more precise is said.
+                            "~tagger", "~tagging", "~labeler", "~labeller", "~labeling",
+                            "~labelling", "~router", "~routing", "~categori"),
     "token_classification": ("[ner]", "named entit", "entity", "[pii]", "deid", "de identif",
                              "pos tag", "slot fill", "token cl", "conll", "wikiann", "redact",
-                             "resume pars", "address pars", "invoice field"),
+                             "resume pars", "address pars", "invoice field", "~mentions"),
     # `answer` yields to a task named otherwise (`rag-answers` generate, `~[rag]`).
     "question_answering": ("squad", "[qa]", "question", "reading comp", "extractive",
                            "~answer"),

@@ -353,6 +353,12 @@ def test_server_settings_name_no_model_the_job_runs() -> None:
     assert read_job(draft).size == (70.6, 70.6)
     verdicts = judge([qwq, draft], PolicyConfig())
     assert [(v.task, v.oversized) for v in verdicts] == [("text_generation", False)] * 2
+    # Engine settings are no task either: llama.cpp's `--jinja` templates, vLLM's image limit.
+    tuned = [job("gguf", name="qwen3-8b-gguf",
+                 command="llama-server -m /models/Qwen3-8B-Q4_K_M.gguf -c 8192 --jinja -ngl 99"),
+             job("vl", name="qwen25-vl", command="vllm serve Qwen/Qwen2.5-VL-7B-Instruct "
+                 "--limit-mm-per-prompt image=5 --max-model-len 32768 --trust-remote-code")]
+    assert not any(v.oversized for v in judge(tuned, PolicyConfig()))
 
 
 def test_a_catalogued_generalist_with_silent_words_does_what_it_is_made_for() -> None:
