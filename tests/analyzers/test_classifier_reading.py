@@ -403,3 +403,15 @@ def test_a_generation_server_of_a_new_model_with_silent_words_is_not_doing_a_nar
     # Its words still name a narrow task for it.
     words = job(name="toxicity-filter", command="vllm serve LGAI-EXAONE/EXAONE-Deep-32B")
     assert judge([words], PolicyConfig())[0].reasons == ["oversized_model"]
+
+
+@pytest.mark.parametrize(("name", "task"), [
+    ("support-ticket-router", "text_classification"),
+    ("topic-tagger-nightly", "text_classification"),
+    ("email-labeler", "text_classification"),
+    ("pos-tagger", "token_classification"),  # the more precise words win
+    ("brand-mentions-extract", "token_classification"),
+])
+def test_words_that_sort_things_into_labels_name_a_narrow_task(name: str, task: str) -> None:
+    served = job(name=name, command="vllm serve Qwen/Qwen2.5-7B-Instruct")
+    assert read_job(served).words == task
