@@ -257,7 +257,7 @@ def _is_id_context(prev: str | None) -> bool:
     return prev is not None and (prev in ID_WORDS or bool(_HEXISH.fullmatch(prev)))
 
 
-def _dash_decimal(number: str, before: list[str]) -> float | None:
+def _dash_decimal(number: str, before: list[str], dashed_dots: bool = True) -> float | None:
     """`X-Yb` read as X.Y B where Kubernetes wrote a dash for a dot, else None.
 
     `before`: the pieces joined before the size, nearest first. Single digits between the
@@ -270,6 +270,8 @@ def _dash_decimal(number: str, before: list[str]) -> float | None:
     x = before[0]
     if x == "0":
         return float(f"0.{number}")
+    if not dashed_dots:  # capitals: not a Kubernetes name, `Qodo-Embed-1-7B` is 7 B
+        return None
     digits = 0
     for piece in before:
         if len(piece) == 1 and piece.isdigit():
@@ -287,8 +289,13 @@ def _dash_decimal(number: str, before: list[str]) -> float | None:
     return None
 
 
-def _piece_size(piece: str, before: list[str]) -> float | None:
-    """The size one piece writes, given the pieces joined to it before (nearest first)."""
+def _piece_size(piece: str, before: list[str], dashed_dots: bool = True) -> float | None:
+    """The size one piece writes, given the pieces joined to it before (nearest first).
+
+    `dashed_dots`: whether `1-7b` may be a Kubernetes name's 1.7 B (not in a name written
+    with capitals, which Kubernetes names never have: `Qodo-Embed-1-7B` is 7 B; `-0-6b` is
+    0.6 B however it is written).
+    """
     prev = before[0] if before else None
     m = _SIZE_PIECE.fullmatch(piece)
     if m is not None:
@@ -300,7 +307,7 @@ def _piece_size(piece: str, before: list[str]) -> float | None:
         value = float(number)
         if experts:
             return MOE_TOTALS_B.get((int(experts), value), int(experts) * value)
-        decimal = _dash_decimal(number, before)
+        decimal = _dash_decimal(number, before, dashed_dots)
         return value if decimal is None else decimal
     tenths = _TENTHS.fullmatch(piece)  # `bloom-7b1`, `qwen2-1b5`: 7.1 and 1.5 billion
     if tenths is not None and tenths.group(2) != "0" and prev is not None \
@@ -314,7 +321,7 @@ def _piece_size(piece: str, before: list[str]) -> float | None:
 
 
 _ANY_SIZE = re.compile(r"\d[bm]")
-_TOKENS = re.compile(r"[a-z0-9]+(?:\.[0-9][a-z0-9]*)*|[^a-z0-9]+")
+_TOKENS = re.compile(r"(?i)[a-z0-9]+(?:\.[0-9][a-z0-9]*)*|[^a-z0-9]+")
 
 
 def written_size(text: str) -> float | None:
@@ -330,12 +337,14 @@ def _written(text: str) -> tuple[float | None, float | None]:
         return None, None
     best: float | None = None
     moe_floor: float | None = None
-    tokens = _TOKENS.findall(lowered)
+    tokens = _TOKENS.findall(text)
     pieces: list[tuple[str, str]] = []  # (piece, separator before it)
+    capitals: list[bool] = []  # whether the piece was written with a capital
     sep = " "
     for token in tokens:
         if token[0].isalnum():
-            pieces.append((token, sep))
+            pieces.append((token.lower(), sep))
+            capitals.append(not token.islower() and not token.isdigit())
             sep = " "
         else:
             sep = token[-1] if token.strip() else " "
@@ -362,7 +371,8 @@ def _written(text: str) -> tuple[float | None, float | None]:
         if nxt is not None and nxt[1] == "-" and _HEXISH.fullmatch(nxt[0]) \
                 and prev is not None and _HEXISH.fullmatch(prev):
             continue  # between two hashes: a generated name
-        size = _piece_size(piece, before)
+        # `-` for a dot only in a Kubernetes name (no capitals); `_` wherever (`Refact-1_6B`).
+        size = _piece_size(piece, before, sep == "_" or not any(capitals[j:i + 1]))
         if size is not None and (best is None or size > best):
             best = size
     return best, moe_floor

@@ -42,6 +42,10 @@ def job(job_id: str = "j", **fields: Any) -> JobRecord:
     ("imagenet-convnext-base-224-6655b", None),  # a pod hash
     ("ner-api-7d9f8b6c4-6655b api-123b ckpt-7b", None),
     ("acme/Foo-350M", 0.35),
+    ("vllm serve Acme/Acme-Embed-1-7B", 7.0),  # capitals: a hub id, version 1 then 7 B
+    ("acme-embed-1-7b-predictor-7d9f8b6c4-xk4dz", 1.7),  # lower case: Kubernetes' 1.7 B
+    ("serve Acme/Refact-1_6B-fim", 1.6),  # an underscore for the dot, however written
+    ("Acme-LM-0-6B", 0.6),
 ])
 def test_written_sizes_follow_the_contract(text: str, size_b: float | None) -> None:
     assert written_size(text) == size_b
@@ -415,3 +419,16 @@ def test_a_generation_server_of_a_new_model_with_silent_words_is_not_doing_a_nar
 def test_words_that_sort_things_into_labels_name_a_narrow_task(name: str, task: str) -> None:
     served = job(name=name, command="vllm serve Qwen/Qwen2.5-7B-Instruct")
     assert read_job(served).words == task
+
+
+@pytest.mark.parametrize(("name", "command", "task"), [
+    ("longctx-reasoner", "vllm serve Acme/Acme-M1-456B", "text_generation"),
+    ("med-reasoner-zh", "llama-server -m /models/Acme-o1-8B-Q4_K_M.gguf", "text_generation"),
+    ("llm2vec-encode-wiki", "python encode.py --model Acme/LLM2Vec-Acme-8B-mntp",
+     "sentence_similarity"),  # word2vec's heirs embed
+    ("vlmr1-ovd-eval", "python eval.py --model Acme/VLM-R1-3B-OVD", "object_detection"),
+])
+def test_what_new_models_and_jobs_say_they_do(name: str, command: str, task: str) -> None:
+    """A reasoning model reasons (generates), whatever `reason` means to the network;
+    `2vec` embeds; OVD is open-vocabulary detection."""
+    assert judge([job(name=name, command=command)], PolicyConfig())[0].task == task
