@@ -128,7 +128,8 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
               "depth", "kokoro", "musicgen", "audiogen", "anomal", "forecast", "[xgb]",
               "xgboost", "lightgbm", "[tabular]", "recommend", "[pose]", "cosyvoice",
               "openvoice", "voicecraft", "orpheus", "xtts", "[bark]", "parler", "chatterbox",
-              "speech synth"),
+              "speech synth", "nucleotide", "[dna]", "genom", "protein", "[esm]", "esm2", "esm3",
+              "birefnet", "[rmbg]", "matting", "background remov", "2world"),
     "image_captioning": ("caption", "image to text", "ocr"),
     "asr": ("whisper", "wav2vec", "[asr]", "[stt]", "speech to text", "parakeet", "canary",
             "moonshine", "transcri", "hubert", "granite speech"),
@@ -139,7 +140,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             "2vec",
                             "similar", "stella", "[bge]", "[gte]", "[e5]", "minilm", "mpnet",
                             "simcse"),
-    "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif",
+    "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif", "nsfw",
                             "[nli]", "sst2", "sst 2", "intent", "emotion", "spam", "hate",
                             "jailbreak", "[cls]", "language ident", "language detect", "[lid]",
                             "langid", "reward", "[rm]", "[prm]", "[orm]", "gpt detector",
@@ -147,6 +148,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
     "object_detection": ("detr", "yolo", "[det]", "detect", "owlv", "owl v", "grounding",
                          "omdet", "dfine", "d fine", "rtmdet", "[ovd]"),
     "image_generation": ("diffusion", "sdxl", "flux", "txt2img", "text to image", "[t2i]",
+                         "text2image", "text2img", "auraflow", "deepfloyd",
                          "kandinsky", "pixart", "[sana]", "hidream", "image gen", "lumina image",
                          "qwen image"),
     "image_classification": ("[vit]", "convnext", "resnet", "efficientnet", "dino", "siglip",
@@ -156,8 +158,9 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
 }
 _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative task
     "text_classification": ("sentiment", "polarity", "classif", "toxic", "moderat", "[intent]",
+                            "nsfw",
                             "intents", "spam", "emotion", "stance", "hate speech", "guardrail",
-                            "content safety", "jailbreak", "triage", "lang id", "guard",
+                            "content safety", "jailbreak", "triage", "[lang id]", "guard",
                             "reward model train", "train reward model", "reward modeling",
                             "reward modelling", "[train rm]",
                             "language ident", "language detect", "sst2", "sst 2", "imdb", "mnli",
@@ -190,11 +193,18 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                         "completions", "codegen", "code assist", "code gen", "[sft]", "[dpo]",
                         "[rlhf]", "[grpo]", "[pretrain]", "[pretraining]", "instruct tun",
                         "story gen", "[text gen]", "[agent]", "agentic", "~[rag]", "~reasoner",
-                        "~reasoning"),
+                        "~reasoning", "~function call"),
     "image_captioning": ("caption", "alt text", "img2txt", "image to text", "describe image",
                          "[vqa]", "docvqa", "chartqa", "textvqa", "[ocr]"),
     "image_generation": ("txt2img", "text to image", "image gen", "img gen", "diffusion",
-                         "inpaint", "dreambooth", "sdxl"),
+                         "inpaint", "dreambooth", "sdxl", "text2image", "text2img",
+                         "instance data", "instance prompt"),
+    # Not a model's use at all, or one the task names leave out: GPU burn-in and
+    # collective tests, biology, segmentation and matting, video, speech synthesis.
+    "other": ("gpu burn", "[burn]", "nccl test", "stress test", "[dcgm]", "[hpl]", "[dna]",
+              "genom", "protein", "nucleotide", "[rna]", "[matting]", "background remov",
+              "[rmbg]", "segment", "depth estim", "video", "[tts]", "text to speech",
+              "speech synth", "forecast", "time series"),
 }
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
@@ -231,14 +241,26 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
     Longer words first, each taken out once found: `language detect` is not `detect`.
     """
     spaced = f" {_SEPARATORS.sub(' ', text.lower())} "
-    found: dict[str, bool] = {}  # task: named by strong words
+    images = _IMAGES.search(spaced) is not None
+    found: dict[str, bool] = {}  # task, as the words name it: named by strong words
     for word, task, weak in _by_length(spec):
         if word in spaced:
             found[task] = found.get(task, False) or not weak
             spaced = spaced.replace(word, "  ")
     if any(found.values()):
         found = {task: strong for task, strong in found.items() if strong}
-    return [task for task, _ in spec if task in found]
+    named = [task for task, _ in spec if task in found]
+    if images:  # classifying photos, questions about images
+        named = list(dict.fromkeys(_ON_IMAGES.get(task, task) for task in named))
+    return named
+
+
+# Words that say the job works on images: there, classifying is image classification and
+# answering questions is visual question answering (image_captioning). Not `vision`: the
+# name of many a team and registry (`ghcr.io/vision/...`).
+_IMAGES = re.compile(r" (?:images?|img|photos?|pictures?|visual|vqa|screenshots?) ")
+_ON_IMAGES = {"text_classification": "image_classification",
+              "question_answering": "image_captioning"}
 
 
 @lru_cache(maxsize=4)

@@ -13,7 +13,7 @@ from analyzers import rules
 from analyzers.classifier.judge import judge
 from analyzers.classifier.reading import read_job
 from analyzers.classifier.sizes import written_size
-from analyzers.classifier.tasks import task_name
+from analyzers.classifier.tasks import name_task, task_name, word_task
 from analyzers.records import NARROW_TASKS, JobRecord
 from bot.cli import app
 from config.organisation import PolicyConfig
@@ -432,3 +432,28 @@ def test_what_new_models_and_jobs_say_they_do(name: str, command: str, task: str
     """A reasoning model reasons (generates), whatever `reason` means to the network;
     `2vec` embeds; OVD is open-vocabulary detection."""
     assert judge([job(name=name, command=command)], PolicyConfig())[0].task == task
+
+
+@pytest.mark.parametrize(("text", "task"), [
+    ("photo-moderation-classifier", "image_classification"),  # classifying photos
+    ("pytorchjob-image-tagger-train", "image_classification"),
+    ("screenshot-qa", "image_captioning"),  # questions about images
+    ("python -m llava.eval.model_vqa --question-file q.jsonl --image-folder imgs",
+     "image_captioning"),
+    ("moderation-classifier --out ghcr.io/vision/x", "text_classification"),  # a team's name
+    ("sglang-id-en-translate-902cff5809", "translation"),  # `sglang id` is no language id
+    ("gpu-burn-check", "other"),
+    ("dna-enhancer-finetune", "other"),
+])
+def test_a_jobs_words_read_with_what_it_works_on(text: str, task: str) -> None:
+    assert word_task(text) == task
+
+
+@pytest.mark.parametrize(("name", "task"), [
+    ("Acme/nsfw_image_detection", "image_classification"),  # a verdict on images, no boxes
+    ("Acme/facial_emotions_image_detection", "image_classification"),
+    ("Acme/Cosmos-9-Diffusion-7B-Text2World", "other"),  # a world (video) model
+    ("Acme/AuraFlow-v9", "image_generation"),
+])
+def test_a_new_models_name_read_with_what_it_works_on(name: str, task: str) -> None:
+    assert name_task([name]) == task
