@@ -32,16 +32,17 @@ def mentions(model: str | None, command: str) -> tuple[str, ...]:
     """The strings a job names its model with, the model field first.
 
     Then model flags, served paths and gguf files in its command: not a served alias, not a
-    Python module run with `-m`.
+    Python module run with `-m`, not a server setting (a speculative decoder's draft model).
     """
     found = [model] if model else []
+    command = without_settings(command)  # a draft model, a parser: not the model it runs
     if "huggingfaceserver" in command or "kserve" in command.lower():
         command = _KSERVE_ALIAS.sub(" ", command)
     if "-m " in command:
         command = _PYTHON_MODULE.sub(r"\1", command)
     found += _MENTION.findall(command)
     if ".gguf" in command.lower():
-        found += _GGUF.findall(without_settings(command))
+        found += _GGUF.findall(command)
     if any(f.startswith("$") for f in found):  # `--model $MODEL`: what the script set
         values = {name: value for name, value in _ASSIGNMENT.findall(command)
                   if not value.startswith("$")}

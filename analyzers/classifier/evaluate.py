@@ -26,11 +26,14 @@ from analyzers.classifier.corpus import (
 from analyzers.classifier.energy import measure_single_thread
 from analyzers.classifier.judge import WEIGHTS_DIR, Classifier
 from analyzers.classifier.reading import read_jobs
-from analyzers.policy import is_oversized_model
-from analyzers.records import REASONS, Verdict
+from analyzers.classifier.sizes import catalog_models
+from analyzers.policy import is_idle, is_overprovisioned, is_oversized_model
+from analyzers.records import REASONS, Verdict, parse_record
 from config.organisation import PolicyConfig
 
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "classifier.md"
+# Realistic jobs written apart from the code, with the labels their writers gave them.
+REALISTIC = Path(__file__).resolve().parents[2] / "bench" / "data" / "realistic"
 
 
 def prf(pred: Sequence[bool], truth: Sequence[bool]) -> dict[str, float]:
@@ -172,6 +175,50 @@ def unseen_metrics(examples: Sequence[Example], models: dict[str, Path],
             "styles": sorted(HOLDOUT_STYLES), "judges": judges}
 
 
+def realistic_set(path: Path, policy: PolicyConfig | None = None
+                  ) -> tuple[list[Example], list[str | None]]:
+    """Labelled jobs of a realistic set, and the model id each was written to name.
+
+    Contract records with an `_expected` task, oversized_model, size and model id (None: no
+    model named). The telemetry reasons follow from the policy; oversized_model is the
+    writer's label.
+    """
+    policy = policy or PolicyConfig()
+    examples, named = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        expected = raw.pop("_expected")
+        record = parse_record(raw)
+        reasons = tuple(r for r, holds in (
+            ("idle", is_idle(record, policy)),
+            ("overprovisioned", is_overprovisioned(record, policy)),
+            ("oversized_model", bool(expected["oversized_model"]))) if holds)
+        examples.append(Example(record, expected["task"], expected.get("size_b"), None,
+                                "realistic", reasons))
+        named.append(expected.get("model"))
+    return examples, named
+
+
+def realistic_metrics(models: dict[str, Path], directory: Path = REALISTIC,
+                      policy: PolicyConfig | None = None) -> dict[str, Any]:
+    """Metrics of the rules and each model on every realistic set in `directory`."""
+    policy = policy or PolicyConfig()
+    out: dict[str, Any] = {}
+    loaded = {name: Classifier.load(d) for name, d in models.items()}
+    for path in sorted(directory.glob("*.jsonl")):
+        examples, named = realistic_set(path, policy)
+        records = [e.record for e in examples]
+        judges = {"rules": metrics(rules.judge(records, policy), examples, policy)}
+        for name, clf in loaded.items():
+            judges[name] = metrics(clf.judge(records, policy), examples, policy)
+        models_named = {m for m in named if m}
+        out[path.stem] = {"jobs": len(examples), "judges": judges, "models": len(models_named),
+                          "uncatalogued": sum(not catalog_models(m) for m in models_named)}
+    return out
+
+
 def render(card: dict[str, Any]) -> str:
     """docs/classifier.md: the held-out comparison as Markdown tables."""
     from analyzers.classifier.card import evaluation_markdown
@@ -194,6 +241,7 @@ def main(argv: list[str]) -> int:
     if (TEACHER_DIR / "model.safetensors").exists():
         models["teacher"] = TEACHER_DIR
     fresh = compare(examples, models, unseen_set(recipe["n_heldout"], seed=recipe["seed"] + 3))
+    fresh["realistic"] = realistic_metrics(models)
     fresh["judges"].setdefault("teacher", saved["judges"]["teacher"])
     fresh["training"] = saved["training"]
     target = Path(argv[0]) if argv else REPORT

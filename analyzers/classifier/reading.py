@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analyzers.classifier.catalog import CatalogModel
 from analyzers.classifier.features import mask_user
 from analyzers.classifier.sizes import (
     CatalogIndex,
     catalog_index,
     catalog_models,
     family_floor,
+    models_named,
     written_size,
 )
 from analyzers.classifier.tasks import (
@@ -70,13 +72,16 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     `words`: also read the narrow task the job's own words name (when its task is open).
     """
     index = index or catalog_index()
-    models = catalog_models(record.model, index) if record.model else []
-    if not models:
+    mentions = model_mentions(record)  # the model field first
+    models: list[CatalogModel] = models_named(record.model, index) if record.model else []
+    if not models:  # the model it runs, as its command names it
+        for mention in mentions:
+            models = models + [m for m in models_named(mention, index) if m not in models]
+    if not models:  # else a model its name, image or other words name
         models = catalog_models(without_settings(record.text), index)
     size: tuple[float, float] | None = None
     if models:
         size = (min(m.params_b for m in models), max(m.params_b for m in models))
-    mentions = model_mentions(record)
     if not models:
         written = _mentioned_size(mentions)  # the model it runs, not a served alias
         written = written if written is not None else written_size(record.text)
@@ -84,7 +89,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     task = declared_task(record) or model_task(models)
     if task is None:  # a model in no catalog, or a generalist's fine-tune: what its name says
         # (`.../Llama-3.1-Nemotron-70B-Reward`; not a served alias beside it)
-        task = name_task([m for m in mentions if catalog_models(m, index)] if models
+        task = name_task([m for m in mentions if models_named(m, index)] if models
                          else mentions)
     said = job_words(record) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None

@@ -227,6 +227,24 @@ def catalog_models(text: str, index: CatalogIndex | None = None) -> list[Catalog
     return found
 
 
+_NAMED: dict[tuple[int, str], list[CatalogModel]] = {}
+
+
+def models_named(name: str, index: CatalogIndex | None = None) -> list[CatalogModel]:
+    """`catalog_models` of a short name (a model field, a mention), remembered.
+
+    Many jobs name the same model. The list is shared: callers do not change it.
+    """
+    index = index or catalog_index()
+    k = (id(index), name)
+    found = _NAMED.get(k)
+    if found is None:
+        if len(_NAMED) >= 65_536:
+            _NAMED.clear()
+        found = _NAMED[k] = catalog_models(name, index)
+    return found
+
+
 _TAG_END = re.compile(r"[\s'\":,;|]")  # where a runner's short name may end
 _WORD_END = re.compile(r"[\s'\"=,;|]|$")
 

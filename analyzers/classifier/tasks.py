@@ -285,10 +285,16 @@ def name_task(mentions: Sequence[str]) -> str | None:
     """
     tasks = set()
     for mention in mentions:
-        found = _said(mention, _NAME_SPEC)
+        found = _name_said(mention)
         if found:
             tasks.add(found[0])
     return tasks.pop() if len(tasks) == 1 else None
+
+
+@lru_cache(maxsize=65_536)
+def _name_said(name: str) -> tuple[str, ...]:
+    """The purposes a model's name says, remembered: many jobs name the same model."""
+    return tuple(_said(name, _NAME_SPEC))
 
 
 # A code model's name (`Seed-Coder-8B-Instruct`, `granite-8b-code-base`, `Devstral-Small`):

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from analyzers import rules
 from analyzers.classifier.corpus import heldout_set
-from analyzers.classifier.evaluate import metrics
+from analyzers.classifier.evaluate import REALISTIC, metrics, realistic_set
 from analyzers.classifier.judge import WEIGHTS_DIR, judge, load_classifier
 from analyzers.records import TASKS, JobRecord
 from bot.cli import app
@@ -78,6 +78,19 @@ def test_beats_the_rules_on_unseen_families_and_styles() -> None:
     assert ours["oversized"]["f1"] > baseline["oversized"]["f1"]
     assert ours["oversized"]["f1"] >= 0.9
     assert all(0.0 <= v.score <= 1.0 for v in judge(records[:50], PolicyConfig()))
+
+
+def test_beats_the_rules_on_realistic_jobs_naming_models_no_catalog_has() -> None:
+    """Jobs written apart from the code, naming models the catalog lacked (set C): a flag
+    is mostly right, and the network reads tasks the rules cannot."""
+    examples, named = realistic_set(REALISTIC / "set_c.jsonl")
+    assert len(examples) == len(named) == 250
+    records = [e.record for e in examples]
+    ours = metrics(judge(records, PolicyConfig()), examples)
+    baseline = metrics(rules.judge(records, PolicyConfig()), examples)
+    assert ours["task_accuracy"] > baseline["task_accuracy"]
+    assert ours["oversized"]["f1"] > baseline["oversized"]["f1"]
+    assert ours["reasons"]["oversized_model"]["precision"] >= 0.9
 
 
 def test_shipped_weights_are_small_and_load_offline(monkeypatch: pytest.MonkeyPatch) -> None:
