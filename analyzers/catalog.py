@@ -110,8 +110,16 @@ def published_energy(model: str | None) -> ScoreRow | None:
     """The published row of `model` (hub id or its last part, any case), if there is one."""
     if not model:
         return None
-    wanted = _short(model)
-    return next((r for r in score_table() if _short(r.model) == wanted), None)
+    return _published_by_name().get(_short(model))
+
+
+@cache
+def _published_by_name() -> dict[str, ScoreRow]:
+    """Published rows by the last part of their model's id, lower case: the first of each."""
+    rows: dict[str, ScoreRow] = {}
+    for row in score_table():
+        rows.setdefault(_short(row.model), row)
+    return rows
 
 
 def estimated_generation_energy(params_b: float) -> float:

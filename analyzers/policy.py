@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from analyzers.records import NARROW_TASKS, JobRecord
 from config.organisation import PolicyConfig
@@ -30,8 +31,9 @@ class PolicyFindings:
         return bool(self.reasons)
 
 
+@lru_cache(maxsize=1024)
 def supports_bf16(gpu_type: str) -> bool:
-    """Whether `gpu_type` (as telemetry names it) runs bf16 natively."""
+    """Whether `gpu_type` (as telemetry names it) runs bf16 natively (a fleet has few types)."""
     return bool(_BF16_GPU.search(gpu_type.replace("-", " ")))
 
 

@@ -140,7 +140,7 @@ class Classifier:
             if len(texts) <= CHUNK:  # one chunk: nothing to overlap, no thread to start
                 self._encode_chunk(pooled, 0, [self.encoder.ids(t) for t in texts])
                 numeric = torch.from_numpy(numeric_features(records))
-                exact = read_jobs(records, words=False) if policy is not None else None
+                exact = _read(records) if policy is not None else None
             else:
                 with ThreadPoolExecutor(max_workers=1) as worker:
                     pending = [worker.submit(self._encode_chunk, pooled, start,
@@ -148,7 +148,7 @@ class Classifier:
                                               for t in texts[start:start + CHUNK]])
                                for start in range(0, len(texts), CHUNK)]
                     numeric = torch.from_numpy(numeric_features(records))
-                    exact = read_jobs(records, words=False) if policy is not None else None
+                    exact = _read(records) if policy is not None else None
                     for done in pending:
                         done.result()
             with torch.inference_mode():
@@ -177,9 +177,7 @@ class Classifier:
     def p_oversized_model(self, records: Sequence[JobRecord], pred: Prediction,
                           policy: PolicyConfig) -> np.ndarray:
         """P(narrow task) x P(model >= the size threshold), per job."""
-        reading = read_jobs(records, words=False)
-        reading.words = words_of(records, reading.task < 0)
-        return self._p_oversized_model(pred, reading, policy)
+        return self._p_oversized_model(pred, _read(records), policy)
 
     def task_probs(self, pred: Prediction, reading: Readings) -> np.ndarray:
         """Task probabilities with settled tasks (declared, or the model's) as certainties."""
@@ -252,9 +250,7 @@ class Classifier:
         """Verdicts for `records` under `policy`: task, oversized, score, reasons then hints."""
         records = list(records)
         pred, reading = self._predict(records, policy)
-        reading = reading if reading is not None else read_jobs(records, words=False)
-        # The job's own words are read where nothing settles the task.
-        reading.words = words_of(records, reading.task < 0)
+        reading = reading if reading is not None else _read(records)
         p_model = self._p_oversized_model(pred, reading, policy)
         too_big = p_model >= self.threshold
         tasks = self.task_probs(pred, reading)
@@ -281,6 +277,13 @@ class Classifier:
                 reasons=[*reasons, *hints(record, policy)],
             ))
         return verdicts
+
+
+def _read(records: Sequence[JobRecord]) -> Readings:
+    """What the jobs' text settles, and their own words where nothing settles the task."""
+    reading = read_jobs(records, words=False)
+    reading.words = words_of(records, reading.task < 0)
+    return reading
 
 
 @lru_cache(maxsize=4)

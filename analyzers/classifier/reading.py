@@ -151,6 +151,8 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
         found = seen.get(k)
         if found is None:
             found = seen[k] = read_job(record, index, words=words)
+            if not words:  # what `read_text_of` would read: the suggestions ask it again
+                _remember((id(index), *k), found)
         if found.size is not None:
             size[i] = found.size
         if found.task is not None:
@@ -191,7 +193,12 @@ def read_text_of(record: JobRecord) -> JobReading:
     k = (id(index), record.model, record.text, record.task)
     found = _SEEN.get(k)
     if found is None:
-        if len(_SEEN) >= 100_000:
-            _SEEN.clear()
-        found = _SEEN[k] = read_job(record, index, words=False)
+        found = _remember(k, read_job(record, index, words=False))
+    return found
+
+
+def _remember(k: tuple[int, str | None, str, str | None], found: JobReading) -> JobReading:
+    if len(_SEEN) >= 100_000:
+        _SEEN.clear()
+    _SEEN[k] = found
     return found
