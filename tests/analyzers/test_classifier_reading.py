@@ -387,6 +387,7 @@ def test_a_catalogued_generalist_with_silent_words_does_what_it_is_made_for() ->
     ("RAG answer generation", "text_generation"),  # generating answers, not finding spans
     ("alt-text generation", "image_captioning"),
     ("ChartQA fine-tune", "image_captioning"),  # questions about images
+    ("part-of-speech tagging", "token_classification"),
 ])
 def test_a_declared_phrase_names_what_the_job_does_not_what_it_works_on(
         declared: str, task: str) -> None:
@@ -444,6 +445,9 @@ def test_what_new_models_and_jobs_say_they_do(name: str, command: str, task: str
     ("sglang-id-en-translate-902cff5809", "translation"),  # `sglang id` is no language id
     ("gpu-burn-check", "other"),
     ("dna-enhancer-finetune", "other"),
+    ("md-sim-gromacs", "other"),
+    ("openr1-grpo-c57c5ab6c1-sst2x", "text_generation"),  # a pod's suffix is no dataset
+    ("proteus-render --steps 30 --guidance 6", "image_generation"),  # a diffusion sampler
 ])
 def test_a_jobs_words_read_with_what_it_works_on(text: str, task: str) -> None:
     assert word_task(text) == task
@@ -454,6 +458,9 @@ def test_a_jobs_words_read_with_what_it_works_on(text: str, task: str) -> None:
     ("Acme/facial_emotions_image_detection", "image_classification"),
     ("Acme/Cosmos-9-Diffusion-7B-Text2World", "other"),  # a world (video) model
     ("Acme/AuraFlow-v9", "image_generation"),
+    ("Acme/Deep-Fake-Detector-v2", "image_classification"),  # a verdict, no boxes
+    ("Acme/ppe-detector-v2", "object_detection"),
+    ("Acme/distilbert-prompt-injection", "text_classification"),
 ])
 def test_a_new_models_name_read_with_what_it_works_on(name: str, task: str) -> None:
     assert name_task([name]) == task
