@@ -95,8 +95,13 @@ _SETTING = re.compile(
     rf"|--(?:{_dashed(_SWITCHES)}))(?![\w-])")
 
 
+@lru_cache(maxsize=4096)
 def without_settings(text: str) -> str:
-    """`text` without the settings that never name the model a job runs nor its task."""
+    """`text` without the settings that never name the model a job runs nor its task.
+
+    Remembered for the last few thousand texts: a job's command is read for its mentions,
+    its catalog names and its words.
+    """
     return _SETTING.sub(" ", text) if "-" in text else text
 
 

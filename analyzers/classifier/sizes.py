@@ -339,6 +339,9 @@ def _piece_size(piece: str, before: list[str], dashed_dots: bool = True) -> floa
 
 
 _ANY_SIZE = re.compile(r"\d[bm]")
+# A whole piece that could write a size: every form `_piece_size` reads has this shape.
+_SIZE_SHAPE = re.compile(r"(?<![a-z0-9])[a-z]*(?:\d{1,2}x)?\d{1,4}(?:\.\d+)?[bm]\d{0,3}"
+                         r"(?![a-z0-9])")
 _TOKENS = re.compile(r"(?i)[a-z0-9]+(?:\.[0-9][a-z0-9]*)*|[^a-z0-9]+")
 
 
@@ -351,8 +354,8 @@ def written_size(text: str) -> float | None:
 def _written(text: str) -> tuple[float | None, float | None]:
     """The largest size written out, and the floor an active part written alone gives."""
     lowered = text.lower()
-    if _ANY_SIZE.search(lowered) is None:  # no digit before a b or an m: nothing to read
-        return None, None
+    if _ANY_SIZE.search(lowered) is None or _SIZE_SHAPE.search(lowered) is None:
+        return None, None  # no piece shaped like a size (`7b`, `1.5b`, `8x22b`, `vit7b16`)
     best: float | None = None
     moe_floor: float | None = None
     tokens = _TOKENS.findall(text)
