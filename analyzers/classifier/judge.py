@@ -194,8 +194,11 @@ class Classifier:
             code = reading.code & ~words
             probs[code] = 0.0
             probs[code, _TEXT_GENERATION] = 1.0
+        rows = np.zeros(len(probs), dtype=bool)
         if reading.tasks is not None:  # a catalogued model's own tasks, the words silent
             rows = reading.tasks.any(1) & ~words & ~fixed
+        if rows.any():
+            assert reading.tasks is not None
             own = reading.tasks[rows]
             # The network's narrow reading stands where it is sure (a task phrase the word
             # lists lack: `nps-scorer`), within what the model takes in (a text-only LLM
@@ -207,14 +210,16 @@ class Classifier:
             total = kept.sum(1, keepdims=True)
             probs[rows] = np.where(total > 0, kept / np.maximum(total, 1e-12),
                                    own / own.sum(1, keepdims=True))
+        served = np.zeros(len(probs), dtype=bool)
         if reading.server is not None:  # a generation server, its model in no catalog
             # Its words silent and the network unsure, it generates something: no narrow task.
-            rows = reading.server & ~words & ~fixed
+            served = reading.server & ~words & ~fixed
             if reading.tasks is not None:
-                rows &= ~reading.tasks.any(1)
+                served &= ~reading.tasks.any(1)
             if reading.code is not None:
-                rows &= ~reading.code
-            rows &= probs[:, _NARROW].sum(1) < SURE_NARROW
+                served &= ~reading.code
+        if served.any():
+            rows = served & (probs[:, _NARROW].sum(1) < SURE_NARROW)
             kept = np.where(_NARROW, 0.0, probs[rows])
             total = kept.sum(1, keepdims=True)
             probs[rows] = np.where(total > 0, kept / np.maximum(total, 1e-12),
@@ -224,7 +229,8 @@ class Classifier:
         return probs
 
     def _p_oversized_model(self, pred: Prediction, reading: Readings,
-                           policy: PolicyConfig) -> np.ndarray:
+                           policy: PolicyConfig, tasks: np.ndarray | None = None) -> np.ndarray:
+        """P(narrow task) x P(size >= the threshold); `tasks`: task_probs, when known."""
         threshold_b = policy.oversized_model_min_params_b
         p_big = prob_at_least(pred.size, threshold_b)
         if self.read_text:
@@ -243,7 +249,8 @@ class Classifier:
                 with np.errstate(invalid="ignore"):
                     guess = np.where(reading.floor >= threshold_b, 1.0, guess)
             p_big = np.where(unknown, guess, read)
-        narrow = self.task_probs(pred, reading)[:, _NARROW].sum(1)
+        tasks = self.task_probs(pred, reading) if tasks is None else tasks
+        narrow = tasks[:, _NARROW].sum(1)
         return np.asarray(narrow * p_big)
 
     def judge(self, records: Iterable[JobRecord], policy: PolicyConfig) -> list[Verdict]:
@@ -251,9 +258,9 @@ class Classifier:
         records = list(records)
         pred, reading = self._predict(records, policy)
         reading = reading if reading is not None else _read(records)
-        p_model = self._p_oversized_model(pred, reading, policy)
-        too_big = p_model >= self.threshold
         tasks = self.task_probs(pred, reading)
+        p_model = self._p_oversized_model(pred, reading, policy, tasks)
+        too_big = p_model >= self.threshold
         task_index = np.where(too_big, np.where(_NARROW, tasks, -1.0).argmax(1),
                               tasks.argmax(1))
         # Nothing to go on (no model named, no task declared, no words) and no confident
