@@ -13,6 +13,7 @@ from pathlib import Path
 from analyzers.classifier.corpus import generate
 from analyzers.classifier.energy import measure_single_thread
 from analyzers.classifier.judge import WEIGHTS_DIR, Classifier
+from analyzers.classifier.reading import forget
 from analyzers.classifier.train import TEACHER_DIR
 from bench import Result
 from config.organisation import PolicyConfig
@@ -60,6 +61,7 @@ def _single_ms(clf: Classifier, records: list) -> float:  # type: ignore[type-ar
 def _energy_per_1000(clf: Classifier, records: list) -> tuple[float, str]:  # type: ignore[type-arg]
     policy = PolicyConfig()
     clf.judge(records[:500], policy)
+    forget()  # jobs never seen: nothing of their reading remembered from an earlier run
     _, reading = measure_single_thread(lambda: clf.judge(records, policy))
     return reading.energy_j / len(records) * 1e3, reading.method
 

@@ -212,3 +212,19 @@ def _remember(k: tuple[int, str | None, str, str | None], found: JobReading) -> 
         _SEEN.clear()
     _SEEN[k] = found
     return found
+
+
+def forget() -> None:
+    """Forget every reading remembered (jobs, model names, commands).
+
+    The next job is read from scratch, as a job never seen is: for measuring what reading
+    new jobs costs.
+    """
+    from analyzers.classifier import sizes, tasks
+    from domain import mentions
+
+    _SEEN.clear()
+    sizes._NAMED.clear()
+    tasks._name_said.cache_clear()
+    mentions.mentions.cache_clear()
+    mentions.without_settings.cache_clear()
