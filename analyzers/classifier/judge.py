@@ -194,9 +194,9 @@ class Classifier:
             code = reading.code & ~words
             probs[code] = 0.0
             probs[code, _TEXT_GENERATION] = 1.0
-        rows = np.zeros(len(probs), dtype=bool)
-        if reading.tasks is not None:  # a catalogued model's own tasks, the words silent
-            rows = reading.tasks.any(1) & ~words & ~fixed
+        catalogued = (reading.tasks.any(1) if reading.tasks is not None
+                      else np.zeros(len(probs), dtype=bool))
+        rows = catalogued & ~words & ~fixed  # a catalogued model's own tasks, the words silent
         if rows.any():
             assert reading.tasks is not None
             own = reading.tasks[rows]
@@ -206,24 +206,17 @@ class Classifier:
             sure = probs[rows][:, _NARROW].sum(1) >= SURE_NARROW
             takes_in = (own.astype(np.int64) @ _MEDIUM) @ _MEDIUM.T > 0
             allowed = np.where(sure[:, None], takes_in, own)
-            kept = probs[rows] * allowed
-            total = kept.sum(1, keepdims=True)
-            probs[rows] = np.where(total > 0, kept / np.maximum(total, 1e-12),
-                                   own / own.sum(1, keepdims=True))
+            probs[rows] = _renormalized(probs[rows] * allowed, own / own.sum(1, keepdims=True))
         served = np.zeros(len(probs), dtype=bool)
         if reading.server is not None:  # a generation server, its model in no catalog
             # Its words silent and the network unsure, it generates something: no narrow task.
-            served = reading.server & ~words & ~fixed
-            if reading.tasks is not None:
-                served &= ~reading.tasks.any(1)
+            served = reading.server & ~words & ~fixed & ~catalogued
             if reading.code is not None:
                 served &= ~reading.code
         if served.any():
             rows = served & (probs[:, _NARROW].sum(1) < SURE_NARROW)
-            kept = np.where(_NARROW, 0.0, probs[rows])
-            total = kept.sum(1, keepdims=True)
-            probs[rows] = np.where(total > 0, kept / np.maximum(total, 1e-12),
-                                   np.eye(len(TASKS))[_TEXT_GENERATION])
+            probs[rows] = _renormalized(np.where(_NARROW, 0.0, probs[rows]),
+                                        np.eye(len(TASKS))[_TEXT_GENERATION])
         probs[fixed] = 0.0
         probs[fixed, reading.task[fixed]] = 1.0
         return probs
@@ -284,6 +277,12 @@ class Classifier:
                 reasons=[*reasons, *hints(record, policy)],
             ))
         return verdicts
+
+
+def _renormalized(kept: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Rows of `kept` scaled to sum to 1; `fallback` where nothing was kept."""
+    total = kept.sum(1, keepdims=True)
+    return np.where(total > 0, kept / np.maximum(total, 1e-12), fallback)
 
 
 def _read(records: Sequence[JobRecord]) -> Readings:

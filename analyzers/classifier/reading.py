@@ -78,7 +78,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         for mention in mentions:
             models = models + [m for m in models_named(mention, index) if m not in models]
     if not models:  # else a model its name, image or other words name
-        models = catalog_models(_text_without_settings(record), index)
+        models = catalog_models(without_settings(record.text), index)
     size: tuple[float, float] | None = None
     if models:
         size = (min(m.params_b for m in models), max(m.params_b for m in models))
@@ -98,16 +98,6 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     server = task is None and bool(_GENERATION_SERVER.search(record.command))
     return JobReading(size, task, bool(models) or bool(mentions), said, floor, code, tasks,
                       server)
-
-
-def _text_without_settings(record: JobRecord) -> str:
-    """`record.text` with its command's server settings left out.
-
-    The command's reading is the one its mentions and the network read, remembered.
-    """
-    parts = [record.name, without_settings(record.command), record.image or "",
-             record.model or "", record.task or ""]
-    return " ".join(p for p in parts if p)
 
 
 def _mentioned_size(mentions: Sequence[str]) -> float | None:
