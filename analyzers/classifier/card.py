@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +30,25 @@ def _metric_rows(card: dict[str, Any], section: str = "heldout") -> list[str]:
     else:
         judges = [j for j in _JUDGES if j in card["judges"]]
         by_judge = {j: card["judges"][j]["metrics"] for j in judges}
-    rows = ["| | " + " | ".join(judges) + " |", "|---" * (len(judges) + 1) + "|"]
+    return _metric_table(by_judge)
 
-    def row(label: str, get: Any) -> None:
-        cells = [get(by_judge[j]) for j in judges]
-        rows.append(f"| {label} | " + " | ".join(cells) + " |")
 
+def _metric_table(by_judge: dict[str, Any], labels: Sequence[str] | None = None) -> list[str]:
+    """A Markdown table of judges' metrics: every row, or those `labels` name in their order."""
+    judges = [j for j in _JUDGES if j in by_judge]
+    values: dict[str, Any] = {}
     for key in ("precision", "recall", "f1"):
-        row(f"oversized {key}", lambda m, k=key: f"{m['oversized'][k]:.3f}")
-    row("task accuracy", lambda m: f"{m['task_accuracy']:.3f}")
+        values[f"oversized {key}"] = lambda m, k=key: m["oversized"][k]
+    values["task accuracy"] = lambda m: m["task_accuracy"]
     for reason in ("idle", "overprovisioned", "oversized_model"):
         for key in ("precision", "recall", "f1"):
-            row(f"{reason} {key}", lambda m, r=reason, k=key: f"{m['reasons'][r][k]:.3f}")
-    row("score ECE (10 bins)", lambda m: f"{m['calibration']['ece']:.3f}")
-    row("score Brier", lambda m: f"{m['calibration']['brier']:.3f}")
+            values[f"{reason} {key}"] = lambda m, r=reason, k=key: m["reasons"][r][k]
+    values["score ECE (10 bins)"] = lambda m: m["calibration"]["ece"]
+    values["score Brier"] = lambda m: m["calibration"]["brier"]
+    rows = ["| | " + " | ".join(judges) + " |", "|---" * (len(judges) + 1) + "|"]
+    for label in labels or values:
+        cells = [f"{values[label](by_judge[j]):.3f}" for j in judges]
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return rows
 
 
@@ -293,27 +299,14 @@ def _realistic_section(card: dict[str, Any]) -> list[str]:
     ]
     for name, found in sets.items():
         about, first = _REALISTIC.get(name, ("", ""))
-        judges = [j for j in _JUDGES if j in found["judges"]]
         lines += [
             f"{name}: {found['jobs']} jobs naming {found['models']} models "
             f"({found['uncatalogued']} in no catalog today); {about}. First reading: {first}.",
             "",
-            "| | " + " | ".join(judges) + " |",
-            "|---|" + "---|" * len(judges),
+            *_metric_table(found["judges"], ("oversized f1", "oversized_model precision",
+                                             "oversized_model recall", "task accuracy")),
+            "",
         ]
-        for label, path in (("oversized f1", ("oversized", "f1")),
-                            ("oversized_model precision", ("reasons", "oversized_model",
-                                                           "precision")),
-                            ("oversized_model recall", ("reasons", "oversized_model", "recall")),
-                            ("task accuracy", ("task_accuracy",))):
-            cells = []
-            for j in judges:
-                value: Any = found["judges"][j]
-                for step in path:
-                    value = value[step]
-                cells.append(f"{value:.3f}")
-            lines.append(f"| {label} | " + " | ".join(cells) + " |")
-        lines.append("")
     return lines
 
 

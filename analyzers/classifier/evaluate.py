@@ -171,14 +171,21 @@ def compare(examples: Sequence[Example], models: dict[str, Path],
 def unseen_metrics(examples: Sequence[Example], models: dict[str, Path],
                    policy: PolicyConfig) -> dict[str, Any]:
     """Metrics of the rules and each model on jobs naming models in no catalog."""
-    records = [e.record for e in examples]
-    judges = {"rules": metrics(rules.judge(records, policy), examples, policy)}
-    for name, directory in models.items():
-        judges[name] = metrics(Classifier.load(directory).judge(records, policy), examples,
-                               policy)
+    loaded = {name: Classifier.load(d) for name, d in models.items()}
+    judges = judge_metrics(examples, loaded, policy)
     return {"jobs": len(examples), "models": len(unseen_models()),
             "families": len({m.family for m in unseen_models()}),
             "styles": sorted(HOLDOUT_STYLES), "judges": judges}
+
+
+def judge_metrics(examples: Sequence[Example], classifiers: dict[str, Classifier],
+                  policy: PolicyConfig) -> dict[str, dict[str, Any]]:
+    """`metrics` of the rules and of each classifier on the same labelled jobs."""
+    records = [e.record for e in examples]
+    judges = {"rules": metrics(rules.judge(records, policy), examples, policy)}
+    for name, clf in classifiers.items():
+        judges[name] = metrics(clf.judge(records, policy), examples, policy)
+    return judges
 
 
 def realistic_set(path: Path, policy: PolicyConfig | None = None
@@ -215,10 +222,7 @@ def realistic_metrics(models: dict[str, Path], directory: Path = REALISTIC,
     loaded = {name: Classifier.load(d) for name, d in models.items()}
     for path in sorted(directory.glob("*.jsonl")):
         examples, named = realistic_set(path, policy)
-        records = [e.record for e in examples]
-        judges = {"rules": metrics(rules.judge(records, policy), examples, policy)}
-        for name, clf in loaded.items():
-            judges[name] = metrics(clf.judge(records, policy), examples, policy)
+        judges = judge_metrics(examples, loaded, policy)
         models_named = {m for m in named if m}
         out[path.stem] = {"jobs": len(examples), "judges": judges, "models": len(models_named),
                           "uncatalogued": sum(not catalog_models(m) for m in models_named)}
