@@ -6,11 +6,11 @@ task of the model it names (analyzers.classifier.reading) wins, else the task he
 the model the job names (shipped or user catalog) or the size it writes; a named model that
 continues a catalogued family line whose every member reaches the size threshold
 (`Llama-4-Behemoth`) is at least that large; with none of these, a named model's size is the
-size head's discounted guess, and a job that names no model has no size: oversized_model is
-not claimed (the contract). oversized_model is P(narrow task)
-times P(size >= the configured size), flagged when it reaches the threshold tuned on validation
-jobs (config.json `threshold`). The score is that probability, or 1 when a telemetry reason
-holds.
+size head's discounted guess, never more than the GPU memory the job used can hold, and a job
+that names no model has no size: oversized_model is not claimed (the contract).
+oversized_model is P(narrow task) times P(size >= the configured size), flagged when it reaches
+the threshold tuned on validation jobs (config.json `threshold`). The score is that
+probability, or 1 when a telemetry reason holds.
 """
 
 from __future__ import annotations
@@ -241,6 +241,9 @@ class Classifier:
             if reading.floor is not None:  # a new member of a family line all this large
                 with np.errstate(invalid="ignore"):
                     guess = np.where(reading.floor >= threshold_b, 1.0, guess)
+            if reading.ceiling is not None:  # no guess the memory it used cannot hold
+                with np.errstate(invalid="ignore"):
+                    guess = np.where(reading.ceiling < threshold_b, 0.0, guess)
             p_big = np.where(unknown, guess, read)
         tasks = self.task_probs(pred, reading) if tasks is None else tasks
         narrow = tasks[:, _NARROW].sum(1)

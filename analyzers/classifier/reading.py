@@ -6,6 +6,7 @@ classifier and the rules) read jobs here.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ class JobReading:
     # It runs a text-generation server (vLLM, SGLang, TGI, llama.cpp, Ollama...) that declares
     # no task: it generates, unless its words, or a sure network, say otherwise.
     server: bool = False
+    # The fewest bytes per parameter its text allows its weights on the GPUs (inf: the text
+    # says nothing, the reported precision decides), see `fewest_weight_bytes`.
+    weight_bytes: float | None = math.inf
 
 
 # Servers made to generate text (an embedding or scoring task is declared with `--task`).
@@ -62,6 +66,55 @@ _GENERATION_SERVER = re.compile(
     r"(?i)vllm serve|vllm\.entrypoints|sglang\.launch_server|text-generation-launcher|"
     r"llama-server|llama\.cpp|ollama (?:run|serve)|lmdeploy serve|trtllm-serve|"
     r"mlc_llm serve|aphrodite run|tabbyapi")
+
+
+# Bytes per parameter of weights at the precision a job reports (fp32 as 2: a job may report
+# its compute type); unknown precision, as small as 4-bit.
+_PRECISION_BYTES = {"fp32": 2.0, "tf32": 2.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0,
+                    "int8": 1.0, "int4": 0.5}
+UNKNOWN_PRECISION_BYTES = 0.5
+# Words of weights quantized below the job's precision; 1.58-bit models take 0.2 B/param.
+_QUANTIZED = re.compile(
+    r"(?i)(?<![a-z0-9])(?:awq|gptq|gguf|ggml|exl2|hqq|aqlm|quip|marlin|bnb|bitsandbytes|nf4|"
+    r"n?v?fp4|mxfp4|u?int[248]|[248][-_]?bits?|qlora|w[248]a\d+|i?q[1-8](?:_\w+)?|bitnet|"
+    r"1\.58|ternary|quant\w*|load_in_\d+bit)(?![a-z])")
+_EIGHT_BIT = re.compile(r"(?i)u?int8|8[-_]?bits?|fp8|w8a\d+|q8(?:_\w+)?|load_in_8bit")
+QUANTIZED_BYTES = 0.2
+# Words of weights that may sit in CPU memory or on disk, not on the GPUs.
+_OFFLOAD = re.compile(
+    r"(?i)offload|n[-_]gpu[-_]layers|(?<![a-z])-?ngl(?![a-z])|device[-_]map|"
+    r"(?<![a-z])cpu(?![a-z])|ollama|llama-server|llama\.cpp|llama-cli|koboldcpp|"
+    r"zero[-_]?(?:3|infinity)|zero_stage\W*3|(?<![a-z])stage\W?3|nvme|lowvram|medvram")
+# GiB a job must have used for its memory to say anything (a CUDA context alone takes about
+# this much; a collector that knows no memory sends 0).
+MIN_USED_GIB = 0.5
+
+
+def fewest_weight_bytes(text: str) -> float | None:
+    """The fewest bytes per parameter a job's text allows its weights on the GPUs.
+
+    inf: the text says nothing (the reported precision decides); None: the weights may sit
+    off the GPUs (offload, llama.cpp layers, ZeRO-3), so memory bounds nothing.
+    """
+    if _OFFLOAD.search(text):
+        return None
+    words = [m.group(0) for m in _QUANTIZED.finditer(text)]
+    if not words:
+        return math.inf
+    return 1.0 if all(_EIGHT_BIT.fullmatch(w) for w in words) else QUANTIZED_BYTES
+
+
+def size_ceiling(record: JobRecord, text_bytes: float | None) -> float | None:
+    """The most parameters (billions) whose weights fit in the GPU memory the job used.
+
+    Peak memory on the busiest GPU times its GPUs bounds what all its GPUs held; None where
+    nothing is bounded (weights offloaded, or no memory reported).
+    """
+    if text_bytes is None or record.gpu_mem_used_gib_max < MIN_USED_GIB:
+        return None
+    per_param = min(text_bytes, _PRECISION_BYTES.get(record.precision or "",
+                                                     UNKNOWN_PRECISION_BYTES))
+    return record.gpu_mem_used_gib_max * record.gpus * 2**30 / 1e9 / per_param
 
 
 def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
@@ -97,7 +150,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     tasks = tuple(dict.fromkeys(t for m in models for t in m.tasks)) if task is None else ()
     server = task is None and bool(_GENERATION_SERVER.search(record.command))
     return JobReading(size, task, bool(models) or bool(mentions), said, floor, code, tasks,
-                      server)
+                      server, fewest_weight_bytes(record.text))
 
 
 def _mentioned_size(mentions: Sequence[str]) -> float | None:
@@ -128,6 +181,8 @@ class Readings:
     # bool N x tasks: the named catalogued models' tasks where none settles it, see JobReading
     tasks: np.ndarray | None = None
     server: np.ndarray | None = None  # bool: a generation server declaring no task
+    # The most parameters (billions) the memory each job used can hold (NaN: unbounded)
+    ceiling: np.ndarray | None = None
 
 
 def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
@@ -144,6 +199,7 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
     code = np.zeros(len(records), dtype=bool)
     tasks = np.zeros((len(records), len(TASKS)), dtype=bool)
     server = np.zeros(len(records), dtype=bool)
+    ceiling = np.full(len(records), np.nan)
     seen: dict[tuple[str | None, str, str | None], JobReading] = {}
     index = catalog_index()
     for i, record in enumerate(records):
@@ -166,7 +222,10 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
         for t in found.tasks:
             tasks[i, TASKS.index(t)] = True
         server[i] = found.server
-    return Readings(size, task, named, said, floor, code, tasks, server)
+        most = size_ceiling(record, found.weight_bytes)
+        if most is not None:
+            ceiling[i] = most
+    return Readings(size, task, named, said, floor, code, tasks, server, ceiling)
 
 
 def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:

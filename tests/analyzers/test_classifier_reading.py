@@ -464,3 +464,22 @@ def test_a_jobs_words_read_with_what_it_works_on(text: str, task: str) -> None:
 ])
 def test_a_new_models_name_read_with_what_it_works_on(name: str, task: str) -> None:
     assert name_task([name]) == task
+
+
+@pytest.mark.parametrize(("command", "precision", "used_gib", "flagged"), [
+    ("python classify.py --model meta-llama/Llama-4-Behemoth", "bf16", 4.0, False),
+    ("python classify.py --model meta-llama/Llama-4-Behemoth", "bf16", 75.0, True),
+    # Memory says nothing where the weights may sit elsewhere, or are packed in 2 bits.
+    ("python classify.py --model meta-llama/Llama-4-Behemoth --device-map auto", "bf16", 4.0,
+     True),
+    ("llama-cli -m /m/Llama-4-Behemoth-Q2_K.gguf -p classify", "bf16", 4.0, True),
+    ("python classify.py --model meta-llama/Llama-4-Behemoth", None, 4.0, True),  # 4-bit?
+    ("python classify.py --model meta-llama/Llama-4-Behemoth", "bf16", 0.0, True),  # unknown
+])
+def test_a_guessed_size_fits_in_the_memory_the_job_used(
+        command: str, precision: str | None, used_gib: float, flagged: bool) -> None:
+    """A model no catalog has is guessed large (here: a new member of a line of large
+    models) only where the job's GPUs could hold it: 4 GiB at bf16 holds 2 B parameters."""
+    classify = job(name="toxicity-filter", command=command, precision=precision,
+                   gpu_mem_used_gib_max=used_gib)
+    assert ("oversized_model" in judge([classify], PolicyConfig())[0].reasons) is flagged
