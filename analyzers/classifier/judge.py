@@ -48,6 +48,9 @@ _MEDIUM = np.eye(4, dtype=np.int64)[[_MEDIA.get(t, 0) for t in TASKS]]
 # and generated server jobs of never-seen models, not on the never-seen evaluation).
 SURE_NARROW = 0.99
 UNSURE_MAX = 0.5  # a task the network gives less than this, with nothing read, is no task
+# What a generation server does when it declares no task, its words are silent and no
+# catalog has its model: it generates text, or describes images for a vision model.
+_SERVED = np.array([t in ("text_generation", "image_captioning") for t in TASKS])
 BATCH = 256  # texts per encoder pass: the fastest on 1 to 2 cores, measured
 CHUNK = 8192  # texts tokenized at a time, then handed to the encoding thread
 # A size guessed by the size head (a model named, in no catalog, no size written) flags a job
@@ -207,16 +210,18 @@ class Classifier:
             takes_in = (own.astype(np.int64) @ _MEDIUM) @ _MEDIUM.T > 0
             allowed = np.where(sure[:, None], takes_in, own)
             probs[rows] = _renormalized(probs[rows] * allowed, own / own.sum(1, keepdims=True))
-        served = np.zeros(len(probs), dtype=bool)
         if reading.server is not None:  # a generation server, its model in no catalog
-            # Its words silent and the network unsure, it generates something: no narrow task.
+            # Its words silent, it generates text (or describes images), unless the network
+            # is sure of a narrow task (`safety-filter` served from `/data`): not what the
+            # network makes of a chat model's name it has never seen (summarization,
+            # translation: none of 36 such servers of the realistic jobs did either).
             served = reading.server & ~words & ~fixed & ~catalogued
             if reading.code is not None:
                 served &= ~reading.code
-        if served.any():
-            rows = served & (probs[:, _NARROW].sum(1) < SURE_NARROW)
-            probs[rows] = _renormalized(np.where(_NARROW, 0.0, probs[rows]),
-                                        np.eye(len(TASKS))[_TEXT_GENERATION])
+            if served.any():
+                sure = probs[served][:, _NARROW].sum(1, keepdims=True) >= SURE_NARROW
+                probs[served] = _renormalized(probs[served] * (_SERVED | (_NARROW & sure)),
+                                              np.eye(len(TASKS))[_TEXT_GENERATION])
         probs[fixed] = 0.0
         probs[fixed, reading.task[fixed]] = 1.0
         return probs
@@ -261,8 +266,12 @@ class Classifier:
                               tasks.argmax(1))
         # Nothing to go on (no model named, no task declared, no words) and no confident
         # hunch: `other`, not whichever task the network leans to (`jupyter-erin`).
+        # An interactive session (a notebook) with nothing to read: whatever it runs is in
+        # the notebook, not in the job.
+        interactive = np.fromiter((r.kind == "interactive" for r in records), dtype=bool,
+                                  count=len(records))
         unsure = (~reading.names_model & (reading.task < 0) & (reading.words < 0)
-                  & (tasks.max(1) < UNSURE_MAX))
+                  & ((tasks.max(1) < UNSURE_MAX) | interactive))
         task_index = np.where(unsure, _OTHER, task_index)
         verdicts = []
         for record, big, t, p in zip(records, too_big.tolist(), task_index.tolist(),

@@ -66,6 +66,10 @@ _GENERATION_SERVER = re.compile(
     r"(?i)vllm serve|vllm\.entrypoints|sglang\.launch_server|text-generation-launcher|"
     r"llama-server|llama\.cpp|ollama (?:run|serve)|lmdeploy serve|trtllm-serve|"
     r"mlc_llm serve|aphrodite run|tabbyapi")
+# Settings that make such a server embed, rerank or score instead (`--task embed` is declared).
+_NOT_GENERATING = re.compile(
+    r"(?i)--is-embedding|--embeddings?(?![-\w])|--rerank(?:ing)?(?![-\w])|--pooling|"
+    r"--runner[= ]pooling|--convert[= ](?:embed|classify|reward)")
 
 
 # Bytes per parameter of weights at the precision a job reports (fp32 as 2: a job may report
@@ -148,7 +152,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     floor = family_floor(mentions, index) if size is None and mentions else None
     code = task is None and not models and names_code_model(mentions)
     tasks = tuple(dict.fromkeys(t for m in models for t in m.tasks)) if task is None else ()
-    server = task is None and bool(_GENERATION_SERVER.search(record.command))
+    server = (task is None and bool(_GENERATION_SERVER.search(record.command))
+              and not _NOT_GENERATING.search(record.command))
     return JobReading(size, task, bool(models) or bool(mentions), said, floor, code, tasks,
                       server, fewest_weight_bytes(record.text))
 

@@ -131,7 +131,10 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
               "speech synth", "nucleotide", "[dna]", "dnabert", "genom", "protein", "[esm]",
               "esm2", "esm3", "esmc",
               "birefnet", "[rmbg]", "matting", "background remov", "2world"),
-    "image_captioning": ("caption", "image to text", "ocr"),
+    "image_captioning": ("caption", "image to text", "ocr",
+                         # Models that watch videos describe them (not video generators).
+                         "video instruct", "llava video", "video llava", "videollama",
+                         "video llama", "videochat", "video chat", "video r1", "video xl"),
     "asr": ("whisper", "wav2vec", "[asr]", "[stt]", "speech to text", "parakeet", "canary",
             "moonshine", "transcri", "hubert", "granite speech"),
     "token_classification": ("[ner]", "pii", "token class", "pos tag", "gliner", "nuner",
@@ -170,11 +173,17 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "fact check", "factcheck", "prompt inject", "deepfake", "deep fake",
                             # Sorting things into labels, where nothing more precise is said.
                             "~tagger", "~tagging", "~labeler", "~labeller", "~labeling",
-                            "~labelling", "~router", "~routing", "~categori"),
+                            "~labelling", "~router", "~routing", "~categori",
+                            # Detecting things in text is classifying it (not boxes).
+                            "text detect", "ai detect", "aigen", "ai generated",
+                            "machine generated", "gpt generated", "[harm]", "harmful",
+                            "halluc", "phishing", "profanit", "offensive",
+                            "misinfo", "fake news", "sarcas", "churn reason", "[cls]"),
     "token_classification": ("[ner]", "named entit", "entity", "[pii]", "deid", "de identif",
                              "pos tag", "part of speech", "slot fill", "token cl", "conll",
                              "wikiann", "redact", "resume pars", "address pars", "invoice field",
-                             "~mentions"),
+                             "~mentions", "[kie]", "key information", "span detect",
+                             "halluc span", "span level"),
     # `answer` yields to a task named otherwise (`rag-answers` generate, `~[rag]`).
     "question_answering": ("squad", "[qa]", "question", "reading comp", "extractive",
                            "~answer"),
@@ -202,8 +211,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                         "~reasoning", "~function call", "text2sql", "nl2sql", "[sql]",
                         "mergekit", "~[math]"),
     "image_captioning": ("caption", "alt text", "img2txt", "image to text", "describe image",
-                         "[vqa]", "docvqa", "chartqa", "textvqa", "[ocr]"),
-    "image_generation": ("txt2img", "text to image", "image gen", "img gen", "diffusion",
+                         "[vqa]", "docvqa", "chartqa", "textvqa", "[ocr]", "video caption"),
+    "image_generation": ("[t2i]", "txt2img", "text to image", "image gen", "img gen", "diffusion",
                          "inpaint", "dreambooth", "sdxl", "text2image", "text2img",
                          "instance data", "instance prompt", "guidance scale", "[guidance]",
                          "inference steps"),
@@ -214,7 +223,10 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
               "[rmbg]", "segment", "[seg]", "depth estim", "video", "[tts]", "text to speech",
               "speech synth", "forecast", "time series", "gromacs", "[lammps]", "[namd]",
               "[cfd]", "openfoam", "molecular dynamic", "xgboost", "[xgb]", "lightgbm",
-              "[dlrm]", "recommend", "code server", "vscode", "audiogen", "musicgen"),
+              "[dlrm]", "recommend", "code server", "vscode", "audiogen", "musicgen",
+              "[music]", "music gen", "[narration]", "voice over", "voiceover", "[churn]",
+              "propensity", "tabular", "[ctr]", "click through", "video gen",
+              "video diffusion"),
 }
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
