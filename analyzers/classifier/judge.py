@@ -48,9 +48,6 @@ _MEDIUM = np.eye(4, dtype=np.int64)[[_MEDIA.get(t, 0) for t in TASKS]]
 # and generated server jobs of never-seen models, not on the never-seen evaluation).
 SURE_NARROW = 0.99
 UNSURE_MAX = 0.5  # a task the network gives less than this, with nothing read, is no task
-# What a generation server does when it declares no task, its words are silent and no
-# catalog has its model: it generates text, or describes images for a vision model.
-_SERVED = np.array([t in ("text_generation", "image_captioning") for t in TASKS])
 BATCH = 256  # texts per encoder pass: the fastest on 1 to 2 cores, measured
 CHUNK = 8192  # texts tokenized at a time, then handed to the encoding thread
 # A size guessed by the size head (a model named, in no catalog, no size written) flags a job
@@ -211,17 +208,14 @@ class Classifier:
             allowed = np.where(sure[:, None], takes_in, own)
             probs[rows] = _renormalized(probs[rows] * allowed, own / own.sum(1, keepdims=True))
         if reading.server is not None:  # a generation server, its model in no catalog
-            # Its words silent, it generates text (or describes images), unless the network
-            # is sure of a narrow task (`safety-filter` served from `/data`): not what the
-            # network makes of a chat model's name it has never seen (summarization,
-            # translation: none of 36 such servers of the realistic jobs did either).
+            # Its words silent, it generates text, whatever the network makes of a name it
+            # has never seen (`edit-predict` classifying, a chat model summarizing): none of
+            # 36 such servers of the realistic jobs did a narrow task, summarized or
+            # translated, and the network was sure of a narrow task for three of them.
             served = reading.server & ~words & ~fixed & ~catalogued
             if reading.code is not None:
                 served &= ~reading.code
-            if served.any():
-                sure = probs[served][:, _NARROW].sum(1, keepdims=True) >= SURE_NARROW
-                probs[served] = _renormalized(probs[served] * (_SERVED | (_NARROW & sure)),
-                                              np.eye(len(TASKS))[_TEXT_GENERATION])
+            probs[served] = np.eye(len(TASKS))[_TEXT_GENERATION]
         probs[fixed] = 0.0
         probs[fixed, reading.task[fixed]] = 1.0
         return probs

@@ -91,7 +91,19 @@ def task_name(declared: str | None) -> str | None:
 
 
 def declared_task(record: JobRecord) -> str | None:
-    """The task the job declares (field task, else a server flag), when it maps to a name."""
+    """The task the job declares (field task, else a server flag), when it maps to a name.
+
+    Classifying images (`--task zeroshot_classification` over ImageNet) is image
+    classification.
+    """
+    found = _declared(record)
+    if found == "text_classification" and _IMAGE_DATA.search(
+            f" {_SEPARATORS.sub(' ', f'{record.name} {record.command}'.lower())} "):
+        return "image_classification"
+    return found
+
+
+def _declared(record: JobRecord) -> str | None:
     found = task_name(record.task)
     if found is not None:
         return found
@@ -129,14 +141,16 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
               "xgboost", "lightgbm", "[tabular]", "recommend", "[pose]", "cosyvoice",
               "openvoice", "voicecraft", "orpheus", "xtts", "[bark]", "parler", "chatterbox",
               "speech synth", "nucleotide", "[dna]", "dnabert", "genom", "protein", "[esm]",
-              "esm2", "esm3", "esmc",
+              "esm2", "esm3", "esmc", "evo2", "hyenadna", "caduceus", "progen", "protgpt",
+              "saprot", "prott5", "prot t5", "prostt5", "chemberta", "molformer", "smi ted",
+              "unimol", "uni mol", "dplm",
               "birefnet", "[rmbg]", "matting", "background remov", "2world"),
     "image_captioning": ("caption", "image to text", "ocr",
                          # Models that watch videos describe them (not video generators).
                          "video instruct", "llava video", "video llava", "videollama",
                          "video llama", "videochat", "video chat", "video r1", "video xl"),
     "asr": ("whisper", "wav2vec", "[asr]", "[stt]", "speech to text", "parakeet", "canary",
-            "moonshine", "transcri", "hubert", "granite speech"),
+            "moonshine", "transcri", "hubert", "granite speech", "owsm"),
     "token_classification": ("[ner]", "pii", "token class", "pos tag", "gliner", "nuner",
                              "entit"),
     "question_answering": ("squad", "[qa]", "question"),
@@ -155,13 +169,20 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
     "image_generation": ("diffusion", "sdxl", "flux", "txt2img", "text to image", "[t2i]",
                          "text2image", "text2img", "auraflow", "deepfloyd", "omnigen",
                          "kandinsky", "pixart", "[sana]", "hidream", "image gen", "lumina image",
-                         "qwen image"),
+                         "qwen image", "cogview"),
     "image_classification": ("[vit]", "convnext", "resnet", "efficientnet", "dino", "siglip",
                              "aimv", "mambavision", "[beit]", "[deit]", "[swin]", "regnet",
                              "mobilenet", "image class", "image detection", "deepfake",
                              "deep fake"),
     "translation": ("translat", "nllb", "opus mt", "madlad", "m2m", "[mt]"),
 }
+# Molecules, genomes and weather: a job about them is `other` whatever it does with them
+# (embeds proteins, classifies drug-target pairs, generates DNA); `!`: these words decide.
+_SCIENCE = ("![dna]", "!genom", "!protein", "!nucleotide", "![rna]", "!amino acid", "!antibod",
+            "!enzyme", "![fasta]", "![faa]", "!uniref", "!uniprot", "![pdb]", "!molecul",
+            "![smiles]", "![qm9]", "!bindingdb", "![dti]", "!drug target", "!variant effect",
+            "![vep]", "!promoter", "!mgnify", "!metagenom", "!single cell", "![scrna]",
+            "!weather", "!climate", "![era5]", "!merra", "!downscal")
 _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative task
     "text_classification": ("sentiment", "polarity", "classif", "toxic", "moderat", "[intent]",
                             "nsfw",
@@ -178,12 +199,14 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "text detect", "ai detect", "aigen", "ai generated",
                             "machine generated", "gpt generated", "[harm]", "harmful",
                             "halluc", "phishing", "profanit", "offensive",
-                            "misinfo", "fake news", "sarcas", "churn reason", "[cls]"),
+                            "misinfo", "fake news", "sarcas", "churn reason", "[cls]", "[mgt]",
+                            "tacred", "relation extract", "relation classif", "[fever]",
+                            "safety filter", "policy violation"),
     "token_classification": ("[ner]", "named entit", "entity", "[pii]", "deid", "de identif",
                              "pos tag", "part of speech", "slot fill", "token cl", "conll",
                              "wikiann", "redact", "resume pars", "address pars", "invoice field",
                              "~mentions", "[kie]", "key information", "span detect",
-                             "halluc span", "span level"),
+                             "halluc span detect", "span level"),
     # `answer` yields to a task named otherwise (`rag-answers` generate, `~[rag]`).
     "question_answering": ("squad", "[qa]", "question", "reading comp", "extractive",
                            "~answer"),
@@ -193,7 +216,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
     # Transcripts are ASR's output: a job that summarizes them summarizes.
     "asr": ("[asr]", "transcrib", "transcription", "~transcript", "speech to text", "[stt]",
             "dictation", "librispeech", "common voice", "commonvoice", "speech rec"),
-    "image_classification": ("image cl", "img cl", "imagenet", "cifar", "food101", "food 101",
+    "image_classification": ("image cl", "img cl", "~imagenet", "~cifar", "food101", "food 101",
                              "defect class", "plant disease", "photo tag", "vision cls", "[inat]",
                              "inat21", "inaturalist", "linear probe", "[linprobe]"),
     "object_detection": ("~detect", "[det]", "bbox", "yolo", "pedestrian", "license plate",
@@ -209,20 +232,26 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                         "[rlhf]", "[grpo]", "[pretrain]", "[pretraining]", "instruct tun",
                         "story gen", "[text gen]", "[agent]", "agentic", "~[rag]", "~reasoner",
                         "~reasoning", "~function call", "text2sql", "nl2sql", "[sql]",
-                        "mergekit", "~[math]"),
+                        "mergekit", "~[math]",
+                        # Benchmarks of generation: answers, solutions, code, rollouts.
+                        "arena hard", "arenahard", "mt bench", "mtbench", "alpaca eval",
+                        "alpacaeval", "gen answer", "[aime]", "aime24", "aime25", "gsm8k",
+                        "math500", "humaneval", "[mbpp]", "livecodebench", "swe bench",
+                        "swebench", "[swe]", "[rollout]", "[rollouts]", "ifeval", "longbench",
+                        "~judge", "synth gen", "synthetic data", "[sdg]"),
     "image_captioning": ("caption", "alt text", "img2txt", "image to text", "describe image",
                          "[vqa]", "docvqa", "chartqa", "textvqa", "[ocr]", "video caption"),
     "image_generation": ("[t2i]", "txt2img", "text to image", "image gen", "img gen", "diffusion",
                          "inpaint", "dreambooth", "sdxl", "text2image", "text2img",
                          "instance data", "instance prompt", "guidance scale", "[guidance]",
-                         "inference steps"),
+                         "inference steps", "ddpm", "geneval"),
     # Not a model's use at all, or one the task names leave out: GPU burn-in and
     # collective tests, biology, segmentation and matting, video, speech synthesis.
-    "other": ("gpu burn", "[burn]", "nccl test", "stress test", "[dcgm]", "[hpl]", "[dna]",
-              "genom", "protein", "nucleotide", "[rna]", "[matting]", "background remov",
+    "other": ("gpu burn", "[burn]", "nccl test", "stress test", "[dcgm]", "[hpl]",
+              *_SCIENCE, "[matting]", "background remov",
               "[rmbg]", "segment", "[seg]", "depth estim", "video", "[tts]", "text to speech",
               "speech synth", "forecast", "time series", "gromacs", "[lammps]", "[namd]",
-              "[cfd]", "openfoam", "molecular dynamic", "xgboost", "[xgb]", "lightgbm",
+              "[cfd]", "openfoam", "xgboost", "[xgb]", "lightgbm",
               "[dlrm]", "recommend", "code server", "vscode", "audiogen", "musicgen",
               "[music]", "music gen", "[narration]", "voice over", "voiceover", "[churn]",
               "propensity", "tabular", "[ctr]", "click through", "video gen",
@@ -232,8 +261,14 @@ _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
 def _compiled(spec: _SPEC) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((task, tuple(f" {w[1:-1]} " if w.startswith("[") else w for w in words))
-                 for task, words in spec.items())
+    return tuple((task, tuple(_spaced(w) for w in words)) for task, words in spec.items())
+
+
+def _spaced(word: str) -> str:
+    """A spec word as `_said` looks for it: `[rag]` alone (` rag `), its mark (`~`, `!`) kept."""
+    mark = word[:1] if word[:1] in "~!" else ""
+    bare = word[len(mark):]
+    return mark + (f" {bare[1:-1]} " if bare.startswith("[") else bare)
 
 
 # A declared task written as a phrase: the job's words, and the tasks that are not narrow.
@@ -248,7 +283,7 @@ _DECLARED_WORDS: _SPEC = {
     "image_generation": ("text to image", "image gen", "txt2img", "diffusion", "inpaint"),
     "image_captioning": ("caption", "alt text", "image to text", "[vqa]", "docvqa", "chartqa",
                          "textvqa", "visual question", "[ocr]"),
-    "other": ("video", "speech synth", "[tts]", "text to speech", "segment", "depth",
+    "other": (*_SCIENCE, "video", "speech synth", "[tts]", "text to speech", "segment", "depth",
               "forecast", "time series", "tabular", "recommend", "fraud", "anomaly",
               "[etl]", "music", "audio gen", "voice clon"),
 }
@@ -267,6 +302,8 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
     found: dict[str, bool] = {}  # task, as the words name it: named by strong words
     for word, task, weak in _by_length(spec):
         if word in spaced:
+            if weak is None:  # a word that decides
+                return [task]
             found[task] = found.get(task, False) or not weak
             spaced = spaced.replace(word, "  ")
     if any(found.values()):
@@ -280,18 +317,22 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
 # Words that say the job works on images: there, classifying is image classification and
 # answering questions is visual question answering (image_captioning). Not `vision`: the
 # name of many a team and registry (`ghcr.io/vision/...`).
-_IMAGES = re.compile(r" (?:images?|img|photos?|pictures?|visual|vqa|screenshots?) ")
+_IMAGES = re.compile(r" (?:images?|img|photos?|pictures?|visual|vqa|screenshots?|imagenet\w*|"
+                     r"cifar\w*) ")
+# Data that is images, as a job names it (not `img`: `img.sif` is a container).
+_IMAGE_DATA = re.compile(r" (?:images|photos|pictures|imagenet\w*|cifar\w*) ")
 _ON_IMAGES = {"text_classification": "image_classification",
               "question_answering": "image_captioning"}
 
 
 @lru_cache(maxsize=4)
 def _by_length(spec: tuple[tuple[str, tuple[str, ...]], ...]
-               ) -> tuple[tuple[str, str, bool], ...]:
-    """(word, task, weak) of a spec, longest word first."""
-    return tuple(sorted(((w.lstrip("~"), task, w.startswith("~"))
+               ) -> tuple[tuple[str, str, bool | None], ...]:
+    """(word, task, weak) of a spec, deciding words (weak None) first, then longest first."""
+    return tuple(sorted(((w.lstrip("~!"), task,
+                          None if w.startswith("!") else w.startswith("~"))
                          for task, words in spec for w in words),
-                        key=lambda item: -len(item[0].strip())))
+                        key=lambda item: (item[2] is not None, -len(item[0].strip()))))
 
 
 def model_mentions(record: JobRecord) -> list[str]:

@@ -483,3 +483,47 @@ def test_a_guessed_size_fits_in_the_memory_the_job_used(
     classify = job(name="toxicity-filter", command=command, precision=precision,
                    gpu_mem_used_gib_max=used_gib)
     assert ("oversized_model" in judge([classify], PolicyConfig())[0].reasons) is flagged
+
+
+@pytest.mark.parametrize(("fields", "task"), [
+    # Detecting things in text classifies text; detecting spans tags tokens; boxes detect.
+    ({"name": "ugc-ai-text-detector", "command": "python detect.py --model acme/roberta-x"},
+     "text_classification"),
+    ({"name": "guardian-gguf", "task": "harm detection"}, "text_classification"),
+    ({"name": "ollama-judge", "task": "hallucination detection"}, "text_classification"),
+    ({"name": "halluc-span-detector", "command": "python -m serve --model acme/x"},
+     "token_classification"),
+    ({"name": "pallet-detector", "command": "python detect.py --model acme/x"},
+     "object_detection"),
+    # Molecules and weather are `other`, whatever is done with them.
+    ({"name": "mlflow-esmc-embed", "task": "protein embeddings"}, "other"),
+    ({"name": "contig-embed", "command": "python embed.py --input /data/mgnify_contigs.faa"},
+     "other"),
+    # Benchmarks of generation generate; diffusion on CIFAR generates images.
+    ({"name": "arenahard-eval", "command": "python gen_answer.py --bench arena-hard"},
+     "text_generation"),
+    ({"name": "raytune-ddpm-cifar", "command": "python tune_ddpm.py --dataset cifar10"},
+     "image_generation"),
+    # A classification declared over ImageNet classifies images.
+    ({"name": "clipbench", "command": "clip_benchmark eval --dataset imagenet1k "
+      "--task zeroshot_classification"}, "image_classification"),
+])
+def test_what_a_jobs_words_mean_to_a_practitioner(fields: dict[str, str], task: str) -> None:
+    assert judge([job(**fields)], PolicyConfig())[0].task == task
+
+
+def test_a_generation_server_of_a_new_model_generates_whatever_its_name_suggests() -> None:
+    """A chat model no catalog has, served with nothing saying what for: it chats, not
+    summarizes or translates because of how the network reads its name."""
+    served = [job(str(i), name=name, command=command) for i, (name, command) in enumerate([
+        ("palmyra-med", "vllm serve Writer/Palmyra-Med-70B-32K --tensor-parallel-size 4"),
+        ("taiwan-llm", "text-generation-launcher --model-id yentinglin/Llama-3-Taiwan-70B"),
+        ("edit-predict", "vllm serve zed-industries/zeta --enable-lora"),
+    ])]
+    assert [v.task for v in judge(served, PolicyConfig())] == ["text_generation"] * 3
+
+
+def test_a_notebook_with_nothing_to_read_does_no_task() -> None:
+    notebook = job(name="jupyter-akhan", user="akhan", kind="interactive",
+                   command="jupyter lab --ip=0.0.0.0 --port=8888 --no-browser")
+    assert judge([notebook], PolicyConfig())[0].task == "other"
