@@ -130,11 +130,12 @@ def _lines(models: tuple[CatalogModel, ...]) -> dict[str, tuple[float, int]]:
         if m.runner_alias:
             continue
         pieces = _PIECES.findall(m.stem)
+        first = 2  # a name that writes no size: its brand alone (`qwen` of Qwen-Image) is no line
         for i, piece in enumerate(pieces):
             if _SIZED_PIECE.fullmatch(piece):
-                pieces = pieces[:i]
+                pieces, first = pieces[:i], 1
                 break
-        for w in range(1, len(pieces) + 1):
+        for w in range(first, len(pieces) + 1):
             k = key(pieces[:w])
             if len(k) >= 4:  # `nv`, `glm`: too short to tell a family from a word
                 members.setdefault(k, {})[m.model_id.lower()] = m.params_b

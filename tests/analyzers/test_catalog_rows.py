@@ -94,3 +94,33 @@ def test_common_words_of_the_fourth_refresh_name_no_model(name: str) -> None:
     reading = read_job(job(name=name, command="python app.py"))
     assert reading.size is None
     assert reading.floor_b is None
+
+
+@pytest.mark.parametrize(("fields", "size_b", "task"), [
+    ({"name": "judge", "command": "ollama run hf.co/PatronusAI/glider-gguf:Q8_0"}, 3.82, None),
+    ({"name": "rag-qa", "command": "python rag_eval.py --reader arcee-ai/Virtuoso-Lite"}, 10.3,
+     None),
+    ({"name": "toxscreen", "command": "python -m sglang.launch_server --model-path "
+      "PrimeIntellect/INTELLECT-3 --tp 4"}, 110.0, None),
+    ({"name": "edge-asr", "command": "python run.py --model google/gemma-3n-E4B"}, 7.85, None),
+    ({"name": "narration", "command": "python demo.py --model_path microsoft/VibeVoice-1.5B"},
+     2.7, "other"),  # the whole model, not the 1.5 B of its name
+    ({"name": "pdf-ocr", "command": "python ocr.py --model deepseek-ai/DeepSeek-OCR"}, 3.34,
+     "image_captioning"),
+    ({"name": "rag-guard", "command": "python score.py --model "
+      "vectara/hallucination_evaluation_model"}, 0.11, "text_classification"),
+])
+def test_sixth_refresh_rows_are_read_exactly(fields: dict[str, str], size_b: float,
+                                             task: str | None) -> None:
+    reading = read_job(job(**fields))
+    assert reading.size == (size_b, size_b)
+    assert reading.task == task
+
+
+def test_a_brand_alone_is_no_family_line() -> None:
+    """Qwen-Image and its edits write no size: `qwen` is their brand, not a line of 20 B
+    models that every name with `qwen` inside it continues."""
+    reading = read_job(job(name="guard-smol",
+                           command="vllm serve ToxicityPrompts/PolyGuard-Qwen-Smol"))
+    assert reading.size is None
+    assert reading.floor_b is None

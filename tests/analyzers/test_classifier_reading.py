@@ -518,7 +518,7 @@ def test_a_generation_server_of_a_new_model_generates_whatever_its_name_suggests
     served = [job(str(i), name=name, command=command) for i, (name, command) in enumerate([
         ("palmyra-med", "vllm serve Writer/Palmyra-Med-70B-32K --tensor-parallel-size 4"),
         ("taiwan-llm", "text-generation-launcher --model-id yentinglin/Llama-3-Taiwan-70B"),
-        ("edit-predict", "vllm serve zed-industries/zeta --enable-lora"),
+        ("edit-predict", "vllm serve acme/acme-zeta --enable-lora"),
     ])]
     assert [v.task for v in judge(served, PolicyConfig())] == ["text_generation"] * 3
 
