@@ -143,18 +143,21 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
               "speech synth", "nucleotide", "[dna]", "dnabert", "genom", "protein", "[esm]",
               "esm2", "esm3", "esmc", "evo2", "hyenadna", "caduceus", "progen", "protgpt",
               "saprot", "prott5", "prot t5", "prostt5", "chemberta", "molformer", "smi ted",
-              "unimol", "uni mol", "dplm",
+              "unimol", "uni mol", "dplm", "diariz", "sortformer", "pyannote",
+              "speech emotion", "timemoe", "time moe", "timesfm", "moirai", "lag llama",
+              "lagllama", "patchtst", "tirex", "[toto]", "tinytimemixer", "[ttm]",
               "birefnet", "[rmbg]", "matting", "background remov", "2world"),
     "image_captioning": ("caption", "image to text", "ocr",
                          # Models that watch videos describe them (not video generators).
                          "video instruct", "llava video", "video llava", "videollama",
                          "video llama", "videochat", "video chat", "video r1", "video xl"),
     "asr": ("whisper", "wav2vec", "[asr]", "[stt]", "speech to text", "parakeet", "canary",
-            "moonshine", "transcri", "hubert", "granite speech", "owsm"),
+            "moonshine", "transcri", "hubert", "granite speech", "owsm", "data2vec audio"),
     "token_classification": ("[ner]", "pii", "token class", "pos tag", "gliner", "nuner",
-                             "entit"),
+                             "entit", "funsd", "[cord]"),
     "question_answering": ("squad", "[qa]", "question"),
     "sentence_similarity": ("embed", "rerank", "retriev", "colbert", "sentence trans", "multi qa",
+                            "paraphras",
                             "2vec",
                             "similar", "stella", "[bge]", "[gte]", "[e5]", "minilm", "mpnet",
                             "simcse"),
@@ -173,7 +176,8 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
     "image_classification": ("[vit]", "convnext", "resnet", "efficientnet", "dino", "siglip",
                              "aimv", "mambavision", "[beit]", "[deit]", "[swin]", "regnet",
                              "mobilenet", "image class", "image detection", "deepfake",
-                             "deep fake"),
+                             "deep fake", "inception v", "inceptionv", "[in1k]", "[in21k]", "[in22k]",
+                             "focalnet", "[cvt]", "rvlcdip", "rvl cdip", "data2vec vision"),
     "translation": ("translat", "nllb", "opus mt", "madlad", "m2m", "[mt]"),
 }
 # Molecules, genomes and weather: a job about them is `other` whatever it does with them
@@ -205,25 +209,30 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
     "token_classification": ("[ner]", "named entit", "entity", "[pii]", "deid", "de identif",
                              "pos tag", "part of speech", "slot fill", "token cl", "conll",
                              "wikiann", "redact", "resume pars", "address pars", "invoice field",
-                             "~mentions", "[kie]", "key information", "span detect",
+                             "~mentions", "[kie]", "key information", "span detect", "funsd",
+                             "[cord]",
                              "halluc span detect", "span level"),
     # `answer` yields to a task named otherwise (`rag-answers` generate, `~[rag]`).
     "question_answering": ("squad", "[qa]", "question", "reading comp", "extractive",
-                           "~answer"),
+                           "~answer", "docvqa", "document qa", "xquad"),
     "sentence_similarity": ("embed", "retriev", "rerank", "semantic search", "vector",
                             "similarit", "dedup", "near dup", "faiss", "msmarco", "sbert",
+                            "paraphras",
                             "encode corpus"),
     # Transcripts are ASR's output: a job that summarizes them summarizes.
     "asr": ("[asr]", "transcrib", "transcription", "~transcript", "speech to text", "[stt]",
+            "whisper",
             "dictation", "librispeech", "common voice", "commonvoice", "speech rec"),
     "image_classification": ("image cl", "img cl", "~imagenet", "~cifar", "food101", "food 101",
                              "defect class", "plant disease", "photo tag", "vision cls", "[inat]",
-                             "inat21", "inaturalist", "linear probe", "[linprobe]"),
+                             "inat21", "inaturalist", "linear probe", "[linprobe]", "rvl cdip",
+                             "rvlcdip"),
     "object_detection": ("~detect", "[det]", "bbox", "yolo", "pedestrian", "license plate",
                          "people count", "[ovd]"),
     # Not narrow, but a generative model pointed at them is doing them, not chatting.
-    "translation": ("translat", "locali", "[mt]", "[nmt]", "[wmt]", "i18n", "en de", "de en",
-                    "fr en", "en fr", "ja en", "en ja", "zh en", "en zh", "multilingual mt"),
+    "translation": ("translat", "locali", "[mt]", "[nmt]", "[wmt]", "i18n", "[en de]", "[de en]",
+                    "[fr en]", "[en fr]", "[ja en]", "[en ja]", "[zh en]", "[en zh]",
+                    "multilingual mt"),
     "summarization": ("summar", "tldr", "recap", "meeting notes", "condense", "xsum", "samsum",
                       "cnn dm", "abstracts", "digest writer"),
     # Generative uses, named by the job's words: a generalist doing them is not oversized.
@@ -240,7 +249,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                         "swebench", "[swe]", "[rollout]", "[rollouts]", "ifeval", "longbench",
                         "~judge", "synth gen", "synthetic data", "[sdg]"),
     "image_captioning": ("caption", "alt text", "img2txt", "image to text", "describe image",
-                         "[vqa]", "docvqa", "chartqa", "textvqa", "[ocr]", "video caption"),
+                         "[vqa]", "chartqa", "textvqa", "[ocr]", "video caption"),
     "image_generation": ("[t2i]", "txt2img", "text to image", "image gen", "img gen", "diffusion",
                          "inpaint", "dreambooth", "sdxl", "text2image", "text2img",
                          "instance data", "instance prompt", "guidance scale", "[guidance]",
@@ -255,7 +264,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
               "[dlrm]", "recommend", "code server", "vscode", "audiogen", "musicgen",
               "[music]", "music gen", "[narration]", "voice over", "voiceover", "[churn]",
               "propensity", "tabular", "[ctr]", "click through", "video gen",
-              "video diffusion"),
+              "video diffusion", "~diariz", "speech emotion", "backtest"),
 }
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
@@ -265,10 +274,16 @@ def _compiled(spec: _SPEC) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _spaced(word: str) -> str:
-    """A spec word as `_said` looks for it: `[rag]` alone (` rag `), its mark (`~`, `!`) kept."""
+    """A spec word as `_said` looks for it, its mark (`~`, `!`) kept.
+
+    `[rag]` alone (` rag `); a phrase from the start of a word (`de identif` is not in `code
+    identifier`, `d fine` not in `cased finetuned`); a single word anywhere in one (`classif`).
+    """
     mark = word[:1] if word[:1] in "~!" else ""
     bare = word[len(mark):]
-    return mark + (f" {bare[1:-1]} " if bare.startswith("[") else bare)
+    if bare.startswith("["):
+        return f"{mark} {bare[1:-1]} "
+    return mark + (f" {bare}" if " " in bare else bare)
 
 
 # A declared task written as a phrase: the job's words, and the tasks that are not narrow.
@@ -281,7 +296,7 @@ _DECLARED_WORDS: _SPEC = {
                         "[llm]", "assistant", "agent", "copilot", "reasoning", "instruct",
                         "[rag]", "conversation", "[text gen]", "story", "writing"),
     "image_generation": ("text to image", "image gen", "txt2img", "diffusion", "inpaint"),
-    "image_captioning": ("caption", "alt text", "image to text", "[vqa]", "docvqa", "chartqa",
+    "image_captioning": ("caption", "alt text", "image to text", "[vqa]", "chartqa",
                          "textvqa", "visual question", "[ocr]"),
     "other": (*_SCIENCE, "video", "speech synth", "[tts]", "text to speech", "segment", "depth",
               "forecast", "time series", "tabular", "recommend", "fraud", "anomaly",

@@ -527,3 +527,27 @@ def test_a_notebook_with_nothing_to_read_does_no_task() -> None:
     notebook = job(name="jupyter-akhan", user="akhan", kind="interactive",
                    command="jupyter lab --ip=0.0.0.0 --port=8888 --no-browser")
     assert judge([notebook], PolicyConfig())[0].task == "other"
+
+
+@pytest.mark.parametrize(("text", "task"), [
+    # A phrase starts a word: `d fine` (D-FINE) is not in `cased-finetuned`, `en de` is no
+    # language pair in `green-deploy`.
+    ("mrm8488/bert-multi-cased-finetuned-xquadv1", None),
+    ("ustc-community/dfine-large-obj365", "object_detection"),
+])
+def test_a_phrase_in_a_models_name_starts_a_word(text: str, task: str | None) -> None:
+    assert name_task([text]) == task
+
+
+@pytest.mark.parametrize(("text", "task"), [
+    ("green-deploy-canary", None),
+    ("batch-translate-en-de", "translation"),
+    ("code-identifier-extract", None),
+    ("voicemail-transcribe-nightly --diarize", "asr"),  # diarizing a transcript transcribes
+    ("callrec-diarize-nightly", "other"),
+    ("lapse-rates-backtest", "other"),
+    ("faq-paraphrase-mining", "sentence_similarity"),
+    ("ft-layoutlm-claimforms run_funsd_cord.py", "token_classification"),
+])
+def test_what_a_jobs_phrases_name(text: str, task: str | None) -> None:
+    assert word_task(text) == task
