@@ -176,8 +176,9 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
     "image_classification": ("[vit]", "convnext", "resnet", "efficientnet", "dino", "siglip",
                              "aimv", "mambavision", "[beit]", "[deit]", "[swin]", "regnet",
                              "mobilenet", "image class", "image detection", "deepfake",
-                             "deep fake", "inception v", "inceptionv", "[in1k]", "[in21k]", "[in22k]",
-                             "focalnet", "[cvt]", "rvlcdip", "rvl cdip", "data2vec vision"),
+                             "deep fake", "inception v", "inceptionv", "[in1k]", "[in21k]",
+                             "[in22k]", "focalnet", "[cvt]", "rvlcdip", "rvl cdip",
+                             "data2vec vision"),
     "translation": ("translat", "nllb", "opus mt", "madlad", "m2m", "[mt]"),
 }
 # Molecules, genomes and weather: a job about them is `other` whatever it does with them
@@ -264,7 +265,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
               "[dlrm]", "recommend", "code server", "vscode", "audiogen", "musicgen",
               "[music]", "music gen", "[narration]", "voice over", "voiceover", "[churn]",
               "propensity", "tabular", "[ctr]", "click through", "video gen",
-              "video diffusion", "~diariz", "speech emotion", "backtest"),
+              "video diffusion", "~diariz", "speech emotion", "backtest", "anomal"),
 }
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
