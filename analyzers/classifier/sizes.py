@@ -47,9 +47,10 @@ _TENTHS = re.compile(r"(\d{1,2})b(\d)")
 _HEX_ID = re.compile(r"[0-9a-f]*\d[0-9a-f]*")
 _FUSED = re.compile(r"([a-z]*[aeiouy][a-z]*)(\d{1,3}(?:\.\d+)?)b(\d{0,3})")
 # A generated id: letters and two digits or more mixed (`7d9f8b6c4`, `5d7b9`), long hex or digits;
-# not a name with its version (`qwen3`, `llama31`).
+# not a name with its version (`qwen3`, `llama31`, `qwen25vl`).
 _HEX_LETTERS = re.compile(r"[a-f]+")
-_HEXISH = re.compile(r"(?![a-z]+\d+$)(?=(?:.*\d){2})(?=.*[a-z])[a-z0-9]{5,}|[0-9a-f]{8,}|\d{5,}")
+_HEXISH = re.compile(r"(?![a-z]+\d+$)(?![a-z]{3,}\d{1,3}[a-z]{2,}$)(?=(?:.*\d){2})(?=.*[a-z])"
+                     r"[a-z0-9]{5,}|[0-9a-f]{8,}|\d{5,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,7 +335,8 @@ def _piece_size(piece: str, before: list[str], dashed_dots: bool = True) -> floa
         return float(f"{tenths.group(1)}.{tenths.group(2)}")
     fused = _FUSED.fullmatch(piece)
     if fused is not None and len(fused.group(1)) >= 2 and len(fused.group(2).split(".")[0]) <= 2 \
-            and not _HEX_LETTERS.fullmatch(fused.group(1)):  # `eeeca34b` is a hash
+            and not _HEX_LETTERS.fullmatch(fused.group(1)) \
+            and fused.group(1) not in ID_WORDS:  # `eeeca34b` is a hash, `exp7b` a run
         return float(fused.group(2))
     return None
 

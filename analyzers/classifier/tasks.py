@@ -187,7 +187,8 @@ _SCIENCE = ("![dna]", "!genom", "!protein", "!nucleotide", "![rna]", "!amino aci
             "!enzyme", "![fasta]", "![faa]", "!uniref", "!uniprot", "![pdb]", "!molecul",
             "![smiles]", "![qm9]", "!bindingdb", "![dti]", "!drug target", "!variant effect",
             "![vep]", "!promoter", "!mgnify", "!metagenom", "!single cell", "![scrna]",
-            "!weather", "!climate", "![era5]", "!merra", "!downscal")
+            "!weather", "!climate", "![era5]", "!merra", "!downscal", "![esm]", "!esm2",
+            "!esm3", "!esmc")
 _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative task
     "text_classification": ("sentiment", "polarity", "classif", "toxic", "moderat", "[intent]",
                             "nsfw",
@@ -206,7 +207,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "halluc", "phishing", "profanit", "offensive",
                             "misinfo", "fake news", "sarcas", "churn reason", "[cls]", "[mgt]",
                             "tacred", "relation extract", "relation classif", "[fever]",
-                            "safety filter", "policy violation"),
+                            "safety filter", "policy violation", "[nli]"),
     "token_classification": ("[ner]", "named entit", "entity", "[pii]", "deid", "de identif",
                              "pos tag", "part of speech", "slot fill", "token cl", "conll",
                              "wikiann", "redact", "resume pars", "address pars", "invoice field",
@@ -218,7 +219,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                            "~answer", "docvqa", "document qa", "xquad"),
     "sentence_similarity": ("embed", "retriev", "rerank", "semantic search", "vector",
                             "similarit", "dedup", "near dup", "faiss", "msmarco", "sbert",
-                            "paraphras",
+                            "paraphras", "[sts]", "stsb",
                             "encode corpus"),
     # Transcripts are ASR's output: a job that summarizes them summarizes.
     "asr": ("[asr]", "transcrib", "transcription", "~transcript", "speech to text", "[stt]",
@@ -228,8 +229,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                              "defect class", "plant disease", "photo tag", "vision cls", "[inat]",
                              "inat21", "inaturalist", "linear probe", "[linprobe]", "rvl cdip",
                              "rvlcdip"),
-    "object_detection": ("~detect", "[det]", "bbox", "yolo", "pedestrian", "license plate",
-                         "people count", "[ovd]"),
+    "object_detection": ("~detect", "~[det]", "bbox", "yolo", "pedestrian", "license plate",
+                         "people count", "[ovd]", "refcoco"),
     # Not narrow, but a generative model pointed at them is doing them, not chatting.
     "translation": ("translat", "locali", "[mt]", "[nmt]", "[wmt]", "i18n", "[en de]", "[de en]",
                     "[fr en]", "[en fr]", "[ja en]", "[en ja]", "[zh en]", "[en zh]",
@@ -348,7 +349,8 @@ def _by_length(spec: tuple[tuple[str, tuple[str, ...]], ...]
     return tuple(sorted(((w.lstrip("~!"), task,
                           None if w.startswith("!") else w.startswith("~"))
                          for task, words in spec for w in words),
-                        key=lambda item: (item[2] is not None, -len(item[0].strip()))))
+                        key=lambda item: (item[2] is not None, -len(item[0].strip()),
+                                          -len(item[0]))))
 
 
 def model_mentions(record: JobRecord) -> list[str]:

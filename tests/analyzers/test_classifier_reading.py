@@ -551,3 +551,18 @@ def test_a_phrase_in_a_models_name_starts_a_word(text: str, task: str | None) ->
 ])
 def test_what_a_jobs_phrases_name(text: str, task: str | None) -> None:
     assert word_task(text) == task
+
+
+@pytest.mark.parametrize(("name", "size_b", "task"), [
+    # Job names as Slurm accounting shows them: no command, the name is all there is.
+    ("qwen25vl_7b_refcoco_det", 7.0, "object_detection"),  # a version inside a name: no hash
+    ("exp7b_v2_ner", None, "token_classification"),  # an experiment's id, not 7 B
+    ("pos_tagging_ud", None, "token_classification"),  # the more precise phrase wins
+    ("stance_det", None, "text_classification"),  # `det` only where nothing else is said
+    ("esm2_650m_embed", 0.65, "other"),  # protein embeddings
+    ("phi35_moe_nli", None, "text_classification"),
+])
+def test_slurm_job_names_alone(name: str, size_b: float | None, task: str) -> None:
+    named = job(name=name, command="")
+    assert written_size(name) == size_b
+    assert judge([named], PolicyConfig())[0].task == task
