@@ -14,9 +14,12 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+# SubmitLine (the sbatch/srun command line, Slurm 20.11 and later) last: what the job ran,
+# for the classifier; an older sacct that refuses it is asked again without it.
 FIELDS = ("JobID", "JobName", "User", "Account", "Partition", "AllocTRES", "TRESUsageInAve",
           "TRESUsageInMax", "Elapsed", "Start", "End", "State", "NodeList", "Comment",
-          "AdminComment", "ElapsedRaw", "Cluster")
+          "AdminComment", "ElapsedRaw", "Cluster", "SubmitLine")
+WITHOUT_SUBMIT_LINE = len(FIELDS) - 1  # output of a sacct without SubmitLine (or saved so)
 LEGACY_FIELDS = 15  # saved `--parsable2` output of the first 15 fields, '|' between them
 DELIMITER = "\x1f"  # ASCII unit separator: no comment, job name or TRES string holds one
 # sacct's --starttime: local time, the one format every Slurm release accepts
@@ -36,10 +39,11 @@ def sacct_time(ts: float) -> str:
     return time.strftime(SACCT_TIME_FORMAT, time.localtime(ts))
 
 
-def sacct_command(*, start: str, end: str = "now") -> list[str]:
+def sacct_command(*, start: str, end: str = "now",
+                  fields: tuple[str, ...] = FIELDS) -> list[str]:
     """The sacct call: every user's jobs with activity between start and end."""
     return ["sacct", "--allusers", "--parsable2", f"--delimiter={DELIMITER}", "--noheader",
-            f"--format={','.join(FIELDS)}", f"--starttime={start}", f"--endtime={end}"]
+            f"--format={','.join(fields)}", f"--starttime={start}", f"--endtime={end}"]
 
 
 def run_sacct(args: list[str], *, env: Mapping[str, str] | None = None) -> str:
@@ -79,5 +83,15 @@ def since_ts(text: str, *, now: float) -> float | None:
 
 
 def read_sacct(run: Callable[[list[str]], str] = run_sacct, *, start: str) -> str:
-    """Output of sacct for jobs active since `start` (any form sacct takes, e.g. now-1hour)."""
-    return run(sacct_command(start=start))
+    """Output of sacct for jobs active since `start` (any form sacct takes, e.g. now-1hour).
+
+    A sacct older than 20.11 knows no SubmitLine: it is asked again for the other fields.
+    """
+    try:
+        return run(sacct_command(start=start))
+    except SacctMissing:
+        raise
+    except SlurmError as exc:
+        if "submitline" not in str(exc).lower():
+            raise
+        return run(sacct_command(start=start, fields=FIELDS[:WITHOUT_SUBMIT_LINE]))

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collectors.jobstats import jobstats_gpus
-from collectors.sacct import DELIMITER, FIELDS, LEGACY_FIELDS
+from collectors.sacct import DELIMITER, FIELDS, LEGACY_FIELDS, WITHOUT_SUBMIT_LINE
 from collectors.sinks import Batch
 from collectors.slurm_usage import MIN_GRID_S, job_samples
 from config.organisation import Organisation
@@ -100,6 +100,7 @@ class SlurmJob:
     end: float | None
     admin_comment: str
     cluster: str = ""
+    submit_line: str = ""  # the sbatch/srun/salloc command line (Slurm 20.11+)
     util_ave: list[float] = field(default_factory=list)
     util_max: list[float] = field(default_factory=list)
     mem_max_mib: list[float] = field(default_factory=list)
@@ -142,6 +143,8 @@ def parse_sacct(text: str) -> tuple[list[SlurmJob], list[tuple[str, str]]]:
         values = line.split(delimiter)
         if len(values) == LEGACY_FIELDS and delimiter == "|":
             values += [""] * (len(FIELDS) - LEGACY_FIELDS)
+        if len(values) == WITHOUT_SUBMIT_LINE and delimiter == DELIMITER:
+            values.append("")  # a sacct before 20.11, or output saved before SubmitLine
         if len(values) != len(FIELDS):
             wanted = LEGACY_FIELDS if delimiter == "|" else len(FIELDS)
             problems.append((line, f"sacct line {number}: {len(values)} fields instead of "
@@ -160,7 +163,7 @@ def parse_sacct(text: str) -> tuple[list[SlurmJob], list[tuple[str, str]]]:
                     comment=row["Comment"], alloc=tres(row["AllocTRES"]),
                     elapsed_s=elapsed, start=timestamp(row["Start"]),
                     end=timestamp(row["End"]), admin_comment=row["AdminComment"],
-                    cluster=row["Cluster"])
+                    cluster=row["Cluster"], submit_line=row["SubmitLine"])
                 continue
             job = jobs.get(job_id)
             if job is None:
@@ -187,8 +190,12 @@ def _records(text: str, delimiter: str) -> list[tuple[int, str]]:
     before while together they hold no more than a record's delimiters.
     """
     records: list[tuple[int, str]] = []
+    lines = text.split("\n")
+    # A record's delimiters: with SubmitLine, or without it (a sacct before 20.11).
     full = len(FIELDS) - 1
-    for number, line in enumerate(text.split("\n"), start=1):
+    if delimiter == DELIMITER and max((x.count(delimiter) for x in lines), default=0) < full:
+        full = WITHOUT_SUBMIT_LINE - 1
+    for number, line in enumerate(lines, start=1):
         if records and delimiter == DELIMITER:
             held = records[-1][1].count(delimiter)
             if held < full and held + line.count(delimiter) <= full:
@@ -231,7 +238,7 @@ def job_record(job: SlurmJob, *, organisation: Organisation, cluster: str) -> di
     at = "50 % (utilization not recorded)" if util_mean is None else "its utilization"
     return {
         "job_id": job.job_id, "team": organisation.team_of(user=job.user, account=job.account),
-        "user": job.user or None, "name": job.name, "command": "", "image": None,
+        "user": job.user or None, "name": job.name, "command": job.submit_line, "image": None,
         "model": job.model,
         "task": None, "kind": "interactive" if _INTERACTIVE.match(job.name) else None,
         "gpu_type": gpu_type, "gpus": job.gpus, "duration_s": job.elapsed_s,

@@ -60,6 +60,9 @@ def test_every_gpu_job_once_and_each_team_within_one_percent_of_sacct(
                       now=slurm.running_now)
     assert {r["job_id"] for r in running.records} == set(slurm.gpu_jobs)  # not the CPU job
     assert next(r for r in running.records if r["name"] == "long")["state"] == "RUNNING"
+    # What each job ran, as sacct's SubmitLine has it: the sbatch line with its job name.
+    assert all(r["command"].startswith("sbatch ") and f"--job-name={r['name']}" in r["command"]
+               for r in running.records if "\n" not in r["name"] and "|" not in r["name"])
     sink.send(running)
     sink.send(collect(slurm.final_text, organisation=organisation, cluster=CLUSTER,
                       now=slurm.final_now))

@@ -8,10 +8,20 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from collectors.sacct import DELIMITER, FIELDS, sacct_command, sacct_time, since_ts
+from analyzers.records import parse_record
+from analyzers.rules import judge as rules_judge
+from collectors.sacct import (
+    DELIMITER,
+    FIELDS,
+    SlurmError,
+    read_sacct,
+    sacct_command,
+    sacct_time,
+    since_ts,
+)
 from collectors.slurm import ClusterMismatch, collect, parse_sacct
 from collectors.slurm_usage import sample_times
-from config.organisation import Organisation
+from config.organisation import Organisation, PolicyConfig
 from storage.rollup import usage_rows
 from tests.clock import SUITE_NOW
 
@@ -24,14 +34,15 @@ def sacct_line(**values: str) -> str:
 
 
 def gpu_job(job_id: str, *, start: int, ran_s: int | None, gpus: int = 2,
-            comment: str = "", name: str = "train", cluster: str = "iowa-hpc") -> str:
+            comment: str = "", name: str = "train", cluster: str = "iowa-hpc",
+            submit_line: str = "") -> str:
     return sacct_line(
         JobID=job_id, JobName=name, User="alice", Account="nlp", Partition="gpu",
         AllocTRES=f"billing=8,cpu=8,gres/gpu:a100={gpus},gres/gpu={gpus},node=1",
         Elapsed="00:00:00", ElapsedRaw=str(ran_s if ran_s is not None else 0),
         Start=str(start), End="Unknown" if ran_s is None else str(start + ran_s),
         State="RUNNING" if ran_s is None else "COMPLETED", NodeList="gpu01",
-        Comment=comment, Cluster=cluster)
+        Comment=comment, Cluster=cluster, SubmitLine=submit_line)
 
 
 def counted_s(stamps: list[int]) -> float:
@@ -159,3 +170,35 @@ def test_configuration_errors_are_one_line(tmp_path: object) -> None:
     result = CliRunner().invoke(cli, ["collect", "slurm", "--print", "--cluster", "nowhere"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output and "nowhere" in result.stderr
+
+
+def test_the_submit_line_is_what_the_job_ran(organisation: Organisation) -> None:
+    """sacct's SubmitLine (Slurm 20.11+) is the record's command: the script and its arguments
+    say what a job named `train` does, so its model and task can be read."""
+    line = "sbatch --gres=gpu:2 ft.sh --model meta-llama/Llama-3.1-70B-Instruct --task sentiment"
+    record = collect(gpu_job("9010", start=1_000_000, ran_s=3600, submit_line=line),
+                     organisation=organisation, cluster="iowa-hpc").records[0]
+    assert record["command"] == line
+    measured = {**record, "gpu_util_mean": 80.0, "gpu_util_max": 95.0,
+                "gpu_mem_used_gib_max": 70.0}  # as the job's NVML steps would record
+    verdict = rules_judge([parse_record(measured)], PolicyConfig())[0]
+    assert verdict.task == "text_classification"
+    assert "oversized_model" in verdict.reasons
+
+
+def test_a_sacct_before_submit_line_is_asked_again_without_it(
+        organisation: Organisation) -> None:
+    asked: list[list[str]] = []
+    older = DELIMITER.join(gpu_job("9011", start=1_000_000, ran_s=60).split(DELIMITER)[:-1])
+
+    def sacct_2008(args: list[str]) -> str:  # a Slurm before 20.11
+        asked.append(args)
+        if "SubmitLine" in next(a for a in args if a.startswith("--format=")):
+            raise SlurmError('sacct failed (1): sacct: error: Invalid field requested: '
+                             '"SubmitLine"')
+        return older + "\n"
+
+    text = read_sacct(sacct_2008, start="now-1hour")
+    assert len(asked) == 2
+    records = collect(text, organisation=organisation, cluster="iowa-hpc").records
+    assert [(r["job_id"], r["command"]) for r in records] == [("9011", "")]
