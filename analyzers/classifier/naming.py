@@ -122,8 +122,10 @@ def mention(model: CatalogModel, rng: random.Random) -> str:
              f"hf://{model.model_id}"]
     if size:
         bare = model.stem.replace(size, "").strip("-_.").replace("-", "")
-        forms += [f"{family}{size}", f"{bare}:{size}", f"{model.short}.Q4_K_M.gguf",
+        forms += [f"{bare}:{size}", f"{model.short}.Q4_K_M.gguf",
                   f"{family}:{size}-{rng.choice(('instruct', 'q4_K_M', 'fp16'))}"]
+        if not family[-1].isdigit():  # `gemma2b`; no one writes Qwen3 2B as `qwen32b`
+            forms.append(f"{family}{size}")
     # Kubernetes names carry no dots (`qwen2-5-0-5b`); quantized and adapted copies keep a
     # suffix or a prefix (`-AWQ`, `-GPTQ-Int4`, `-FP8`, `lora-...-on-`).
     forms += [model.stem.replace(".", "-").replace("_", "-"),

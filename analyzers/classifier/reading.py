@@ -66,6 +66,11 @@ _GENERATION_SERVER = re.compile(
     r"(?i)vllm serve|vllm\.entrypoints|sglang\.launch_server|text-generation-launcher|"
     r"llama-server|llama\.cpp|ollama (?:run|serve)|lmdeploy serve|trtllm-serve|"
     r"mlc_llm serve|aphrodite run|tabbyapi")
+# Their images, where a pod's command is only the server's arguments (Kubernetes args).
+_GENERATION_IMAGE = re.compile(
+    r"(?i)vllm-openai|vllm/vllm|text-generation-inference|lmsysorg/sglang|(?<![a-z])sglang|"
+    r"llama\.cpp|llama-cpp|ollama/ollama|lmdeploy|tritonserver:[\w.-]*trtllm|"
+    r"(?<![a-z])tgi(?![a-z])")
 # Settings that make such a server embed, rerank or score instead (`--task embed` is declared).
 _NOT_GENERATING = re.compile(
     r"(?i)--is-embedding|--embeddings?(?![-\w])|--rerank(?:ing)?(?![-\w])|--pooling|"
@@ -152,7 +157,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     floor = family_floor(mentions, index) if size is None and mentions else None
     code = task is None and not models and names_code_model(mentions)
     tasks = tuple(dict.fromkeys(t for m in models for t in m.tasks)) if task is None else ()
-    server = (task is None and bool(_GENERATION_SERVER.search(record.command))
+    server = (task is None and (bool(_GENERATION_SERVER.search(record.command))
+                                or bool(record.image and _GENERATION_IMAGE.search(record.image)))
               and not _NOT_GENERATING.search(record.command))
     return JobReading(size, task, bool(models) or bool(mentions), said, floor, code, tasks,
                       server, fewest_weight_bytes(record.text))

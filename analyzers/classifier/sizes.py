@@ -86,7 +86,9 @@ def _forms(model: CatalogModel) -> list[str]:
     if size:
         family = model.stem.split("-")[0]
         bare = model.stem.replace(size, "").strip("-_.").replace("-", "")
-        forms += [f"{family}{size}", f"{bare}:{size}"]
+        forms.append(f"{bare}:{size}")
+        if not family[-1].isdigit():  # `qwen3` + `2b` would write Qwen's 32 B (`qwen-32b`)
+            forms.append(f"{family}{size}")
     return forms + [f.replace(".", "-") for f in forms if "." in f]
 
 

@@ -143,7 +143,8 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
               "speech synth", "nucleotide", "[dna]", "dnabert", "genom", "protein", "[esm]",
               "esm2", "esm3", "esmc", "evo2", "hyenadna", "caduceus", "progen", "protgpt",
               "saprot", "prott5", "prot t5", "prostt5", "chemberta", "molformer", "smi ted",
-              "unimol", "uni mol", "dplm", "diariz", "sortformer", "pyannote",
+              "unimol", "uni mol", "dplm", "diariz", "sortformer", "pyannote", "mask2former",
+              "maskformer", "oneformer", "segformer", "clipseg", "upernet", "panoptic",
               "speech emotion", "timemoe", "time moe", "timesfm", "moirai", "lag llama",
               "lagllama", "patchtst", "tirex", "[toto]", "tinytimemixer", "[ttm]",
               "birefnet", "[rmbg]", "matting", "background remov", "2world"),
@@ -266,7 +267,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
               "[dlrm]", "recommend", "code server", "vscode", "audiogen", "musicgen",
               "[music]", "music gen", "[narration]", "voice over", "voiceover", "[churn]",
               "propensity", "tabular", "[ctr]", "click through", "video gen",
-              "video diffusion", "~diariz", "speech emotion", "backtest", "anomal"),
+              "video diffusion", "~diariz", "speech emotion", "backtest", "anomal",
+              "panoptic"),
 }
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
@@ -335,7 +337,7 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
 # answering questions is visual question answering (image_captioning). Not `vision`: the
 # name of many a team and registry (`ghcr.io/vision/...`).
 _IMAGES = re.compile(r" (?:images?|img|photos?|pictures?|visual|vqa|screenshots?|imagenet\w*|"
-                     r"cifar\w*) ")
+                     r"cifar\w*|faces?|facial) ")
 # Data that is images, as a job names it (not `img`: `img.sif` is a container).
 _IMAGE_DATA = re.compile(r" (?:images|photos|pictures|imagenet\w*|cifar\w*) ")
 _ON_IMAGES = {"text_classification": "image_classification",

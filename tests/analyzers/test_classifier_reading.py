@@ -566,3 +566,21 @@ def test_slurm_job_names_alone(name: str, size_b: float | None, task: str) -> No
     named = job(name=name, command="")
     assert written_size(name) == size_b
     assert judge([named], PolicyConfig())[0].task == task
+
+
+def test_a_size_after_a_family_is_not_a_version_and_a_size_glued() -> None:
+    """`qwen-32B` is Qwen at 32 B, not Qwen3 at 2 B: no family that ends in a digit is read
+    glued to a size (`gemma2b` still is Gemma 2 B)."""
+    labeler = job(name="kfp-zs-labels", task="zero-shot-classification",
+                  command="python -m labeler.run --model-name "
+                          "deepcogito/cogito-v1-preview-qwen-32B")
+    assert read_job(labeler).size == (32.0, 32.0)
+    assert read_job(job(name="gemma2b-intent")).size == (2.51, 2.61)  # Gemma or Gemma 2
+
+
+def test_a_generation_server_is_known_by_its_image_where_the_pod_shows_only_arguments() -> None:
+    pod = job(name="pantheon-rp-llamacpp-t4gfhcsb6-ftjhr",
+              image="ghcr.io/ggml-org/llama.cpp:server",
+              command="-m /models/Acme-RP-12b-Q5_K_M.gguf -ngl 99 -c 32768 --port 8080")
+    assert read_job(pod).server
+    assert judge([pod], PolicyConfig())[0].task == "text_generation"
