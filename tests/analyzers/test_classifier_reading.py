@@ -268,7 +268,7 @@ def test_a_new_member_of_a_family_line_all_large_is_evidence_enough() -> None:
     org = job("o", name="ticket-triage", task="text-classification",
               command="vllm serve meta-llama")
     # `nv-` starts NV-Embed (7.85 B) and nv-embedqa-e5 (335 M) alike: too short to be a line.
-    embed = job("e", name="search-embed", command="vllm serve nvidia/nv-embedqa-e5-v5")
+    embed = job("e", name="search-embed", command="vllm serve nvidia/nv-embedqa-x9-v1")
     readings = [read_job(r) for r in (behemoth, coder, qwen, org, embed)]
     assert [(r.size, r.floor_b) for r in readings] == [
         (None, 109.0), (None, 30.5), (None, 0.596), (None, None), (None, None)]
@@ -572,8 +572,7 @@ def test_a_size_after_a_family_is_not_a_version_and_a_size_glued() -> None:
     """`qwen-32B` is Qwen at 32 B, not Qwen3 at 2 B: no family that ends in a digit is read
     glued to a size (`gemma2b` still is Gemma 2 B)."""
     labeler = job(name="kfp-zs-labels", task="zero-shot-classification",
-                  command="python -m labeler.run --model-name "
-                          "deepcogito/cogito-v1-preview-qwen-32B")
+                  command="python -m labeler.run --model-name acme/labeler-qwen-32B")
     assert read_job(labeler).size == (32.0, 32.0)
     assert read_job(job(name="gemma2b-intent")).size == (2.51, 2.61)  # Gemma or Gemma 2
 
