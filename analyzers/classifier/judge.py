@@ -243,6 +243,8 @@ class Classifier:
             if reading.ceiling is not None:  # no guess the memory it used cannot hold
                 with np.errstate(invalid="ignore"):
                     guess = np.where(reading.ceiling < threshold_b, 0.0, guess)
+            if reading.encoder is not None and threshold_b >= 3.0:  # a BERT is no 3 B model
+                guess = np.where(reading.encoder, 0.0, guess)
             p_big = np.where(unknown, guess, read)
         tasks = self.task_probs(pred, reading) if tasks is None else tasks
         narrow = tasks[:, _NARROW].sum(1)

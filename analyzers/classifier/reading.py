@@ -59,6 +59,9 @@ class JobReading:
     # The fewest bytes per parameter its text allows its weights on the GPUs (inf: the text
     # says nothing, the reported precision decides), see `fewest_weight_bytes`.
     weight_bytes: float | None = math.inf
+    # Its model's name says an encoder architecture (BERT, RoBERTa, DeBERTa, ELECTRA...):
+    # under 3 B whatever the size head guesses (the largest, XLM-R XXL, writes `xxl`).
+    encoder: bool = False
 
 
 # Servers made to generate text (an embedding or scoring task is declared with `--task`).
@@ -71,6 +74,27 @@ _GENERATION_IMAGE = re.compile(
     r"(?i)vllm-openai|vllm/vllm|text-generation-inference|lmsysorg/sglang|(?<![a-z])sglang|"
     r"llama\.cpp|llama-cpp|ollama/ollama|lmdeploy|tritonserver:[\w.-]*trtllm|"
     r"(?<![a-z])tgi(?![a-z])")
+# Encoder architectures by name: none reaches 3 B except XLM-R XL/XXL, which say so.
+_ENCODER = re.compile(
+    r"(?i)(?:bert|electra|mpnet|minilm)(?![a-z])|roberta|deberta|distilbert|"
+    r"camembert|flaubert|bertweet|xlm-?r(?![a-z])")
+_LARGE_ENCODER = re.compile(r"(?i)(?<![a-z])xx?l(?:arge)?(?![a-z])")
+# A path or name that names no model: where a server finds whatever it serves.
+_GENERIC_PATH = frozenset({
+    "models", "model", "current", "latest", "base", "final", "best", "prod", "production",
+    "active", "data", "snapshot", "snapshots", "main", "default", "weights", "serving",
+    "export", "output", "merged", "stable", "live", "mnt", "ckpt", "checkpoints", "scratch",
+    "opt", "srv", "app", "workspace", "artifacts", "repo", "models-cache", "cache", "hf"})
+# A server's own name is none of the job's words (`text-embeddings-router` serves classifiers).
+_SERVER_NAMES = re.compile(r"(?i)text-embeddings-(?:router|inference)")
+
+
+def names_something(mention: str) -> bool:
+    """Whether a mention names a model, not only where one is kept (`/models/current`)."""
+    return any(p and p.lower() not in _GENERIC_PATH
+               for p in re.split(r"[/:]+", mention.replace("\\", "/")))
+
+
 # Settings that make such a server embed, rerank or score instead (`--task embed` is declared).
 _NOT_GENERATING = re.compile(
     r"(?i)--is-embedding|--embeddings?(?![-\w])|--rerank(?:ing)?(?![-\w])|--pooling|"
@@ -160,8 +184,11 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     server = (task is None and (bool(_GENERATION_SERVER.search(record.command))
                                 or bool(record.image and _GENERATION_IMAGE.search(record.image)))
               and not _NOT_GENERATING.search(record.command))
-    return JobReading(size, task, bool(models) or bool(mentions), said, floor, code, tasks,
-                      server, fewest_weight_bytes(record.text))
+    named = bool(models) or any(names_something(m) for m in mentions)
+    encoder = size is None and any(_ENCODER.search(m) and not _LARGE_ENCODER.search(m)
+                                   for m in mentions)
+    return JobReading(size, task, named, said, floor, code, tasks,
+                      server, fewest_weight_bytes(record.text), encoder)
 
 
 def _mentioned_size(mentions: Sequence[str]) -> float | None:
@@ -176,7 +203,7 @@ def job_words(record: JobRecord) -> str | None:
                      record.user)
     for mention in model_mentions(record):
         text = text.replace(mention, " ")
-    return word_task(text)
+    return word_task(_SERVER_NAMES.sub(" ", text))
 
 
 @dataclass(slots=True)
@@ -194,6 +221,7 @@ class Readings:
     server: np.ndarray | None = None  # bool: a generation server declaring no task
     # The most parameters (billions) the memory each job used can hold (NaN: unbounded)
     ceiling: np.ndarray | None = None
+    encoder: np.ndarray | None = None  # bool: the named model is an encoder, see JobReading
 
 
 def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
@@ -211,6 +239,7 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
     tasks = np.zeros((len(records), len(TASKS)), dtype=bool)
     server = np.zeros(len(records), dtype=bool)
     ceiling = np.full(len(records), np.nan)
+    encoder = np.zeros(len(records), dtype=bool)
     seen: dict[tuple[str | None, str, str | None], JobReading] = {}
     index = catalog_index()
     for i, record in enumerate(records):
@@ -233,10 +262,11 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
         for t in found.tasks:
             tasks[i, TASKS.index(t)] = True
         server[i] = found.server
+        encoder[i] = found.encoder
         most = size_ceiling(record, found.weight_bytes)
         if most is not None:
             ceiling[i] = most
-    return Readings(size, task, named, said, floor, code, tasks, server, ceiling)
+    return Readings(size, task, named, said, floor, code, tasks, server, ceiling, encoder)
 
 
 def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:

@@ -155,7 +155,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
     "asr": ("whisper", "wav2vec", "[asr]", "[stt]", "speech to text", "parakeet", "canary",
             "moonshine", "transcri", "hubert", "granite speech", "owsm", "data2vec audio"),
     "token_classification": ("[ner]", "pii", "token class", "pos tag", "gliner", "nuner",
-                             "entit", "funsd", "[cord]"),
+                             "entit", "funsd", "[cord]", "punctuat"),
     "question_answering": ("squad", "[qa]", "question"),
     "sentence_similarity": ("embed", "rerank", "retriev", "colbert", "sentence trans", "multi qa",
                             "paraphras",
@@ -167,14 +167,17 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             "prompt inject", "injection", "fact check", "factcheck", "minicheck",
                             "jailbreak", "[cls]", "language ident", "language detect", "[lid]",
                             "langid", "reward", "[rm]", "[prm]", "[orm]", "gpt detector",
-                            "openai detector", "[ai detector]"),
+                            "openai detector", "[ai detector]", "text detect", "ai generated",
+                            "machine generated", "halluc", "phishing", "profanit", "offensive",
+                            "misinfo", "fake news", "sarcas", "gibberish", "question detect"),
     "object_detection": ("detr", "yolo", "[det]", "~detect", "owlv", "owl v", "grounding",
                          "omdet", "dfine", "d fine", "rtmdet", "[ovd]"),
     "image_generation": ("diffusion", "sdxl", "flux", "txt2img", "text to image", "[t2i]",
                          "text2image", "text2img", "auraflow", "deepfloyd", "omnigen",
                          "kandinsky", "pixart", "[sana]", "hidream", "image gen", "lumina image",
                          "qwen image", "cogview"),
-    "image_classification": ("[vit]", "convnext", "resnet", "efficientnet", "dino", "siglip",
+    "image_classification": ("[vit]", "levit", "ai image detect", "image detect", "convnext",
+                             "resnet", "efficientnet", "dino", "siglip",
                              "aimv", "mambavision", "[beit]", "[deit]", "[swin]", "regnet",
                              "mobilenet", "image class", "image detection", "deepfake",
                              "deep fake", "inception v", "inceptionv", "[in1k]", "[in21k]",
@@ -208,11 +211,13 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "halluc", "phishing", "profanit", "offensive",
                             "misinfo", "fake news", "sarcas", "churn reason", "[cls]", "[mgt]",
                             "tacred", "relation extract", "relation classif", "[fever]",
-                            "safety filter", "policy violation", "[nli]"),
+                            "safety filter", "policy violation", "[nli]", "gibberish",
+                            "question detect"),
     "token_classification": ("[ner]", "named entit", "entity", "[pii]", "deid", "de identif",
                              "pos tag", "part of speech", "slot fill", "token cl", "conll",
                              "wikiann", "redact", "resume pars", "address pars", "invoice field",
                              "~mentions", "[kie]", "key information", "span detect", "funsd",
+                             "punctuat", "[punct]",
                              "[cord]",
                              "halluc span detect", "span level"),
     # `answer` yields to a task named otherwise (`rag-answers` generate, `~[rag]`).
@@ -250,7 +255,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                         "alpacaeval", "gen answer", "[aime]", "aime24", "aime25", "gsm8k",
                         "math500", "humaneval", "[mbpp]", "livecodebench", "swe bench",
                         "swebench", "[swe]", "[rollout]", "[rollouts]", "ifeval", "longbench",
-                        "~judge", "synth gen", "synthetic data", "[sdg]"),
+                        "~judge", "synth gen", "synthetic data", "[sdg]", "~[bot]"),
     "image_captioning": ("caption", "alt text", "img2txt", "image to text", "describe image",
                          "[vqa]", "chartqa", "textvqa", "[ocr]", "video caption"),
     "image_generation": ("[t2i]", "txt2img", "text to image", "image gen", "img gen", "diffusion",
@@ -333,13 +338,17 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
     return named
 
 
+# Medical images: pathology slides and tiles, X-rays, scans.
+_MEDICAL_IMAGING = (r"camelyon\w*|patholog\w*|histolog\w*|histopath\w*|wsi|cxr|x rays?|xrays?|"
+                    r"radiograph\w*|mri|dermoscop\w*|fundus|retina\w*|mammogra\w*")
 # Words that say the job works on images: there, classifying is image classification and
 # answering questions is visual question answering (image_captioning). Not `vision`: the
 # name of many a team and registry (`ghcr.io/vision/...`).
 _IMAGES = re.compile(r" (?:images?|img|photos?|pictures?|visual|vqa|screenshots?|imagenet\w*|"
-                     r"cifar\w*|faces?|facial) ")
+                     r"cifar\w*|faces?|facial|thumbnails?|" + _MEDICAL_IMAGING + r") ")
 # Data that is images, as a job names it (not `img`: `img.sif` is a container).
-_IMAGE_DATA = re.compile(r" (?:images|photos|pictures|imagenet\w*|cifar\w*) ")
+_IMAGE_DATA = re.compile(r" (?:images|photos|pictures|imagenet\w*|cifar\w*|" + _MEDICAL_IMAGING
+                         + r") ")
 _ON_IMAGES = {"text_classification": "image_classification",
               "question_answering": "image_captioning"}
 

@@ -583,3 +583,40 @@ def test_a_generation_server_is_known_by_its_image_where_the_pod_shows_only_argu
               command="-m /models/Acme-RP-12b-Q5_K_M.gguf -ngl 99 -c 32768 --port 8080")
     assert read_job(pod).server
     assert judge([pod], PolicyConfig())[0].task == "text_generation"
+
+
+def test_where_a_server_finds_its_model_names_no_model() -> None:
+    """`/models/current` says where, not what: no model named, so no size guessed."""
+    router = job(name="sglang-router-b", command="python -m sglang.launch_server "
+                 "--model-path /models/current --tp 8 --port 30000")
+    assert not read_job(router).names_model
+    assert "oversized_model" not in judge([router], PolicyConfig())[0].reasons
+    assert read_job(job(name="x", command="vllm serve /mnt/ckpt/acme-lm-ft/step_500")).names_model
+
+
+@pytest.mark.parametrize("model", ["pruas/BENT-PubMedBERT-NER-Chemical", "tomh/toxigen_roberta",
+                                   "acme/Fake-News-Bert-Detect", "acme/deberta-v3-pii"])
+def test_an_encoder_by_its_name_is_no_large_model(model: str) -> None:
+    """BERT-like encoders stay under 3 B (XLM-R XL and XXL, which say so, aside): a guess
+    from the size head does not make one oversized."""
+    tagger = job(name="narrow-ft", task="token classification", model=model,
+                 command=f"torchrun --nproc_per_node 2 run_ner.py --model_name_or_path {model}")
+    assert read_job(tagger).encoder
+    assert "oversized_model" not in judge([tagger], PolicyConfig())[0].reasons
+    assert not read_job(job(name="x", model="facebook/xlm-roberta-xxl")).encoder
+
+
+@pytest.mark.parametrize(("fields", "task"), [
+    # A TEI server's own name is no embedding job: what it serves says.
+    ({"name": "toxicity-score-tei",
+      "command": "text-embeddings-router --model-id acme/x --port 8080"}, "text_classification"),
+    ({"name": "gigapath-camelyon-probe", "task": "tile classification"},
+     "image_classification"),  # pathology tiles are images
+    ({"name": "faq-bot", "command": "vllm serve acme/Acme-Chat-34B"}, "text_generation"),
+    ({"name": "punct-restore", "command": "python run_punct.py --model acme/x"},
+     "token_classification"),
+    ({"name": "question-detector", "command": "python serve.py --model acme/x"},
+     "text_classification"),
+])
+def test_more_of_what_jobs_say(fields: dict[str, str], task: str) -> None:
+    assert judge([job(**fields)], PolicyConfig())[0].task == task
