@@ -320,6 +320,12 @@ _REALISTIC = {
               "nor sets A to I had, half with names that write no size; read first by the "
               "code after set I's changes and the Slurm submit line",
               "oversized_model precision 0.939, recall 0.838, task accuracy 0.918"),
+    "set_k": ("a mixed week written with set L: Kubernetes pods, Slurm jobs with their submit "
+              "lines, and records a team sent through an ingest API (a model field with an "
+              "alias, a task in free words); 85 models that neither the catalog nor sets A "
+              "to J had, 45 % with names that write no size; read first by the code after "
+              "set L's changes",
+              "oversized_model precision 0.970, recall 0.970, task accuracy 0.945"),
     "set_l": ("the hard middle: 86 % narrow tasks with models of every size (specialist "
               "encoders, guards and judges, LLM embedders, speech LLMs, VLMs classifying, big "
               "generalists pointed at narrow work) and generative jobs with narrow-sounding "
@@ -336,8 +342,8 @@ def _realistic_section(card: dict[str, Any]) -> list[str]:
     lines = [
         "## Realistic jobs written apart from the code",
         "",
-        "Eleven sets of jobs as real clusters name them (bench/data/realistic/, JSON Lines with "
-        "each job's expected task and oversized_model), written by eleven writers who read the "
+        "Twelve sets of jobs as real clusters name them (bench/data/realistic/, JSON Lines with "
+        "each job's expected task and oversized_model), written by twelve writers who read the "
         "contract but neither the code nor each other's sets, naming public models of "
         "2023-2026 with sizes from their cards; each label is its writer's reading of the "
         "contract. Where they read it differently from this code (a chat model pointed at a "
