@@ -101,9 +101,9 @@ _NOT_GENERATING = re.compile(
     r"--runner[= ]pooling|--convert[= ](?:embed|classify|reward)")
 
 
-# Bytes per parameter of weights at the precision a job reports (fp32 as 2: a job may report
-# its compute type); unknown precision, as small as 4-bit.
-_PRECISION_BYTES = {"fp32": 2.0, "tf32": 2.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0,
+# Bytes per parameter of weights at the precision a job reports (TF32 is FP32 weights; mixed
+# precision keeps FP32 masters); unknown precision, as small as 4-bit.
+_PRECISION_BYTES = {"fp32": 4.0, "tf32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0,
                     "int8": 1.0, "int4": 0.5}
 UNKNOWN_PRECISION_BYTES = 0.5
 # Words of weights quantized below the job's precision; 1.58-bit models take 0.2 B/param.

@@ -469,6 +469,7 @@ def test_a_new_models_name_read_with_what_it_works_on(name: str, task: str) -> N
 @pytest.mark.parametrize(("command", "precision", "used_gib", "flagged"), [
     ("python classify.py --model meta-llama/Llama-4-Behemoth", "bf16", 4.0, False),
     ("python classify.py --model meta-llama/Llama-4-Behemoth", "bf16", 75.0, True),
+    ("python classify.py --model meta-llama/Llama-4-Behemoth", "fp32", 10.9, False),  # 2.9 B
     # Memory says nothing where the weights may sit elsewhere, or are packed in 2 bits.
     ("python classify.py --model meta-llama/Llama-4-Behemoth --device-map auto", "bf16", 4.0,
      True),
