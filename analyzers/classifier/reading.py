@@ -79,6 +79,20 @@ _ENCODER = re.compile(
     r"(?i)(?:bert|electra|mpnet|minilm)(?![a-z])|roberta|deberta|distilbert|"
     r"camembert|flaubert|bertweet|xlm-?r(?![a-z])")
 _LARGE_ENCODER = re.compile(r"(?i)(?<![a-z])xx?l(?:arge)?(?![a-z])")
+# A model sharded over GPUs by tensor parallelism (or TGI's shards) is at least this large:
+# no one splits a model that one GPU holds (every such job of the realistic sets ran 8 B or
+# more).
+SHARDED_FLOOR_B = 3.0
+_TENSOR_PARALLEL = re.compile(
+    r"(?i)(?:--tensor[-_]parallel[-_]size|--tp(?:[-_]size)?|(?<![\w-])-tp|--num[-_]shard|"
+    r"tensor_parallel_size)(?:\s*=\s*|\s+)(\d+)")
+
+
+def _sharded(command: str) -> bool:
+    """Whether the command splits its model over two GPUs or more (`--tensor-parallel-size 4`)."""
+    return any(int(n) >= 2 for n in _TENSOR_PARALLEL.findall(command))
+
+
 # A path or name that names no model: where a server finds whatever it serves.
 _GENERIC_PATH = frozenset({
     "models", "model", "current", "latest", "base", "final", "best", "prod", "production",
@@ -179,12 +193,14 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
                          else mentions)
     said = job_words(record) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None
+    named = bool(models) or any(names_something(m) for m in mentions)
+    if size is None and named and _sharded(record.command):
+        floor = max(floor or 0.0, SHARDED_FLOOR_B)
     code = task is None and not models and names_code_model(mentions)
     tasks = tuple(dict.fromkeys(t for m in models for t in m.tasks)) if task is None else ()
     server = (task is None and (bool(_GENERATION_SERVER.search(record.command))
                                 or bool(record.image and _GENERATION_IMAGE.search(record.image)))
               and not _NOT_GENERATING.search(record.command))
-    named = bool(models) or any(names_something(m) for m in mentions)
     encoder = size is None and any(_ENCODER.search(m) and not _LARGE_ENCODER.search(m)
                                    for m in mentions)
     return JobReading(size, task, named, said, floor, code, tasks,

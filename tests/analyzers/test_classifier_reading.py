@@ -621,3 +621,15 @@ def test_an_encoder_by_its_name_is_no_large_model(model: str) -> None:
 ])
 def test_more_of_what_jobs_say(fields: dict[str, str], task: str) -> None:
     assert judge([job(**fields)], PolicyConfig())[0].task == task
+
+
+def test_a_model_sharded_over_gpus_is_at_least_3b() -> None:
+    """No one splits over GPUs a model one GPU holds: a new model served with tensor
+    parallelism is at least 3 B, where nothing else tells its size (LLM360/K2-Think, 32 B)."""
+    served = job(name="qa-bot", task="question answering",
+                 command="vllm serve LLM360/K2-Think --tensor-parallel-size 2")
+    assert read_job(served).floor_b == 3.0
+    assert "oversized_model" in judge([served], PolicyConfig())[0].reasons
+    # Where the job names no model (`/data`), sharding says nothing of what it serves.
+    unnamed = job(name="toxic-filter-tgi", command="--model-id /data/model --num-shard 4")
+    assert read_job(unnamed).floor_b is None
