@@ -43,9 +43,9 @@ _OTHER = TASKS.index("other")
 _MEDIA = {"asr": 2, "image_classification": 1, "object_detection": 1, "image_generation": 1,
           "image_captioning": 1, "other": 3}
 _MEDIUM = np.eye(4, dtype=np.int64)[[_MEDIA.get(t, 0) for t in TASKS]]
-# A job of a named catalogued generalist, or of a generation server, whose words name no
-# task: the network's narrow task counts only this sure (chosen on held-out catalogued jobs
-# and generated server jobs of never-seen models, not on the never-seen evaluation).
+# A job of a named catalogued generalist whose words name no task: the network's narrow task
+# counts only this sure (chosen on held-out catalogued jobs and generated server jobs of
+# never-seen models, not on the never-seen evaluation).
 SURE_NARROW = 0.99
 UNSURE_MAX = 0.5  # a task the network gives less than this, with nothing read, is no task
 BATCH = 256  # texts per encoder pass: the fastest on 1 to 2 cores, measured

@@ -98,7 +98,7 @@ def declared_task(record: JobRecord) -> str | None:
     """
     found = _declared(record)
     if found == "text_classification" and _IMAGE_DATA.search(
-            f" {_SEPARATORS.sub(' ', f'{record.name} {record.command}'.lower())} "):
+            _spaced_text(f"{record.name} {record.command}")):
         return "image_classification"
     return found
 
@@ -321,7 +321,7 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
 
     Longer words first, each taken out once found: `language detect` is not `detect`.
     """
-    spaced = f" {_SEPARATORS.sub(' ', text.lower())} "
+    spaced = _spaced_text(text)
     images = _IMAGES.search(spaced) is not None
     found: dict[str, bool] = {}  # task, as the words name it: named by strong words
     for word, task, weak in _by_length(spec):
@@ -338,17 +338,22 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
     return named
 
 
-# Medical images: pathology slides and tiles, X-rays, scans.
-_MEDICAL_IMAGING = (r"camelyon\w*|patholog\w*|histolog\w*|histopath\w*|wsi|cxr|x rays?|xrays?|"
-                    r"radiograph\w*|mri|dermoscop\w*|fundus|retina\w*|mammogra\w*")
+def _spaced_text(text: str) -> str:
+    """Lower-case words between single spaces, one before and after (`_said` reads these)."""
+    return f" {_SEPARATORS.sub(' ', text.lower())} "
+
+
+# Data sets of images: ImageNet, CIFAR, and medical images (pathology slides and tiles,
+# X-rays, scans).
+_IMAGE_SETS = (r"imagenet\w*|cifar\w*|camelyon\w*|patholog\w*|histolog\w*|histopath\w*|wsi|"
+               r"cxr|x rays?|xrays?|radiograph\w*|mri|dermoscop\w*|fundus|retina\w*|mammogra\w*")
 # Words that say the job works on images: there, classifying is image classification and
 # answering questions is visual question answering (image_captioning). Not `vision`: the
 # name of many a team and registry (`ghcr.io/vision/...`).
-_IMAGES = re.compile(r" (?:images?|img|photos?|pictures?|visual|vqa|screenshots?|imagenet\w*|"
-                     r"cifar\w*|faces?|facial|thumbnails?|" + _MEDICAL_IMAGING + r") ")
+_IMAGES = re.compile(r" (?:images?|img|photos?|pictures?|visual|vqa|screenshots?|faces?|facial|"
+                     r"thumbnails?|" + _IMAGE_SETS + r") ")
 # Data that is images, as a job names it (not `img`: `img.sif` is a container).
-_IMAGE_DATA = re.compile(r" (?:images|photos|pictures|imagenet\w*|cifar\w*|" + _MEDICAL_IMAGING
-                         + r") ")
+_IMAGE_DATA = re.compile(r" (?:images|photos|pictures|" + _IMAGE_SETS + r") ")
 _ON_IMAGES = {"text_classification": "image_classification",
               "question_answering": "image_captioning"}
 
