@@ -89,9 +89,7 @@ def read_sacct(run: Callable[[list[str]], str] = run_sacct, *, start: str) -> st
     """
     try:
         return run(sacct_command(start=start))
-    except SacctMissing:
-        raise
-    except SlurmError as exc:
+    except SlurmError as exc:  # sacct missing, or failing otherwise: raised as it is
         if "submitline" not in str(exc).lower():
             raise
         return run(sacct_command(start=start, fields=FIELDS[:WITHOUT_SUBMIT_LINE]))
