@@ -20,6 +20,7 @@ from analyzers.classifier.sizes import (
     catalog_index,
     catalog_models,
     family_floor,
+    family_tasks,
     models_named,
     written_size,
 )
@@ -50,8 +51,9 @@ class JobReading:
     # name it has never seen.
     code: bool = False
     # The tasks of the catalogued models it names, where none settles the task (a generalist:
-    # `text_generation`, a VLM: also `image_captioning`): what the model does when the job's
-    # words name no task, whatever the network makes of the rest.
+    # `text_generation`, a VLM: also `image_captioning`), else of the family line its model
+    # continues (not a generation server's: see `server`): what the model does when the
+    # job's words name no task, whatever the network makes of the rest.
     tasks: tuple[str, ...] = ()
     # It runs a text-generation server (vLLM, SGLang, TGI, llama.cpp, Ollama...) that declares
     # no task: it generates, unless its words, or a sure network, say otherwise.
@@ -59,8 +61,9 @@ class JobReading:
     # The fewest bytes per parameter its text allows its weights on the GPUs (inf: the text
     # says nothing, the reported precision decides), see `fewest_weight_bytes`.
     weight_bytes: float | None = math.inf
-    # Its model's name says an encoder architecture (BERT, RoBERTa, DeBERTa, ELECTRA...):
-    # under 3 B whatever the size head guesses (the largest, XLM-R XXL, writes `xxl`).
+    # Its model's name says an encoder architecture (BERT, RoBERTa, DeBERTa, ELECTRA...), or
+    # a task head (`finemath-classifier`, `...-face-detection`): under 3 B whatever the size
+    # head guesses (the largest, XLM-R XXL, writes `xxl`).
     encoder: bool = False
 
 
@@ -78,6 +81,13 @@ _GENERATION_IMAGE = re.compile(
 _ENCODER = re.compile(
     r"(?i)(?:bert|electra|mpnet|minilm)(?![a-z])|roberta|deberta|distilbert|"
     r"camembert|flaubert|bertweet|xlm-?r(?![a-z])")
+# A model named for the one narrow task it was fine-tuned to (`HuggingFaceTB/finemath-
+# classifier`, `dima806/deepfake_vs_real_image_detection`, `.../Medical-NER`) and writing no
+# size: a task head on a small network. None of 60 such models of the realistic jobs had 3 B
+# (an LLM made a classifier writes its size or names its line: `Qwen2.5-7B-...`, guards).
+_TASK_HEAD = re.compile(
+    r"(?i)(?<![a-z])(?:classifier|classification|detector|detection|tagger|sentiment|ner|"
+    r"emotions?|toxicity)(?![a-z])")
 _LARGE_ENCODER = re.compile(r"(?i)(?<![a-z])xx?l(?:arge)?(?![a-z])")
 # A model sharded over GPUs by tensor parallelism (or TGI's shards) is at least this large:
 # no one splits a model that one GPU holds (every such job of the realistic sets ran 8 B or
@@ -201,8 +211,11 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     server = (task is None and (bool(_GENERATION_SERVER.search(record.command))
                                 or bool(record.image and _GENERATION_IMAGE.search(record.image)))
               and not _NOT_GENERATING.search(record.command))
-    encoder = size is None and any(_ENCODER.search(m) and not _LARGE_ENCODER.search(m)
-                                   for m in mentions)
+    if task is None and not models and not server and not code:  # a new member of a line
+        tasks = family_tasks(mentions, index)
+    encoder = size is None and any(
+        (_ENCODER.search(m) or _TASK_HEAD.search(m.rsplit("/", 1)[-1]))
+        and not _LARGE_ENCODER.search(m) for m in mentions)
     return JobReading(size, task, named, said, floor, code, tasks,
                       server, fewest_weight_bytes(record.text), encoder)
 

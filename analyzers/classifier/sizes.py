@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from analyzers.classifier.catalog import CatalogModel, known_models, user_catalog_path
+from analyzers.records import TASKS
 
 # Runs of letters and digits; a dot between digits stays ("1.3b" is not "13b").
 _PIECES = re.compile(r"[a-z0-9]+(?:\.[0-9][a-z0-9]*)*")
@@ -62,8 +63,9 @@ class CatalogIndex:
     longest: int
     prefixes: frozenset[str]  # every key's keys of its first pieces: a search stops early
     # A family line's key (the first pieces of its members' names, before their size:
-    # `qwen3-coder`, `llama-4`) to its members' smallest size and how many members it has.
-    lines: dict[str, tuple[float, int]] = field(default_factory=dict)
+    # `qwen3-coder`, `llama-4`) to its members' smallest size, how many members it has and
+    # the tasks every member is made for.
+    lines: dict[str, tuple[float, int, tuple[str, ...]]] = field(default_factory=dict)
     orgs: frozenset[str] = frozenset()  # hub organisations (`meta-llama`): never a model's name
     # Keys that need a look at what follows them: a runner's name, or ids that write no size.
     look: frozenset[str] = frozenset()
@@ -122,13 +124,14 @@ def _index(models: tuple[CatalogModel, ...]) -> CatalogIndex:
 _SIZED_PIECE = re.compile(r"(?:[ae])?(?:\d{1,2}x)?\d{1,4}(?:\.\d+)?[bm]")
 
 
-def _lines(models: tuple[CatalogModel, ...]) -> dict[str, tuple[float, int]]:
-    """Family lines to their smallest member's size and their number of members.
+def _lines(models: tuple[CatalogModel, ...]
+           ) -> dict[str, tuple[float, int, tuple[str, ...]]]:
+    """Family lines to their smallest size, number of members and tasks all are made for.
 
     A line is a run of first pieces of a model's name before its size (`qwen3`, `qwen3-coder`);
     its members are the models (of distinct ids) whose names start with it.
     """
-    members: dict[str, dict[str, float]] = {}
+    members: dict[str, dict[str, CatalogModel]] = {}
     for m in models:
         if m.runner_alias:
             continue
@@ -141,8 +144,10 @@ def _lines(models: tuple[CatalogModel, ...]) -> dict[str, tuple[float, int]]:
         for w in range(first, len(pieces) + 1):
             k = key(pieces[:w])
             if len(k) >= 4:  # `nv`, `glm`: too short to tell a family from a word
-                members.setdefault(k, {})[m.model_id.lower()] = m.params_b
-    return {k: (min(v.values()), len(v)) for k, v in members.items()}
+                members.setdefault(k, {})[m.model_id.lower()] = m
+    return {k: (min(m.params_b for m in v.values()), len(v),
+                tuple(t for t in TASKS if all(t in m.tasks for m in v.values())))
+            for k, v in members.items()}
 
 
 def family_floor(mentions: Sequence[str], index: CatalogIndex | None = None) -> float | None:
@@ -173,6 +178,32 @@ def family_floor(mentions: Sequence[str], index: CatalogIndex | None = None) -> 
                         floors.append(found[0])
                         break
     return max(floors) if floors else None
+
+
+def family_tasks(mentions: Sequence[str], index: CatalogIndex | None = None
+                 ) -> tuple[str, ...]:
+    """The tasks every member of the known family line a model's name continues is made for.
+
+    `google/paligemma2-10b-ft-docci-448`, in no catalog, continues the line `paligemma2`
+    (all image_captioning): a new member of a line is made for what the line is. Only a line
+    the name starts with, the longest (a line inside a name is the model it was made from:
+    `Linq-Embed-Mistral` embeds, whatever Mistral does); lines of two models or more; none
+    where the model's names continue lines of different tasks.
+    """
+    index = index or catalog_index()
+    found: set[tuple[str, ...]] = set()
+    for mention in mentions:
+        segment = mention.lower().rsplit("/", 1)[-1]
+        pieces = _PIECES.findall(segment)
+        if key(pieces) in index.orgs:
+            continue
+        for w in range(len(pieces) - 1, 0, -1):
+            line = index.lines.get(key(pieces[:w]))
+            if line is not None and line[1] >= 2:
+                if line[2]:
+                    found.add(line[2])
+                break
+    return found.pop() if len(found) == 1 else ()
 
 
 @lru_cache(maxsize=4)

@@ -596,7 +596,10 @@ def test_where_a_server_finds_its_model_names_no_model() -> None:
 
 
 @pytest.mark.parametrize("model", ["pruas/BENT-PubMedBERT-NER-Chemical", "tomh/toxigen_roberta",
-                                   "acme/Fake-News-Bert-Detect", "acme/deberta-v3-pii"])
+                                   "acme/Fake-News-Bert-Detect", "acme/deberta-v3-pii",
+                                   # task heads by their names, whatever their network
+                                   "acme/finemath-classifier", "acme/Medical-NER",
+                                   "acme/deepfake_vs_real_image_detection"])
 def test_an_encoder_by_its_name_is_no_large_model(model: str) -> None:
     """BERT-like encoders stay under 3 B (XLM-R XL and XXL, which say so, aside): a guess
     from the size head does not make one oversized."""
@@ -633,3 +636,28 @@ def test_a_model_sharded_over_gpus_is_at_least_3b() -> None:
     # Where the job names no model (`/data`), sharding says nothing of what it serves.
     unnamed = job(name="toxic-filter-tgi", command="--model-id /data/model --num-shard 4")
     assert read_job(unnamed).floor_b is None
+
+
+def test_a_task_head_is_small_but_a_large_line_inside_its_name_still_counts() -> None:
+    """`...-classifier` with no size is a head on a small network, not a guess's 3 B; an LLM
+    made a classifier writes its size or its line (`Qwen2.5-7B-...-classifier`)."""
+    head = job(name="score-shards", task="text classification",
+               command="python score.py --model acme/finemath-classifier --bs 1024")
+    sized = job(name="score-shards", task="text classification",
+                command="python score.py --model acme/Qwen2.5-7B-math-classifier")
+    assert read_job(head).encoder and not read_job(sized).encoder
+    assert [v.reasons for v in judge([head, sized], PolicyConfig())] == [
+        [], ["oversized_model"]]
+
+
+def test_a_new_member_of_a_family_line_is_made_for_what_the_line_is() -> None:
+    """A fine-tune of PaliGemma 2 no catalog lists captions like every PaliGemma 2; a line
+    inside a name is only its base (`Linq-Embed-Mistral` embeds), and a generation server's
+    words-silent jobs generate as before."""
+    caption = job(name="pg2-docci-ft", model="google/paligemma2-10b-ft-acme-448")
+    inside = job(name="x", model="acme/Embed-Mistral-v9")
+    assert read_job(caption).tasks == ("image_captioning",)
+    assert read_job(inside).tasks == ()
+    assert judge([caption], PolicyConfig())[0].task == "image_captioning"
+    served = job(name="x", command="vllm serve google/paligemma2-10b-ft-acme-448")
+    assert read_job(served).server and read_job(served).tasks == ()
