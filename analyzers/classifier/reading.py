@@ -216,8 +216,10 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     encoder = size is None and any(
         (_ENCODER.search(m) or _TASK_HEAD.search(m.rsplit("/", 1)[-1]))
         and not _LARGE_ENCODER.search(m) for m in mentions)
-    return JobReading(size, task, named, said, floor, code, tasks,
-                      server, fewest_weight_bytes(record.text), encoder)
+    # What the weights take only matters to a guessed size (the regexes are costly).
+    weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
+    return JobReading(size, task, named, said, floor, code, tasks, server, weight_bytes,
+                      encoder)
 
 
 def _mentioned_size(mentions: Sequence[str]) -> float | None:
@@ -292,9 +294,10 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
             tasks[i, TASKS.index(t)] = True
         server[i] = found.server
         encoder[i] = found.encoder
-        most = size_ceiling(record, found.weight_bytes)
-        if most is not None:
-            ceiling[i] = most
+        if found.size is None:  # a bound on a guess: none is made where the size is read
+            most = size_ceiling(record, found.weight_bytes)
+            if most is not None:
+                ceiling[i] = most
     return Readings(size, task, named, said, floor, code, tasks, server, ceiling, encoder)
 
 
