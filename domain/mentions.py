@@ -13,7 +13,10 @@ from functools import lru_cache
 _MENTION = re.compile(
     r"(?i)(?:(?<![\w-])--?(?:model|model[-_]id|model[-_]path|model[-_]dir|"
     r"model[-_]name(?:[-_]or[-_]path)?|"
-    r"base[-_]model(?:[-_]id)?|pretrained|ckpt|checkpoint|weights|hf[-_]model|llm|backbone|arch|m)"
+    r"base[-_]model(?:[-_]id)?|pretrained|ckpt|checkpoint|weights|hf[-_]model|llm|backbone|arch|m|"
+    # an adapter counts the model it adapts; llama.cpp's `-hf` and `--hf-repo` take a hub repo
+    r"adapter(?:[-_]path|[-_]id|[-_]name[-_]or[-_]path)?|lora[-_]path|peft[-_]model(?:[-_]id)?|"
+    r"hf[-_]repo|hf)"
     r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.name_or_path|model\.pretrained|"
     r"MODEL_ID|MODEL_NAME|MODEL)|vllm serve|ollama (?:run|pull)|--load-model)"
     r"(?:\s*=\s*|\s+)['\"]?(?!-)([^\s'\"|]+)")  # a flag after `vllm serve` is not a model

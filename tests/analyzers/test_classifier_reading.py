@@ -661,3 +661,16 @@ def test_a_new_member_of_a_family_line_is_made_for_what_the_line_is() -> None:
     assert judge([caption], PolicyConfig())[0].task == "image_captioning"
     served = job(name="x", command="vllm serve google/paligemma2-10b-ft-acme-448")
     assert read_job(served).server and read_job(served).tasks == ()
+
+
+def test_an_adapter_flag_and_llama_cpps_hub_flag_name_the_model() -> None:
+    """`--adapter` names a LoRA (it counts the model it adapts); llama.cpp's `-hf` and
+    `--hf-repo` name a hub repository, its quantization after the colon."""
+    adapter = job(name="ugc-backfill", command="python moderate.py --adapter "
+                  "acme/Llama-3.1-8B-Safety-LoRA --batch-size 32")
+    hub = job(name="ide-complete", command="-hf Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF:Q8_0 "
+              "-c 8192 --port 8012")
+    repo = job(name="x", command="llama-server --hf-repo acme/Foo-14B-GGUF --hf-token abc")
+    assert read_job(adapter).size == (8.03, 8.03)  # the catalog's Llama-3.1-8B
+    assert read_job(hub).size == (1.54, 1.54)
+    assert read_job(repo).size == (14.0, 14.0) and read_job(repo).names_model
