@@ -72,6 +72,10 @@ _GENERATION_SERVER = re.compile(
     r"(?i)vllm serve|vllm\.entrypoints|sglang\.launch_server|text-generation-launcher|"
     r"llama-server|llama\.cpp|ollama (?:run|serve)|lmdeploy serve|trtllm-serve|"
     r"mlc_llm serve|aphrodite run|tabbyapi")
+# Words one of those commands has (a quick test before the regex, which is slow on long
+# commands that run none).
+_SERVER_HINTS = ("vllm", "sglang", "text-generation-launcher", "llama", "ollama", "lmdeploy",
+                 "trtllm", "mlc_llm", "aphrodite", "tabbyapi")
 # Their images, where a pod's command is only the server's arguments (Kubernetes args).
 _GENERATION_IMAGE = re.compile(
     r"(?i)vllm-openai|vllm/vllm|text-generation-inference|lmsysorg/sglang|(?<![a-z])sglang|"
@@ -208,7 +212,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         floor = max(floor or 0.0, SHARDED_FLOOR_B)
     code = task is None and not models and names_code_model(mentions)
     tasks = tuple(dict.fromkeys(t for m in models for t in m.tasks)) if task is None else ()
-    server = (task is None and (bool(_GENERATION_SERVER.search(record.command))
+    server = (task is None and (_runs_generation_server(record.command)
                                 or bool(record.image and _GENERATION_IMAGE.search(record.image)))
               and not _NOT_GENERATING.search(record.command))
     if task is None and not models and not server and not code:  # a new member of a line
@@ -220,6 +224,12 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
     return JobReading(size, task, named, said, floor, code, tasks, server, weight_bytes,
                       encoder)
+
+
+def _runs_generation_server(command: str) -> bool:
+    lowered = command.lower()
+    return (any(hint in lowered for hint in _SERVER_HINTS)
+            and _GENERATION_SERVER.search(command) is not None)
 
 
 def _mentioned_size(mentions: Sequence[str]) -> float | None:
