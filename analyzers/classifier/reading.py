@@ -117,9 +117,26 @@ _GENERIC_PATH = frozenset({
 _SERVER_NAMES = re.compile(r"(?i)text-embeddings-(?:router|inference)")
 
 
+# A name made only of these says the role a served model plays (Triton's `--load-model
+# retrieval`, a repository's `text-embedder`), not which model it is.
+_ROLE_WORDS = frozenset({
+    "retrieval", "retriever", "embed", "embedder", "embedding", "embeddings", "encoder",
+    "rerank", "reranker", "ranker", "ranking", "classifier", "classification", "router",
+    "routing", "ensemble", "detector", "detection", "tagger", "ner", "asr", "stt", "tts",
+    "ocr", "llm", "chat", "chatbot", "generator", "guard", "guardrail", "guardrails",
+    "moderation", "judge", "scorer", "scoring", "preprocess", "postprocess", "pipeline",
+    "tokenizer", "service", "server", "api", "backend", "search", "text", "vision", "speech",
+    "nlp", "qa", "intent", "sentiment", "summarizer", "translator", "transcriber"})
+
+
 def names_something(mention: str) -> bool:
-    """Whether a mention names a model, not only where one is kept (`/models/current`)."""
+    """Whether a mention names a model: not only where one is kept, or its role.
+
+    `/models/current` says where, Triton's `--load-model retrieval` what it does.
+    """
     return any(p and p.lower() not in _GENERIC_PATH
+               and not all(w in _ROLE_WORDS or w in _GENERIC_PATH
+                           for w in re.split(r"[-_.]+", p.lower()) if w)
                for p in re.split(r"[/:]+", mention.replace("\\", "/")))
 
 
@@ -203,8 +220,10 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     task = declared_task(record) or model_task(models)
     if task is None:  # a model in no catalog, or a generalist's fine-tune: what its name says
         # (`.../Llama-3.1-Nemotron-70B-Reward`; not a served alias beside it)
-        task = name_task([m for m in mentions if models_named(m, index)] if models
-                         else mentions)
+        # A catalogued model's hub organisation says nothing the catalog does not (the `tts`
+        # of `mattshumer/Reflection-Llama-3.1-70B`); a new model's may (`DeepFloyd/IF-I-XL`).
+        task = name_task([_HUB_ORG.sub("", m) for m in mentions if models_named(m, index)]
+                         if models else mentions)
     said = job_words(record) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None
     named = bool(models) or any(names_something(m) for m in mentions)
@@ -224,6 +243,9 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
     return JobReading(size, task, named, said, floor, code, tasks, server, weight_bytes,
                       encoder)
+
+
+_HUB_ORG = re.compile(r"^(?:hf://)?[\w.-]+/(?=[\w.-]+(?::[\w.-]+)?$)")
 
 
 def _runs_generation_server(command: str) -> bool:

@@ -408,13 +408,6 @@ def _written(text: str) -> tuple[float | None, float | None]:
     for i, (piece, sep) in enumerate(pieces):
         if not any(c.isdigit() for c in piece) or len(piece) > 12:
             continue
-        if piece[0] == "a" and _SIZE_PIECE.fullmatch(piece[1:]) and i > 0:
-            # `30b-a3b`: the active parameters, not the size. Written alone (`Kimi-VL-A3B`),
-            # a floor: a mixture of experts holds several times what it activates.
-            active = _piece_size(piece[1:], [])
-            if active is not None:
-                moe_floor = max(moe_floor or 0.0, MOE_ACTIVE_FACTOR * active)
-            continue
         before: list[str] = []  # the pieces joined to this one, nearest first
         j, joint = i, sep
         while j > 0 and joint in "-_./:" and len(before) < 5:
@@ -422,7 +415,14 @@ def _written(text: str) -> tuple[float | None, float | None]:
             before.append(pieces[j][0])
             joint = pieces[j][1]
         prev = before[0] if before else None
-        if _is_id_context(prev):
+        if _is_id_context(prev):  # `sweep-12b`, `raysubmit_a14b`
+            continue
+        if piece[0] == "a" and _SIZE_PIECE.fullmatch(piece[1:]) and i > 0:
+            # `30b-a3b`: the active parameters, not the size. Written alone (`Kimi-VL-A3B`),
+            # a floor: a mixture of experts holds several times what it activates.
+            active = _piece_size(piece[1:], [])
+            if active is not None:
+                moe_floor = max(moe_floor or 0.0, MOE_ACTIVE_FACTOR * active)
             continue
         nxt = pieces[i + 1] if i + 1 < len(pieces) else None
         if nxt is not None and nxt[1] == "-" and _HEXISH.fullmatch(nxt[0]) \

@@ -36,6 +36,7 @@ def job(job_id: str = "j", **fields: Any) -> JobRecord:
     ("ollama run acme:30b-a3b", 30.0),  # MoE total, not the active 3b
     ("vllm serve acme/Foo-8x22B", 141.0),  # 8x22b: the card's total
     ("python eval.py --out runs/sweep-12b", None),  # an id, not a size
+    ("raysubmit_a14b", None),  # a Ray submission id, not an active part of 14 B
     ("serve acme/nova-7b1-chat", 7.1),  # BLOOM's way: 7b1 is 7.1 B
     ("serve acme/nova-guard-1b5", 1.5),
     ("blue-worker-svc-8cdb-11b0", None),  # a generated suffix
@@ -598,7 +599,7 @@ def test_where_a_server_finds_its_model_names_no_model() -> None:
 @pytest.mark.parametrize("model", ["pruas/BENT-PubMedBERT-NER-Chemical", "tomh/toxigen_roberta",
                                    "acme/Fake-News-Bert-Detect", "acme/deberta-v3-pii",
                                    # task heads by their names, whatever their network
-                                   "acme/finemath-classifier", "acme/Medical-NER",
+                                   "acme/mathscore-classifier", "acme/Clinical-NER-v9",
                                    "acme/deepfake_vs_real_image_detection"])
 def test_an_encoder_by_its_name_is_no_large_model(model: str) -> None:
     """BERT-like encoders stay under 3 B (XLM-R XL and XXL, which say so, aside): a guess
@@ -642,7 +643,7 @@ def test_a_task_head_is_small_but_a_large_line_inside_its_name_still_counts() ->
     """`...-classifier` with no size is a head on a small network, not a guess's 3 B; an LLM
     made a classifier writes its size or its line (`Qwen2.5-7B-...-classifier`)."""
     head = job(name="score-shards", task="text classification",
-               command="python score.py --model acme/finemath-classifier --bs 1024")
+               command="python score.py --model acme/mathscore-classifier --bs 1024")
     sized = job(name="score-shards", task="text classification",
                 command="python score.py --model acme/Qwen2.5-7B-math-classifier")
     assert read_job(head).encoder and not read_job(sized).encoder
@@ -674,3 +675,18 @@ def test_an_adapter_flag_and_llama_cpps_hub_flag_name_the_model() -> None:
     assert read_job(adapter).size == (8.03, 8.03)  # the catalog's Llama-3.1-8B
     assert read_job(hub).size == (1.54, 1.54)
     assert read_job(repo).size == (14.0, 14.0) and read_job(repo).names_model
+
+
+def test_a_served_role_names_no_model_and_an_organisation_no_task() -> None:
+    """Triton's `--load-model retrieval` says what the model does, not which: no size is
+    guessed. The `tts` inside a catalogued model's organisation (`mattshumer/`) is no text to
+    speech; a new model's organisation still counts (`DeepFloyd/IF-I-XL-v1.0` draws)."""
+    triton = job(name="triton-retrieval-782rf-xwnk4", task="retrieval", command=(
+        "tritonserver --model-repository=s3://repo/retrieval --load-model=retrieval"))
+    assert not read_job(triton).names_model
+    assert "oversized_model" not in judge([triton], PolicyConfig())[0].reasons
+    reflection = job(name="x", command="vllm serve mattshumer/Reflection-Llama-3.1-70B")
+    assert read_job(reflection).task is None
+    assert judge([reflection], PolicyConfig())[0].task == "text_generation"
+    assert read_job(job(name="x", command="python gen.py --model DeepFloyd/IF-I-XL-v9")
+                    ).task == "image_generation"
