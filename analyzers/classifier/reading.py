@@ -224,6 +224,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         # of `mattshumer/Reflection-Llama-3.1-70B`); a new model's may (`DeepFloyd/IF-I-XL`).
         task = name_task([_HUB_ORG.sub("", m) for m in mentions if models_named(m, index)]
                          if models else mentions)
+        if task is not None and any(task in m.tasks for m in models):
+            task = None  # nothing the catalog does not say: a generalist's words still decide
     said = job_words(record) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None
     named = bool(models) or any(names_something(m) for m in mentions)

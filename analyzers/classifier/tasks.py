@@ -8,6 +8,7 @@ keywords).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -87,6 +88,95 @@ def task_name(declared: str | None) -> str | None:
         named = _said(declared, _DECLARED_SPEC)
         narrow = [t for t in named if t in NARROW_TASKS]  # `classify chat messages`
         found = named[0] if len(named) == 1 else narrow[0] if len(narrow) == 1 else None
+    if found is None and (not declared.isascii() or _FOREIGN_LATIN.search(declared.lower())):
+        found = _foreign_task(declared)
+    return found
+
+
+# Tasks declared in the words of other languages (a multinational platform's teams label
+# jobs in theirs): Spanish, Portuguese, French, German, Italian, Dutch, Polish, Czech,
+# Turkish, Indonesian, Vietnamese, Finnish, Scandinavian, Russian, Arabic, Hindi, Thai,
+# Japanese, Chinese and Korean. Read as substrings of the lower-cased phrase; where a phrase
+# names several tasks, a narrow one alone decides, and images make classifying image
+# classification.
+_FOREIGN: dict[str, tuple[str, ...]] = {
+    "text_classification": (
+        "clasificaci", "classificaç", "classificac", "klassifikation", "klassifizierung",
+        "classificazione", "classificatie", "klasyfikac", "klasifikac", "sınıflandırma",
+        "siniflandirma", "klasifikasi", "phân loại", "luokittelu", "klassificering",
+        "klassifisering", "klassifikation", "классификац", "分類", "分类", "분류", "จำแนก",
+        "वर्गीकरण", "تصنيف", "sentimiento", "sentimento", "stimmungsanalyse", "sentymentu",
+        "duygu analiz", "analisis sentimen", "cảm xúc", "感情分析", "情感分析", "감성 분석",
+        "감정 분석", "тональност", "भावना विश्लेषण", "تحليل المشاعر", "moderación",
+        "moderação", "moderazione", "moderacja", "modération"),
+    "token_classification": (
+        "reconocimiento de entidades", "entidades nombradas", "reconhecimento de entidades",
+        "entités nommées", "reconnaissance d'entités", "eigennamenerkennung",
+        "entitätserkennung", "entità nominate", "rozpoznawanie nazw", "varlık tanıma",
+        "nhận dạng thực thể", "固有表現", "命名实体", "实体识别", "개체명", "ชื่อเฉพาะ",
+        "नामित इकाई", "именованных сущностей", "التعرف على الكيانات"),
+    "question_answering": (
+        "respuesta a preguntas", "preguntas y respuestas", "perguntas e respostas",
+        "réponse aux questions", "questions-réponses", "fragebeantwortung",
+        "domande e risposte", "odpowiadanie na pytania", "soru cevap", "soru-cevap",
+        "tanya jawab", "hỏi đáp", "質問応答", "问答", "기계 독해", "질의응답", "질의 응답",
+        "ถามตอบ", "प्रश्न उत्तर", "ответы на вопросы", "الإجابة على الأسئلة"),
+    "sentence_similarity": (
+        "incrustaciones", "búsqueda semántica", "busca semântica", "recherche sémantique",
+        "semantische suche", "ricerca semantica", "wyszukiwanie semantyczne",
+        "anlamsal arama", "pencarian semantik", "tìm kiếm ngữ nghĩa", "埋め込み", "意味検索",
+        "嵌入", "语义检索", "임베딩", "의미 검색", "семантический поиск", "البحث الدلالي"),
+    "asr": (
+        "transcripci", "transcriç", "transcric", "reconocimiento de voz",
+        "reconhecimento de fala", "reconnaissance vocale", "spracherkennung", "transkription",
+        "trascrizione", "riconoscimento vocale", "transkrypcj", "rozpoznawanie mowy",
+        "konuşma tanıma", "transkripsi", "pengenalan suara", "giọng nói thành văn bản",
+        "nhận dạng giọng nói", "transkriber", "puheentunnistus", "litterointi", "音声認識",
+        "文字起こし", "语音识别", "语音转写", "음성 인식", "음성인식", "ถอดความ", "รู้จำเสียง",
+        "वाक् पहचान", "распознавание речи", "التعرف على الكلام"),
+    "summarization": (
+        "resumen", "resumo", "résumé automatique", "résumer", "zusammenfassung", "riassunto",
+        "samenvatting", "streszczen", "özetleme", "ringkasan", "tóm tắt", "tiivistelm",
+        "sammanfattning", "oppsummering", "要約", "摘要", "总结", "요약", "สรุป", "सारांश",
+        "суммаризац", "реферирован", "تلخيص"),
+    "translation": (
+        "traducci", "tradução", "traducao", "traduction", "übersetzung", "traduzione",
+        "vertaling", "tłumaczen", "çeviri", "terjemahan", "dịch máy", "dịch thuật",
+        "käännös", "översättning", "oversettelse", "翻訳", "翻译", "번역", "แปลภาษา", "अनुवाद",
+        "перевод", "ترجمة"),
+    "text_generation": (
+        "conversaci", "asistente", "assistente", "asisten", "percakapan", "trợ lý",
+        "hội thoại", "keskustelu", "sohbet", "üretim", "generación de texto",
+        "génération de texte", "textgenerierung", "generowanie", "対話", "チャット", "对话",
+        "聊天", "대화", "챗봇", "สนทนา", "बातचीत", "диалог", "محادثة"),
+    "object_detection": (
+        "detección de objetos", "deteccion de objetos", "detecção de objetos",
+        "détection d'objets", "objekterkennung", "rilevamento oggetti",
+        "rilevamento di oggetti", "objectdetectie", "detekcja obiektów", "nesne algılama",
+        "nesne tespiti", "deteksi objek", "phát hiện đối tượng", "物体検出", "目标检测",
+        "物体检测", "객체 탐지", "객체 검출", "ตรวจจับวัตถุ", "वस्तु पहचान",
+        "обнаружение объектов", "детекция объектов", "كشف الأجسام"),
+    "other": (
+        "síntesis de voz", "sintesi vocale", "synthèse vocale", "sprachsynthese",
+        "音声合成", "语音合成", "음성 합성", "segmentaci", "segmentação", "セグメンテーション",
+        "图像分割", "분할"),
+}
+_FOREIGN_IMAGES = re.compile(
+    r"imagen|imágen|imagem|images?\b|bild|immagin|obraz|görüntü|gambar|hình ảnh|画像|图像|"
+    r"图片|이미지|ภาพ|छवि|изображен|صور")
+# Latin-script words of those languages that plain ASCII spells too (`resumen`, `traduccion`).
+_FOREIGN_LATIN = re.compile(
+    "|".join(re.escape(w) for words in _FOREIGN.values() for w in words if w.isascii()))
+
+
+def _foreign_task(declared: str) -> str | None:
+    """The task a phrase of another language declares, or None."""
+    lowered = unicodedata.normalize("NFKC", declared).lower()
+    named = [task for task, words in _FOREIGN.items() if any(w in lowered for w in words)]
+    narrow = [t for t in named if t in NARROW_TASKS]
+    found = named[0] if len(named) == 1 else narrow[0] if len(narrow) == 1 else None
+    if found == "text_classification" and _FOREIGN_IMAGES.search(lowered):
+        return "image_classification"
     return found
 
 
@@ -246,7 +336,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
     # Generative uses, named by the job's words: a generalist doing them is not oversized.
     "text_generation": ("[chat]", "chatbot", "assistant", "copilot", "[completion]",
                         "completions", "codegen", "code assist", "code gen", "[sft]", "[dpo]",
-                        "[rlhf]", "[grpo]", "[pretrain]", "[pretraining]", "instruct tun",
+                        "[rlhf]", "[grpo]", "[pretrain]", "[pretraining]", "[cpt]",
+                        "continued pretrain", "continual pretrain", "instruct tun",
                         "story gen", "[text gen]", "[agent]", "agentic", "~[rag]", "~reasoner",
                         "~reasoning", "~function call", "text2sql", "nl2sql", "[sql]",
                         "mergekit", "~[math]",

@@ -268,11 +268,12 @@ def test_a_new_member_of_a_family_line_all_large_is_evidence_enough() -> None:
                command="vllm serve Qwen/Qwen3-Nova")
     org = job("o", name="ticket-triage", task="text-classification",
               command="vllm serve meta-llama")
-    # `nv-` starts NV-Embed (7.85 B) and nv-embedqa-e5 (335 M) alike: too short to be a line.
+    # `nv-` starts NV-Embed (7.85 B) and nv-embedqa-e5 (335 M) alike: too short to be a line;
+    # `nv-embedqa` is one (335 M to 7.11 B): its smallest member is the floor.
     embed = job("e", name="search-embed", command="vllm serve nvidia/nv-embedqa-x9-v1")
     readings = [read_job(r) for r in (behemoth, coder, qwen, org, embed)]
     assert [(r.size, r.floor_b) for r in readings] == [
-        (None, 109.0), (None, 30.5), (None, 0.596), (None, None), (None, None)]
+        (None, 109.0), (None, 30.5), (None, 0.596), (None, None), (None, 0.335)]
     verdicts = judge([behemoth, coder], PolicyConfig())
     assert [v.reasons for v in verdicts] == [["oversized_model"], ["oversized_model"]]
 
@@ -596,8 +597,8 @@ def test_where_a_server_finds_its_model_names_no_model() -> None:
     assert read_job(job(name="x", command="vllm serve /mnt/ckpt/acme-lm-ft/step_500")).names_model
 
 
-@pytest.mark.parametrize("model", ["pruas/BENT-PubMedBERT-NER-Chemical", "tomh/toxigen_roberta",
-                                   "acme/Fake-News-Bert-Detect", "acme/deberta-v3-pii",
+@pytest.mark.parametrize("model", ["acme/BENT-PubMedBERT-NER-Chem9", "acme/slurmtox_roberta",
+                                   "acme/Fake-News-Bert-Detect9", "acme/deberta-v3-pii",
                                    # task heads by their names, whatever their network
                                    "acme/mathscore-classifier", "acme/Clinical-NER-v9",
                                    "acme/deepfake_vs_real_image_detection"])
@@ -690,3 +691,38 @@ def test_a_served_role_names_no_model_and_an_organisation_no_task() -> None:
     assert judge([reflection], PolicyConfig())[0].task == "text_generation"
     assert read_job(job(name="x", command="python gen.py --model DeepFloyd/IF-I-XL-v9")
                     ).task == "image_generation"
+
+
+@pytest.mark.parametrize(("declared", "task"), [
+    ("análisis de sentimiento", "text_classification"),
+    ("Objekterkennung (Regale)", "object_detection"),
+    ("Phân loại văn bản", "text_classification"),
+    ("transcripción de reuniones", "asr"),
+    ("reconocimiento de entidades clínicas", "token_classification"),
+    ("resumen de altas hospitalarias", "summarization"),
+    ("clasificación de imágenes", "image_classification"),
+    ("traduccion al ingles", "translation"),  # written without its accent
+    ("テキスト分類", "text_classification"),
+    ("固有表現抽出", "token_classification"),
+    ("要約", "summarization"),
+    ("기계 독해", "question_answering"),
+    ("अनुवाद", "translation"),
+    ("trợ lý hội thoại", "text_generation"),
+    ("Dịch vụ khách hàng", None),  # customer service: no task
+])
+def test_a_task_declared_in_another_language(declared: str, task: str | None) -> None:
+    """A multinational platform's teams declare tasks in their own words."""
+    assert task_name(declared) == task
+
+
+def test_continued_pretraining_generates_and_a_catalogued_vlms_name_leaves_its_words_free(
+        ) -> None:
+    """`cpt` is continued pretraining of a generator; LLaVA-Video (catalogued as a VLM that
+    also chats) detecting PPE is detecting, whatever `video llava` says of captions."""
+    cpt = job(name="acme40b_cpt_es_legal",
+              command="sbatch -N4 megatron_cpt.sh --hf-model acme/Acme-40b --data es_legal")
+    assert read_job(cpt).words == "text_generation"
+    detect = job(name="mlflow-run-d9cf6b2b0e07", command="mlflow run . -e train -P "
+                 "model_name=llava-video-7b-qwen2 -P dataset=ppe-detection")
+    assert read_job(detect).task is None
+    assert judge([detect], PolicyConfig())[0].task == "object_detection"
