@@ -91,7 +91,22 @@ def _forms(model: CatalogModel) -> list[str]:
         forms.append(f"{bare}:{size}")
         if not family[-1].isdigit():  # `qwen3` + `2b` would write Qwen's 32 B (`qwen-32b`)
             forms.append(f"{family}{size}")
-    return forms + [f.replace(".", "-") for f in forms if "." in f]
+    forms += [f.replace(".", "-") for f in forms if "." in f]
+    return forms + [_dotless(f, size) for f in forms if "." in f]
+
+
+_VERSION_DOT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def _dotless(form: str, size: str | None) -> str:
+    """A form with its version's dots dropped, its size's kept.
+
+    Job names write `phi35_moe`, `llama31_70b`, `qwen25-7b`, `qwen25-0.5b`.
+    """
+    at = form.lower().find(size.lower()) if size else -1
+    if at < 0:
+        return _VERSION_DOT.sub("", form)
+    return _VERSION_DOT.sub("", form[:at]) + form[at:]
 
 
 def _index(models: tuple[CatalogModel, ...]) -> CatalogIndex:

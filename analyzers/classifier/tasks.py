@@ -331,8 +331,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
     "translation": ("translat", "locali", "[mt]", "[nmt]", "[wmt]", "i18n", "[en de]", "[de en]",
                     "[fr en]", "[en fr]", "[ja en]", "[en ja]", "[zh en]", "[en zh]",
                     "multilingual mt"),
-    "summarization": ("summar", "tldr", "recap", "meeting notes", "condense", "xsum", "samsum",
-                      "cnn dm", "abstracts", "digest writer"),
+    "summarization": ("summar", "[summ]", "tldr", "recap", "meeting notes", "condense", "xsum",
+                      "samsum", "cnn dm", "cnndm", "abstracts", "digest writer"),
     # Generative uses, named by the job's words: a generalist doing them is not oversized.
     "text_generation": ("[chat]", "chatbot", "assistant", "copilot", "[completion]",
                         "completions", "codegen", "code assist", "code gen", "[sft]", "[dpo]",

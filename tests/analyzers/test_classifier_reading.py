@@ -726,3 +726,15 @@ def test_continued_pretraining_generates_and_a_catalogued_vlms_name_leaves_its_w
                  "model_name=llava-video-7b-qwen2 -P dataset=ppe-detection")
     assert read_job(detect).task is None
     assert judge([detect], PolicyConfig())[0].task == "object_detection"
+
+
+@pytest.mark.parametrize(("name", "size_b", "task"), [
+    ("phi35_moe_nli", 41.9, "text_classification"),  # Phi-3.5-MoE, its version's dot dropped
+    ("llama31_70b_summ_cnndm", 70.6, "summarization"),
+    ("qwen25-0.5b-intent", 0.494, "text_classification"),  # the size keeps its dot
+])
+def test_job_names_drop_a_versions_dot(name: str, size_b: float, task: str) -> None:
+    """Slurm job names are identifiers: `phi35`, `llama31`, `qwen25` are those models."""
+    reading = read_job(job(name=name))
+    assert reading.size is not None and reading.size[1] == size_b
+    assert judge([job(name=name)], PolicyConfig())[0].task == task
