@@ -415,7 +415,8 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
     spaced = _spaced_text(text)
     images = _IMAGES.search(spaced) is not None
     found: dict[str, bool] = {}  # task, as the words name it: named by strong words
-    for word, task, weak in _by_length(spec):
+    ordered = _by_length(spec)
+    for word, task, weak in map(ordered.__getitem__, _candidates(spaced, spec)):
         if word in spaced:
             if weak is None:  # a word that decides
                 return [task]
@@ -447,6 +448,35 @@ _IMAGES = re.compile(r" (?:images?|img|photos?|pictures?|visual|vqa|screenshots?
 _IMAGE_DATA = re.compile(r" (?:images|photos|pictures|" + _IMAGE_SETS + r") ")
 _ON_IMAGES = {"text_classification": "image_classification",
               "question_answering": "image_captioning"}
+
+
+def _candidates(spaced: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[int]:
+    """Positions in `_by_length(spec)` of the words `spaced` may have, in that order.
+
+    Hundreds of words, a handful in any text: only those whose first three letters in a row
+    some word of the text has are looked for (taking words out leaves spaces, which never
+    make such a run).
+    """
+    keys, always = _by_trigram(spec)
+    grams: set[str] = set()
+    for token in set(spaced.split()):
+        grams.update(token[i:i + 3] for i in range(len(token) - 2))
+    return sorted([*always, *(i for gram in grams & keys.keys() for i in keys[gram])])
+
+
+@lru_cache(maxsize=4)
+def _by_trigram(spec: tuple[tuple[str, tuple[str, ...]], ...]
+                ) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """The words of `_by_length(spec)` by their first three letters in a row; those without."""
+    keys: dict[str, list[int]] = {}
+    always: list[int] = []
+    for i, (word, _, _) in enumerate(_by_length(spec)):
+        run = next((piece for piece in word.split() if len(piece) >= 3), None)
+        if run is None:
+            always.append(i)
+        else:
+            keys.setdefault(run[:3], []).append(i)
+    return {k: tuple(v) for k, v in keys.items()}, tuple(always)
 
 
 @lru_cache(maxsize=4)
