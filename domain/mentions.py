@@ -17,9 +17,11 @@ _MENTION = re.compile(
     # an adapter counts the model it adapts; llama.cpp's `-hf` and `--hf-repo` take a hub repo
     r"adapter(?:[-_]path|[-_]id|[-_]name[-_]or[-_]path)?|lora[-_]path|peft[-_]model(?:[-_]id)?|"
     r"hf[-_]repo|hf)"
-    r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.name_or_path|model\.pretrained|"
-    r"MODEL_ID|MODEL_NAME|MODEL)|vllm serve|ollama (?:run|pull)|--load-model)"
-    r"(?:\s*=\s*|\s+)['\"]?(?!-)([^\s'\"|]+)")  # a flag after `vllm serve` is not a model
+    r"|--base"  # a training script's base model (`--base unsloth/Phi-4-mini-instruct`)
+    r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.(?:name_or_path|pretrained|name|path|id)|"
+    r"pretrained|MODEL_ID|MODEL_NAME|MODEL)|vllm serve|ollama (?:run|pull)|--load-model)"
+    # the value ends at a comma: lm-eval's `--model_args pretrained=acme/x,dtype=bfloat16`
+    r"(?:\s*=\s*|\s+)['\"]?(?!-)([^\s'\"|,]+)")  # a flag after `vllm serve` is not a model
 _GGUF = re.compile(r"(?i)[^\s'\"=|]+\.gguf")
 # KServe's model servers take the name they serve under as `--model_name` (the model itself
 # is `--model_id` or `--storage_uri`): an alias, like vLLM's `--served-model-name`.

@@ -738,3 +738,17 @@ def test_job_names_drop_a_versions_dot(name: str, size_b: float, task: str) -> N
     reading = read_job(job(name=name))
     assert reading.size is not None and reading.size[1] == size_b
     assert judge([job(name=name)], PolicyConfig())[0].task == task
+
+
+@pytest.mark.parametrize("command", [
+    "lm_eval --model hf --model_args pretrained=acme/Acme-14B,dtype=bfloat16 --tasks squad",
+    "python train_qa.py --base acme/Acme-14B --dataset faq --lora-r 16",
+    "torchrun train.py model.name=acme/Acme-14B task=ner data=deid",
+    "python sft.py model.path=acme/Acme-14B data=mix",
+])
+def test_more_ways_a_command_names_its_model(command: str) -> None:
+    """lm-eval's model arguments (up to the comma), a script's `--base`, Hydra's
+    `model.name` and `model.path` name the model a job runs."""
+    reading = read_job(job(name="x", command=command))
+    assert reading.names_model and reading.size == (14.0, 14.0)
+    assert not read_job(job(name="x", command="python x.py --base-url http://h:80")).names_model
