@@ -63,7 +63,8 @@ def run_demo(*, settings: Settings, organisation: Organisation, engine: Engine, 
     # The simulated collectors send as the week ends: the clock of ingest is the week's end.
     clock = sim.end + 60
     with session(engine) as s:
-        sync_organisation(session=s, organisation=organisation)
+        sync_organisation(session=s, organisation=organisation,
+                          now=datetime.fromtimestamp(clock, UTC))
         jobs = 0
         for cluster, infos in sim.job_infos().items():
             jobs += len(upsert_jobs(session=s, cluster=cluster, jobs=infos,

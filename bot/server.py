@@ -84,7 +84,8 @@ def create_server(settings: Settings, organisation: Organisation, engine: Engine
     (`app.state.refusals.flush(engine)` does it at once).
     """
     with new_session(engine) as s:
-        sync_organisation(session=s, organisation=organisation)
+        sync_organisation(session=s, organisation=organisation,
+                          now=datetime.fromtimestamp(clock(), UTC))
         s.commit()
     registry = registry or CollectorRegistry()
     metrics = ServerMetrics(registry, clusters=[c.name for c in organisation.clusters])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -67,7 +68,8 @@ class DatabaseSink:
         self._max_skew_s = max_skew_s
         self._clock = clock
         with new_session(engine) as s:
-            sync_organisation(session=s, organisation=organisation)
+            sync_organisation(session=s, organisation=organisation,
+                              now=datetime.fromtimestamp(clock(), UTC))
             s.commit()
 
     def send(self, batch: Batch) -> str:
