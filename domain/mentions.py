@@ -19,7 +19,10 @@ _MENTION = re.compile(
     r"hf[-_]repo|hf)"
     r"|--base"  # a training script's base model (`--base unsloth/Phi-4-mini-instruct`)
     r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.(?:name_or_path|pretrained|name|path|id)|"
-    r"pretrained|MODEL_ID|MODEL_NAME|MODEL)|vllm serve|ollama (?:run|pull)|--load-model)"
+    r"pretrained|MODEL_ID|MODEL_NAME|MODEL|"
+    # a launcher's environment (SkyPilot's `--env BASE_MODEL=...`, a script's `HF_MODEL_ID=`)
+    r"base_model(?:_id|_name|_path)?|hf_model(?:_id|_name)?)"
+    r"|vllm serve|ollama (?:run|pull)|--load-model)"
     # the value ends at a comma: lm-eval's `--model_args pretrained=acme/x,dtype=bfloat16`
     r"(?:\s*=\s*|\s+)['\"]?(?!-)([^\s'\"|,]+)")  # a flag after `vllm serve` is not a model
 _GGUF = re.compile(r"(?i)[^\s'\"=|]+\.gguf")

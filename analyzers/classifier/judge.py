@@ -204,6 +204,8 @@ class Classifier:
             # lists lack: `nps-scorer`), within what the model takes in (a text-only LLM
             # detects no objects); else the model does what it is made for.
             sure = probs[rows][:, _NARROW].sum(1) >= SURE_NARROW
+            if reading.server is not None:
+                sure &= ~reading.server[rows]
             takes_in = (own.astype(np.int64) @ _MEDIUM) @ _MEDIUM.T > 0
             allowed = np.where(sure[:, None], takes_in, own)
             probs[rows] = _renormalized(probs[rows] * allowed, own / own.sum(1, keepdims=True))

@@ -92,6 +92,10 @@ _ENCODER = re.compile(
 _TASK_HEAD = re.compile(
     r"(?i)(?<![a-z])(?:classifier|classification|detector|detection|tagger|sentiment|ner|"
     r"emotions?|toxicity)(?![a-z])")
+# timm's pretrained tags (`nfnet_l0.ra2_in1k`, `vit_base_patch16_224.augreg_in21k`): image
+# backbones, none of 3 B unless its name writes it (`vit_7b_patch16_dinov3.lvd1689m`).
+_TIMM_TAG = re.compile(
+    r"(?i)\.(?:\w+_)?(?:in1k|in12k|in21k|in22k|lvd\d+m|laion2b\w*)(?![a-z0-9])")
 _LARGE_ENCODER = re.compile(r"(?i)(?<![a-z])xx?l(?:arge)?(?![a-z])")
 # A model sharded over GPUs by tensor parallelism (or TGI's shards) is at least this large:
 # no one splits a model that one GPU holds (every such job of the realistic sets ran 8 B or
@@ -239,8 +243,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     if task is None and not models and not server and not code:  # a new member of a line
         tasks = family_tasks(mentions, index)
     encoder = size is None and any(
-        (_ENCODER.search(m) or _TASK_HEAD.search(m.rsplit("/", 1)[-1]))
-        and not _LARGE_ENCODER.search(m) for m in mentions)
+        ((_ENCODER.search(m) or _TASK_HEAD.search(m.rsplit("/", 1)[-1]))
+         and not _LARGE_ENCODER.search(m)) or _TIMM_TAG.search(m) for m in mentions)
     # What the weights take only matters to a guessed size (the regexes are costly).
     weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
     return JobReading(size, task, named, said, floor, code, tasks, server, weight_bytes,

@@ -321,6 +321,13 @@ def catalog_size(text: str, index: CatalogIndex | None = None) -> tuple[float, f
     return min(m.params_b for m in found), max(m.params_b for m in found)
 
 
+# Image-text data sets, written with how many images they hold (`ViT-H-14-laion2B-s32B`,
+# `convnext_xxlarge.clip_laion2b_soup`, `webli-10b`, `DFN5B-CLIP`, `vit_large.lvd142m`):
+# neither they nor the samples seen written after them are a model's size.
+_DATA_SET = re.compile(r"(?:laion|webli|dfn|coyo|datacomp|lvd|jft|yfcc|commonpool)"
+                       r"(?:\d{1,4}(?:\.\d+)?[bm]?)?")
+
+
 def _is_id_context(prev: str | None) -> bool:
     return prev is not None and (prev in ID_WORDS or bool(_HEXISH.fullmatch(prev)))
 
@@ -432,6 +439,8 @@ def _written(text: str) -> tuple[float | None, float | None]:
         prev = before[0] if before else None
         if _is_id_context(prev):  # `sweep-12b`, `raysubmit_a14b`
             continue
+        if _DATA_SET.fullmatch(piece) or (prev is not None and _DATA_SET.fullmatch(prev)):
+            continue  # images seen, not parameters: `laion2b`, `laion2B-39B`, `webli-10b`
         if piece[0] == "a" and _SIZE_PIECE.fullmatch(piece[1:]) and i > 0:
             # `30b-a3b`: the active parameters, not the size. Written alone (`Kimi-VL-A3B`),
             # a floor: a mixture of experts holds several times what it activates.

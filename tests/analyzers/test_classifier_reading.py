@@ -597,6 +597,51 @@ def test_where_a_server_finds_its_model_names_no_model() -> None:
     assert read_job(job(name="x", command="vllm serve /mnt/ckpt/acme-lm-ft/step_500")).names_model
 
 
+def test_image_data_sets_are_no_sizes() -> None:
+    """OpenCLIP and timm names write their data set's images (`laion2B`) and the samples
+    seen (`39B`, `s32B`): neither is the model's size."""
+    for name in ("laion/CLIP-ViT-bigG-14-laion2B-39B-b160k", "ViT-H-14-laion2B-s32B-b79K",
+                 "timm/convnext_xxlarge.clip_laion2b_soup_ft_in1k", "apple/DFN5B-CLIP-ViT-H-14",
+                 "google/vit-webli-10b-probe"):
+        assert written_size(name) is None, name
+    probe = job(name="product-photo-cls", task="image classification",
+                command="python probe.py --model laion/CLIP-ViT-bigG-14-laion2B-39B-b160k")
+    assert "oversized_model" not in judge([probe], PolicyConfig())[0].reasons
+    assert written_size("vit_7b_patch16_dinov3.lvd1689m") == 7.0
+
+
+def test_a_catalogued_chat_model_on_a_generation_server_generates() -> None:
+    """vLLM or SGLang serving a catalogued generalist, no task declared and the job's words
+    naming none, generates text, however sure the network is of a narrow task from an
+    unfamiliar name (`edit-predict`, `ticket-reply-drafter`)."""
+    served = [job(name="edit-predict-vzdm9jm5hh-c7tst", model="zeta",
+                  command="vllm serve zed-industries/zeta --served-model-name zeta"),
+              job(name="ticket-reply-drafter", model="facebook/opt-iml-max-30b",
+                  command="python -m sglang.launch_server --model-path "
+                          "facebook/opt-iml-max-30b --tp 2")]
+    verdicts = judge(served, PolicyConfig())
+    assert [v.task for v in verdicts] == ["text_generation", "text_generation"]
+    assert not any("oversized_model" in v.reasons for v in verdicts)
+    # the job's words still say what it does
+    tagger = job(name="legal-entities-lora", model="law2entity",
+                 command="vllm serve meta-llama/Meta-Llama-3-8B --enable-lora "
+                         "--lora-modules law2entity=acme/llama-3-8b-lora-law2entity")
+    assert judge([tagger], PolicyConfig())[0].task == "token_classification"
+
+
+def test_a_timm_backbone_by_its_pretrained_tag_is_no_large_model() -> None:
+    """`nfnet_l0.ra2_in1k`, `vit_base_patch16_224.augreg_in21k`: timm's image backbones, all
+    under 3 B unless the name writes a size (`vit_7b_patch16_dinov3.lvd1689m`)."""
+    tags = ["acmefnet_l0.ra2_in1k", "acmenet_xl.sw_in12k_ft_in1k", "acmevit_h14.laion2b_s32b"]
+    for model in tags:
+        train = job(name="food-cls-train", command=f"python train.py --model {model} "
+                    "--pretrained --num-classes 101 --data-dir /data/food101")
+        assert read_job(train).encoder, model
+        assert "oversized_model" not in judge([train], PolicyConfig())[0].reasons
+    giant = job(name="x", command="python probe.py --model vit_7b_patch16_dinov3.lvd1689m")
+    assert read_job(giant).size == (7.0, 7.0)
+
+
 @pytest.mark.parametrize("model", ["acme/BENT-PubMedBERT-NER-Chem9", "acme/slurmtox_roberta",
                                    "acme/Fake-News-Bert-Detect9", "acme/deberta-v3-pii",
                                    # task heads by their names, whatever their network
@@ -613,6 +658,13 @@ def test_an_encoder_by_its_name_is_no_large_model(model: str) -> None:
 
 
 @pytest.mark.parametrize(("fields", "task"), [
+    # Detecting a language is classifying text, not drawing boxes.
+    ({"name": "social-langid-batch", "command": "python detect_lang.py --model acme/x"},
+     "text_classification"),
+    # A token-classification config, though its run is called `tok-cls` (not `cls`).
+    ({"name": "exp-tok-cls-run-13b2",
+      "command": "python train.py --config-name token_cls_base ++trainer.max_epochs=5"},
+     "token_classification"),
     # A TEI server's own name is no embedding job: what it serves says.
     ({"name": "toxicity-score-tei",
       "command": "text-embeddings-router --model-id acme/x --port 8080"}, "text_classification"),
@@ -744,7 +796,8 @@ def test_job_names_drop_a_versions_dot(name: str, size_b: float, task: str) -> N
     "lm_eval --model hf --model_args pretrained=acme/Acme-14B,dtype=bfloat16 --tasks squad",
     "python train_qa.py --base acme/Acme-14B --dataset faq --lora-r 16",
     "torchrun train.py model.name=acme/Acme-14B task=ner data=deid",
-    "python sft.py model.path=acme/Acme-14B data=mix",
+    "sky launch -c ft task.yaml --env BASE_MODEL=acme/Acme-14B --env EPOCHS=3",
+    "HF_MODEL_ID=acme/Acme-14B python serve.py --port 8000",
 ])
 def test_more_ways_a_command_names_its_model(command: str) -> None:
     """lm-eval's model arguments (up to the comma), a script's `--base`, Hydra's
