@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -12,7 +15,7 @@ from pathlib import Path
 
 from analyzers.classifier.corpus import generate
 from analyzers.classifier.energy import measure_single_thread
-from analyzers.classifier.judge import WEIGHTS_DIR, Classifier
+from analyzers.classifier.judge import WEIGHTS_DIR, Classifier, bf16_native
 from analyzers.classifier.reading import forget
 from analyzers.classifier.train import TEACHER_DIR
 from bench import Result
@@ -73,6 +76,33 @@ def _network_j_per_1000(clf: Classifier, records: list) -> float:  # type: ignor
     return reading.energy_j / len(records) * 1e3
 
 
+def _python_loop_s() -> float:
+    """Seconds for a 10^7-step pure-Python loop, best of 3: how fast this CPU runs Python.
+
+    The reading rules are Python, so jobs/s scales with it (about 0.4 s on a recent desktop
+    core; shared cloud vCPUs took 0.5 to 1.5 s).
+    """
+    best = math.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _cpu() -> str:
+    """The CPU's model name and whether it computes in bf16 natively."""
+    name = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    return f"{name}, {os.cpu_count()} CPUs, bf16 {'native' if bf16_native() else 'emulated'}"
+
+
 def run() -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
         jobs, out = Path(tmp) / "jobs.jsonl", Path(tmp) / "verdicts.jsonl"
@@ -96,7 +126,8 @@ def run() -> list[Result]:
     return [
         Result("classify.jobs_per_s", jobs_per_s, "jobs/s",
                f"ai-cost classify on {JOBS:,} generated jobs, wall time incl. start-up, "
-               f"best of 2; {load}"),
+               f"best of 2; {load}; {_cpu()}; a 10^7-step Python loop took "
+               f"{_python_loop_s():.2f} s"),
         Result("classify.ms_per_job_single", single, "ms",
                "median of 500 one-job calls of the shipped classifier, in process"),
         Result("classify.energy_ratio_vs_teacher", t_j / s_j, "x",

@@ -13,7 +13,10 @@ from functools import lru_cache
 _MENTION = re.compile(
     r"(?i)(?:(?<![\w-])--?(?:model|model[-_]id|model[-_]path|model[-_]dir|"
     r"model[-_]name(?:[-_]or[-_]path)?|"
-    r"base[-_]model(?:[-_]id)?|pretrained|ckpt|checkpoint|weights|hf[-_]model|llm|backbone|arch|m|"
+    r"base[-_]model(?:[-_]id)?|pretrained|ckpt(?:[-_]path)?|checkpoint(?:[-_]path)?|weights|"
+    r"hf[-_]model|llm|backbone|arch|m|"
+    # the model of a retrieval or vision step: `--reranker BAAI/...`, `--vlm openbmb/...`
+    r"reranker|vlm|embedder|embedding[-_]model|"
     # an adapter counts the model it adapts; llama.cpp's `-hf` and `--hf-repo` take a hub repo
     r"adapter(?:[-_]path|[-_]id|[-_]name[-_]or[-_]path)?|lora[-_]path|peft[-_]model(?:[-_]id)?|"
     r"hf[-_]repo|hf)"
@@ -22,6 +25,7 @@ _MENTION = re.compile(
     r"pretrained|MODEL_ID|MODEL_NAME|MODEL|"
     # a launcher's environment (SkyPilot's `--env BASE_MODEL=...`, a script's `HF_MODEL_ID=`)
     r"base_model(?:_id|_name|_path)?|hf_model(?:_id|_name)?)"
+    r"|\"MODEL(?:_ID|_NAME)?\":"  # a JSON environment: `{"env_vars": {"MODEL_ID": "..."}}`
     r"|vllm serve|ollama (?:run|pull)|--load-model)"
     # the value ends at a comma: lm-eval's `--model_args pretrained=acme/x,dtype=bfloat16`
     r"(?:\s*=\s*|\s+)['\"]?(?!-)([^\s'\"|,]+)")  # a flag after `vllm serve` is not a model

@@ -798,6 +798,11 @@ def test_job_names_drop_a_versions_dot(name: str, size_b: float, task: str) -> N
     "torchrun train.py model.name=acme/Acme-14B task=ner data=deid",
     "sky launch -c ft task.yaml --env BASE_MODEL=acme/Acme-14B --env EPOCHS=3",
     "HF_MODEL_ID=acme/Acme-14B python serve.py --port 8000",
+    "python eval_rerank.py --reranker acme/Acme-14B --queries beir/fiqa --topk 100",
+    "python categorize.py --vlm acme/Acme-14B --images gs://catalog/new/ --bs 16",
+    "python -m speech_api --checkpoint-path acme/Acme-14B --server-port 8000",
+    "serve run app.main:deployment --runtime-env-json "
+    "'{\"env_vars\": {\"MODEL_ID\": \"acme/Acme-14B\"}}'",
 ])
 def test_more_ways_a_command_names_its_model(command: str) -> None:
     """lm-eval's model arguments (up to the comma), a script's `--base`, Hydra's
