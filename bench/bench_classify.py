@@ -15,7 +15,9 @@ from pathlib import Path
 
 from analyzers.classifier.corpus import generate
 from analyzers.classifier.energy import measure_single_thread
-from analyzers.classifier.judge import WEIGHTS_DIR, Classifier, bf16_native
+from analyzers.classifier.export import exported_copy
+from analyzers.classifier.judge import WEIGHTS_DIR, Classifier
+from analyzers.classifier.network import bf16_native
 from analyzers.classifier.reading import forget
 from analyzers.classifier.train import TEACHER_DIR
 from bench import Result
@@ -110,7 +112,13 @@ def run() -> list[Result]:
         jobs_per_s, load = _throughput(jobs, out)
     records = [e.record for e in generate(ENERGY_JOBS, seed=4711, keep=lambda e: True)]
     student = Classifier.load(WEIGHTS_DIR)
-    teacher = Classifier.load(TEACHER_DIR)
+    with exported_copy(TEACHER_DIR) as teacher_dir:  # the teacher on the student's runtime
+        teacher = Classifier.load(teacher_dir)
+        return _measure(jobs_per_s, load, records, student, teacher)
+
+
+def _measure(jobs_per_s: float, load: str, records: list,  # type: ignore[type-arg]
+             student: Classifier, teacher: Classifier) -> list[Result]:
     single = _single_ms(student, records)
     # Alternate the two, twice, so drift in machine load falls on both alike.
     spent: dict[str, list[float]] = {"student": [], "teacher": []}

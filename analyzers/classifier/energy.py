@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -88,16 +89,20 @@ def measure(work: Callable[[], T], *, device: str = "cpu") -> tuple[T, EnergyRea
 
 
 def measure_single_thread(work: Callable[[], T]) -> tuple[T, EnergyReading]:
-    """`measure` with torch on one thread: spinning idle threads would count as work.
+    """`measure` with the network on one thread: spinning idle threads would count as work.
 
-    On a shared 2-core machine, OpenMP threads waiting for each other burn CPU time, which
+    On a shared 2-core machine, threads waiting for each other burn CPU time, which
     CPU-time accounting charges to the small model far more than to the large one.
     """
-    import torch
+    from analyzers.classifier.network import one_thread
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch = sys.modules.get("torch")  # set only where torch runs (not imported: ONNX Runtime)
+    threads = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(1)
     try:
-        return measure(work)
+        with one_thread():
+            return measure(work)
     finally:
-        torch.set_num_threads(threads)
+        if torch is not None and threads is not None:
+            torch.set_num_threads(threads)

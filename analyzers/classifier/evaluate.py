@@ -9,6 +9,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ from analyzers.classifier.corpus import (
     unseen_set,
 )
 from analyzers.classifier.energy import EnergyReading, measure_single_thread
+from analyzers.classifier.export import exported_copy
 from analyzers.classifier.judge import WEIGHTS_DIR, Classifier
+from analyzers.classifier.network import has_graphs
 from analyzers.classifier.reading import forget, read_jobs
 from analyzers.classifier.sizes import catalog_models
 from analyzers.policy import is_idle, is_overprovisioned, is_oversized_model
@@ -128,7 +131,7 @@ def cost(clf: Classifier, directory: Path, examples: Sequence[Example],
 
     # The lower of two runs: a shared machine's other work only ever adds to a reading.
     verdicts, reading = min((measured() for _ in range(2)), key=lambda run: run[1].energy_j)
-    files = ("model.safetensors", "tokenizer.json", "config.json")
+    files = ("model.safetensors", "tokenizer.json", "config.json")  # the weights, not graphs
     return verdicts, {
         "params": sum(v.numel() for k, v in clf.runtime.w.items() if ".qkv." not in k),
         "size_bytes": sum((directory / f).stat().st_size for f in files),
@@ -154,8 +157,21 @@ def compare(examples: Sequence[Example], models: dict[str, Path],
         "judges": {"rules": {"metrics": metrics(rules.judge(records, policy), examples,
                                                 policy)}},
     }
+    with ExitStack() as stack:  # every model on the same runtime (the teacher has no graphs)
+        runnable = {name: d if has_graphs(d) else stack.enter_context(exported_copy(d))
+                    for name, d in models.items()}
+        _compare_models(result, examples, models, runnable, policy)
+    if unseen:
+        result["unseen"] = unseen_metrics(unseen, models, policy)
+    return result
+
+
+def _compare_models(result: dict[str, Any], examples: Sequence[Example],
+                    models: dict[str, Path], runnable: dict[str, Path],
+                    policy: PolicyConfig) -> None:
+    records = [e.record for e in examples]
     for name, directory in models.items():
-        clf = Classifier.load(directory)
+        clf = Classifier.load(runnable[name])
         verdicts, spent = cost(clf, directory, examples, policy)
         result["judges"][name] = {"metrics": metrics(verdicts, examples, policy), "cost": spent}
         if name == "student":
@@ -163,9 +179,6 @@ def compare(examples: Sequence[Example], models: dict[str, Path],
             clf.read_text = False
             result["judges"]["student"]["metrics_head_only"] = metrics(
                 clf.judge(records, policy), examples, policy)
-    if unseen:
-        result["unseen"] = unseen_metrics(unseen, models, policy)
-    return result
 
 
 def unseen_metrics(examples: Sequence[Example], models: dict[str, Path],

@@ -22,17 +22,34 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from tokenizers import Tokenizer
 
-from analyzers.classifier.features import TextEncoder, job_text, numeric_features, prob_at_least
-from analyzers.classifier.model import Runtime
+from analyzers.classifier.features import (
+    SIZE_CLASSES,
+    TextEncoder,
+    job_text,
+    numeric_features,
+    prob_at_least,
+)
+from analyzers.classifier.network import (
+    Network,
+    TorchNetwork,
+    bf16_native,
+    load_network,
+    thread_cap,
+)
 from analyzers.classifier.reading import Readings, read_jobs, words_of
 from analyzers.policy import hints, is_idle, is_overprovisioned
-from analyzers.records import NARROW_TASKS, TASKS, JobRecord, Verdict
+from analyzers.records import NARROW_TASKS, REASONS, TASKS, JobRecord, Verdict
 from config.organisation import PolicyConfig
+
+if TYPE_CHECKING:
+    from analyzers.classifier.model import Runtime
+
+__all__ = ["Classifier", "Prediction", "bf16_native", "judge", "load_classifier"]
 
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 _NARROW = np.array([t in NARROW_TASKS for t in TASKS])
@@ -48,7 +65,6 @@ _MEDIUM = np.eye(4, dtype=np.int64)[[_MEDIA.get(t, 0) for t in TASKS]]
 # never-seen models, not on the never-seen evaluation).
 SURE_NARROW = 0.99
 UNSURE_MAX = 0.5  # a task the network gives less than this, with nothing read, is no task
-BATCH = 256  # texts per encoder pass: the fastest on 1 to 2 cores, measured
 CHUNK = 8192  # texts tokenized at a time, then handed to the encoding thread
 # A size guessed by the size head (a model named, in no catalog, no size written) flags a job
 # only where P(narrow task) x P(size >= threshold) reaches this: a confident guess on a job
@@ -68,7 +84,7 @@ class Prediction:
 
 
 def inference_threads() -> int:
-    """Threads for torch: CPUs free of other processes and of our own main thread; >= 1.
+    """Threads for the network: CPUs free of other processes and of our main thread; >= 1.
 
     The main thread tokenizes while the encoder runs, and the 1-minute load counts the rest.
     Extra threads on busy cores only spin waiting for each other: on 2 loaded cores one
@@ -79,36 +95,51 @@ def inference_threads() -> int:
     return max(1, min(cpus - 1, round(cpus - 1 - os.getloadavg()[0])))
 
 
-def bf16_native() -> bool:
-    """Whether this CPU computes in bf16 natively (AVX512-BF16 or AMX), so bf16 pays."""
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-
 
 class Classifier:
-    """A loaded model: tokenizer, runtime network, calibration and the decision threshold."""
+    """A loaded model: tokenizer, network, calibration and the decision threshold."""
 
-    def __init__(self, runtime: Runtime, encoder: TextEncoder, temperatures: dict[str, float],
-                 threshold: float = 0.5, bf16: bool | None = None,
-                 guess_min: float = GUESS_MIN):
-        self.runtime = runtime
+    def __init__(self, network: Network, encoder: TextEncoder, temperatures: dict[str, float],
+                 threshold: float = 0.5, guess_min: float = GUESS_MIN,
+                 directory: Path | None = None):
+        self.network = network
         self.encoder = encoder
         self.temperatures = temperatures
         self.threshold = threshold
-        self.bf16 = bf16_native() if bf16 is None else bf16
         self.threads = inference_threads()
         self.read_text = True  # False: the network alone (the evaluation's ablation)
         self.guess_min = guess_min
-        self._encoder_net = runtime.to_bfloat16() if self.bf16 else runtime
+        self.directory = directory
 
     @classmethod
     def load(cls, directory: Path, bf16: bool | None = None) -> Classifier:
-        """The model saved in `directory` (config.json, model.safetensors, tokenizer.json)."""
-        runtime = Runtime.load(directory)
+        """The model saved in `directory`.
+
+        Its config.json, model.safetensors, tokenizer.json, and the graphs of
+        analyzers/classifier/network.py where exported. `bf16=True`: torch, the encoder in bf16.
+        """
+        network = load_network(directory, bf16)
         tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         config = json.loads((directory / "config.json").read_text())
-        return cls(runtime, TextEncoder(tokenizer, runtime.arch.max_len), config["temperatures"],
-                   float(config.get("threshold", 0.5)), bf16,
-                   float(config.get("guess_min", GUESS_MIN)))
+        max_len = int(config["architecture"]["max_len"])
+        return cls(network, TextEncoder(tokenizer, max_len), config["temperatures"],
+                   float(config.get("threshold", 0.5)),
+                   float(config.get("guess_min", GUESS_MIN)), directory)
+
+    @property
+    def runtime(self) -> Runtime:
+        """The torch runtime of these weights (loaded on first use where ONNX Runtime runs)."""
+        if isinstance(self.network, TorchNetwork):
+            return self.network.runtime
+        if self.directory is None:
+            raise ValueError("a classifier built without its directory has no torch runtime")
+        from analyzers.classifier.model import Runtime
+
+        return Runtime.load(self.directory)
+
+    @property
+    def bf16(self) -> bool:
+        return isinstance(self.network, TorchNetwork) and self.network.bf16
 
     def predict(self, records: Sequence[JobRecord]) -> Prediction:
         """Probabilities for `records`."""
@@ -119,60 +150,53 @@ class Classifier:
         """Probabilities and, given a policy, what the jobs' text settles.
 
         Jobs with the same text (replicas, reruns, array jobs) share one pass of the encoder.
-        Texts are tokenized in chunks that a second thread encodes (torch releases the GIL),
-        so tokenizing, reading sizes and telemetry overlap with the network on a second core.
+        Texts are tokenized in chunks that a second thread encodes (the runtimes release the
+        GIL), so tokenizing, reading sizes and telemetry overlap with the network on a second
+        core.
         """
         n = len(records)
-        heads = self.runtime.heads
+        cap = thread_cap()
+        threads = self.threads if cap is None else min(cap, self.threads)
         if n == 0:
             empty = Prediction(np.zeros((0, len(TASKS)), np.float32),
-                               np.zeros((0, heads.size.out_features), np.float32),
-                               np.zeros((0, heads.reasons.out_features), np.float32))
+                               np.zeros((0, len(SIZE_CLASSES)), np.float32),
+                               np.zeros((0, len(REASONS)), np.float32))
             return empty, read_jobs([], words=False)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(min(threads, self.threads))  # a caller's lower setting holds
-        try:
-            slot: dict[str, int] = {}
-            which = np.fromiter((slot.setdefault(job_text(r), len(slot)) for r in records),
-                                dtype=np.int64, count=n)
-            texts = list(slot)
-            pooled = torch.empty((len(texts), 2 * self.runtime.arch.hidden))
-            if len(texts) <= CHUNK:  # one chunk: nothing to overlap, no thread to start
-                self._encode_chunk(pooled, 0, [self.encoder.ids(t) for t in texts])
-                numeric = torch.from_numpy(numeric_features(records))
+        slot: dict[str, int] = {}
+        which = np.fromiter((slot.setdefault(job_text(r), len(slot)) for r in records),
+                            dtype=np.int64, count=n)
+        texts = list(slot)
+        pooled = np.empty((len(texts), 2 * self.network.hidden), dtype=np.float32)
+        if len(texts) <= CHUNK:  # one chunk: nothing to overlap, no thread to start
+            self._encode_chunk(pooled, 0, [self.encoder.ids(t) for t in texts], threads)
+            numeric = numeric_features(records)
+            exact = _read(records) if policy is not None else None
+        else:
+            with ThreadPoolExecutor(max_workers=1) as worker:
+                pending = [worker.submit(self._encode_chunk, pooled, start,
+                                         [self.encoder.ids(t)
+                                          for t in texts[start:start + CHUNK]], threads)
+                           for start in range(0, len(texts), CHUNK)]
+                numeric = numeric_features(records)
                 exact = _read(records) if policy is not None else None
-            else:
-                with ThreadPoolExecutor(max_workers=1) as worker:
-                    pending = [worker.submit(self._encode_chunk, pooled, start,
-                                             [self.encoder.ids(t)
-                                              for t in texts[start:start + CHUNK]])
-                               for start in range(0, len(texts), CHUNK)]
-                    numeric = torch.from_numpy(numeric_features(records))
-                    exact = _read(records) if policy is not None else None
-                    for done in pending:
-                        done.result()
-            with torch.inference_mode():
-                out = heads.from_pooled(pooled[torch.from_numpy(which)], numeric)
-                pred = Prediction(
-                    torch.softmax(out.task / self.temperatures["task"], -1).numpy(),
-                    torch.softmax(out.size / self.temperatures["size"], -1).numpy(),
-                    torch.sigmoid(out.reasons).numpy())
-        finally:
-            torch.set_num_threads(threads)
+                for done in pending:
+                    done.result()
+        task, size, reasons = self.network.logits(pooled[which], numeric, threads)
+        pred = Prediction(_softmax(task / self.temperatures["task"]),
+                          _softmax(size / self.temperatures["size"]),
+                          (1.0 / (1.0 + np.exp(-reasons))).astype(np.float32))
         return pred, exact
 
-    def _encode_chunk(self, pooled: torch.Tensor, offset: int, rows: list[list[int]]) -> None:
+    def _encode_chunk(self, pooled: np.ndarray, offset: int, rows: list[list[int]],
+                      threads: int) -> None:
         """Encode token rows in batches of similar length into pooled[offset:...]."""
         order = np.argsort(np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)),
                            kind="stable")
-        heads = self.runtime.heads
-        with torch.inference_mode():
-            for start in range(0, len(rows), BATCH):
-                idx = order[start:start + BATCH]
-                ids, mask = self.encoder.batch([rows[i] for i in idx])
-                ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
-                states = self._encoder_net.encode(ids_t, mask_t).float()
-                pooled[torch.from_numpy(idx + offset)] = heads.pool(states, mask_t)
+        batch = self.network.batch
+        for start in range(0, len(rows), batch):
+            idx = order[start:start + batch]
+            ids, mask = self.encoder.batch([rows[i] for i in idx])
+            pooled[idx + offset] = self.network.pooled(ids, mask, threads)
 
     def p_oversized_model(self, records: Sequence[JobRecord], pred: Prediction,
                           policy: PolicyConfig) -> np.ndarray:
@@ -287,6 +311,11 @@ class Classifier:
                 reasons=[*reasons, *hints(record, policy)],
             ))
         return verdicts
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(-1, keepdims=True))
+    return (shifted / shifted.sum(-1, keepdims=True)).astype(np.float32)
 
 
 def _renormalized(kept: np.ndarray, fallback: np.ndarray) -> np.ndarray:

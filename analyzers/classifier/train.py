@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from analyzers.classifier.corpus import Example, heldout_set, training_set, unseen_set
+from analyzers.classifier.export import export
 from analyzers.classifier.features import (
     SIZE_CLASSES,
     TextEncoder,
@@ -219,6 +220,7 @@ def train(out_dir: Path = WEIGHTS_DIR, teacher_dir: Path = TEACHER_DIR,
     out_dir.mkdir(parents=True, exist_ok=True)
     tokenizer.save(str(out_dir / "tokenizer.json"))
     student.save(out_dir, extra)
+    export(out_dir)  # the graphs the judge runs, from these weights (stale ones replaced)
     teacher.save(teacher_dir, {**extra, "temperatures": temperatures["teacher"]})
     tokenizer.save(str(teacher_dir / "tokenizer.json"))
     thresholds = {name: tune_threshold(directory, valid_ex)

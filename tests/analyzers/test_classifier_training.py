@@ -8,6 +8,7 @@ from safetensors.torch import load_file
 
 from analyzers.classifier.card import model_card
 from analyzers.classifier.judge import Classifier
+from analyzers.classifier.network import OnnxNetwork
 from analyzers.classifier.train import Recipe, train
 from config.organisation import PolicyConfig
 
@@ -24,6 +25,7 @@ def test_training_is_reproducible_and_yields_a_working_model(tmp_path: Path) -> 
     first = load_file(str(tmp_path / "a" / "model.safetensors"))
     second = load_file(str(tmp_path / "b" / "model.safetensors"))
     assert all((first[k] == second[k]).all() for k in first)
-    clf = Classifier.load(tmp_path / "a")
+    clf = Classifier.load(tmp_path / "a", bf16=False)
+    assert isinstance(clf.network, OnnxNetwork)  # training exported the graphs it runs
     assert len(clf.judge([], PolicyConfig())) == 0
     assert "teacher" in model_card(card) and card["judges"]["rules"]["metrics"]["task_accuracy"] > 0

@@ -1,0 +1,131 @@
+"""Export a model's weights as the two ONNX graphs the judge runs (analyzers/classifier/network.py).
+
+    python -m analyzers.classifier.export [DIR ...]   (default: the shipped model)
+
+Training calls it for the student it saves; run it again after replacing a model's weights by
+hand. The graphs compute what `Runtime` computes (tests check the verdicts agree).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from shutil import copy2
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from analyzers.classifier.model import Runtime
+from analyzers.classifier.network import ENCODER_FILE, HEADS_FILE
+
+OPSET = 17
+
+
+class _Encoder(nn.Module):
+    """Runtime.encode then Heads.pool, written with fixed sizes for the tracer."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__()
+        self.w = runtime.w
+        self.arch = runtime.arch
+
+    def _norm(self, x: torch.Tensor, prefix: str) -> torch.Tensor:
+        return F.layer_norm(x, (self.arch.hidden,), self.w[f"{prefix}.weight"],
+                            self.w[f"{prefix}.bias"], 1e-12)
+
+    def _linear(self, x: torch.Tensor, prefix: str) -> torch.Tensor:
+        return F.linear(x, self.w[f"{prefix}.weight"], self.w[f"{prefix}.bias"])
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        w, arch = self.w, self.arch
+        hidden, heads = arch.hidden, arch.heads
+        head_dim = hidden // heads
+        e = "encoder.embeddings"
+        length = ids.shape[1]
+        x = (F.embedding(ids, w[f"{e}.word_embeddings.weight"])
+             + w[f"{e}.position_embeddings.weight"][:length]
+             + w[f"{e}.token_type_embeddings.weight"][0])
+        x = self._norm(x, f"{e}.LayerNorm")
+        # masked keys: a large negative score (what scaled_dot_product_attention's mask does)
+        bias = (1.0 - mask.to(torch.float32))[:, None, None, :] * -1e9
+        for i in range(arch.layers):
+            p = f"encoder.encoder.layer.{i}"
+            qkv = self._linear(x, f"{p}.attention.self.qkv")
+            q, k, v = qkv.reshape(ids.shape[0], length, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
+            scores = torch.matmul(q, k.transpose(-1, -2)) * (head_dim ** -0.5) + bias
+            attn = torch.matmul(torch.softmax(scores, -1), v)
+            attn = attn.transpose(1, 2).reshape(ids.shape[0], length, hidden)
+            x = self._norm(x + self._linear(attn, f"{p}.attention.output.dense"),
+                           f"{p}.attention.output.LayerNorm")
+            inner = F.gelu(self._linear(x, f"{p}.intermediate.dense"))
+            x = self._norm(x + self._linear(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
+        weights = mask.unsqueeze(-1).to(x.dtype)
+        mean = (x * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        return torch.cat([x[:, 0], mean], dim=-1)
+
+
+class _Heads(nn.Module):
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__()
+        self.heads = runtime.heads
+
+    def forward(self, pooled: torch.Tensor,
+                numeric: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        out = self.heads.from_pooled(pooled, numeric)
+        return out.task, out.size, out.reasons
+
+
+def export(directory: Path, out: Path | None = None) -> Path:
+    """Write encoder.onnx and heads.onnx of the model in `directory` to `out` (default: it)."""
+    runtime = Runtime.load(directory)
+    runtime.heads.eval()
+    out = out or directory
+    out.mkdir(parents=True, exist_ok=True)
+    arch = runtime.arch
+    ids = torch.ones((2, arch.max_len), dtype=torch.int64)
+    mask = torch.ones((2, arch.max_len), dtype=torch.int64)
+    pooled = torch.zeros((2, 2 * arch.hidden))
+    numeric = torch.zeros((2, arch.numeric_dim))
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # the tracer's notes on shapes it keeps symbolic
+        torch.onnx.export(_Encoder(runtime), (ids, mask), str(out / ENCODER_FILE),
+                          input_names=["ids", "mask"], output_names=["pooled"],
+                          dynamic_axes={"ids": {0: "n", 1: "length"},
+                                        "mask": {0: "n", 1: "length"}, "pooled": {0: "n"}},
+                          opset_version=OPSET, dynamo=False)
+        torch.onnx.export(_Heads(runtime), (pooled, numeric), str(out / HEADS_FILE),
+                          input_names=["pooled", "numeric"],
+                          output_names=["task", "size", "reasons"],
+                          dynamic_axes={"pooled": {0: "n"}, "numeric": {0: "n"}, "task": {0: "n"},
+                                        "size": {0: "n"}, "reasons": {0: "n"}},
+                          opset_version=OPSET, dynamo=False)
+    return out
+
+
+@contextmanager
+def exported_copy(directory: Path) -> Iterator[Path]:
+    """A temporary copy of a model, with its graphs.
+
+    For a model kept without them (the teacher): it runs on the shipped student's runtime.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp)
+        for name in ("config.json", "model.safetensors", "tokenizer.json"):
+            copy2(directory / name, target / name)
+        yield export(directory, target)
+
+
+def main(argv: list[str]) -> None:
+    from analyzers.classifier.judge import WEIGHTS_DIR
+
+    for directory in [Path(a) for a in argv] or [WEIGHTS_DIR]:
+        print(f"wrote {export(directory)}/{{{ENCODER_FILE},{HEADS_FILE}}}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
