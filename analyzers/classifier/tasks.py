@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from analyzers.classifier.catalog import CatalogModel
@@ -418,7 +419,7 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
     spaced = _spaced_text(text)
     images = _IMAGES.search(spaced) is not None
     found: dict[str, bool] = {}  # task, as the words name it: named by strong words
-    ordered = _by_length(spec)
+    ordered = _tables(spec).ordered
     for word, task, weak in map(ordered.__getitem__, _candidates(spaced, spec)):
         if word in spaced:
             if weak is None:  # a word that decides
@@ -458,13 +459,39 @@ def _candidates(spaced: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> l
 
     Hundreds of words, a handful in any text: only those whose first three letters in a row
     some word of the text has are looked for (taking words out leaves spaces, which never
-    make such a run).
+    make such a run). What each word of a text may hold is remembered: jobs share words.
     """
-    keys, always = _by_trigram(spec)
-    grams: set[str] = set()
+    tables = _tables(spec)
+    keys, hits = tables.keys, tables.hits
+    found = set(tables.always)
     for token in set(spaced.split()):
-        grams.update(token[i:i + 3] for i in range(len(token) - 2))
-    return sorted([*always, *(i for gram in grams & keys.keys() for i in keys[gram])])
+        hit = hits.get(token)
+        if hit is None:
+            hit = tuple({i for k in range(len(token) - 2) for i in keys.get(token[k:k + 3], ())})
+            if len(hits) < 200_000:
+                hits[token] = hit
+        found.update(hit)
+    return sorted(found)
+
+
+@dataclass(slots=True)
+class _Tables:
+    ordered: tuple[tuple[str, str, bool | None], ...]  # `_by_length(spec)`
+    keys: dict[str, tuple[int, ...]]  # `_by_trigram(spec)`
+    always: tuple[int, ...]
+    hits: dict[str, tuple[int, ...]]  # a text's word: the positions it may hold
+
+
+_TABLES: dict[int, tuple[object, _Tables]] = {}
+
+
+def _tables(spec: tuple[tuple[str, tuple[str, ...]], ...]) -> _Tables:
+    """A spec's lookup tables, found by identity (hashing a spec costs more than a lookup)."""
+    entry = _TABLES.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        keys, always = _by_trigram(spec)
+        entry = _TABLES[id(spec)] = (spec, _Tables(_by_length(spec), keys, always, {}))
+    return entry[1]
 
 
 @lru_cache(maxsize=4)

@@ -5,31 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from importlib import metadata
+from importlib import import_module, metadata
 
 import typer
 
-from bot.cli import (
-    ask,
-    audit,
-    catalog,
-    check,
-    classify,
-    collect,
-    core,
-    digest,
-    model,
-    slack,
-    status,
-    suggest,
-)
-
-app = typer.Typer(
-    name="ai-cost",
-    help="AI cost governance: GPU usage to energy, cost and CO2e; oversized jobs; digests.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+# The modules of the commands, in the order help lists them. Each is imported when the app is
+# built: `ai-cost classify`, which needs no database, builds an app of its own command alone
+# and starts without SQLAlchemy, Alembic or Slack's SDK (two seconds on a small machine).
+MODULES = ("core", "classify", "collect", "status", "suggest", "digest", "ask", "slack", "model",
+           "audit", "catalog", "check")
+LIGHT = ("classify",)  # commands whose module imports nothing of the database
 LEVELS = ("debug", "info", "warning", "error")
 CHATTY = ("alembic", "matplotlib", "PIL", "httpx", "httpcore")  # their INFO is noise to users
 WIDE_COLUMNS = "240"  # piped output: tables as wide as their content, not cut at 80
@@ -49,7 +34,6 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _options(
     show_version: bool = typer.Option(False, "--version", callback=_show_version,
                                       is_eager=True, help="Print the version and exit."),
@@ -68,17 +52,46 @@ def _options(
     for name in CHATTY:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
-for module in (core, classify, collect, status, suggest, digest, ask, slack, model, audit, catalog,
-               check):
-    module.register(app)
+def build(modules: tuple[str, ...] = MODULES) -> typer.Typer:
+    """The Typer app with the commands of `modules` (bot/cli/<module>.py)."""
+    built = typer.Typer(
+        name="ai-cost",
+        help="AI cost governance: GPU usage to energy, cost and CO2e; oversized jobs; digests.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+    built.callback()(_options)
+    for name in modules:
+        import_module(f"bot.cli.{name}").register(built)
+    return built
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`bot.cli.app`: every command, built on first use."""
+    if name == "app":
+        globals()["app"] = built = build()
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _command(argv: list[str]) -> str | None:
+    """The command a command line runs (its first word that is no option), or None."""
+    words = iter(argv)
+    for word in words:
+        if word == "--log-level":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def main() -> None:
     """Console entry point."""
     if not sys.stdout.isatty():
         os.environ.setdefault("COLUMNS", WIDE_COLUMNS)
+    command = _command(sys.argv[1:])
     try:
-        app()
+        (build((command,)) if command in LIGHT else __getattr__("app"))()
     except Exception as exc:
         line = database_trouble(exc)
         if line is None:

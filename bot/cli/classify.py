@@ -17,7 +17,7 @@ from analyzers.accounting import Rates
 from analyzers.judges import JUDGES, default_judge_name, get_judge
 from analyzers.records import JobRecord, LineError, RecordError, Verdict, parse_record
 from analyzers.suggestions import attach_suggestions, default_rates
-from bot.cli.common import err, fail, load_org, load_settings
+from bot.cli.basics import err, fail, load_org, load_settings
 from config.organisation import Organisation, PolicyConfig
 
 

@@ -1,4 +1,7 @@
-"""What every command shares: settings, organisation, database, and clear failures."""
+"""What every command shares: settings, organisation, database, and clear failures.
+
+The first three live in bot/cli/basics.py (commands without a database import only those).
+"""
 
 from __future__ import annotations
 
@@ -9,39 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from config.organisation import Organisation, OrganisationError, load_organisation
-from config.settings import Settings, settings_problems
+from bot.cli.basics import err, fail, load_org, load_settings  # noqa: F401 (re-exported)
+from config.settings import Settings
 from storage.db import make_engine, migrate, session
 from storage.schema import SchemaState, schema_state
-
-err = Console(stderr=True)
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one clear line on stderr and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise fail(f"invalid settings: {settings_problems(exc)}") from exc
-
-
-def load_org(settings: Settings, *, warn: bool = True) -> Organisation:
-    """The organisation file; its problems logged once unless `warn` is false."""
-    try:
-        return load_organisation(settings.org_file, warn=warn)
-    except OrganisationError as exc:
-        raise fail(str(exc)) from exc
 
 
 def shown_url(url: str) -> str:
