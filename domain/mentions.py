@@ -22,7 +22,7 @@ _MENTION = re.compile(
     r"hf[-_]repo|hf)"
     r"|--base"  # a training script's base model (`--base unsloth/Phi-4-mini-instruct`)
     r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.(?:name_or_path|pretrained|name|path|id)|"
-    r"pretrained|MODEL_ID|MODEL_NAME|MODEL|"
+    r"pretrained(?:_name)?|MODEL_ID|MODEL_NAME|MODEL|"  # NeMo's `pretrained_name=...`
     # a launcher's environment (SkyPilot's `--env BASE_MODEL=...`, a script's `HF_MODEL_ID=`)
     r"base_model(?:_id|_name|_path)?|hf_model(?:_id|_name)?)"
     r"|\"MODEL(?:_ID|_NAME)?\":"  # a JSON environment: `{"env_vars": {"MODEL_ID": "..."}}`

@@ -55,6 +55,7 @@ WEIGHTS_DIR = Path(__file__).with_name("weights")
 _NARROW = np.array([t in NARROW_TASKS for t in TASKS])
 _TEXT_GENERATION = TASKS.index("text_generation")
 _OTHER = TASKS.index("other")
+_IMAGE_CLASSIFICATION = TASKS.index("image_classification")
 # What each task takes in (text, images, audio, anything): a model made for tasks of some
 # media does only tasks of those media (TASKS x media, one-hot).
 _MEDIA = {"asr": 2, "image_classification": 1, "object_detection": 1, "image_generation": 1,
@@ -274,6 +275,15 @@ class Classifier:
             p_big = np.where(unknown, guess, read)
         tasks = self.task_probs(pred, reading) if tasks is None else tasks
         narrow = tasks[:, _NARROW].sum(1)
+        if self.read_text:
+            # Classifying images with a model whose size is only guessed: image backbones
+            # are small (pathology's and timm's, 0.02 to 1.1 B); the few of 3 B and more write
+            # their size (`InternViT-6B`, `vit_7b`) or are catalogued.
+            guessed = unknown & ~(reading.floor >= threshold_b if reading.floor is not None
+                                  else np.zeros_like(unknown))
+            if reading.vlm is not None:  # not a VLM's, which may well be large
+                guessed &= ~reading.vlm
+            narrow = np.where(guessed, narrow - tasks[:, _IMAGE_CLASSIFICATION], narrow)
         return np.asarray(narrow * p_big)
 
     def judge(self, records: Iterable[JobRecord], policy: PolicyConfig) -> list[Verdict]:

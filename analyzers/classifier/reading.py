@@ -65,6 +65,10 @@ class JobReading:
     # a task head (`finemath-classifier`, `...-face-detection`): under 3 B whatever the size
     # head guesses (the largest, XLM-R XXL, writes `xxl`).
     encoder: bool = False
+    # Its model's name says it also looks at images (`deepseek-vl2-tiny`, `MiniCPM-V-4_5`):
+    # sorting photos with it, a guessed size of 3 B or more stands (other image backbones
+    # are small).
+    vlm: bool = False
 
 
 # Servers made to generate text (an embedding or scoring task is declared with `--task`).
@@ -242,15 +246,28 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
               and not _NOT_GENERATING.search(record.command))
     if task is None and not models and not server and not code:  # a new member of a line
         tasks = family_tasks(mentions, index)
+        if not tasks:  # a generalist, new: `Pharia-1-LLM-7B-control`, `MiniCPM-V-4_5`
+            if any(_VLM_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions):
+                tasks = ("image_captioning", "text_generation")
+            elif any(_CHAT_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions):
+                tasks = ("text_generation",)
     encoder = size is None and any(
         ((_ENCODER.search(m) or _TASK_HEAD.search(m.rsplit("/", 1)[-1]))
          and not _LARGE_ENCODER.search(m)) or _TIMM_TAG.search(m) for m in mentions)
     # What the weights take only matters to a guessed size (the regexes are costly).
     weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
+    vlm = size is None and any(_VLM_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions)
     return JobReading(size, task, named, said, floor, code, tasks, server, weight_bytes,
-                      encoder)
+                      encoder, vlm)
 
 
+# A model in no catalog whose name says it chats or follows instructions: a generalist, which
+# generates unless the job's words (or a sure network) name a narrow task.
+_CHAT_NAME = re.compile(r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction)(?![a-z])")
+# ... and one that also looks at images (`deepseek-vl2-tiny`, `MiniCPM-V-4_5`): it captions
+# and answers about them.
+_VLM_NAME = re.compile(r"(?i)(?<![a-z])(?:vl|vlm|vision[-_]?language)(?![a-z])|"
+                       r"(?<![a-z0-9])v(?=[-_]\d)|llava")
 _HUB_ORG = re.compile(r"^(?:hf://)?[\w.-]+/(?=[\w.-]+(?::[\w.-]+)?$)")
 
 
@@ -291,6 +308,7 @@ class Readings:
     # The most parameters (billions) the memory each job used can hold (NaN: unbounded)
     ceiling: np.ndarray | None = None
     encoder: np.ndarray | None = None  # bool: the named model is an encoder, see JobReading
+    vlm: np.ndarray | None = None  # bool: the named model also looks at images, see JobReading
 
 
 def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
@@ -309,6 +327,7 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
     server = np.zeros(len(records), dtype=bool)
     ceiling = np.full(len(records), np.nan)
     encoder = np.zeros(len(records), dtype=bool)
+    vlm = np.zeros(len(records), dtype=bool)
     seen: dict[tuple[str | None, str, str | None], JobReading] = {}
     index = catalog_index()
     for i, record in enumerate(records):
@@ -332,11 +351,13 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
             tasks[i, TASKS.index(t)] = True
         server[i] = found.server
         encoder[i] = found.encoder
+        vlm[i] = found.vlm
         if found.size is None:  # a bound on a guess: none is made where the size is read
             most = size_ceiling(record, found.weight_bytes)
             if most is not None:
                 ceiling[i] = most
-    return Readings(size, task, named, said, floor, code, tasks, server, ceiling, encoder)
+    return Readings(size, task, named, said, floor, code, tasks, server, ceiling, encoder,
+                    vlm)
 
 
 def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:

@@ -33,6 +33,12 @@ ID_WORDS = frozenset({
     "jobs", "id", "rev", "build", "commit", "sha", "pr", "bs", "batch", "shard", "replica",
     "rank", "node", "port", "lr", "round", "fold", "pod", "raysubmit",
 })
+# What a size written just before them counts: data, not parameters.
+DATA_UNITS = frozenset({
+    "tokens", "toks", "samples", "rows", "records", "docs", "documents", "files", "partitions",
+    "shards", "images", "pairs", "examples", "words", "pages", "queries", "sentences", "lines",
+    "events", "items", "users",
+})
 # Mixtures of experts written as experts x size, by their cards' totals.
 MOE_TOTALS_B = {(8, 7.0): 46.7, (8, 22.0): 141.0, (16, 3.8): 41.9, (8, 3.0): 13.9}
 # Total over active parameters, at least, of a mixture of experts written by its active part.
@@ -452,6 +458,8 @@ def _written(text: str) -> tuple[float | None, float | None]:
         if nxt is not None and nxt[1] == "-" and _HEXISH.fullmatch(nxt[0]) \
                 and prev is not None and _HEXISH.fullmatch(prev):
             continue  # between two hashes: a generated name
+        if nxt is not None and nxt[1] in "-_" and nxt[0] in DATA_UNITS:
+            continue  # a quantity of data: `pretrain-1b-tokens`, `dedupe_70b_partitions`
         # `-` for a dot only in a Kubernetes name (no capitals); `_` wherever (`Refact-1_6B`).
         size = _piece_size(piece, before, sep == "_" or not any(capitals[j:i + 1]))
         if size is not None and (best is None or size > best):

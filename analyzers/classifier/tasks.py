@@ -261,7 +261,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             "openai detector", "[ai detector]", "text detect", "ai generated",
                             "machine generated", "halluc", "phishing", "profanit", "offensive",
                             "misinfo", "fake news", "sarcas", "gibberish", "question detect"),
-    "object_detection": ("detr", "yolo", "[det]", "~detect", "owlv", "owl v", "grounding",
+    "object_detection": ("detr", "~yolo", "[det]", "~detect", "owlv", "owl v", "grounding",
                          "omdet", "dfine", "d fine", "rtmdet", "[ovd]"),
     "image_generation": ("diffusion", "sdxl", "flux", "txt2img", "text to image", "[t2i]",
                          "text2image", "text2img", "auraflow", "deepfloyd", "omnigen",
@@ -304,7 +304,9 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "tacred", "relation extract", "relation classif", "[fever]",
                             "safety filter", "policy violation", "[nli]", "gibberish",
                             "question detect", "langid", "[lid]", "detect lang",
-                            "lang detect"),
+                            "lang detect",
+                            # a head over labels, where nothing says boxes or tokens
+                            "~[num classes]", "~[num labels]"),
     "token_classification": ("[ner]", "named entit", "entity", "entities", "[pii]", "deid",
                              "de identif",
                              "[tok cls]", "[tok clf]",
@@ -354,7 +356,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
     "image_captioning": ("caption", "alt text", "img2txt", "image to text", "describe image",
                          "[vqa]", "chartqa", "textvqa", "[ocr]", "video caption"),
     "image_generation": ("[t2i]", "txt2img", "text to image", "image gen", "img gen", "diffusion",
-                         "inpaint", "dreambooth", "sdxl", "text2image", "text2img",
+                         "diffusers", "inpaint", "dreambooth", "sdxl", "text2image", "text2img",
                          "instance data", "instance prompt", "guidance scale", "[guidance]",
                          "inference steps", "ddpm", "geneval"),
     # Not a model's use at all, or one the task names leave out: GPU burn-in and
@@ -447,7 +449,8 @@ _IMAGE_SETS = (r"imagenet\w*|cifar\w*|camelyon\w*|patholog\w*|histolog\w*|histop
 # answering questions is visual question answering (image_captioning). Not `vision`: the
 # name of many a team and registry (`ghcr.io/vision/...`).
 _IMAGES = re.compile(r" (?:images?|img|photos?|pictures?|visual|vqa|screenshots?|faces?|facial|"
-                     r"thumbnails?|" + _IMAGE_SETS + r") ")
+                     # pathology's tiles and (whole-)slides, immunohistochemistry stains
+                     r"thumbnails?|tiles?|slides?|ihc|" + _IMAGE_SETS + r") ")
 # Data that is images, as a job names it (not `img`: `img.sif` is a container).
 _IMAGE_DATA = re.compile(r" (?:images|photos|pictures|" + _IMAGE_SETS + r") ")
 _ON_IMAGES = {"text_classification": "image_classification",
@@ -541,8 +544,18 @@ def name_task(mentions: Sequence[str]) -> str | None:
 
 @lru_cache(maxsize=65_536)
 def _name_said(name: str) -> tuple[str, ...]:
-    """The purposes a model's name says, remembered: many jobs name the same model."""
-    return tuple(_said(name, _NAME_SPEC))
+    """The purposes a model's name says, remembered: many jobs name the same model.
+
+    A text encoder named a detector (`distilroberta-base-climate-detector`) classifies text:
+    it draws no boxes.
+    """
+    found = tuple(_said(name, _NAME_SPEC))
+    if found[:1] == ("object_detection",) and _TEXT_ENCODER.search(name):
+        return ("text_classification", *found[1:])
+    return found
+
+
+_TEXT_ENCODER = re.compile(r"(?i)bert|electra|mpnet|minilm|xlm-?r(?![a-z])")
 
 
 # A code model's name (`Seed-Coder-8B-Instruct`, `granite-8b-code-base`, `Devstral-Small`):

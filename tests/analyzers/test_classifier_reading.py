@@ -597,6 +597,51 @@ def test_where_a_server_finds_its_model_names_no_model() -> None:
     assert read_job(job(name="x", command="vllm serve /mnt/ckpt/acme-lm-ft/step_500")).names_model
 
 
+def test_a_quantity_of_data_is_no_size() -> None:
+    """`70b_partitions`, `1b-tokens`: data counted in billions, not a model's parameters."""
+    assert written_size("ledger_recon.gpu_dedupe_70b_partitions") is None
+    assert written_size("pretrain-1b-tokens-run") is None
+    assert written_size("acme-7b-chat") == 7.0
+
+
+@pytest.mark.parametrize(("fields", "task"), [
+    # pathology's tiles and slides are images
+    ({"name": "triton-patho-0", "task": "tile classification"}, "image_classification"),
+    ({"name": "ihc-scoring", "task": "slide classification"}, "image_classification"),
+    # a text encoder named a detector classifies text
+    ({"name": "esg-paragraphs",
+      "command": "python -m esg.run --model acme/distilroberta-base-greenwash-detector"},
+     "text_classification"),
+    # NeMo's `pretrained_name=` names the model: a speech-to-text one
+    ({"name": "cc-qa-transcribe-step",
+      "command": "python transcribe_speech.py pretrained_name=acme/stt_en_conformer_xl "
+                 "dataset_manifest=/data/m.json"}, "asr"),
+    # a diffusers pipeline generates images
+    ({"name": "catalog-gen-batch",
+      "command": "python gen.py --pipeline acme/NewGen_1.6B_1024px_diffusers --steps 20"},
+     "image_generation"),
+    # a new model whose name says LLM, its job's words silent: it generates
+    ({"name": "de-kundenbriefe-batch",
+      "command": "python generate_letters.py --model acme/Acme-1-LLM-7B-control "
+                 "--template templates/kuendigung.j2"}, "text_generation"),
+])
+def test_what_set_q_taught(fields: dict[str, str], task: str) -> None:
+    assert judge([job(**fields)], PolicyConfig())[0].task == task
+
+
+def test_a_guessed_image_backbone_is_not_large_but_a_guessed_vlm_may_be() -> None:
+    """Classifying images with a backbone in no catalog that writes no size (`phikon`):
+    image backbones are small, the size head's guess flags nothing. A VLM sorting photos
+    (`...-vl2-...`, `MiniCPM-V-4_5`) keeps its guess."""
+    backbone = job(name="tumor-grading-train", task="image classification",
+                   command="python train_tiles.py --backbone acme/pathokon --num-classes 4",
+                   gpu_mem_used_gib_max=60.0)
+    assert "oversized_model" not in judge([backbone], PolicyConfig())[0].reasons
+    assert read_job(job(name="x", model="acme/newvision-vl2-small")).vlm
+    assert read_job(job(name="x", model="acme/NewCPM-V-4_5")).vlm
+    assert not read_job(job(name="x", model="acme/pathokon")).vlm
+
+
 def test_image_data_sets_are_no_sizes() -> None:
     """OpenCLIP and timm names write their data set's images (`laion2B`) and the samples
     seen (`39B`, `s32B`): neither is the model's size."""
