@@ -140,13 +140,13 @@ def _measure(jobs_per_s: float, load: str, records: list,  # type: ignore[type-a
                "median of 500 one-job calls of the shipped classifier, in process"),
         Result("classify.energy_ratio_vs_teacher", t_j / s_j, "x",
                f"teacher J / student J per classification, {ENERGY_JOBS:,} jobs each, "
-               f"same run, torch on 1 thread; {method}"),
+               f"same run, the network on 1 thread; {method}"),
         Result("classify.student_j_per_1000", s_j, "J", method),
         Result("classify.teacher_j_per_1000", t_j, "J", method),
         # What distillation buys: the whole judge above also runs the reading rules (catalog,
         # written sizes, words), the same Python for both, which dominates the student's cost.
         Result("classify.energy_ratio_network", t_net / s_net, "x",
                "teacher J / student J per classification, the model alone (tokenizer, "
-               f"encoder, heads; no reading rules), {ENERGY_JOBS:,} jobs, torch on 1 thread; "
+               f"encoder, heads; no reading rules), {ENERGY_JOBS:,} jobs, the network on 1 thread; "
                f"{method}"),
     ]
