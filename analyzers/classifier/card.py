@@ -229,7 +229,9 @@ def evaluation_markdown(card: dict[str, Any]) -> str:
         "",
         *_cost_rows(card),
         "",
-        f"Energy measured with: {student['energy_method']}.",
+        f"Energy measured with: {student['energy_method']}. Both networks run as their "
+        "exported ONNX graphs on ONNX Runtime, one thread (the teacher exported for the "
+        "measure).",
     ]
     if ratio is not None:
         lines.append(f"Teacher over student, energy per classification: {ratio:.1f}x.")
@@ -460,7 +462,8 @@ def model_card(card: dict[str, Any]) -> str:
         "             overprovisioned are the policy's exact telemetry checks with the",
         "             configured thresholds (their heads are trained but not trusted over",
         "             arithmetic); score = calibrated P(oversized_model), or 1 when a",
-        "             telemetry reason holds. The encoder runs in bf16 where the CPU has it.",
+        "             telemetry reason holds. The network runs as ONNX graphs on ONNX",
+        "             Runtime (analyzers/classifier/export.py), torch where none is shipped.",
         "",
     ]
     unseen = card.get("unseen")
