@@ -97,12 +97,20 @@ def user_catalog_path() -> Path:
 
     With a PostgreSQL database and no AI_COST_CATALOG_DIR, the current folder.
     """
-    folder = os.environ.get("AI_COST_CATALOG_DIR")
-    if not folder:
-        url = os.environ.get("AI_COST_DATABASE_URL", "sqlite:///ai-cost.db")
-        path = url.split(":///", 1)[1] if url.startswith("sqlite:///") else ""
-        folder = str(Path(path).parent) if path and path != ":memory:" else "."
-    return Path(folder) / USER_CATALOG_FILE
+    key = (os.environ.get("AI_COST_CATALOG_DIR"), os.environ.get("AI_COST_DATABASE_URL"),
+           os.getcwd())  # a relative folder is the current one's
+    found = _USER_PATHS.get(key)
+    if found is None:  # asked once per job by the suggestions: remembered per setting
+        folder = key[0]
+        if not folder:
+            url = key[1] or "sqlite:///ai-cost.db"
+            path = url.split(":///", 1)[1] if url.startswith("sqlite:///") else ""
+            folder = str(Path(path).parent) if path and path != ":memory:" else "."
+        found = _USER_PATHS[key] = Path(folder) / USER_CATALOG_FILE
+    return found
+
+
+_USER_PATHS: dict[tuple[str | None, str | None, str], Path] = {}
 
 
 @lru_cache(maxsize=4)
