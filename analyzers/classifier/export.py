@@ -8,6 +8,7 @@ hand. The graphs compute what `Runtime` computes (tests check the verdicts agree
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import warnings
@@ -21,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from analyzers.classifier.model import Runtime
-from analyzers.classifier.network import ENCODER_FILE, HEADS_FILE
+from analyzers.classifier.network import ENCODER_FILE, GRAPHS_FILE, HEADS_FILE, weights_digest
 
 OPSET = 17
 
@@ -104,6 +105,8 @@ def export(directory: Path, out: Path | None = None) -> Path:
                           dynamic_axes={"pooled": {0: "n"}, "numeric": {0: "n"}, "task": {0: "n"},
                                         "size": {0: "n"}, "reasons": {0: "n"}},
                           opset_version=OPSET, dynamo=False)
+    (out / GRAPHS_FILE).write_text(json.dumps(
+        {"weights_sha256": weights_digest(directory), "opset": OPSET}, indent=2) + "\n")
     return out
 
 
@@ -124,7 +127,7 @@ def main(argv: list[str]) -> None:
     from analyzers.classifier.judge import WEIGHTS_DIR
 
     for directory in [Path(a) for a in argv] or [WEIGHTS_DIR]:
-        print(f"wrote {export(directory)}/{{{ENCODER_FILE},{HEADS_FILE}}}")
+        print(f"wrote {export(directory)}/{{{ENCODER_FILE},{HEADS_FILE},{GRAPHS_FILE}}}")
 
 
 if __name__ == "__main__":

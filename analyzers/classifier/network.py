@@ -13,7 +13,9 @@ tests/analyzers/test_classifier_network.py checks both give the same verdicts.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +26,7 @@ import numpy as np
 if TYPE_CHECKING:
     from analyzers.classifier.model import Runtime
 
+log = logging.getLogger(__name__)
 ENCODER_FILE = "encoder.onnx"
 HEADS_FILE = "heads.onnx"
 _cap: list[int] = []  # thread limits callers set (`one_thread`), innermost last
@@ -61,8 +64,33 @@ def one_thread() -> Iterator[None]:
         _cap.pop()
 
 
+GRAPHS_FILE = "graphs.json"  # the weights the graphs were exported from (their SHA-256)
+WEIGHTS_FILE = "model.safetensors"
+
+
+def weights_digest(directory: Path) -> str:
+    return hashlib.sha256((directory / WEIGHTS_FILE).read_bytes()).hexdigest()
+
+
 def has_graphs(directory: Path) -> bool:
-    return (directory / ENCODER_FILE).is_file() and (directory / HEADS_FILE).is_file()
+    """Whether `directory` holds graphs exported from the weights it holds now.
+
+    Weights replaced after the export (retrained by hand, copied over) make the graphs stale:
+    they are then not used, and a warning says to export again.
+    """
+    if not all((directory / f).is_file() for f in (ENCODER_FILE, HEADS_FILE, GRAPHS_FILE)):
+        return False
+    try:
+        exported = json.loads((directory / GRAPHS_FILE).read_text()).get("weights_sha256")
+        current = weights_digest(directory)
+    except (OSError, ValueError, AttributeError):
+        return False
+    if exported != current:
+        log.warning("the ONNX graphs in %s were exported from other weights: torch runs the "
+                    "model; run `python -m analyzers.classifier.export %s`", directory,
+                    directory)
+        return False
+    return True
 
 
 def onnx_available() -> bool:

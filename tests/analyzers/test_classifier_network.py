@@ -84,3 +84,22 @@ def test_classify_starts_without_torch(tmp_path: Path) -> None:
     verdict = json.loads(done.stdout.splitlines()[0])
     assert verdict["job_id"] == "j1" and "oversized_model" in verdict["reasons"]
     assert done.stdout.splitlines()[-1] == "LOADED []"
+
+
+def test_graphs_of_other_weights_are_not_used(tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """Weights replaced after the export (a model retrained by hand, a file copied over):
+    the stale graphs are not run; torch runs the weights, and the log says to export again."""
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "encoder.onnx",
+                 "heads.onnx", "graphs.json"):
+        (tmp_path / name).write_bytes((WEIGHTS_DIR / name).read_bytes())
+    assert isinstance(Classifier.load(tmp_path).network, OnnxNetwork)
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(str(tmp_path / "model.safetensors"))
+    first = next(iter(weights))
+    weights[first] = weights[first] * 1.01
+    save_file(weights, str(tmp_path / "model.safetensors"))
+    with caplog.at_level("WARNING"):
+        assert isinstance(Classifier.load(tmp_path).network, TorchNetwork)
+    assert "exported from other weights" in caplog.text
