@@ -17,6 +17,7 @@ _MENTION = re.compile(
     r"hf[-_]model|llm|backbone|arch|m|"
     # the model of a retrieval or vision step: `--reranker BAAI/...`, `--vlm openbmb/...`
     r"reranker|vlm|embedder|embedding[-_]model|"
+    r"policy(?:[-_]model)?|"  # the model an RL rollout or trainer runs (`--policy acme/x`)
     # an adapter counts the model it adapts; llama.cpp's `-hf` and `--hf-repo` take a hub repo
     r"adapter(?:[-_]path|[-_]id|[-_]name[-_]or[-_]path)?|lora[-_]path|peft[-_]model(?:[-_]id)?|"
     r"hf[-_]repo|hf)"

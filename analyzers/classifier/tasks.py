@@ -287,7 +287,7 @@ _SCIENCE = ("![dna]", "!genom", "!protein", "!nucleotide", "![rna]", "!amino aci
 _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative task
     "text_classification": ("sentiment", "polarity", "classif", "toxic", "moderat", "[intent]",
                             "nsfw",
-                            "intents", "spam", "emotion", "stance", "hate speech", "guardrail",
+                            "intents", "spam", "emotion", "[stance]", "hate speech", "guardrail",
                             "content safety", "jailbreak", "triage", "[lang id]", "guard",
                             "reward model train", "train reward model", "reward modeling",
                             "reward modelling", "[train rm]",

@@ -620,6 +620,11 @@ def test_a_quantity_of_data_is_no_size() -> None:
     ({"name": "catalog-gen-batch",
       "command": "python gen.py --pipeline acme/NewGen_1.6B_1024px_diffusers --steps 20"},
      "image_generation"),
+    # `instances` is no stance detection: SWE-bench rollouts generate
+    ({"name": "swe-rollout-acme", "command": "python -m swe_rollout --policy acme/Acme-SWE-32B "
+      "--instances princeton-nlp/SWE-bench_Verified"}, "text_generation"),
+    ({"name": "tweet-stance-detect", "command": "python run.py --model acme/x"},
+     "text_classification"),
     # a new model whose name says LLM, its job's words silent: it generates
     ({"name": "de-kundenbriefe-batch",
       "command": "python generate_letters.py --model acme/Acme-1-LLM-7B-control "
@@ -845,6 +850,7 @@ def test_job_names_drop_a_versions_dot(name: str, size_b: float, task: str) -> N
     "HF_MODEL_ID=acme/Acme-14B python serve.py --port 8000",
     "python eval_rerank.py --reranker acme/Acme-14B --queries beir/fiqa --topk 100",
     "python categorize.py --vlm acme/Acme-14B --images gs://catalog/new/ --bs 16",
+    "python -m swe_rollout --policy acme/Acme-14B --tp 4 --max-turns 100",
     "python -m speech_api --checkpoint-path acme/Acme-14B --server-port 8000",
     "serve run app.main:deployment --runtime-env-json "
     "'{\"env_vars\": {\"MODEL_ID\": \"acme/Acme-14B\"}}'",
