@@ -16,7 +16,7 @@ _MENTION = re.compile(
     r"base[-_]model(?:[-_]id)?|pretrained|ckpt(?:[-_]path)?|checkpoint(?:[-_]path)?|weights|"
     r"hf[-_]model|llm|backbone|arch|m|"
     # the model of a retrieval or vision step: `--reranker BAAI/...`, `--vlm openbmb/...`
-    r"reranker|vlm|embedder|embedding[-_]model|"
+    r"reranker|cross[-_]encoder|vlm|embedder|embedding[-_]model|"
     r"policy(?:[-_]model)?|"  # the model an RL rollout or trainer runs (`--policy acme/x`)
     # an adapter counts the model it adapts; llama.cpp's `-hf` and `--hf-repo` take a hub repo
     r"adapter(?:[-_]path|[-_]id|[-_]name[-_]or[-_]path)?|lora[-_]path|peft[-_]model(?:[-_]id)?|"
@@ -25,7 +25,7 @@ _MENTION = re.compile(
     r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.(?:name_or_path|pretrained|name|path|id)|"
     r"pretrained(?:_name)?|MODEL_ID|MODEL_NAME|MODEL|"  # NeMo's `pretrained_name=...`
     # a launcher's environment (SkyPilot's `--env BASE_MODEL=...`, a script's `HF_MODEL_ID=`)
-    r"base_model(?:_id|_name|_path)?|hf_model(?:_id|_name)?)"
+    r"base_model(?:_id|_name|_path)?|hf_model(?:_id|_name)?|backbone)"
     r"|\"MODEL(?:_ID|_NAME)?\":"  # a JSON environment: `{"env_vars": {"MODEL_ID": "..."}}`
     r"|vllm serve|ollama (?:run|pull)|--load-model)"
     # the value ends at a comma: lm-eval's `--model_args pretrained=acme/x,dtype=bfloat16`
@@ -38,6 +38,19 @@ _KSERVE_ALIAS = re.compile(r"(?i)--model[-_]name(?:\s*=\s*|\s+)[^\s'\"|]+")
 # names a model only for other tools (llama.cpp).
 _PYTHON_MODULE = re.compile(r"(?i)(\b(?:python[\d.]*|torchrun|accelerate launch|deepspeed)"
                             r"(?:\s+-[a-lnzA-Z]+)*\s+)-m\s+\S+")
+
+
+# vLLM's LoRA adapters, `--lora-modules alias=repo [alias=repo ...]`: an adapter counts the
+# model it adapts, and its name may say what it was tuned for (`...-RobloxGuard-1.0`).
+_LORA_MODULES = re.compile(r"(?i)--lora-modules((?:\s+[\w.-]+=[^\s'\"]+)+)")
+
+
+def adapters(command: str) -> tuple[str, ...]:
+    """The LoRA adapters a server's command loads (their repos or paths)."""
+    if "--lora-modules" not in command:
+        return ()
+    found = _LORA_MODULES.search(command)
+    return tuple(m.split("=", 1)[1] for m in found.group(1).split()) if found else ()
 
 
 @lru_cache(maxsize=65_536)

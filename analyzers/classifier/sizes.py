@@ -397,8 +397,9 @@ def _piece_size(piece: str, before: list[str], dashed_dots: bool = True) -> floa
     fused = _FUSED.fullmatch(piece)
     if fused is not None and len(fused.group(1)) >= 2 and len(fused.group(2).split(".")[0]) <= 2 \
             and not _HEX_LETTERS.fullmatch(fused.group(1)) \
-            and fused.group(1) not in ID_WORDS:  # `eeeca34b` is a hash, `exp7b` a run
-        return float(fused.group(2))
+            and fused.group(1) not in ID_WORDS \
+            and not fused.group(1).endswith("v"):  # `eeeca34b` a hash, `exp7b` a run,
+        return float(fused.group(2))  # `dinov3b` DINOv3's base
     return None
 
 

@@ -105,7 +105,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "clasificaci", "classificaç", "classificac", "klassifikation", "klassifizierung",
         "classificazione", "classificatie", "klasyfikac", "klasifikac", "sınıflandırma",
         "siniflandirma", "klasifikasi", "phân loại", "luokittelu", "klassificering",
-        "klassifisering", "klassifikation", "классификац", "分類", "分类", "분류", "จำแนก",
+        "klassifisering", "klassifikation", "классификац", "класификац", "分類", "分类", "분류",
+        "จำแนก",
         "वर्गीकरण", "تصنيف", "sentimiento", "sentimento", "stimmungsanalyse", "sentymentu",
         "duygu analiz", "analisis sentimen", "cảm xúc", "感情分析", "情感分析", "감성 분석",
         "감정 분석", "тональност", "भावना विश्लेषण", "تحليل المشاعر", "moderación",
@@ -320,6 +321,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
     "question_answering": ("squad", "[qa]", "question", "reading comp", "extractive",
                            "~answer", "docvqa", "document qa", "xquad"),
     "sentence_similarity": ("embed", "retriev", "rerank", "semantic search", "vector",
+                            "negatives ranking", "infonce", "[mnrl]", "cross encoder",
                             "similarit", "dedup", "near dup", "faiss", "msmarco", "sbert",
                             "paraphras", "[sts]", "stsb",
                             "encode corpus"),
@@ -356,7 +358,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
     "image_captioning": ("caption", "alt text", "img2txt", "image to text", "describe image",
                          "[vqa]", "chartqa", "textvqa", "[ocr]", "video caption"),
     "image_generation": ("[t2i]", "txt2img", "text to image", "image gen", "img gen", "diffusion",
-                         "diffusers", "inpaint", "dreambooth", "sdxl", "text2image", "text2img",
+                         "diffusers", "comfyui", "inpaint", "dreambooth", "sdxl", "text2image",
+                         "text2img",
                          "instance data", "instance prompt", "guidance scale", "[guidance]",
                          "inference steps", "ddpm", "geneval"),
     # Not a model's use at all, or one the task names leave out: GPU burn-in and
@@ -552,10 +555,13 @@ def _name_said(name: str) -> tuple[str, ...]:
     found = tuple(_said(name, _NAME_SPEC))
     if found[:1] == ("object_detection",) and _TEXT_ENCODER.search(name):
         return ("text_classification", *found[1:])
+    if found[:1] == ("other",) and _NER.search(name):  # `OpenMed-NER-ProteinDetect`: tags
+        return ("token_classification",)
     return found
 
 
 _TEXT_ENCODER = re.compile(r"(?i)bert|electra|mpnet|minilm|xlm-?r(?![a-z])")
+_NER = re.compile(r"(?i)(?<![a-z])ner(?![a-z])")
 
 
 # A code model's name (`Seed-Coder-8B-Instruct`, `granite-8b-code-base`, `Devstral-Small`):

@@ -634,6 +634,40 @@ def test_what_set_q_taught(fields: dict[str, str], task: str) -> None:
     assert judge([job(**fields)], PolicyConfig())[0].task == task
 
 
+@pytest.mark.parametrize(("fields", "task"), [
+    # a LoRA adapter's name says what its generalist base was tuned for
+    ({"name": "ts-chat-guard-vllm-6d8f9c7b54-q7zlm",
+      "command": "vllm serve meta-llama/Llama-3.1-8B-Instruct --enable-lora --lora-modules "
+                 "chat-guard=acme/Llama-3.1-8B-Instruct-AcmeGuard-1.0 --max-lora-rank 16"},
+     "text_classification"),
+    # Bulgarian
+    ({"name": "bg-news-topics", "task": "класификация на текст",
+      "command": "python k.py --model acme/Acme-9B"}, "text_classification"),
+    # a NER model of proteins tags tokens
+    ({"name": "protein-ner-jnlpba", "command": "python train_ner.py --model_name_or_path "
+      "acme/Acme-NER-ProteinDetect-184M --dataset jnlpba"}, "token_classification"),
+    # a cross-encoder ranks; sentence-transformers' ranking loss trains an embedder
+    ({"name": "rag-rerank-ce", "command": "python -m rerank_server --cross-encoder acme/zr-2"},
+     "sentence_similarity"),
+    ({"name": "leaf-domain-ft", "command": "python train_st.py --model acme/leaf "
+      "--loss MultipleNegativesRankingLoss --epochs 3"}, "sentence_similarity"),
+    # ComfyUI generates images
+    ({"name": "pod-comfyui-x9k2", "command": "python main.py --listen 0.0.0.0 --port 8188",
+      "image": "runpod/comfyui:0.3.60"}, "image_generation"),
+])
+def test_what_set_r_taught(fields: dict[str, str], task: str) -> None:
+    assert judge([job(**fields)], PolicyConfig())[0].task == task
+
+
+def test_a_version_fused_before_a_variant_is_no_size() -> None:
+    """`dinov3b` is DINOv3's base, `yolov8b` no 8 B model; `vit7b16` still writes 7 B."""
+    assert written_size("landcover-linprobe-dinov3b") is None
+    assert written_size("vit7b16") == 7.0
+    probe = job(name="x", command="python linprobe.py "
+                "backbone=hf-hub:timm/vit_base_patch16_dinov3.lvd1689m data=eurosat")
+    assert read_job(probe).names_model and read_job(probe).encoder
+
+
 def test_a_guessed_image_backbone_is_not_large_but_a_guessed_vlm_may_be() -> None:
     """Classifying images with a backbone in no catalog that writes no size (`phikon`):
     image backbones are small, the size head's guess flags nothing. A VLM sorting photos
