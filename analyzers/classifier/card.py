@@ -374,6 +374,13 @@ _REALISTIC = {
               "neither the catalog nor sets A to P had; read first by the code after set P's "
               "changes",
               "oversized_model precision 0.975, recall 1.000, task accuracy 0.917"),
+    "set_r": ("an academic HPC centre's and a start-up's small Kubernetes cluster in 2025-2026 "
+              "(sbatch with module loads, Apptainer images, Open OnDemand notebooks, axolotl "
+              "and LLaMA-Factory configs, W&B sweep agents, LoRA adapters on vLLM, ComfyUI "
+              "pods): 76 models that neither the catalog nor sets A to Q had, many writing no "
+              "size (QZhou-Embedding, zerank-2, PolyGuard-Ministral); its models stay out of "
+              "the catalog; read first by the code after set Q's changes",
+              "oversized_model precision 0.935, recall 0.763, task accuracy 0.918"),
 }
 
 
@@ -401,10 +408,10 @@ def _realistic_section(card: dict[str, Any]) -> list[str]:
         "contract. Where they read it differently from this code (a chat model pointed at a "
         "narrow task only by the job's name is doing that task here; some writers kept the "
         "model's own task), the job counts as an error. Rules were changed after reading "
-        "their errors, and the models of every set but C and D were added to the catalog, so "
-        "the figures below are optimistic; each set's first reading, the figures of the code "
-        "before any change its errors prompted, is given with it: sets C and D, whose "
-        "models stay out of the catalog, and the first readings of sets D to Q are the "
+        "their errors, and the models of every set but C, D and R were added to the catalog, "
+        "so the figures below are optimistic; each set's first reading, the figures of the "
+        "code before any change its errors prompted, is given with it: sets C, D and R, whose "
+        "models stay out of the catalog, and the first readings of sets D to R are the "
         "honest measures of models never seen.",
         "",
     ]
