@@ -216,7 +216,9 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     if not models:  # the model it runs, as its command names it
         for mention in mentions:
             models = models + [m for m in models_named(mention, index) if m not in models]
-    if not models:  # else a model its name, image or other words name
+    if not models and _mentioned_size(mentions) is None:  # else a model its name, image or
+        # other words name; not where the model it runs writes its own size (a module or
+        # image named after another model: `python -m qwen_audio_api --ckpt acme/Acme-14B`)
         models = catalog_models(without_settings(record.text), index)
     size: tuple[float, float] | None = None
     if models:

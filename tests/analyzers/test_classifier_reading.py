@@ -659,6 +659,15 @@ def test_what_set_r_taught(fields: dict[str, str], task: str) -> None:
     assert judge([job(**fields)], PolicyConfig())[0].task == task
 
 
+def test_the_size_the_model_it_runs_writes_beats_a_catalogued_name_elsewhere() -> None:
+    """A module or image named after another model (`qwen_audio_api`) is not the model the
+    job runs when that one writes its size."""
+    served = job(name="x", command="python -m qwen_audio_api --checkpoint-path acme/Acme-14B")
+    assert read_job(served).size == (14.0, 14.0)
+    unnamed = job(name="x", command="python -m qwen_audio_api --checkpoint-path /ckpt/latest")
+    assert read_job(unnamed).size == (8.4, 8.4)  # nothing else named: Qwen-Audio it is
+
+
 def test_a_version_fused_before_a_variant_is_no_size() -> None:
     """`dinov3b` is DINOv3's base, `yolov8b` no 8 B model; `vit7b16` still writes 7 B."""
     assert written_size("landcover-linprobe-dinov3b") is None
