@@ -18,7 +18,6 @@ from pathlib import Path
 from shutil import copy2
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from analyzers.classifier.model import Runtime
@@ -28,46 +27,14 @@ OPSET = 17
 
 
 class _Encoder(nn.Module):
-    """Runtime.encode then Heads.pool, written with fixed sizes for the tracer."""
+    """Runtime.encode then Heads.pool: token ids and mask to the pooled text vector."""
 
     def __init__(self, runtime: Runtime) -> None:
         super().__init__()
-        self.w = runtime.w
-        self.arch = runtime.arch
-
-    def _norm(self, x: torch.Tensor, prefix: str) -> torch.Tensor:
-        return F.layer_norm(x, (self.arch.hidden,), self.w[f"{prefix}.weight"],
-                            self.w[f"{prefix}.bias"], 1e-12)
-
-    def _linear(self, x: torch.Tensor, prefix: str) -> torch.Tensor:
-        return F.linear(x, self.w[f"{prefix}.weight"], self.w[f"{prefix}.bias"])
+        self.runtime = runtime
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        w, arch = self.w, self.arch
-        hidden, heads = arch.hidden, arch.heads
-        head_dim = hidden // heads
-        e = "encoder.embeddings"
-        length = ids.shape[1]
-        x = (F.embedding(ids, w[f"{e}.word_embeddings.weight"])
-             + w[f"{e}.position_embeddings.weight"][:length]
-             + w[f"{e}.token_type_embeddings.weight"][0])
-        x = self._norm(x, f"{e}.LayerNorm")
-        # masked keys: a large negative score (what scaled_dot_product_attention's mask does)
-        bias = (1.0 - mask.to(torch.float32))[:, None, None, :] * -1e9
-        for i in range(arch.layers):
-            p = f"encoder.encoder.layer.{i}"
-            qkv = self._linear(x, f"{p}.attention.self.qkv")
-            q, k, v = qkv.reshape(ids.shape[0], length, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
-            scores = torch.matmul(q, k.transpose(-1, -2)) * (head_dim ** -0.5) + bias
-            attn = torch.matmul(torch.softmax(scores, -1), v)
-            attn = attn.transpose(1, 2).reshape(ids.shape[0], length, hidden)
-            x = self._norm(x + self._linear(attn, f"{p}.attention.output.dense"),
-                           f"{p}.attention.output.LayerNorm")
-            inner = F.gelu(self._linear(x, f"{p}.intermediate.dense"))
-            x = self._norm(x + self._linear(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
-        weights = mask.unsqueeze(-1).to(x.dtype)
-        mean = (x * weights).sum(1) / weights.sum(1).clamp(min=1.0)
-        return torch.cat([x[:, 0], mean], dim=-1)
+        return self.runtime.heads.pool(self.runtime.encode(ids, mask), mask)
 
 
 class _Heads(nn.Module):
@@ -84,7 +51,6 @@ class _Heads(nn.Module):
 def export(directory: Path, out: Path | None = None) -> Path:
     """Write encoder.onnx and heads.onnx of the model in `directory` to `out` (default: it)."""
     runtime = Runtime.load(directory)
-    runtime.heads.eval()
     out = out or directory
     out.mkdir(parents=True, exist_ok=True)
     arch = runtime.arch

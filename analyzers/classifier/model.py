@@ -160,7 +160,8 @@ class Runtime(nn.Module):
 
     def _layer_norm(self, x: torch.Tensor, prefix: str) -> torch.Tensor:
         w = self.w
-        return F.layer_norm(x, (x.shape[-1],), w[f"{prefix}.weight"], w[f"{prefix}.bias"], 1e-12)
+        return F.layer_norm(x, (self.arch.hidden,), w[f"{prefix}.weight"], w[f"{prefix}.bias"],
+                            1e-12)
 
     def _linear(self, x: torch.Tensor, prefix: str) -> torch.Tensor:
         return F.linear(x, self.w[f"{prefix}.weight"], self.w[f"{prefix}.bias"])
