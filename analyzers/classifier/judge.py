@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,13 +34,7 @@ from analyzers.classifier.features import (
     numeric_features,
     prob_at_least,
 )
-from analyzers.classifier.network import (
-    Network,
-    TorchNetwork,
-    bf16_native,
-    load_network,
-    thread_cap,
-)
+from analyzers.classifier.network import Network, TorchNetwork, load_network, thread_cap
 from analyzers.classifier.reading import Readings, read_jobs, words_of
 from analyzers.policy import hints, is_idle, is_overprovisioned
 from analyzers.records import NARROW_TASKS, REASONS, TASKS, JobRecord, Verdict
@@ -48,8 +42,6 @@ from config.organisation import PolicyConfig
 
 if TYPE_CHECKING:
     from analyzers.classifier.model import Runtime
-
-__all__ = ["Classifier", "Prediction", "bf16_native", "judge", "load_classifier"]
 
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 _NARROW = np.array([t in NARROW_TASKS for t in TASKS])
@@ -127,7 +119,7 @@ class Classifier:
                    float(config.get("threshold", 0.5)),
                    float(config.get("guess_min", GUESS_MIN)), directory)
 
-    @property
+    @cached_property
     def runtime(self) -> Runtime:
         """The torch runtime of these weights (loaded on first use where ONNX Runtime runs)."""
         if isinstance(self.network, TorchNetwork):
@@ -137,10 +129,6 @@ class Classifier:
         from analyzers.classifier.model import Runtime
 
         return Runtime.load(self.directory)
-
-    @property
-    def bf16(self) -> bool:
-        return isinstance(self.network, TorchNetwork) and self.network.bf16
 
     def predict(self, records: Sequence[JobRecord]) -> Prediction:
         """Probabilities for `records`."""

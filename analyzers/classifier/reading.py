@@ -246,10 +246,11 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     server = (task is None and (_runs_generation_server(record.command)
                                 or bool(record.image and _GENERATION_IMAGE.search(record.image)))
               and not _NOT_GENERATING.search(record.command))
+    vlm_named = any(_VLM_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions)
     if task is None and not models and not server and not code:  # a new member of a line
         tasks = family_tasks(mentions, index)
         if not tasks:  # a generalist, new: `Pharia-1-LLM-7B-control`, `MiniCPM-V-4_5`
-            if any(_VLM_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions):
+            if vlm_named:
                 tasks = ("image_captioning", "text_generation")
             elif any(_CHAT_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions):
                 tasks = ("text_generation",)
@@ -258,9 +259,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
          and not _LARGE_ENCODER.search(m)) or _TIMM_TAG.search(m) for m in mentions)
     # What the weights take only matters to a guessed size (the regexes are costly).
     weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
-    vlm = size is None and any(_VLM_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions)
     return JobReading(size, task, named, said, floor, code, tasks, server, weight_bytes,
-                      encoder, vlm)
+                      encoder, size is None and vlm_named)
 
 
 # A model in no catalog whose name says it chats or follows instructions: a generalist, which
