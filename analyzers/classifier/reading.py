@@ -233,7 +233,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         # A catalogued model's hub organisation says nothing the catalog does not (the `tts`
         # of `mattshumer/Reflection-Llama-3.1-70B`); a new model's may (`DeepFloyd/IF-I-XL`).
         task = name_task([*(_HUB_ORG.sub("", m) for m in mentions if models_named(m, index)),
-                          *adapters(record.command)] if models else mentions)
+                          *adapters(record.command)] if models
+                         else [*mentions, *adapters(record.command)])
         if task is not None and any(task in m.tasks for m in models):
             task = None  # nothing the catalog does not say: a generalist's words still decide
     said = job_words(record) if words and task is None else None

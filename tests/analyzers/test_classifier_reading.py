@@ -640,6 +640,11 @@ def test_what_set_q_taught(fields: dict[str, str], task: str) -> None:
       "command": "vllm serve meta-llama/Llama-3.1-8B-Instruct --enable-lora --lora-modules "
                  "chat-guard=acme/Llama-3.1-8B-Instruct-AcmeGuard-1.0 --max-lora-rank 16"},
      "text_classification"),
+    # ... also where the base is in no catalog
+    ({"name": "ts-chat-guard-vllm-6d8f9c7b54-q7zlm",
+      "command": "vllm serve acme/Acme-Base-8B --enable-lora --lora-modules "
+                 "mod=acme/Acme-Base-8B-AcmeGuard-1.0 --max-lora-rank 16"},
+     "text_classification"),
     # Bulgarian
     ({"name": "bg-news-topics", "task": "класификация на текст",
       "command": "python k.py --model acme/Acme-9B"}, "text_classification"),
