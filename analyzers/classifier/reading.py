@@ -69,6 +69,9 @@ class JobReading:
     # sorting photos with it, a guessed size of 3 B or more stands (other image backbones
     # are small).
     vlm: bool = False
+    # Its model, in no catalog and writing no size, is by its name or family line a
+    # generalist (chat, instruct, VLM, omni): such models are rarely under 3 B.
+    generalist: bool = False
 
 
 # Servers made to generate text (an embedding or scoring task is declared with `--task`).
@@ -255,13 +258,19 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
                 tasks = ("image_captioning", "text_generation")
             elif any(_CHAT_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions):
                 tasks = ("text_generation",)
+    generalist = False
+    if size is None and named and not models and not code:
+        line = family_tasks(mentions, index)  # a line of embedders makes embedders
+        generalist = ("text_generation" in line if line else (
+            vlm_named or any(_GENERALIST_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions))
+        ) and not any(_NOT_GENERALIST.search(m.rsplit("/", 1)[-1]) for m in mentions)
     encoder = size is None and any(
         ((_ENCODER.search(m) or _TASK_HEAD.search(m.rsplit("/", 1)[-1]))
          and not _LARGE_ENCODER.search(m)) or _TIMM_TAG.search(m) for m in mentions)
     # What the weights take only matters to a guessed size (the regexes are costly).
     weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
     return JobReading(size, task, named, said, floor, code, tasks, server, weight_bytes,
-                      encoder, size is None and vlm_named)
+                      encoder, size is None and vlm_named, generalist)
 
 
 # A model in no catalog whose name says it chats or follows instructions: a generalist, which
@@ -271,6 +280,14 @@ _CHAT_NAME = re.compile(r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction)(?![a-z
 # and answers about them.
 _VLM_NAME = re.compile(r"(?i)(?<![a-z])(?:vl|vlm|vision[-_]?language)(?![a-z])|"
                        r"(?<![a-z0-9])v(?=[-_]\d)|llava")
+# A generalist's name: it chats, follows instructions or was tuned on preferences; `-it` is
+# instruction-tuned (`T-lite-it-1.0`), not Italian (`opus-mt-en-it`, `stt_it_...`).
+_GENERALIST_NAME = re.compile(
+    r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction|gpt(?!-?2)|omni|moe|sft|dpo|orpo|rlhf)"
+    r"(?![a-z])|(?<!-[a-z]{2}-)(?<=-)it(?![a-z])")
+# ... unless it also says it embeds, ranks or encodes, or is a small member of its series.
+_NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a-z])(?:e5|base|"
+                             r"small|tiny|mini|nano|micro)(?![a-z])")
 _HUB_ORG = re.compile(r"^(?:hf://)?[\w.-]+/(?=[\w.-]+(?::[\w.-]+)?$)")
 
 
@@ -312,6 +329,7 @@ class Readings:
     ceiling: np.ndarray | None = None
     encoder: np.ndarray | None = None  # bool: the named model is an encoder, see JobReading
     vlm: np.ndarray | None = None  # bool: the named model also looks at images, see JobReading
+    generalist: np.ndarray | None = None  # bool: a new generalist of unknown size, see JobReading
 
 
 def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
@@ -331,6 +349,7 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
     ceiling = np.full(len(records), np.nan)
     encoder = np.zeros(len(records), dtype=bool)
     vlm = np.zeros(len(records), dtype=bool)
+    generalist = np.zeros(len(records), dtype=bool)
     seen: dict[tuple[str | None, str, str | None], JobReading] = {}
     index = catalog_index()
     for i, record in enumerate(records):
@@ -355,12 +374,13 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
         server[i] = found.server
         encoder[i] = found.encoder
         vlm[i] = found.vlm
+        generalist[i] = found.generalist
         if found.size is None:  # a bound on a guess: none is made where the size is read
             most = size_ceiling(record, found.weight_bytes)
             if most is not None:
                 ceiling[i] = most
     return Readings(size, task, named, said, floor, code, tasks, server, ceiling, encoder,
-                    vlm)
+                    vlm, generalist)
 
 
 def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:

@@ -909,3 +909,27 @@ def test_more_ways_a_command_names_its_model(command: str) -> None:
     reading = read_job(job(name="x", command=command))
     assert reading.names_model and reading.size == (14.0, 14.0)
     assert not read_job(job(name="x", command="python x.py --base-url http://h:80")).names_model
+
+
+@pytest.mark.parametrize(("model", "mem_gib", "flagged"), [
+    ("acme/T-swift-it-1.0", 30.0, True),  # instruction-tuned (`-it`), chat, VLM, preferences:
+    ("acme/Foundry-Chat", 30.0, True),  # generalists in no catalog that write no size are
+    ("acme/Orca-VL", 30.0, True),  # rarely under 3 B
+    ("acme/Pelican-DPO", 30.0, True),
+    ("acme/Pelican-DPO", 1.5, False),  # ... unless the memory it used cannot hold 3 B
+    ("acme/kestrel-embed-instruct", 30.0, False),  # an embedder that follows instructions
+    ("acme/Heron-Omni", 30.0, True),
+    ("acme/Kestrel-SFT", 30.0, True),
+    ("acme/Vireo-it", 30.0, True),
+    ("acme/opus-tc-en-it", 30.0, False),  # -it: Italian, not instruction-tuned
+])
+def test_a_new_generalist_of_no_written_size_on_a_narrow_task(model: str, mem_gib: float,
+                                                               flagged: bool) -> None:
+    record = job(name="ticket-sentiment", task="sentiment analysis",
+                 command=f"python classify.py --model {model} --batch-size 32",
+                 gpu_mem_used_gib_max=mem_gib, precision="bf16")
+    verdict = judge([record], PolicyConfig())[0]
+    assert ("oversized_model" in verdict.reasons) is flagged
+    if flagged:  # the prior is of 3 B or more: a higher threshold asks for more than a name
+        stricter = PolicyConfig(oversized_model_min_params_b=7.0)
+        assert "oversized_model" not in judge([record], stricter)[0].reasons
