@@ -53,6 +53,22 @@ def adapters(command: str) -> tuple[str, ...]:
     return tuple(m.split("=", 1)[1] for m in found.group(1).split()) if found else ()
 
 
+# The last parts of a path that name a version or a checkpoint of the model above them
+# (`s3://artifacts/risk/rex-omni/v8`, `/mnt/ckpt/acme-vl/step_21500/hf`), not the model.
+_NOT_A_NAME = re.compile(r"(?i)(?:v?\d+(?:[._]\d+)*|(?:step|checkpoint|ckpt|epoch|iter|global_step|"
+                         r"run|version)[-_]?\d*|final|latest|best|hf|merged|export(?:ed)?|"
+                         r"model|weights|main|snapshots?|[0-9a-f]{12,40})")
+
+
+@lru_cache(maxsize=65_536)
+def model_name(mention: str) -> str:
+    """A mention's model name: its path's last part, above any version or checkpoint parts."""
+    parts = [p for p in mention.rstrip("/").split("/") if p]
+    while len(parts) > 1 and _NOT_A_NAME.fullmatch(parts[-1]):
+        parts.pop()
+    return parts[-1] if parts else mention
+
+
 @lru_cache(maxsize=65_536)
 def mentions(model: str | None, command: str) -> tuple[str, ...]:
     """The strings a job names its model with, the model field first.

@@ -33,7 +33,7 @@ from analyzers.classifier.tasks import (
     word_task,
 )
 from analyzers.records import TASKS, JobRecord
-from domain.mentions import adapters, without_settings
+from domain.mentions import adapters, model_name, without_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,22 +250,22 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     server = (task is None and (_runs_generation_server(record.command)
                                 or bool(record.image and _GENERATION_IMAGE.search(record.image)))
               and not _NOT_GENERATING.search(record.command))
-    vlm_named = any(_VLM_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions)
+    vlm_named = any(_VLM_NAME.search(model_name(m)) for m in mentions)
     if task is None and not models and not server and not code:  # a new member of a line
         tasks = family_tasks(mentions, index)
         if not tasks:  # a generalist, new: `Pharia-1-LLM-7B-control`, `MiniCPM-V-4_5`
             if vlm_named:
                 tasks = ("image_captioning", "text_generation")
-            elif any(_CHAT_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions):
+            elif any(_CHAT_NAME.search(model_name(m)) for m in mentions):
                 tasks = ("text_generation",)
     generalist = False
     if size is None and named and not models and not code:
         line = family_tasks(mentions, index)  # a line of embedders makes embedders
         generalist = ("text_generation" in line if line else (
-            vlm_named or any(_GENERALIST_NAME.search(m.rsplit("/", 1)[-1]) for m in mentions))
-        ) and not any(_NOT_GENERALIST.search(m.rsplit("/", 1)[-1]) for m in mentions)
+            vlm_named or any(_GENERALIST_NAME.search(model_name(m)) for m in mentions))
+        ) and not any(_NOT_GENERALIST.search(model_name(m)) for m in mentions)
     encoder = size is None and any(
-        ((_ENCODER.search(m) or _TASK_HEAD.search(m.rsplit("/", 1)[-1]))
+        ((_ENCODER.search(m) or _TASK_HEAD.search(model_name(m)))
          and not _LARGE_ENCODER.search(m)) or _TIMM_TAG.search(m) for m in mentions)
     # What the weights take only matters to a guessed size (the regexes are costly).
     weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
@@ -284,7 +284,7 @@ _VLM_NAME = re.compile(r"(?i)(?<![a-z])(?:vl|vlm|vision[-_]?language)(?![a-z])|"
 # instruction-tuned (`T-lite-it-1.0`), not Italian (`opus-mt-en-it`, `stt_it_...`).
 _GENERALIST_NAME = re.compile(
     r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction|gpt(?!-?2)|omni|moe|sft|dpo|orpo|rlhf)"
-    r"(?![a-z])|(?<!-[a-z]{2}-)(?<=-)it(?![a-z])")
+    r"(?![a-z])|(?<!-[a-z]{2}-)(?<=-)it(?![a-z])|guard|judge|critic")
 # ... unless it also says it embeds, ranks or encodes, or is a small member of its series.
 _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a-z])(?:e5|base|"
                              r"small|tiny|mini|nano|micro)(?![a-z])")

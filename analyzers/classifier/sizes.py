@@ -22,6 +22,7 @@ from pathlib import Path
 
 from analyzers.classifier.catalog import CatalogModel, known_models, user_catalog_path
 from analyzers.records import TASKS
+from domain.mentions import model_name
 
 # Runs of letters and digits; a dot between digits stays ("1.3b" is not "13b").
 _PIECES = re.compile(r"[a-z0-9]+(?:\.[0-9][a-z0-9]*)*")
@@ -214,7 +215,7 @@ def family_tasks(mentions: Sequence[str], index: CatalogIndex | None = None
     index = index or catalog_index()
     found: set[tuple[str, ...]] = set()
     for mention in mentions:
-        segment = mention.lower().rsplit("/", 1)[-1]
+        segment = model_name(mention).lower()
         pieces = _PIECES.findall(segment)
         if key(pieces) in index.orgs:
             continue

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from analyzers.classifier.catalog import CatalogModel
 from analyzers.records import NARROW_TASKS, TASKS, JobRecord
-from domain.mentions import mentions
+from domain.mentions import mentions, model_name
 
 # Hub pipeline tags, server flags (vLLM --task, TGI, Triton, KServe) and plain words.
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -572,7 +572,7 @@ _CODE_MODEL = re.compile(r"(?i)(?:(?<![a-z])(?:coder|code|codellama|codegemma|co
 
 def names_code_model(mentions: Sequence[str]) -> bool:
     """Whether a model the job names is, by its name, a code model (its last path segment)."""
-    return any(_CODE_MODEL.search(m.rsplit("/", 1)[-1]) for m in mentions)
+    return any(_CODE_MODEL.search(model_name(m)) for m in mentions)
 
 
 def word_task(text: str) -> str | None:

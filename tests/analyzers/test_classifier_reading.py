@@ -17,6 +17,7 @@ from analyzers.classifier.tasks import name_task, task_name, word_task
 from analyzers.records import NARROW_TASKS, JobRecord
 from bot.cli import app
 from config.organisation import PolicyConfig
+from domain.mentions import model_name
 
 BUSY = {"gpu_type": "NVIDIA H100 80GB HBM3", "gpus": 1, "duration_s": 7200.0,
         "gpu_util_mean": 60.0, "gpu_util_max": 90.0, "gpu_mem_used_gib_max": 30.0,
@@ -173,7 +174,7 @@ def test_a_users_name_never_decides_the_task() -> None:
 
 
 HUB = [
-    {"id": "acme/WonderGuard", "pipeline_tag": "text-classification",
+    {"id": "acme/WonderFilter", "pipeline_tag": "text-classification",
      "safetensors": {"parameters": {"BF16": 8030261248}, "total": 8030261248}},
     {"modelId": "acme/tiny-ner", "pipeline_tag": "token-classification",
      "safetensors": {"total": 66000000}},
@@ -186,7 +187,7 @@ def test_catalog_import_is_used_at_once(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("AI_COST_CATALOG_DIR", str(tmp_path / "catalog"))
     jobs = tmp_path / "jobs.jsonl"
     jobs.write_text(json.dumps({"job_id": "g", "name": "prompt-filter-7d9f8b6c4-xk4dz",
-                                "command": "vllm serve acme/WonderGuard", **BUSY}) + "\n")
+                                "command": "vllm serve acme/WonderFilter", **BUSY}) + "\n")
     runner = CliRunner()
     before = json.loads(runner.invoke(app, ["classify", "--input", str(jobs)]).stdout)
     assert "oversized_model" not in before["reasons"]  # a named model of unknown size
@@ -207,7 +208,7 @@ def test_catalog_import_is_used_at_once(tmp_path: Path, monkeypatch: pytest.Monk
     after = json.loads(runner.invoke(app, ["classify", "--input", str(jobs)]).stdout)
     assert (after["task"], after["reasons"]) == ("text_classification", ["oversized_model"])
     shown = runner.invoke(app, ["catalog", "show"]).stdout
-    assert "acme/WonderGuard" in shown and "acme/tiny-ner  0.07 B" in shown
+    assert "acme/WonderFilter" in shown and "acme/tiny-ner  0.07 B" in shown
 
 
 @pytest.mark.parametrize(("command", "size_b"), [
@@ -922,6 +923,12 @@ def test_more_ways_a_command_names_its_model(command: str) -> None:
     ("acme/Kestrel-SFT", 30.0, True),
     ("acme/Vireo-it", 30.0, True),
     ("acme/opus-tc-en-it", 30.0, False),  # -it: Italian, not instruction-tuned
+    ("acme/wildsentry", 30.0, False),
+    ("acme/WildSentryGuard", 30.0, True),  # guards and judges on LLMs
+    ("acme/MD-Judge-v0.1", 30.0, True),
+    ("acme/polite-guard-bert", 30.0, False),  # ... not on BERT
+    ("s3://artifacts/risk/heron-omni/v8", 30.0, True),  # the name above a version
+    ("/mnt/ckpt/heron-omni/step_21500/hf", 30.0, True),  # ... and a checkpoint
 ])
 def test_a_new_generalist_of_no_written_size_on_a_narrow_task(model: str, mem_gib: float,
                                                                flagged: bool) -> None:
@@ -933,3 +940,16 @@ def test_a_new_generalist_of_no_written_size_on_a_narrow_task(model: str, mem_gi
     if flagged:  # the prior is of 3 B or more: a higher threshold asks for more than a name
         stricter = PolicyConfig(oversized_model_min_params_b=7.0)
         assert "oversized_model" not in judge([record], stricter)[0].reasons
+
+
+@pytest.mark.parametrize(("mention", "name"), [
+    ("meta-llama/Llama-3.1-8B", "Llama-3.1-8B"),
+    ("s3://artifacts/risk/rex-omni/v8", "rex-omni"),
+    ("/mnt/ckpt/acme-vl/step_21500/hf/", "acme-vl"),
+    ("/models/Ling-lite-1.5", "Ling-lite-1.5"),
+    ("runs/acme-7b/checkpoint-500", "acme-7b"),
+    ("gpt2", "gpt2"),
+])
+def test_a_mention_names_its_model_above_versions_and_checkpoints(mention: str,
+                                                                   name: str) -> None:
+    assert model_name(mention) == name
