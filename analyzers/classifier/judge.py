@@ -277,6 +277,8 @@ class Classifier:
                                   else np.zeros_like(unknown))
             if reading.vlm is not None:  # not a VLM's, which may well be large
                 guessed &= ~reading.vlm
+            if reading.generalist is not None:  # nor a generalist's, which must see images
+                guessed &= ~reading.generalist
             narrow = np.where(guessed, narrow - tasks[:, _IMAGE_CLASSIFICATION], narrow)
         return np.asarray(narrow * p_big)
 

@@ -230,7 +230,10 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         written = _mentioned_size(mentions)  # the model it runs, not a served alias
         written = written if written is not None else written_size(record.text)
         size = None if written is None else (written, written)
-    task = declared_task(record) or model_task(models)
+    vlm_named = any(_VLM_NAME.search(model_name(m)) for m in mentions)
+    sees_images = any(t in _SEEING for m in models for t in m.tasks) or (
+        not models and any(t in _SEEING for t in family_tasks(mentions, index)))
+    task = declared_task(record, sees_images) or model_task(models)
     if task is None:  # a model in no catalog, or a generalist's fine-tune: what its name says
         # (`.../Llama-3.1-Nemotron-70B-Reward`; not a served alias beside it)
         # A catalogued model's hub organisation says nothing the catalog does not (the `tts`
@@ -250,7 +253,6 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     server = (task is None and (_runs_generation_server(record.command)
                                 or bool(record.image and _GENERATION_IMAGE.search(record.image)))
               and not _NOT_GENERATING.search(record.command))
-    vlm_named = any(_VLM_NAME.search(model_name(m)) for m in mentions)
     if task is None and not models and not server and not code:  # a new member of a line
         tasks = family_tasks(mentions, index)
         if not tasks:  # a generalist, new: `Pharia-1-LLM-7B-control`, `MiniCPM-V-4_5`
@@ -284,10 +286,14 @@ _VLM_NAME = re.compile(r"(?i)(?<![a-z])(?:vl|vlm|vision[-_]?language)(?![a-z])|"
 # instruction-tuned (`T-lite-it-1.0`), not Italian (`opus-mt-en-it`, `stt_it_...`).
 _GENERALIST_NAME = re.compile(
     r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction|gpt(?!-?2)|omni|moe|sft|dpo|orpo|rlhf)"
-    r"(?![a-z])|(?<!-[a-z]{2}-)(?<=-)it(?![a-z])|guard|judge|critic")
+    r"(?![a-z])|(?<!-[a-z]{2}-)(?<=-)it(?![a-z])|guard|judge|critic|"
+    r"(?<![a-z0-9])o(?=[-_]?\d)")  # `MiniCPM-o-2_6` (omni), `Marco-o1` (reasoning)
 # ... unless it also says it embeds, ranks or encodes, or is a small member of its series.
 _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a-z])(?:e5|base|"
                              r"small|tiny|mini|nano|micro)(?![a-z])")
+# Tasks of an image backbone or detector: classifying with it is classifying images (not a
+# VLM's: they classify text as well).
+_SEEING = frozenset({"image_classification", "object_detection"})
 _HUB_ORG = re.compile(r"^(?:hf://)?[\w.-]+/(?=[\w.-]+(?::[\w.-]+)?$)")
 
 

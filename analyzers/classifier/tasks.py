@@ -87,10 +87,14 @@ def task_name(declared: str | None) -> str | None:
         return "translation"  # translation_en_to_de
     if found is None:
         named = _said(declared, _DECLARED_SPEC)
+        if not declared.isascii() or _FOREIGN_LATIN.search(declared.lower()):
+            # English words inside another language's phrase count with its own:
+            # `clasificación de fraude` classifies (fraud alone is `other`)
+            foreign = _foreign_task(declared)
+            if foreign is not None and foreign not in named:
+                named = [foreign, *named]
         narrow = [t for t in named if t in NARROW_TASKS]  # `classify chat messages`
         found = named[0] if len(named) == 1 else narrow[0] if len(narrow) == 1 else None
-    if found is None and (not declared.isascii() or _FOREIGN_LATIN.search(declared.lower())):
-        found = _foreign_task(declared)
     return found
 
 
@@ -182,17 +186,46 @@ def _foreign_task(declared: str) -> str | None:
     return found
 
 
-def declared_task(record: JobRecord) -> str | None:
+def declared_task(record: JobRecord, sees_images: bool = False) -> str | None:
     """The task the job declares (field task, else a server flag), when it maps to a name.
 
     Classifying images (`--task zeroshot_classification` over ImageNet) is image
-    classification.
+    classification; so is classifying that names no text (`clasificación de cultivos`,
+    `scene classification`) in a job that works on images, or with a model that sees them
+    (`sees_images`: a VLM, an image backbone).
     """
     found = _declared(record)
-    if found == "text_classification" and _IMAGE_DATA.search(
-            _spaced_text(f"{record.name} {record.command}")):
-        return "image_classification"
+    if found == "text_classification":
+        spaced = _spaced_text(f"{record.name} {record.command}")
+        declared = f" {_NOT_A_LETTER.sub(' ', _declared_words(record).lower())} "
+        if _IMAGE_DATA.search(spaced) or (
+                not _TEXT_NAMED.search(declared)
+                and (sees_images or _IMAGES.search(spaced) or _IMAGE_JOB.search(spaced))):
+            return "image_classification"
     return found
+
+
+def _declared_words(record: JobRecord) -> str:
+    """The words the job declares its task in: the field, else its flags' values."""
+    return record.task or " ".join(_FLAG.findall(record.command))
+
+
+_NOT_A_LETTER = re.compile(r"[\W_]+")  # words of any script, `_said`'s are ASCII
+# What a declared classification may classify that is text (in the languages above).
+_TEXT_NAMED = re.compile(
+    r" (?:text\w*|sentiment\w*|sentim\w*|intent\w*|toxic\w*|spam|topics?|news|reviews?|e ?mails?|"
+    r"tickets?|doc\w*|tweets?|comments?|messages?|chats?|prompts?|quer\w*|languages?|lang|"
+    r"idioma|langue|sprache|sentences?|nli|zero shot text|texto|textos|texte|testo|tekst\w*|"
+    r"metin|emotion\w*|emoci\w*|stance|hate|fraud\w*|risk\w*|claims?|contracts?|legal|"
+    r"polarit\w*|moderat\w*|moderaci\w*|moderaç\w*|safety|harm\w*|pii|mails?|notes?|"
+    r"notic\w*|notíc\w*|nachrichten|nouvelles|notizie|haber\w*|articles?|art[ií]culos?|"
+    r"headlines?|titles?|posts?|feedback|survey\w*|encuesta\w*|transcripts?)(?= )|"
+    r"テキスト|텍스트|文本|文章|감성|감정|感情|情感|评论|レビュー|리뷰")
+# A job that works on images, as its flags say: an image size, a multimodal prompt, tiles of
+# slides or of the earth seen from above.
+_IMAGE_JOB = re.compile(r" (?:img size|image size|imgsz|input size|mm per prompt|patch size|"
+                        r"satellite|aerial|land ?cover|remote sens\w*|sentinel ?2|landsat|"
+                        r"terratorch|timm|torchvision|ultralytics)(?= )")
 
 
 def _declared(record: JobRecord) -> str | None:

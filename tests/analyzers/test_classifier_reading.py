@@ -953,3 +953,40 @@ def test_a_new_generalist_of_no_written_size_on_a_narrow_task(model: str, mem_gi
 def test_a_mention_names_its_model_above_versions_and_checkpoints(mention: str,
                                                                    name: str) -> None:
     assert model_name(mention) == name
+
+
+@pytest.mark.parametrize(("fields", "task"), [
+    # classifying that names no text, in a job on images, or with an image backbone
+    ({"name": "crop_cls_tt", "task": "clasificación de cultivos",
+      "command": "srun terratorch fit -c configs/crop_cls.yaml --backbone acme_eo_v2_300"},
+     "image_classification"),
+    ({"name": "ucm_swin", "task": "scene classification",
+      "command": "torchrun train_cls.py --model acme/swinx-base --img-size 192"},
+     "image_classification"),
+    ({"name": "brca_subtypes", "task": "clasificación de subtipos",
+      "command": "python extract_and_probe.py --encoder acme/midnight --slides /data/tcga"},
+     "image_classification"),
+    ({"name": "lc-vlm-zs", "task": "zero-shot land cover classification",
+      "command": "vllm serve acme/Acme-VL-30B --limit-mm-per-prompt '{\"image\":1}'"},
+     "image_classification"),
+    # ... not where it names text, whatever model classifies it
+    ({"name": "gaia_news_g4b", "task": "classificação de notícias",
+      "command": "python train_cls.py --model acme/acme-3-4b-it --img-size 0"},
+     "text_classification"),
+    ({"name": "note-clf", "task": "clinical note classification",
+      "command": "vllm serve google/medgemma-4b-it --max-model-len 8192"}, "text_classification"),
+    # English words inside another language's phrase count with its own
+    ({"name": "fraude", "task": "clasificación de fraude",
+      "command": "python -m sglang.launch_server --model-path acme/Ring-mini-2.0"},
+     "text_classification"),
+])
+def test_what_sets_s_and_t_taught(fields: dict[str, str], task: str) -> None:
+    assert judge([job(**fields)], PolicyConfig())[0].task == task
+
+
+@pytest.mark.parametrize("model", ["acme/Emu9-Chat", "acme/MiniCPX-o-2_6-gguf"])
+def test_a_new_generalist_sorting_images_or_speech(model: str) -> None:
+    """A chat model sorting photos sees them; `-o-2_6` is omni: both are rarely under 3 B."""
+    record = job(name="zeroshot-imgcls-bench", task="image classification",
+                 command=f"python zs.py --model {model} --data /data/photos")
+    assert judge([record], PolicyConfig())[0].reasons == ["oversized_model"]
