@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 _NARROW = np.array([t in NARROW_TASKS for t in TASKS])
 _TEXT_GENERATION = TASKS.index("text_generation")
+_SENTENCE_SIMILARITY = TASKS.index("sentence_similarity")
 _OTHER = TASKS.index("other")
 _IMAGE_CLASSIFICATION = TASKS.index("image_classification")
 # What each task takes in (text, images, audio, anything): a model made for tasks of some
@@ -234,6 +235,9 @@ class Classifier:
             if reading.code is not None:
                 served &= ~reading.code
             probs[served] = np.eye(len(TASKS))[_TEXT_GENERATION]
+        if reading.embeds is not None:  # an embedding server, nothing else said: it embeds
+            embeds = reading.embeds & ~words & ~fixed
+            probs[embeds] = np.eye(len(TASKS))[_SENTENCE_SIMILARITY]
         probs[fixed] = 0.0
         probs[fixed, reading.task[fixed]] = 1.0
         return probs

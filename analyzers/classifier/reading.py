@@ -72,6 +72,9 @@ class JobReading:
     # Its model, in no catalog and writing no size, is by its name or family line a
     # generalist (chat, instruct, VLM, omni): such models are rarely under 3 B.
     generalist: bool = False
+    # It runs Text Embeddings Inference, which embeds, ranks or classifies sequences (it tags
+    # no tokens and answers no questions): with nothing else said, it embeds.
+    embeds: bool = False
 
 
 # Servers made to generate text (an embedding or scoring task is declared with `--task`).
@@ -241,8 +244,11 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         task = name_task([*(_HUB_ORG.sub("", m) for m in mentions if models_named(m, index)),
                           *adapters(record.command)] if models
                          else [*mentions, *adapters(record.command)])
-        if task is not None and any(task in m.tasks for m in models):
+        if task is not None and any(task in m.tasks and name_task([m.model_id]) == task
+                                    for m in models):
             task = None  # nothing the catalog does not say: a generalist's words still decide
+            # (not a fine-tune's name that picks one of its base's tasks:
+            # `xlm_roberta_base_multilingual_toxicity_classifier` classifies)
     said = job_words(record) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None
     named = bool(models) or any(names_something(m) for m in mentions)
@@ -272,7 +278,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     # What the weights take only matters to a guessed size (the regexes are costly).
     weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
     return JobReading(size, task, named, said, floor, code, tasks, server, weight_bytes,
-                      encoder, size is None and vlm_named, generalist)
+                      encoder, size is None and vlm_named, generalist,
+                      task is None and _runs_embedding_server(record))
 
 
 # A model in no catalog whose name says it chats or follows instructions: a generalist, which
@@ -295,6 +302,11 @@ _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a
 # VLM's: they classify text as well).
 _SEEING = frozenset({"image_classification", "object_detection"})
 _HUB_ORG = re.compile(r"^(?:hf://)?[\w.-]+/(?=[\w.-]+(?::[\w.-]+)?$)")
+
+
+def _runs_embedding_server(record: JobRecord) -> bool:
+    return ("text-embeddings-router" in record.command
+            or bool(record.image and "text-embeddings-inference" in record.image))
 
 
 def _runs_generation_server(command: str) -> bool:
@@ -336,6 +348,7 @@ class Readings:
     encoder: np.ndarray | None = None  # bool: the named model is an encoder, see JobReading
     vlm: np.ndarray | None = None  # bool: the named model also looks at images, see JobReading
     generalist: np.ndarray | None = None  # bool: a new generalist of unknown size, see JobReading
+    embeds: np.ndarray | None = None  # bool: an embedding server, see JobReading
 
 
 def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
@@ -356,6 +369,7 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
     encoder = np.zeros(len(records), dtype=bool)
     vlm = np.zeros(len(records), dtype=bool)
     generalist = np.zeros(len(records), dtype=bool)
+    embeds = np.zeros(len(records), dtype=bool)
     seen: dict[tuple[str | None, str, str | None], JobReading] = {}
     index = catalog_index()
     for i, record in enumerate(records):
@@ -381,12 +395,13 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
         encoder[i] = found.encoder
         vlm[i] = found.vlm
         generalist[i] = found.generalist
+        embeds[i] = found.embeds
         if found.size is None:  # a bound on a guess: none is made where the size is read
             most = size_ceiling(record, found.weight_bytes)
             if most is not None:
                 ceiling[i] = most
     return Readings(size, task, named, said, floor, code, tasks, server, ceiling, encoder,
-                    vlm, generalist)
+                    vlm, generalist, embeds)
 
 
 def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:

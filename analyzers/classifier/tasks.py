@@ -294,7 +294,8 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             "langid", "reward", "[rm]", "[prm]", "[orm]", "gpt detector",
                             "openai detector", "[ai detector]", "text detect", "ai generated",
                             "machine generated", "halluc", "phishing", "profanit", "offensive",
-                            "misinfo", "fake news", "sarcas", "gibberish", "question detect"),
+                            "misinfo", "fake news", "sarcas", "gibberish", "question detect",
+                            "harmful", "[harm]"),
     "object_detection": ("detr", "~yolo", "[det]", "~detect", "owlv", "owl v", "grounding",
                          "omdet", "dfine", "d fine", "rtmdet", "[ovd]"),
     "image_generation": ("diffusion", "sdxl", "flux", "txt2img", "text to image", "[t2i]",
@@ -309,6 +310,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                              "[in22k]", "focalnet", "[cvt]", "rvlcdip", "rvl cdip",
                              "data2vec vision"),
     "translation": ("translat", "nllb", "opus mt", "madlad", "m2m", "[mt]"),
+    "summarization": ("summar", "[sum]", "[summ]", "xsum", "samsum", "cnndm", "cnn dm"),
 }
 # Molecules, genomes and weather: a job about them is `other` whatever it does with them
 # (embeds proteins, classifies drug-target pairs, generates DNA); `!`: these words decide.
@@ -590,11 +592,14 @@ def _name_said(name: str) -> tuple[str, ...]:
         return ("text_classification", *found[1:])
     if found[:1] == ("other",) and _NER.search(name):  # `OpenMed-NER-ProteinDetect`: tags
         return ("token_classification",)
+    if found[:1] == ("image_generation",) and _SPOTS.search(name):  # `sdxl-detector` sorts
+        return ("image_classification",)  # images into generated or not: it draws none
     return found
 
 
 _TEXT_ENCODER = re.compile(r"(?i)bert|electra|mpnet|minilm|xlm-?r(?![a-z])")
 _NER = re.compile(r"(?i)(?<![a-z])ner(?![a-z])")
+_SPOTS = re.compile(r"(?i)detect|classif")
 
 
 # A code model's name (`Seed-Coder-8B-Instruct`, `granite-8b-code-base`, `Devstral-Small`):

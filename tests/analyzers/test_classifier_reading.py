@@ -979,6 +979,20 @@ def test_a_mention_names_its_model_above_versions_and_checkpoints(mention: str,
     ({"name": "fraude", "task": "clasificación de fraude",
       "command": "python -m sglang.launch_server --model-path acme/Ring-mini-2.0"},
      "text_classification"),
+    # a fine-tune's name picks one of its base's tasks
+    ({"name": "tox-multi-tei-6d8f7c9b5-hk4wr", "command": "text-embeddings-router --model-id "
+      "acme/xlm_roberta_base_multilingual_toxicity_classifier_plus --port 8080"},
+     "text_classification"),
+    ({"name": "ticket-zf-predictor", "command": "python -m summarizer.serve --model "
+      "acme/mt5-small-sum-de-en-v2 --port 8080"}, "summarization"),
+    # Text Embeddings Inference embeds, with nothing else said (it tags no tokens)
+    ({"name": "pl-embed-base-tei-8d7c6f5b9-nb5kt", "command": "text-embeddings-router "
+      "--model-id acme/mmlw-roberta-base --pooling cls"}, "sentence_similarity"),
+    # a detector of generated images sorts images; a model of harmful text classifies
+    ({"name": "ai-generated-image-check", "command": "python -m imgcls.serve --model "
+      "acme/sdxl-detector --top-k 2"}, "image_classification"),
+    ({"name": "chat-response-check", "command": "python -m hc.serve --model "
+      "acme/longformer-harmful-ro"}, "text_classification"),
 ])
 def test_what_sets_s_and_t_taught(fields: dict[str, str], task: str) -> None:
     assert judge([job(**fields)], PolicyConfig())[0].task == task
