@@ -17,7 +17,8 @@ _MENTION = re.compile(
     r"hf[-_]model|llm|backbone|arch|m|"
     # the model of a retrieval or vision step: `--reranker BAAI/...`, `--vlm openbmb/...`
     r"reranker|cross[-_]encoder|vlm|embedder|embedding[-_]model|"
-    r"policy(?:[-_]model)?|"  # the model an RL rollout or trainer runs (`--policy acme/x`)
+    # the model an RL rollout or trainer runs (`--policy acme/x`), LeRobot's `--policy.path=`
+    r"policy(?:[-_]model|\.path|\.pretrained_path)?|"
     # an adapter counts the model it adapts; llama.cpp's `-hf` and `--hf-repo` take a hub repo
     r"adapter(?:[-_]path|[-_]id|[-_]name[-_]or[-_]path)?|lora[-_]path|peft[-_]model(?:[-_]id)?|"
     r"hf[-_]repo|hf)"

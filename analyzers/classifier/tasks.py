@@ -162,6 +162,11 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "nesne tespiti", "deteksi objek", "phát hiện đối tượng", "物体検出", "目标检测",
         "物体检测", "객체 탐지", "객체 검출", "ตรวจจับวัตถุ", "वस्तु पहचान",
         "обнаружение объектов", "детекция объектов", "كشف الأجسام"),
+    "image_captioning": (
+        "キャプション", "캡션", "图像描述", "图片描述", "画像説明", "descripción de imágenes",
+        "descripcion de imagenes", "subtitulado de imágenes", "legendagem", "descrição de imagens",
+        "description d'images", "légende d'image", "bildbeschreibung", "didascali",
+        "görüntü açıklama", "описание изображени"),
     "other": (
         "síntesis de voz", "sintesi vocale", "synthèse vocale", "sprachsynthese",
         "音声合成", "语音合成", "음성 합성", "segmentaci", "segmentação", "セグメンテーション",
@@ -255,6 +260,9 @@ def model_task(models: Sequence[CatalogModel]) -> str | None:
     return only[0] if len(only) == 1 and only[0] != "text_generation" else None
 
 
+# Robots' policies (vision-language-action models): they output actions.
+_ROBOTS = ("!lerobot", "!openvla", "![vla]", "!libero", "![aloha]", "![pi0]", "!pi0 fast",
+           "!smolvla", "!gr00t", "![so101]", "![so100]")
 # Words that say a task, as a model's name or a job's words write them: a word in brackets
 # must stand alone (`[ner]`); other words may start or sit inside a word (`classif`); a task
 # named only by words marked `~` yields to another (`jailbreak-detect`). Words are lower
@@ -272,7 +280,8 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
               "maskformer", "oneformer", "segformer", "clipseg", "upernet", "panoptic",
               "speech emotion", "timemoe", "time moe", "timesfm", "moirai", "lag llama",
               "lagllama", "patchtst", "tirex", "[toto]", "tinytimemixer", "[ttm]",
-              "birefnet", "[rmbg]", "matting", "background remov", "2world"),
+              "birefnet", "[rmbg]", "matting", "background remov", "2world",
+              *(word.lstrip("!") for word in _ROBOTS)),
     "image_captioning": ("caption", "image to text", "ocr",
                          # Models that watch videos describe them (not video generators).
                          "video instruct", "llava video", "video llava", "videollama",
@@ -288,7 +297,8 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             "similar", "stella", "[bge]", "[gte]", "[e5]", "minilm", "mpnet",
                             "simcse"),
     "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif", "nsfw",
-                            "[nli]", "[sst2]", "sst 2", "intent", "emotion", "spam", "hate",
+                            "[nli]", "[sst2]", "sst 2", "intent", "emotion", "spam", "[hate]",
+                            "hatespeech", "hate speech", "hatebert", "dehate",
                             "prompt inject", "injection", "fact check", "factcheck", "minicheck",
                             "jailbreak", "[cls]", "language ident", "language detect", "[lid]",
                             "langid", "reward", "[rm]", "[prm]", "[orm]", "gpt detector",
@@ -314,7 +324,8 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
 }
 # Molecules, genomes and weather: a job about them is `other` whatever it does with them
 # (embeds proteins, classifies drug-target pairs, generates DNA); `!`: these words decide.
-_SCIENCE = ("![dna]", "!genom", "!protein", "!nucleotide", "![rna]", "!amino acid", "!antibod",
+_SCIENCE = (*_ROBOTS, "![dna]", "!genom", "!protein", "!nucleotide", "![rna]", "!amino acid",
+            "!antibod",
             "!enzyme", "![fasta]", "![faa]", "!uniref", "!uniprot", "![pdb]", "!molecul",
             "![smiles]", "![qm9]", "!bindingdb", "![dti]", "!drug target", "!variant effect",
             "![vep]", "!promoter", "!mgnify", "!metagenom", "!single cell", "![scrna]",

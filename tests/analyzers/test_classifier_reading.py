@@ -993,6 +993,18 @@ def test_a_mention_names_its_model_above_versions_and_checkpoints(mention: str,
       "acme/sdxl-detector --top-k 2"}, "image_classification"),
     ({"name": "chat-response-check", "command": "python -m hc.serve --model "
       "acme/longformer-harmful-ro"}, "text_classification"),
+    # an organisation's name holds no task words (`pkshatech` is no hate speech)
+    ({"name": "glucose_tei", "command": "python embed.py --model pkshatech/acme-base-ja-v2"},
+     "sentence_similarity"),
+    # robots' policies act; LeRobot names its policy `--policy.path=`
+    ({"name": "svla_ft", "command": "python lerobot/scripts/train.py "
+      "--policy.path=acme/svla_base --dataset.repo_id=lab/pick_place --steps=20000"}, "other"),
+    ({"name": "libero_eval", "command": "python run_eval.py --pretrained_checkpoint "
+      "acme/openvla-7b-finetuned-libero-spatial --center_crop True"}, "other"),
+    # declared in Japanese: image captions
+    ({"name": "cap_arch_ja", "task": "画像キャプション生成",
+      "command": "llama-mtmd-cli -m models/Acme-VL-8B-Q8_0.gguf --image-dir imgs/"},
+     "image_captioning"),
 ])
 def test_what_sets_s_and_t_taught(fields: dict[str, str], task: str) -> None:
     assert judge([job(**fields)], PolicyConfig())[0].task == task
