@@ -17,6 +17,9 @@ _MENTION = re.compile(
     r"hf[-_]model|llm|backbone|arch|m|"
     # the model of a retrieval or vision step: `--reranker BAAI/...`, `--vlm openbmb/...`
     r"reranker|cross[-_]encoder|vlm|embedder|embedding[-_]model|"
+    # a scoring or encoding step's model: `--rm acme/RM-8B`, `--judge-model`, `--encoder`
+    r"rm|reward[-_]model(?:[-_]path|[-_]name)?|judge(?:[-_]model)?|critic(?:[-_]model)?|"
+    r"encoder(?:[-_]model)?|classifier(?:[-_]model)?|detector(?:[-_]model)?|"
     # the model an RL rollout or trainer runs (`--policy acme/x`), LeRobot's `--policy.path=`
     r"policy(?:[-_]model|\.path|\.pretrained_path)?|"
     # an adapter counts the model it adapts; llama.cpp's `-hf` and `--hf-repo` take a hub repo

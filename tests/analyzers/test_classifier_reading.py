@@ -1016,3 +1016,10 @@ def test_a_new_generalist_sorting_images_or_speech(model: str) -> None:
     record = job(name="zeroshot-imgcls-bench", task="image classification",
                  command=f"python zs.py --model {model} --data /data/photos")
     assert judge([record], PolicyConfig())[0].reasons == ["oversized_model"]
+
+
+@pytest.mark.parametrize("flag", ["--rm", "--reward-model", "--judge-model", "--encoder"])
+def test_a_scoring_steps_model_is_named_by_its_flag(flag: str) -> None:
+    record = job(name="rm_filter_es", task="clasificación de preferencias",
+                 command=f"python score_pairs.py {flag} acme/Acme-RM-8B --pairs d.jsonl")
+    assert judge([record], PolicyConfig())[0].reasons == ["oversized_model"]
