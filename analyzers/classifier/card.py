@@ -424,11 +424,11 @@ def _realistic_section(card: dict[str, Any]) -> list[str]:
         "contract. Where they read it differently from this code (a chat model pointed at a "
         "narrow task only by the job's name is doing that task here; some writers kept the "
         "model's own task), the job counts as an error. Rules were changed after reading "
-        "their errors, and the models of every set but C, D and R were added to the catalog, "
-        "so the figures below are optimistic; each set's first reading, the figures of the "
-        "code before any change its errors prompted, is given with it: sets C, D and R, whose "
-        "models stay out of the catalog, and the first readings of sets D to R are the "
-        "honest measures of models never seen.",
+        "their errors, and the models of every set but C, D, R, S and T were added to the "
+        "catalog, so the figures below are optimistic; each set's first reading, the figures "
+        "of the code before any change its errors prompted, is given with it: sets C, D, R, S "
+        "and T, whose models stay out of the catalog, and the first readings of sets D to T "
+        "are the honest measures of models never seen.",
         "",
     ]
     for name, found in sets.items():

@@ -234,8 +234,9 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         written = written if written is not None else written_size(record.text)
         size = None if written is None else (written, written)
     vlm_named = any(_VLM_NAME.search(model_name(m)) for m in mentions)
-    sees_images = any(t in _SEEING for m in models for t in m.tasks) or (
-        not models and any(t in _SEEING for t in family_tasks(mentions, index)))
+    # the tasks of the family line a model in no catalog continues
+    line = family_tasks(mentions, index) if not models and mentions else ()
+    sees_images = any(t in _SEEING for t in (line or (t for m in models for t in m.tasks)))
     task = declared_task(record, sees_images) or model_task(models)
     if task is None:  # a model in no catalog, or a generalist's fine-tune: what its name says
         # (`.../Llama-3.1-Nemotron-70B-Reward`; not a served alias beside it)
@@ -260,7 +261,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
                                 or bool(record.image and _GENERATION_IMAGE.search(record.image)))
               and not _NOT_GENERATING.search(record.command))
     if task is None and not models and not server and not code:  # a new member of a line
-        tasks = family_tasks(mentions, index)
+        tasks = line
         if not tasks:  # a generalist, new: `Pharia-1-LLM-7B-control`, `MiniCPM-V-4_5`
             if vlm_named:
                 tasks = ("image_captioning", "text_generation")
@@ -268,8 +269,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
                 tasks = ("text_generation",)
     generalist = False
     if size is None and named and not models and not code:
-        line = family_tasks(mentions, index)  # a line of embedders makes embedders
-        generalist = ("text_generation" in line if line else (
+        generalist = ("text_generation" in line if line else (  # a line of embedders embeds
             vlm_named or any(_GENERALIST_NAME.search(model_name(m)) for m in mentions))
         ) and not any(_NOT_GENERALIST.search(model_name(m)) for m in mentions)
     encoder = size is None and any(
