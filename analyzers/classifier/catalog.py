@@ -12,7 +12,7 @@ import io
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -51,8 +51,7 @@ class CatalogModel:
     @property
     def size_token(self) -> str | None:
         """The size as the id writes it (`72b`, `8x22b`, `350m`), if it does."""
-        found = _SIZE_TOKEN.search(self.short)
-        return found.group(0).lower() if found else None
+        return _size_token(self.model_id)
 
     @property
     def runner_alias(self) -> bool:
@@ -67,6 +66,12 @@ class CatalogModel:
     def generalist(self) -> bool:
         """Whether it is a general-purpose generative model people point at any task."""
         return "text_generation" in self.tasks
+
+
+@cache  # asked of the same rows for every job that names them
+def _size_token(model_id: str) -> str | None:
+    found = _SIZE_TOKEN.search(model_id.split("/", 1)[-1])
+    return found.group(0).lower() if found else None
 
 
 COLUMNS = ("model_id", "params_b", "family", "tasks")
