@@ -98,8 +98,17 @@ def _forms(model: CatalogModel) -> list[str]:
         forms.append(f"{bare}:{size}")
         if not family[-1].isdigit():  # `qwen3` + `2b` would write Qwen's 32 B (`qwen-32b`)
             forms.append(f"{family}{size}")
+    # A dotted version written with or without its `v` (`NuExtract-v1.5`, `NuExtract-1.5`)
+    forms += [_VERSION_V.sub(_toggle_v, f) for f in forms if _VERSION_V.search(f)]
     forms += [f.replace(".", "-") for f in forms if "." in f]
     return forms + [_dotless(f, size) for f in forms if "." in f]
+
+
+_VERSION_V = re.compile(r"(?i)(?<=[-_])(v?)(?=\d+\.\d+(?![\d.]*[bm](?![a-z])))")
+
+
+def _toggle_v(found: re.Match[str]) -> str:
+    return "" if found.group(1) else "v"
 
 
 _VERSION_DOT = re.compile(r"(?<=\d)\.(?=\d)")

@@ -60,7 +60,10 @@ def test_catalog_sizes_are_totals_whatever_the_naming() -> None:
                          ("llama-server -m /m/Qwen3-30B-A3B-Q4_K_M.gguf", 30.5),
                          ("ner-qwen3-30b-a3b-5d8f9c7b4-x2x7q", 30.5),
                          ("python peft.py --base_model meta-llama/Llama-3.1-70B-Instruct "
-                          "--output_dir adapters/ner-lora-r16", 70.6)):  # LoRA: its base
+                          "--output_dir adapters/ner-lora-r16", 70.6),  # LoRA: its base
+                         # a version written with or without its `v`
+                         ("vllm serve numind/NuExtract-v1.5", 3.82),
+                         ("vllm serve mistralai/Mistral-7B-Instruct-0.3", 7.25)):
         assert read_job(job(command=text)).size == (size_b, size_b), text
     assert rules.read_params_b(job(name="imagenet-convnext-base-224-6655b")) != 6655.0
 
