@@ -305,7 +305,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             "openai detector", "[ai detector]", "text detect", "ai generated",
                             "machine generated", "halluc", "phishing", "profanit", "offensive",
                             "misinfo", "fake news", "sarcas", "gibberish", "question detect",
-                            "harmful", "[harm]"),
+                            "harmful", "[harm]", "shield"),
     "object_detection": ("detr", "~yolo", "[det]", "~detect", "owlv", "owl v", "grounding",
                          "omdet", "dfine", "d fine", "rtmdet", "[ovd]"),
     "image_generation": ("diffusion", "sdxl", "flux", "txt2img", "text to image", "[t2i]",

@@ -467,8 +467,11 @@ def test_a_jobs_words_read_with_what_it_works_on(text: str, task: str) -> None:
     ("Acme/Deep-Fake-Detector-v2", "image_classification"),  # a verdict, no boxes
     ("Acme/ppe-detector-v2", "object_detection"),
     ("Acme/distilbert-prompt-injection", "text_classification"),
+    ("Acme/shieldacme-9b", "text_classification"),  # a safety shield
+    ("Acme/sdxl-detector", "image_classification"),  # spots generated images, draws none
+    ("pkshatech/acme-base-ja", None),  # an organisation's name says nothing
 ])
-def test_a_new_models_name_read_with_what_it_works_on(name: str, task: str) -> None:
+def test_a_new_models_name_read_with_what_it_works_on(name: str, task: str | None) -> None:
     assert name_task([name]) == task
 
 
