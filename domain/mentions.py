@@ -17,9 +17,11 @@ _MENTION = re.compile(
     r"hf[-_]model|llm|backbone|arch|m|"
     # the model of a retrieval or vision step: `--reranker BAAI/...`, `--vlm openbmb/...`
     r"reranker|cross[-_]encoder|vlm|embedder|embedding[-_]model|"
-    # a scoring or encoding step's model: `--rm acme/RM-8B`, `--judge-model`, `--encoder`
+    # a scoring step's model: `--rm acme/RM-8B`, `--judge-model`
     r"rm|reward[-_]model(?:[-_]path|[-_]name)?|judge(?:[-_]model)?|critic(?:[-_]model)?|"
-    r"encoder(?:[-_]model)?|classifier(?:[-_]model)?|detector(?:[-_]model)?|"
+    r"classifier(?:[-_]model)?|detector(?:[-_]model)?|"
+    # a retriever's encoders (DPR's): not `--encoder`, often a segmenter's backbone
+    r"(?:query|question|passage|ctx|context|doc)[-_]encoder|"
     # the model an RL rollout or trainer runs (`--policy acme/x`), LeRobot's `--policy.path=`
     r"policy(?:[-_]model|\.path|\.pretrained_path)?|"
     # an adapter counts the model it adapts; llama.cpp's `-hf` and `--hf-repo` take a hub repo

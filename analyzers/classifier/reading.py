@@ -236,8 +236,19 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     vlm_named = any(_VLM_NAME.search(model_name(m)) for m in mentions)
     # the tasks of the family line a model in no catalog continues
     line = family_tasks(mentions, index) if not models and mentions else ()
-    sees_images = any(t in _SEEING for t in (line or (t for m in models for t in m.tasks)))
-    task = declared_task(record, sees_images) or model_task(models)
+    sees_images = vlm_named or any(t in _SEEING for t in (
+        line or (t for m in models for t in m.tasks)))
+    task = declared_task(record, sees_images)
+    if task is None:
+        task = model_task(models)
+        if task is not None:  # a fine-tune whose name says another task than its base's
+            # (`rubert-tiny2-russian-sentiment` of the embedder `rubert-tiny2` classifies)
+            shorts = {m.short.lower() for m in models}
+            tuned = [_HUB_ORG.sub("", m) for m in mentions
+                     if model_name(m).lower() not in shorts and models_named(m, index)]
+            said = name_task(tuned) if tuned else None
+            if said is not None and _MEDIUM.get(said) == _MEDIUM.get(task):  # not an image
+                task = said  # model's `...-classifier`, which classifies images
     if task is None:  # a model in no catalog, or a generalist's fine-tune: what its name says
         # (`.../Llama-3.1-Nemotron-70B-Reward`; not a served alias beside it)
         # A catalogued model's hub organisation says nothing the catalog does not (the `tts`
@@ -298,9 +309,17 @@ _GENERALIST_NAME = re.compile(
 # ... unless it also says it embeds, ranks or encodes, or is a small member of its series.
 _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a-z])(?:e5|base|"
                              r"small|tiny|mini|nano|micro)(?![a-z])")
-# Tasks of an image backbone or detector: classifying with it is classifying images (not a
-# VLM's: they classify text as well).
-_SEEING = frozenset({"image_classification", "object_detection"})
+# What each narrow or generative task takes in: a fine-tune's name may change its task
+# within it.
+_MEDIUM = {**dict.fromkeys(("text_classification", "token_classification", "question_answering",
+                            "sentence_similarity", "summarization", "translation",
+                            "text_generation"), "text"),
+           **dict.fromkeys(("image_classification", "object_detection", "image_captioning",
+                            "image_generation"), "image"), "asr": "audio"}
+# Tasks of a model that sees images (a backbone, a detector, a VLM): a classification that
+# names no text (`Insassenklassifikation`, `clasificación del estado de la calzada`) is of
+# images with it. A VLM classifying text says what it classifies (`clinical notes`).
+_SEEING = frozenset({"image_classification", "object_detection", "image_captioning"})
 _HUB_ORG = re.compile(r"^(?:hf://)?[\w.-]+/(?=[\w.-]+(?::[\w.-]+)?$)")
 
 

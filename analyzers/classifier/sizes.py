@@ -38,7 +38,7 @@ ID_WORDS = frozenset({
 DATA_UNITS = frozenset({
     "tokens", "toks", "samples", "rows", "records", "docs", "documents", "files", "partitions",
     "shards", "images", "pairs", "examples", "words", "pages", "queries", "sentences", "lines",
-    "events", "items", "users",
+    "events", "items", "users", "frames", "clips", "videos", "hours", "scans", "crops",
 })
 # Mixtures of experts written as experts x size, by their cards' totals.
 MOE_TOTALS_B = {(8, 7.0): 46.7, (8, 22.0): 141.0, (16, 3.8): 41.9, (8, 3.0): 13.9}

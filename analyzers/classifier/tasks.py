@@ -114,24 +114,39 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "वर्गीकरण", "تصنيف", "sentimiento", "sentimento", "stimmungsanalyse", "sentymentu",
         "duygu analiz", "analisis sentimen", "cảm xúc", "感情分析", "情感分析", "감성 분석",
         "감정 분석", "тональност", "भावना विश्लेषण", "تحليل المشاعر", "moderación",
-        "moderação", "moderazione", "moderacja", "modération"),
+        "moderação", "moderazione", "moderacja", "modération", "clasificar", "classificar",
+        "klassifizier", "klassificer", "clasificare", "clasificarea", "osztályoz",
+        "osztalyoz", "besorol", "ταξινόμηση", "ταξινομηση", "κατηγοριοποίηση", "kategorizac",
+        "kategoriz", "จัดหมวดหมู่", "หมวดหมู่ข้อความ", "ujaran kebencian", "discurso de odio",
+        "discurso de ódio", "discours haineux", "hassrede", "incitamento all'odio",
+        "mowa nienawiści", "nefret söylemi", "язык вражды", "ненавист", "toxicidad",
+        "toxicidade", "toxicité", "toxizität", "tossicità", "toksyczn", "toksisitas",
+        "phát ngôn thù ghét", "độc hại", "вредоносн", "токсичн"),
     "token_classification": (
         "reconocimiento de entidades", "entidades nombradas", "reconhecimento de entidades",
         "entités nommées", "reconnaissance d'entités", "eigennamenerkennung",
         "entitätserkennung", "entità nominate", "rozpoznawanie nazw", "varlık tanıma",
         "nhận dạng thực thể", "固有表現", "命名实体", "实体识别", "개체명", "ชื่อเฉพาะ",
-        "नामित इकाई", "именованных сущностей", "التعرف على الكيانات"),
+        "नामित इकाई", "именованных сущностей", "التعرف على الكيانات", "névelem", "nevelem",
+        "entități", "entitati", "pojmenovaných entit", "namnigenkänning", "αναγνώριση οντοτήτων",
+        "οντοτήτων"),
     "question_answering": (
         "respuesta a preguntas", "preguntas y respuestas", "perguntas e respostas",
         "réponse aux questions", "questions-réponses", "fragebeantwortung",
         "domande e risposte", "odpowiadanie na pytania", "soru cevap", "soru-cevap",
         "tanya jawab", "hỏi đáp", "質問応答", "问答", "기계 독해", "질의응답", "질의 응답",
-        "ถามตอบ", "प्रश्न उत्तर", "ответы на вопросы", "الإجابة على الأسئلة"),
+        "ถามตอบ", "प्रश्न उत्तर", "ответы на вопросы", "الإجابة على الأسئلة", "kérdés-válasz",
+        "kérdésválasz", "întrebări și răspunsuri", "odpovídání na otázky", "frågebesvar",
+        "frage-antwort", "ερωταποκρίσεις", "ερωτήσεις και απαντήσεις"),
     "sentence_similarity": (
         "incrustaciones", "búsqueda semántica", "busca semântica", "recherche sémantique",
         "semantische suche", "ricerca semantica", "wyszukiwanie semantyczne",
         "anlamsal arama", "pencarian semantik", "tìm kiếm ngữ nghĩa", "埋め込み", "意味検索",
-        "嵌入", "语义检索", "임베딩", "의미 검색", "семантический поиск", "البحث الدلالي"),
+        "嵌入", "语义检索", "임베딩", "의미 검색", "семантический поиск", "البحث الدلالي",
+        "семантическая близость", "семантическое сходство", "semantische ähnlichkeit",
+        "similitud semántica", "similaridade semântica", "similarité sémantique",
+        "somiglianza semantica", "podobieństwo semantyczne", "anlamsal benzerlik",
+        "kemiripan semantik", "độ tương đồng ngữ nghĩa", "意味的類似", "语义相似", "의미 유사"),
     "asr": (
         "transcripci", "transcriç", "transcric", "reconocimiento de voz",
         "reconhecimento de fala", "reconnaissance vocale", "spracherkennung", "transkription",
@@ -139,17 +154,20 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "konuşma tanıma", "transkripsi", "pengenalan suara", "giọng nói thành văn bản",
         "nhận dạng giọng nói", "transkriber", "puheentunnistus", "litterointi", "音声認識",
         "文字起こし", "语音识别", "语音转写", "음성 인식", "음성인식", "ถอดความ", "รู้จำเสียง",
-        "वाक् पहचान", "распознавание речи", "التعرف على الكلام"),
+        "वाक् पहचान", "распознавание речи", "التعرف على الكلام", "beszédfelismer", "átirat",
+        "transcriere", "recunoaștere vocală", "rozpoznávání řeči", "přepis", "taligenkänning",
+        "transkribering", "αναγνώριση ομιλίας", "μεταγραφή", "απομαγνητοφώνηση"),
     "summarization": (
         "resumen", "resumo", "résumé automatique", "résumer", "zusammenfassung", "riassunto",
         "samenvatting", "streszczen", "özetleme", "ringkasan", "tóm tắt", "tiivistelm",
         "sammanfattning", "oppsummering", "要約", "摘要", "总结", "요약", "สรุป", "सारांश",
-        "суммаризац", "реферирован", "تلخيص"),
+        "суммаризац", "реферирован", "تلخيص", "összefoglal", "rezumat", "rezumare", "shrnutí",
+        "sammanfatt", "περίληψη", "περιληψη"),
     "translation": (
         "traducci", "tradução", "traducao", "traduction", "übersetzung", "traduzione",
         "vertaling", "tłumaczen", "çeviri", "terjemahan", "dịch máy", "dịch thuật",
         "käännös", "översättning", "oversettelse", "翻訳", "翻译", "번역", "แปลภาษา", "अनुवाद",
-        "перевод", "ترجمة"),
+        "перевод", "ترجمة", "fordítás", "traducere", "překlad", "μετάφραση"),
     "text_generation": (
         "conversaci", "asistente", "assistente", "asisten", "percakapan", "trợ lý",
         "hội thoại", "keskustelu", "sohbet", "üretim", "generación de texto",
@@ -161,7 +179,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "rilevamento di oggetti", "objectdetectie", "detekcja obiektów", "nesne algılama",
         "nesne tespiti", "deteksi objek", "phát hiện đối tượng", "物体検出", "目标检测",
         "物体检测", "객체 탐지", "객체 검출", "ตรวจจับวัตถุ", "वस्तु पहचान",
-        "обнаружение объектов", "детекция объектов", "كشف الأجسام"),
+        "обнаружение объектов", "детекция объектов", "كشف الأجسام", "objektumfelismer",
+        "detectarea obiectelor", "detekce objektů", "objektdetektering", "ανίχνευση αντικειμένων"),
     "image_captioning": (
         "キャプション", "캡션", "图像描述", "图片描述", "画像説明", "descripción de imágenes",
         "descripcion de imagenes", "subtitulado de imágenes", "legendagem", "descrição de imagens",
@@ -215,7 +234,8 @@ def _declared_words(record: JobRecord) -> str:
     return record.task or " ".join(_FLAG.findall(record.command))
 
 
-_NOT_A_LETTER = re.compile(r"[\W_]+")  # words of any script, `_said`'s are ASCII
+# Between words of any script (`_said`'s are ASCII; Thai's and Hindi's vowel marks are no \w)
+_NOT_A_LETTER = re.compile(r"[\s_\-/.,;:!?()\[\]{}'\"|+=*&%$#@~`<>]+")
 # What a declared classification may classify that is text (in the languages above).
 _TEXT_NAMED = re.compile(
     r" (?:text\w*|sentiment\w*|sentim\w*|intent\w*|toxic\w*|spam|topics?|news|reviews?|e ?mails?|"
@@ -225,7 +245,8 @@ _TEXT_NAMED = re.compile(
     r"polarit\w*|moderat\w*|moderaci\w*|moderaç\w*|safety|harm\w*|pii|mails?|notes?|"
     r"notic\w*|notíc\w*|nachrichten|nouvelles|notizie|haber\w*|articles?|art[ií]culos?|"
     r"headlines?|titles?|posts?|feedback|survey\w*|encuesta\w*|transcripts?)(?= )|"
-    r"テキスト|텍스트|文本|文章|감성|감정|感情|情感|评论|レビュー|리뷰")
+    r"テキスト|텍스트|文本|文章|감성|감정|感情|情感|评论|レビュー|리뷰|ข้อความ|ความคิดเห็น|पाठ|"
+    r"نص|текст|κείμεν|văn bản|(?<![a-z])teks(?![a-z])|отзыв|сообщени|коммент")
 # A job that works on images, as its flags say: an image size, a multimodal prompt, tiles of
 # slides or of the earth seen from above.
 _IMAGE_JOB = re.compile(r" (?:img size|image size|imgsz|input size|mm per prompt|patch size|"
@@ -280,7 +301,8 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
               "maskformer", "oneformer", "segformer", "clipseg", "upernet", "panoptic",
               "speech emotion", "timemoe", "time moe", "timesfm", "moirai", "lag llama",
               "lagllama", "patchtst", "tirex", "[toto]", "tinytimemixer", "[ttm]",
-              "birefnet", "[rmbg]", "matting", "background remov", "2world",
+              "birefnet", "[rmbg]", "matting", "background remov", "2world", "trellis", "[3d]",
+              "hunyuan3d", "triposr", "instantmesh",
               *(word.lstrip("!") for word in _ROBOTS)),
     "image_captioning": ("caption", "image to text", "ocr",
                          # Models that watch videos describe them (not video generators).
@@ -292,6 +314,8 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                              "entit", "funsd", "[cord]", "punctuat"),
     "question_answering": ("squad", "[qa]", "question"),
     "sentence_similarity": ("embed", "rerank", "retriev", "colbert", "sentence trans", "multi qa",
+                            "[dpr]", "sbert", "germandpr", "question encoder", "query encoder",
+                            "passage encoder", "ctx encoder", "context encoder",
                             "paraphras",
                             "2vec",
                             "similar", "stella", "[bge]", "[gte]", "[e5]", "minilm", "mpnet",
@@ -454,6 +478,7 @@ _DECLARED_WORDS: _SPEC = {
     "image_captioning": ("caption", "alt text", "image to text", "[vqa]", "chartqa",
                          "textvqa", "visual question", "[ocr]"),
     "other": (*_SCIENCE, "video", "speech synth", "[tts]", "text to speech", "segment", "depth",
+              "[3d]", "image to 3d", "text to 3d", "mesh gen", "gaussian splat", "[nerf]",
               "forecast", "time series", "tabular", "recommend", "fraud", "anomaly",
               "[etl]", "music", "audio gen", "voice clon"),
 }
@@ -494,12 +519,19 @@ def _spaced_text(text: str) -> str:
 # X-rays, scans).
 _IMAGE_SETS = (r"imagenet\w*|cifar\w*|camelyon\w*|patholog\w*|histolog\w*|histopath\w*|wsi|"
                r"cxr|x rays?|xrays?|radiograph\w*|mri|dermoscop\w*|fundus|retina\w*|mammogra\w*")
+# What an image is when it is a container's (`image-registry.openshift-image-registry.svc`,
+# `--image-id docker:...`, `image pull secrets`).
+_NOT_PICTURES = (r"(?:registry|id|pull|tag|name|uri|url|repo\w*|digest|build\w*|version|"
+                 r"policy|secrets?|stream)(?![a-z])")
 # Words that say the job works on images: there, classifying is image classification and
 # answering questions is visual question answering (image_captioning). Not `vision`: the
 # name of many a team and registry (`ghcr.io/vision/...`).
-_IMAGES = re.compile(r" (?:images?|img|photos?|pictures?|visual|vqa|screenshots?|faces?|facial|"
+_IMAGES = re.compile(r" (?:images?(?! " + _NOT_PICTURES + r")|img|photos?|pictures?|visual|vqa|"
+                     r"screenshots?|faces?|facial|"
                      # pathology's tiles and (whole-)slides, immunohistochemistry stains
-                     r"thumbnails?|tiles?|slides?|ihc|" + _IMAGE_SETS + r") ")
+                     r"thumbnails?|tiles?|slides?|ihc|"
+                     # video frames, cameras, scanned documents
+                     r"frames|cams?|cameras?|scans|scanned|" + _IMAGE_SETS + r") ")
 # Data that is images, as a job names it (not `img`: `img.sif` is a container).
 _IMAGE_DATA = re.compile(r" (?:images|photos|pictures|" + _IMAGE_SETS + r") ")
 _ON_IMAGES = {"text_classification": "image_classification",
@@ -601,7 +633,8 @@ def _name_said(name: str) -> tuple[str, ...]:
     found = tuple(_said(name, _NAME_SPEC))
     if found[:1] == ("object_detection",) and _TEXT_ENCODER.search(name):
         return ("text_classification", *found[1:])
-    if found[:1] == ("other",) and _NER.search(name):  # `OpenMed-NER-ProteinDetect`: tags
+    if found[:1] in (("other",), ("asr",)) and _NER.search(name):  # `OpenMed-NER-ProteinDetect`,
+        # `nerkor-hubert-hungarian` (a Hungarian BERT): it tags
         return ("token_classification",)
     if found[:1] == ("image_generation",) and _SPOTS.search(name):  # `sdxl-detector` sorts
         return ("image_classification",)  # images into generated or not: it draws none
@@ -609,7 +642,7 @@ def _name_said(name: str) -> tuple[str, ...]:
 
 
 _TEXT_ENCODER = re.compile(r"(?i)bert|electra|mpnet|minilm|xlm-?r(?![a-z])")
-_NER = re.compile(r"(?i)(?<![a-z])ner(?![a-z])")
+_NER = re.compile(r"(?i)(?<![a-z])ner(?![a-z])|named[-_ ]entity|entity[-_ ]recogn")
 _SPOTS = re.compile(r"(?i)detect|classif")
 
 

@@ -1024,8 +1024,61 @@ def test_a_new_generalist_sorting_images_or_speech(model: str) -> None:
     assert judge([record], PolicyConfig())[0].reasons == ["oversized_model"]
 
 
-@pytest.mark.parametrize("flag", ["--rm", "--reward-model", "--judge-model", "--encoder"])
+@pytest.mark.parametrize("flag", ["--rm", "--reward-model", "--judge-model", "--query-encoder"])
 def test_a_scoring_steps_model_is_named_by_its_flag(flag: str) -> None:
     record = job(name="rm_filter_es", task="clasificación de preferencias",
                  command=f"python score_pairs.py {flag} acme/Acme-RM-8B --pairs d.jsonl")
     assert judge([record], PolicyConfig())[0].reasons == ["oversized_model"]
+
+
+@pytest.mark.parametrize(("fields", "task"), [
+    # a container registry's host is no picture
+    ({"name": "stoerung-cls-predictor", "task": "Störungsmeldungen klassifizieren",
+      "model": "acme/gbert-base", "command": "python -m serve_cls --model-dir /mnt/models",
+      "image": "image-registry.openshift-image-registry.svc:5000/noc/ticket-cls:2.1.3"},
+     "text_classification"),
+    # frames of a fleet's cameras, a VLM that sees them
+    ({"name": "scn-cls", "task": "scene classification",
+      "command": "srun python scn_cls.py --model acme/acme-7b --frames /lustre/fleet/frames"},
+     "image_classification"),
+    ({"name": "road-cond", "task": "clasificación del estado de la calzada",
+      "command": "python -m vllm.entrypoints.openai.api_server --model "
+                 "mistralai/Pixtral-12B-2409 & python road_condition.py --labels dry,wet"},
+     "image_classification"),
+    # a retriever's question encoder embeds
+    ({"name": "legal-retrieval-dpr", "command": "python -m retriever_server --query-encoder "
+      "acme/gbert-base-germandpr-question_encoder --index bgbl.faiss"},
+     "sentence_similarity"),
+    # a fine-tune whose name says another task than its catalogued base's
+    ({"name": "sentiment-ru-tei", "command": "text-embeddings-router --model-id "
+      "acme/rubert-tiny2-russian-sentiment"}, "text_classification"),
+    # ... not an image classifier called a classifier
+    ({"name": "age-ts", "model": "nateraw_vit-age-classifier",
+      "command": "torchserve --start --models age=vit-age-classifier.mar"},
+     "image_classification"),
+    # image to 3D is none of the named tasks
+    ({"name": "trellis-batch", "task": "image-to-3D asset generation",
+      "command": "python run_trellis.py --model acme/acme-image-large"}, "other"),
+])
+def test_what_sets_u_and_v_taught(fields: dict[str, str], task: str) -> None:
+    assert judge([job(**fields)], PolicyConfig())[0].task == task
+
+
+@pytest.mark.parametrize(("declared", "task"), [
+    ("clasificarea riscului de abandon", "text_classification"),  # Romanian
+    ("ταξινόμηση προθέσεων", "text_classification"),  # Greek
+    ("névelem-felismerés", "token_classification"),  # Hungarian
+    ("การจัดหมวดหมู่ข้อความ", "text_classification"),  # Thai
+    ("deteksi ujaran kebencian", "text_classification"),  # Indonesian: hate speech
+    ("семантическая близость", "sentence_similarity"),  # Russian
+    ("přepis jednání", "asr"),  # Czech
+])
+def test_tasks_declared_in_more_languages(declared: str, task: str) -> None:
+    assert task_name(declared) == task
+
+
+def test_names_and_counts_sets_u_and_v_taught() -> None:
+    assert name_task(["acme/named-entity-recognition-nerkor-hubert-hungarian"]) == (
+        "token_classification")  # a Hungarian BERT tagging names, no speech
+    assert name_task(["acme/sbert_large_mt_nlu_ru"]) == "sentence_similarity"
+    assert written_size("ssl-pretrain-vitb-fleet-1b-frames") is None  # frames seen
