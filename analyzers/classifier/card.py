@@ -397,6 +397,23 @@ _REALISTIC = {
               "(Ring-mini-2.0 at 16 B, Step-Audio-2-mini); its models stay out of the "
               "catalog; read first by the code after set S's first changes",
               "oversized_model precision 1.000, recall 0.938, task accuracy 0.892"),
+    "set_u": ("a GPU cloud's tenants and a mobile-gaming company renting it (multi-tenant "
+              "Kubernetes, Knative and KServe revisions, BentoML, LitServe, NIM, Triton with "
+              "TensorRT-LLM engines, vLLM and SGLang aliases, llama.cpp GGUF files, ComfyUI), "
+              "opaque tenant job names, tasks declared in Hindi, Indonesian, Vietnamese, Thai, "
+              "Arabic, Russian and Ukrainian: 107 models that neither the catalog nor sets A to "
+              "T had, 61 writing no size; its models stay out of the catalog; read first by "
+              "the code after set V's first changes",
+              "oversized_model precision 1.000, recall 0.915, task accuracy 0.950"),
+    "set_v": ("three on-premise clusters: a car maker's ADAS team (Slurm; perception, "
+              "driver monitoring, VLMs tagging fleet frames), a telecom's OpenShift (log "
+              "triage, care chatbots, churn, call summaries) and a public agency's Run:ai and "
+              "Volcano jobs (form OCR and routing, legal retrieval, hearings, redaction), tasks "
+              "declared in German, Swedish, Czech, Hungarian, French, Spanish, Greek and "
+              "Romanian: 96 models that neither the catalog nor sets A to T had, 51 writing no "
+              "size; its models stay out of the catalog; read first by the code after set T's "
+              "changes",
+              "oversized_model precision 1.000, recall 0.938, task accuracy 0.800"),
 }
 
 
@@ -424,10 +441,10 @@ def _realistic_section(card: dict[str, Any]) -> list[str]:
         "contract. Where they read it differently from this code (a chat model pointed at a "
         "narrow task only by the job's name is doing that task here; some writers kept the "
         "model's own task), the job counts as an error. Rules were changed after reading "
-        "their errors, and the models of every set but C, D, R, S and T were added to the "
+        "their errors, and the models of every set but C, D and R to V were added to the "
         "catalog, so the figures below are optimistic; each set's first reading, the figures "
-        "of the code before any change its errors prompted, is given with it: sets C, D, R, S "
-        "and T, whose models stay out of the catalog, and the first readings of sets D to T "
+        "of the code before any change its errors prompted, is given with it: sets C, D and R "
+        "to V, whose models stay out of the catalog, and the first readings of sets D to V "
         "are the honest measures of models never seen.",
         "",
     ]
