@@ -238,7 +238,9 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     line = family_tasks(mentions, index) if not models and mentions else ()
     sees_images = vlm_named or any(t in _SEEING for t in (
         line or (t for m in models for t in m.tasks)))
-    task = declared_task(record, sees_images)
+    seen = line or tuple(t for m in models for t in m.tasks)
+    task = declared_task(record, sees_images,
+                         bool(seen) and all(_MEDIUM.get(t) == "image" for t in seen))
     if task is None:
         task = model_task(models)
         if task is not None:  # a fine-tune whose name says another task than its base's
@@ -298,8 +300,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
 _CHAT_NAME = re.compile(r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction)(?![a-z])")
 # ... and one that also looks at images (`deepseek-vl2-tiny`, `MiniCPM-V-4_5`): it captions
 # and answers about them.
-_VLM_NAME = re.compile(r"(?i)(?<![a-z])(?:vl|vlm|vision[-_]?language)(?![a-z])|"
-                       r"(?<![a-z0-9])v(?=[-_]\d)|llava")
+_VLM_NAME = re.compile(r"(?i)(?<![a-z])(?:vl|vision[-_]?language)(?![a-z])|vlm(?![a-z])|"
+                       r"(?<![a-z0-9])v(?=[-_]\d)|llava|pixtral|internvl|(?<![a-z])ovis")
 # A generalist's name: it chats, follows instructions or was tuned on preferences; `-it` is
 # instruction-tuned (`T-lite-it-1.0`), not Italian (`opus-mt-en-it`, `stt_it_...`).
 _GENERALIST_NAME = re.compile(
@@ -309,6 +311,10 @@ _GENERALIST_NAME = re.compile(
 # ... unless it also says it embeds, ranks or encodes, or is a small member of its series.
 _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a-z])(?:e5|base|"
                              r"small|tiny|mini|nano|micro)(?![a-z])")
+# A text encoder's job that words put on images: on the text about them.
+_ON_TEXT = {"image_classification": "text_classification",
+            "image_captioning": "question_answering"}
+_TEXT_ENCODER = re.compile(r"(?i)(?<![a-z])(?:\w*bert|electra|mpnet|minilm|xlm-?r)(?![a-z])")
 # What each narrow or generative task takes in: a fine-tune's name may change its task
 # within it.
 _MEDIUM = {**dict.fromkeys(("text_classification", "token_classification", "question_answering",
@@ -316,10 +322,12 @@ _MEDIUM = {**dict.fromkeys(("text_classification", "token_classification", "ques
                             "text_generation"), "text"),
            **dict.fromkeys(("image_classification", "object_detection", "image_captioning",
                             "image_generation"), "image"), "asr": "audio"}
-# Tasks of a model that sees images (a backbone, a detector, a VLM): a classification that
-# names no text (`Insassenklassifikation`, `clasificación del estado de la calzada`) is of
-# images with it. A VLM classifying text says what it classifies (`clinical notes`).
-_SEEING = frozenset({"image_classification", "object_detection", "image_captioning"})
+# Tasks of a model that sees images (a backbone, a detector; a VLM by its name): a
+# classification that names no text (`Insassenklassifikation`, `clasificación del estado de
+# la calzada`) is of images with it. Not a generalist the catalog says also sees images
+# (Gemma 3, Llama 4, Magistral 1.2): most jobs give them text (`classification des
+# courriers`).
+_SEEING = frozenset({"image_classification", "object_detection"})
 _HUB_ORG = re.compile(r"^(?:hf://)?[\w.-]+/(?=[\w.-]+(?::[\w.-]+)?$)")
 
 
@@ -344,9 +352,13 @@ def job_words(record: JobRecord) -> str | None:
     """The one narrow task the job's own words name; its model's names and user left out."""
     text = mask_user(" ".join(p for p in (record.name, record.command, record.image) if p),
                      record.user)
-    for mention in model_mentions(record):
+    mentions = model_mentions(record)
+    for mention in mentions:
         text = text.replace(mention, " ")
-    return word_task(_SERVER_NAMES.sub(" ", text))
+    said = word_task(_SERVER_NAMES.sub(" ", text))
+    if said in _ON_TEXT and any(_TEXT_ENCODER.search(model_name(m)) for m in mentions):
+        return _ON_TEXT[said]  # a BERT labelling chest X-ray reports reads the reports
+    return said
 
 
 @dataclass(slots=True)

@@ -46,7 +46,7 @@ MOE_TOTALS_B = {(8, 7.0): 46.7, (8, 22.0): 141.0, (16, 3.8): 41.9, (8, 3.0): 13.
 MOE_ACTIVE_FACTOR = 3.0
 # Decimal sizes as Kubernetes writes them (`1-5b`); others (`3-1-8b`) are versions then a size.
 # (2.7 and 6.7 are left out: `llama-2-7b` is 7 B; the catalog knows phi-2 and opt-6.7b.)
-_DECIMALS = frozenset({"1.1", "1.2", "1.3", "1.5", "1.6", "1.7", "1.8"})
+_DECIMALS = frozenset({"1.1", "1.2", "1.3", "1.5", "1.6", "1.7", "1.8", "2.6"})
 # Words of deployments that say nothing of a model (`api-123b` is an id).
 GENERIC = frozenset({"api", "svc", "app", "server", "service", "serve", "deploy", "deployment",
                      "predictor", "backend", "frontend", "prod", "dev", "staging", "test"})
@@ -426,6 +426,23 @@ def written_size(text: str) -> float | None:
     return best if best is not None else moe_floor
 
 
+# Files of data (not of weights, `.gguf`, `.safetensors`, `.bin`, nor configs, `.yaml`: they
+# name models).
+_DATA_FILES = frozenset({"json", "jsonl", "csv", "tsv", "parquet", "txt", "arrow", "tfrecord",
+                         "npy", "npz", "h5", "hdf5", "pkl", "faiss",
+                         "zip", "gz", "tar", "zst"})
+
+
+def _in_data_file(pieces: list[tuple[str, str]], i: int) -> bool:
+    """Whether piece i is part of a file name that ends in a data file's extension."""
+    for piece, sep in pieces[i + 1:i + 9]:
+        if sep not in "-_.":
+            return False
+        if sep == "." and piece in _DATA_FILES:
+            return True
+    return False
+
+
 def _written(text: str) -> tuple[float | None, float | None]:
     """The largest size written out, and the floor an active part written alone gives."""
     lowered = text.lower()
@@ -471,6 +488,8 @@ def _written(text: str) -> tuple[float | None, float | None]:
             continue  # between two hashes: a generated name
         if nxt is not None and nxt[1] in "-_" and nxt[0] in DATA_UNITS:
             continue  # a quantity of data: `pretrain-1b-tokens`, `dedupe_70b_partitions`
+        if _in_data_file(pieces, i):
+            continue  # a data file's name: `bioasq13b_factoid_train.json`
         # `-` for a dot only in a Kubernetes name (no capitals); `_` wherever (`Refact-1_6B`).
         size = _piece_size(piece, before, sep == "_" or not any(capitals[j:i + 1]))
         if size is not None and (best is None or size > best):

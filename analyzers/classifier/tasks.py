@@ -91,7 +91,9 @@ def task_name(declared: str | None) -> str | None:
             # English words inside another language's phrase count with its own:
             # `clasificación de fraude` classifies (fraud alone is `other`)
             foreign = _foreign_task(declared)
-            if foreign is not None and foreign not in named:
+            if foreign is not None and all(_ON_IMAGES.get(t, t) == foreign for t in named):
+                named = [foreign]  # `classificazione immagini`: its own words say images
+            elif foreign is not None and foreign not in named:
                 named = [foreign, *named]
         narrow = [t for t in named if t in NARROW_TASKS]  # `classify chat messages`
         found = named[0] if len(named) == 1 else narrow[0] if len(narrow) == 1 else None
@@ -210,15 +212,19 @@ def _foreign_task(declared: str) -> str | None:
     return found
 
 
-def declared_task(record: JobRecord, sees_images: bool = False) -> str | None:
+def declared_task(record: JobRecord, sees_images: bool = False,
+                  only_images: bool = False) -> str | None:
     """The task the job declares (field task, else a server flag), when it maps to a name.
 
     Classifying images (`--task zeroshot_classification` over ImageNet) is image
     classification; so is classifying that names no text (`clasificación de cultivos`,
     `scene classification`) in a job that works on images, or with a model that sees them
-    (`sees_images`: a VLM, an image backbone).
+    (`sees_images`: a VLM, an image backbone); with a model that sees nothing else
+    (`only_images`: `timm/efficientnet_b0`), whatever it names (`ID-document types`).
     """
     found = _declared(record)
+    if found == "text_classification" and only_images:
+        return "image_classification"
     if found == "text_classification":
         spaced = _spaced_text(f"{record.name} {record.command}")
         declared = f" {_NOT_A_LETTER.sub(' ', _declared_words(record).lower())} "
@@ -244,9 +250,13 @@ _TEXT_NAMED = re.compile(
     r"metin|emotion\w*|emoci\w*|stance|hate|fraud\w*|risk\w*|claims?|contracts?|legal|"
     r"polarit\w*|moderat\w*|moderaci\w*|moderaç\w*|safety|harm\w*|pii|mails?|notes?|"
     r"notic\w*|notíc\w*|nachrichten|nouvelles|notizie|haber\w*|articles?|art[ií]culos?|"
-    r"headlines?|titles?|posts?|feedback|survey\w*|encuesta\w*|transcripts?)(?= )|"
+    r"headlines?|titles?|posts?|feedback|survey\w*|encuesta\w*|transcripts?|reports?|"
+    r"letters?|courriers?)(?= )|"
     r"テキスト|텍스트|文本|文章|감성|감정|感情|情感|评论|レビュー|리뷰|ข้อความ|ความคิดเห็น|पाठ|"
     r"نص|текст|κείμεν|văn bản|(?<![a-z])teks(?![a-z])|отзыв|сообщени|коммент")
+# Texts a job's words may say it reads, beside images (`pathology reports`, `radiology notes`).
+_TEXT_MEDIUM = re.compile(r" (?:reports?|notes|letters|texts|emails?|tickets|reviews|comments|"
+                          r"messages|tweets|articles|transcripts|abstracts|narratives?)(?= )")
 # A job that works on images, as its flags say: an image size, a multimodal prompt, tiles of
 # slides or of the earth seen from above.
 _IMAGE_JOB = re.compile(r" (?:img size|image size|imgsz|input size|mm per prompt|patch size|"
@@ -375,6 +385,9 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "tacred", "relation extract", "relation classif", "[fever]",
                             "safety filter", "policy violation", "[nli]", "gibberish",
                             "question detect", "langid", "[lid]", "detect lang",
+                            # clinical and pharmacovigilance coding is classifying text
+                            "adverse event", "pharmacovigil", "[icd]", "icd10", "[icd9]",
+                            "[screening]", "abstract screen",
                             "lang detect",
                             # a head over labels, where nothing says boxes or tokens
                             "~[num classes]", "~[num labels]"),
@@ -493,7 +506,8 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
     Longer words first, each taken out once found: `language detect` is not `detect`.
     """
     spaced = _spaced_text(text)
-    images = _IMAGES.search(spaced) is not None
+    # on images, unless they name text about them (`pathology report classification`)
+    images = _IMAGES.search(spaced) is not None and _TEXT_MEDIUM.search(spaced) is None
     found: dict[str, bool] = {}  # task, as the words name it: named by strong words
     ordered = _tables(spec).ordered
     for word, task, weak in map(ordered.__getitem__, _candidates(spaced, spec)):
@@ -636,6 +650,9 @@ def _name_said(name: str) -> tuple[str, ...]:
     if found[:1] in (("other",), ("asr",)) and _NER.search(name):  # `OpenMed-NER-ProteinDetect`,
         # `nerkor-hubert-hungarian` (a Hungarian BERT): it tags
         return ("token_classification",)
+    if found[:1] in (("summarization",), ("translation",)) and _TEXT_ENCODER.search(name) \
+            and not _SEQ2SEQ.search(name):  # `Bio_Discharge_Summary_BERT`: read summaries
+        return found[1:]
     if found[:1] == ("image_generation",) and _SPOTS.search(name):  # `sdxl-detector` sorts
         return ("image_classification",)  # images into generated or not: it draws none
     return found
@@ -644,6 +661,7 @@ def _name_said(name: str) -> tuple[str, ...]:
 _TEXT_ENCODER = re.compile(r"(?i)bert|electra|mpnet|minilm|xlm-?r(?![a-z])")
 _NER = re.compile(r"(?i)(?<![a-z])ner(?![a-z])|named[-_ ]entity|entity[-_ ]recogn")
 _SPOTS = re.compile(r"(?i)detect|classif")
+_SEQ2SEQ = re.compile(r"(?i)bart|t5|pegasus|marian|opus|led|bert2bert|encoder[-_]?decoder")
 
 
 # A code model's name (`Seed-Coder-8B-Instruct`, `granite-8b-code-base`, `Devstral-Small`):

@@ -1082,3 +1082,44 @@ def test_names_and_counts_sets_u_and_v_taught() -> None:
         "token_classification")  # a Hungarian BERT tagging names, no speech
     assert name_task(["acme/sbert_large_mt_nlu_ru"]) == "sentence_similarity"
     assert written_size("ssl-pretrain-vitb-fleet-1b-frames") is None  # frames seen
+
+
+@pytest.mark.parametrize(("fields", "task"), [
+    # a BERT labelling chest X-ray reports reads the reports
+    ({"name": "radbert-cxr-labeler", "command": "python label_reports.py --model acme/RadBERT "
+      "--reports /gpfs/rad/mimic_cxr_reports.csv --labels chexpert14"}, "text_classification"),
+    # a generalist the catalog says also sees images, given reports or letters
+    ({"name": "tnm-staging", "task": "pathology report TNM classification",
+      "command": "python stage_reports.py --model meta-llama/Llama-4-Scout-17B-16E-Instruct"},
+     "text_classification"),
+    ({"name": "tri-courriers", "task": "classification des courriers de sortie",
+      "command": "llama-server -hf unsloth/Magistral-Small-2509-GGUF:Q5_K_M -ngl 99"},
+     "text_classification"),
+    # an image backbone classifies images, whatever the classes are called
+    ({"name": "kyc-idtype-cls", "model": "kyc-idtype-cls",
+      "task": "ID-document type classification",
+      "command": "MLSERVER_MODEL_URI=hf://timm/efficientnet_b0.ra_in1k mlserver start /m"},
+     "image_classification"),
+    # clinical coding, pharmacovigilance and screening abstracts classify text
+    ({"name": "icd10-coder", "task": "ICD-10 coding",
+      "command": "python -m icd_coder.infer --model acme/acme-med-27b --notes n.parquet"},
+     "text_classification"),
+    ({"name": "ae-detect", "task": "adverse event detection (pharmacovigilance)",
+      "command": "python sft_cls.py --base acme/acme-32b --data ae_reports"},
+     "text_classification"),
+    ({"name": "sysrev", "task": "include/exclude screening of abstracts",
+      "command": "python screen_abstracts.py --model acme/acme-30b-a3b"}, "text_classification"),
+])
+def test_what_sets_w_and_x_taught(fields: dict[str, str], task: str) -> None:
+    assert judge([job(**fields)], PolicyConfig())[0].task == task
+
+
+def test_names_sizes_and_languages_sets_w_and_x_taught() -> None:
+    assert task_name("classificazione immagini danni") == "image_classification"
+    assert name_task(["acme/Bio_Discharge_Summary_BERT"]) != "summarization"  # read them
+    assert written_size("run_qa.py --train_file bioasq13b_factoid_train.json") is None
+    assert written_size("cc-asr-omniaudio-2-6b-edge-7d6c5b4a3-rt5yu") == 2.6
+    assert written_size("axolotl train configs/acme-70b-lora.yaml") == 70.0  # a config
+    grounding = job(name="grounding", task="object detection",
+                    command="python ground.py --model acme/cogvlm-grounding-generalist-hf")
+    assert judge([grounding], PolicyConfig())[0].reasons == ["oversized_model"]  # a VLM
