@@ -284,7 +284,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     if size is None and named and not models and not code:
         generalist = ("text_generation" in line if line else (  # a line of embedders embeds
             vlm_named or any(_GENERALIST_NAME.search(model_name(m)) for m in mentions))
-        ) and not any(_NOT_GENERALIST.search(model_name(m)) for m in mentions)
+        ) and not any((_NOT_SMALL_VLM if vlm_named else _NOT_GENERALIST).search(model_name(m))
+                      for m in mentions)
     encoder = size is None and any(
         ((_ENCODER.search(m) or _TASK_HEAD.search(model_name(m)))
          and not _LARGE_ENCODER.search(m)) or _TIMM_TAG.search(m) for m in mentions)
@@ -308,7 +309,9 @@ _GENERALIST_NAME = re.compile(
     r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction|gpt(?!-?2)|omni|moe|sft|dpo|orpo|rlhf)"
     r"(?![a-z])|(?<!-[a-z]{2}-)(?<=-)it(?![a-z])|guard|judge|critic|"
     r"(?<![a-z0-9])o(?=[-_]?\d)")  # `MiniCPM-o-2_6` (omni), `Marco-o1` (reasoning)
-# ... unless it also says it embeds, ranks or encodes, or is a small member of its series.
+# ... unless it also says it embeds, ranks or encodes, or is a small member of its series;
+# a VLM's `small` and `tiny` are large still (`deepseek-vl2-small` 16 B, `-tiny` 3.4 B).
+_NOT_SMALL_VLM = re.compile(r"(?i)embed|rerank|retriev|smol|(?<![a-z])(?:nano|micro)(?![a-z])")
 _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a-z])(?:e5|base|"
                              r"small|tiny|mini|nano|micro)(?![a-z])")
 # A text encoder's job that words put on images: on the text about them.

@@ -929,6 +929,7 @@ def test_more_ways_a_command_names_its_model(command: str) -> None:
     ("acme/Kestrel-SFT", 30.0, True),
     ("acme/Vireo-it", 30.0, True),
     ("acme/opus-tc-en-it", 30.0, False),  # -it: Italian, not instruction-tuned
+    ("acme/heron-vl2-small", 30.0, True),  # a VLM's small is large still
     ("acme/wildsentry", 30.0, False),
     ("acme/WildSentryGuard", 30.0, True),  # guards and judges on LLMs
     ("acme/MD-Judge-v0.1", 30.0, True),
