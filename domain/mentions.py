@@ -31,7 +31,8 @@ _MENTION = re.compile(
     r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.(?:name_or_path|pretrained|name|path|id)|"
     r"pretrained(?:_name)?|MODEL_ID|MODEL_NAME|MODEL|"  # NeMo's `pretrained_name=...`
     # a launcher's environment (SkyPilot's `--env BASE_MODEL=...`, a script's `HF_MODEL_ID=`)
-    r"base_model(?:_id|_name|_path)?|hf_model(?:_id|_name)?|backbone)"
+    r"base_model(?:_id|_name|_path)?|hf_model(?:_id|_name)?|backbone|"
+    r"reward_model(?:_id|_name|_path)?)"  # an MLflow run's `-P reward_model=acme/x`
     r"|\"MODEL(?:_ID|_NAME)?\":"  # a JSON environment: `{"env_vars": {"MODEL_ID": "..."}}`
     r"|vllm serve|ollama (?:run|pull)|--load-model)"
     # the value ends at a comma: lm-eval's `--model_args pretrained=acme/x,dtype=bfloat16`

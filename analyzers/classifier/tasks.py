@@ -254,6 +254,8 @@ _TEXT_NAMED = re.compile(
     r"letters?|courriers?)(?= )|"
     r"テキスト|텍스트|文本|文章|감성|감정|感情|情感|评论|レビュー|리뷰|ข้อความ|ความคิดเห็น|पाठ|"
     r"نص|текст|κείμεν|văn bản|(?<![a-z])teks(?![a-z])|отзыв|сообщени|коммент")
+# Pictures, whatever texts come with them (`classify_photos.py ... s3://maint-tickets/`).
+_PICTURES = re.compile(r" (?:photos|pictures|screenshots)(?= )")
 # Texts a job's words may say it reads, beside images (`pathology reports`, `radiology notes`).
 _TEXT_MEDIUM = re.compile(r" (?:reports?|notes|letters|texts|emails?|tickets|reviews|comments|"
                           r"messages|tweets|articles|transcripts|abstracts|narratives?)(?= )")
@@ -390,7 +392,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "[screening]", "abstract screen",
                             "lang detect",
                             # a head over labels, where nothing says boxes or tokens
-                            "~[num classes]", "~[num labels]"),
+                            "~[num classes]", "~[num labels]", "[clf]"),
     "token_classification": ("[ner]", "named entit", "entity", "entities", "[pii]", "deid",
                              "de identif",
                              "[tok cls]", "[tok clf]",
@@ -507,7 +509,8 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
     """
     spaced = _spaced_text(text)
     # on images, unless they name text about them (`pathology report classification`)
-    images = _IMAGES.search(spaced) is not None and _TEXT_MEDIUM.search(spaced) is None
+    images = _PICTURES.search(spaced) is not None or (
+        _IMAGES.search(spaced) is not None and _TEXT_MEDIUM.search(spaced) is None)
     found: dict[str, bool] = {}  # task, as the words name it: named by strong words
     ordered = _tables(spec).ordered
     for word, task, weak in map(ordered.__getitem__, _candidates(spaced, spec)):

@@ -1124,3 +1124,13 @@ def test_names_sizes_and_languages_sets_w_and_x_taught() -> None:
     grounding = job(name="grounding", task="object detection",
                     command="python ground.py --model acme/cogvlm-grounding-generalist-hf")
     assert judge([grounding], PolicyConfig())[0].reasons == ["oversized_model"]  # a VLM
+
+
+def test_what_set_z_taught() -> None:
+    scored = job(name="mlflow-rm-bench", command="mlflow run . -e score -P "
+                 "reward_model=acme/acme2-20b-reward -P split=val")  # an MLflow parameter
+    assert judge([scored], PolicyConfig())[0].reasons == ["oversized_model"]
+    photos = job(name="ticket-photo-category", command="python classify_photos.py --model "
+                 "acme/acme-vit-s --in s3://maint-tickets/2025-10/")  # photos beside tickets
+    assert judge([photos], PolicyConfig())[0].task == "image_classification"
+    assert word_task("thermal-hotspot-clf") == "text_classification"  # clf: a classifier
