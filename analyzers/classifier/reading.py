@@ -25,6 +25,7 @@ from analyzers.classifier.sizes import (
     written_size,
 )
 from analyzers.classifier.tasks import (
+    TEXT_ENCODER,
     declared_task,
     model_mentions,
     model_task,
@@ -236,10 +237,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     vlm_named = any(_VLM_NAME.search(model_name(m)) for m in mentions)
     # the tasks of the family line a model in no catalog continues
     line = family_tasks(mentions, index) if not models and mentions else ()
-    sees_images = vlm_named or any(t in _SEEING for t in (
-        line or (t for m in models for t in m.tasks)))
-    seen = line or tuple(t for m in models for t in m.tasks)
-    task = declared_task(record, sees_images,
+    seen = line or tuple(t for m in models for t in m.tasks)  # what its model is made for
+    task = declared_task(record, vlm_named or any(t in _SEEING for t in seen),
                          bool(seen) and all(_MEDIUM.get(t) == "image" for t in seen))
     if task is None:
         task = model_task(models)
@@ -249,8 +248,9 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
             tuned = [_HUB_ORG.sub("", m) for m in mentions
                      if model_name(m).lower() not in shorts and models_named(m, index)]
             said = name_task(tuned) if tuned else None
-            if said is not None and _MEDIUM.get(said) == _MEDIUM.get(task):  # not an image
-                task = said  # model's `...-classifier`, which classifies images
+            # within what the base takes in (an image model's `...-classifier` sees images)
+            if said is not None and _MEDIUM.get(said) == _MEDIUM.get(task):
+                task = said
     if task is None:  # a model in no catalog, or a generalist's fine-tune: what its name says
         # (`.../Llama-3.1-Nemotron-70B-Reward`; not a served alias beside it)
         # A catalogued model's hub organisation says nothing the catalog does not (the `tts`
@@ -317,7 +317,6 @@ _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a
 # A text encoder's job that words put on images: on the text about them.
 _ON_TEXT = {"image_classification": "text_classification",
             "image_captioning": "question_answering"}
-_TEXT_ENCODER = re.compile(r"(?i)(?<![a-z])(?:\w*bert|electra|mpnet|minilm|xlm-?r)(?![a-z])")
 # What each narrow or generative task takes in: a fine-tune's name may change its task
 # within it.
 _MEDIUM = {**dict.fromkeys(("text_classification", "token_classification", "question_answering",
@@ -359,7 +358,7 @@ def job_words(record: JobRecord) -> str | None:
     for mention in mentions:
         text = text.replace(mention, " ")
     said = word_task(_SERVER_NAMES.sub(" ", text))
-    if said in _ON_TEXT and any(_TEXT_ENCODER.search(model_name(m)) for m in mentions):
+    if said in _ON_TEXT and any(TEXT_ENCODER.search(model_name(m)) for m in mentions):
         return _ON_TEXT[said]  # a BERT labelling chest X-ray reports reads the reports
     return said
 

@@ -648,12 +648,12 @@ def _name_said(name: str) -> tuple[str, ...]:
     it draws no boxes.
     """
     found = tuple(_said(name, _NAME_SPEC))
-    if found[:1] == ("object_detection",) and _TEXT_ENCODER.search(name):
+    if found[:1] == ("object_detection",) and TEXT_ENCODER.search(name):
         return ("text_classification", *found[1:])
     if found[:1] in (("other",), ("asr",)) and _NER.search(name):  # `OpenMed-NER-ProteinDetect`,
         # `nerkor-hubert-hungarian` (a Hungarian BERT): it tags
         return ("token_classification",)
-    if found[:1] in (("summarization",), ("translation",)) and _TEXT_ENCODER.search(name) \
+    if found[:1] in (("summarization",), ("translation",)) and TEXT_ENCODER.search(name) \
             and not _SEQ2SEQ.search(name):  # `Bio_Discharge_Summary_BERT`: read summaries
         return found[1:]
     if found[:1] == ("image_generation",) and _SPOTS.search(name):  # `sdxl-detector` sorts
@@ -661,7 +661,9 @@ def _name_said(name: str) -> tuple[str, ...]:
     return found
 
 
-_TEXT_ENCODER = re.compile(r"(?i)bert|electra|mpnet|minilm|xlm-?r(?![a-z])")
+# A text encoder's name (BERT and its kin): it classifies, tags, embeds; it draws no boxes,
+# writes no summaries and sees no images.
+TEXT_ENCODER = re.compile(r"(?i)bert|electra|mpnet|minilm|xlm-?r(?![a-z])")
 _NER = re.compile(r"(?i)(?<![a-z])ner(?![a-z])|named[-_ ]entity|entity[-_ ]recogn")
 _SPOTS = re.compile(r"(?i)detect|classif")
 _SEQ2SEQ = re.compile(r"(?i)bart|t5|pegasus|marian|opus|led|bert2bert|encoder[-_]?decoder")
