@@ -35,7 +35,7 @@ from analyzers.classifier.features import (
     prob_at_least,
 )
 from analyzers.classifier.network import Network, TorchNetwork, load_network, thread_cap
-from analyzers.classifier.reading import Readings, read_jobs, words_of
+from analyzers.classifier.reading import MEDIUM, Readings, read_jobs, words_of
 from analyzers.policy import hints, is_idle, is_overprovisioned
 from analyzers.records import NARROW_TASKS, REASONS, TASKS, JobRecord, Verdict
 from config.organisation import PolicyConfig
@@ -51,9 +51,8 @@ _OTHER = TASKS.index("other")
 _IMAGE_CLASSIFICATION = TASKS.index("image_classification")
 # What each task takes in (text, images, audio, anything): a model made for tasks of some
 # media does only tasks of those media (TASKS x media, one-hot).
-_MEDIA = {"asr": 2, "image_classification": 1, "object_detection": 1, "image_generation": 1,
-          "image_captioning": 1, "other": 3}
-_MEDIUM = np.eye(4, dtype=np.int64)[[_MEDIA.get(t, 0) for t in TASKS]]
+_MEDIA = ("text", "image", "audio", "other")
+_MEDIUM = np.eye(len(_MEDIA), dtype=np.int64)[[_MEDIA.index(MEDIUM[t]) for t in TASKS]]
 # A job of a named catalogued generalist whose words name no task: the network's narrow task
 # counts only this sure (chosen on held-out catalogued jobs and generated server jobs of
 # never-seen models, not on the never-seen evaluation).

@@ -239,7 +239,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     line = family_tasks(mentions, index) if not models and mentions else ()
     seen = line or tuple(t for m in models for t in m.tasks)  # what its model is made for
     task = declared_task(record, vlm_named or any(t in _SEEING for t in seen),
-                         bool(seen) and all(_MEDIUM.get(t) == "image" for t in seen))
+                         bool(seen) and all(MEDIUM[t] == "image" for t in seen))
     if task is None:
         task = model_task(models)
         if task is not None:  # a fine-tune whose name says another task than its base's
@@ -249,7 +249,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
                      if model_name(m).lower() not in shorts and models_named(m, index)]
             said = name_task(tuned) if tuned else None
             # within what the base takes in (an image model's `...-classifier` sees images)
-            if said is not None and _MEDIUM.get(said) == _MEDIUM.get(task):
+            if said is not None and MEDIUM[said] == MEDIUM[task]:
                 task = said
     if task is None:  # a model in no catalog, or a generalist's fine-tune: what its name says
         # (`.../Llama-3.1-Nemotron-70B-Reward`; not a served alias beside it)
@@ -317,13 +317,13 @@ _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a
 # A text encoder's job that words put on images: on the text about them.
 _ON_TEXT = {"image_classification": "text_classification",
             "image_captioning": "question_answering"}
-# What each narrow or generative task takes in: a fine-tune's name may change its task
-# within it.
-_MEDIUM = {**dict.fromkeys(("text_classification", "token_classification", "question_answering",
-                            "sentence_similarity", "summarization", "translation",
-                            "text_generation"), "text"),
-           **dict.fromkeys(("image_classification", "object_detection", "image_captioning",
-                            "image_generation"), "image"), "asr": "audio"}
+# What each task takes in (`other`: anything): a fine-tune's name may change its task within
+# it, and a sure network may pick another task a catalogued model takes in (the judge).
+MEDIUM = {**dict.fromkeys(("text_classification", "token_classification", "question_answering",
+                           "sentence_similarity", "summarization", "translation",
+                           "text_generation"), "text"),
+          **dict.fromkeys(("image_classification", "object_detection", "image_captioning",
+                           "image_generation"), "image"), "asr": "audio", "other": "other"}
 # Tasks of a model that sees images (a backbone, a detector; a VLM by its name): a
 # classification that names no text (`Insassenklassifikation`, `clasificación del estado de
 # la calzada`) is of images with it. Not a generalist the catalog says also sees images

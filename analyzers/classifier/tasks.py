@@ -223,15 +223,17 @@ def declared_task(record: JobRecord, sees_images: bool = False,
     (`only_images`: `timm/efficientnet_b0`), whatever it names (`ID-document types`).
     """
     found = _declared(record)
-    if found == "text_classification" and only_images:
+    if found != "text_classification":
+        return found
+    if only_images:
         return "image_classification"
-    if found == "text_classification":
-        spaced = _spaced_text(f"{record.name} {record.command}")
-        declared = f" {_NOT_A_LETTER.sub(' ', _declared_words(record).lower())} "
-        if _IMAGE_DATA.search(spaced) or (
-                not _TEXT_NAMED.search(declared)
-                and (sees_images or _IMAGES.search(spaced) or _IMAGE_JOB.search(spaced))):
-            return "image_classification"
+    spaced = _spaced_text(f"{record.name} {record.command}")
+    if _IMAGE_DATA.search(spaced):
+        return "image_classification"
+    declared = f" {_NOT_A_LETTER.sub(' ', _declared_words(record).lower())} "
+    if not _TEXT_NAMED.search(declared) and (
+            sees_images or _IMAGES.search(spaced) or _IMAGE_JOB.search(spaced)):
+        return "image_classification"
     return found
 
 
@@ -509,8 +511,8 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]
     """
     spaced = _spaced_text(text)
     # on images, unless they name text about them (`pathology report classification`)
-    images = _PICTURES.search(spaced) is not None or (
-        _IMAGES.search(spaced) is not None and _TEXT_MEDIUM.search(spaced) is None)
+    images = _IMAGES.search(spaced) is not None and (  # (pictures are among _IMAGES' words)
+        _TEXT_MEDIUM.search(spaced) is None or _PICTURES.search(spaced) is not None)
     found: dict[str, bool] = {}  # task, as the words name it: named by strong words
     ordered = _tables(spec).ordered
     for word, task, weak in map(ordered.__getitem__, _candidates(spaced, spec)):
