@@ -67,11 +67,23 @@ _NOT_A_NAME = re.compile(r"(?i)(?:v?\d+(?:[._]\d+)*|(?:step|checkpoint|ckpt|epoc
                          r"model|weights|main|snapshots?|[0-9a-f]{12,40})")
 
 
+# Words of a weights file's name that say its version, quantization or format, not its model
+# (`/models/v12-Q6_K.gguf`, `ggml-model-f16.gguf`).
+FILE_WORD = re.compile(r"(?i)v?\d+|i?q\d|[kslm]|xx?s|b?f(?:p)?(?:8|16|32)|gguf|ggml|bin|"
+                       r"safetensors|onnx|pth?|model")
+
+
+def file_words_only(part: str) -> bool:
+    """Whether a path's part says only a file's version, quantization or format."""
+    return all(FILE_WORD.fullmatch(w) for w in re.split(r"[-_.]+", part) if w)
+
+
 @lru_cache(maxsize=65_536)
 def model_name(mention: str) -> str:
-    """A mention's model name: its path's last part, above any version or checkpoint parts."""
+    """A mention's model name: its path's last part, above any version or checkpoint parts
+    and files that name no model (`/models/MiniCPM-V-4/ggml-model-Q4_K_M.gguf`)."""
     parts = [p for p in mention.rstrip("/").split("/") if p]
-    while len(parts) > 1 and _NOT_A_NAME.fullmatch(parts[-1]):
+    while len(parts) > 1 and (_NOT_A_NAME.fullmatch(parts[-1]) or file_words_only(parts[-1])):
         parts.pop()
     return parts[-1] if parts else mention
 

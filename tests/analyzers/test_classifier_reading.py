@@ -949,6 +949,34 @@ def test_a_new_generalist_of_no_written_size_on_a_narrow_task(model: str, mem_gi
         assert "oversized_model" not in judge([record], stricter)[0].reasons
 
 
+@pytest.mark.parametrize(("command", "flagged"), [
+    # a text-generation server's model is a generative LLM: of 3 B or more, most likely
+    ("vllm serve acme/SuperNova-Swift --served-model-name ticket-router", True),
+    ("python -m vllm.entrypoints.openai.api_server --model acme/Homunculus-X", True),
+    ("python -m sglang.launch_server --model-path acme/Volare-Pro", True),
+    ("text-generation-launcher --model-id acme/Kestrel-Lite", True),
+    ("llama-server -m /models/Arcee-Swift-Q5_K_M.gguf -ngl 99", True),
+    # ... not one told to embed, score or pool, nor an encoder or an embedder
+    ("vllm serve acme/Kestrel-Lite --task embed", False),
+    ("vllm serve acme/Kestrel-Lite --runner pooling --convert classify", False),
+    ("vllm serve acme/kestrel-roberta-intent", False),
+    ("vllm serve acme/kestrel-embed-v2", False),
+    # ... nor a file whose name says only its version and quantization: no model named
+    ("llama-server -m /models/v12-Q6_K.gguf -ngl 99", False),
+    ("llama-server -m /models/model.gguf -ngl 99", False),
+])
+def test_a_new_model_a_generation_server_serves_for_a_narrow_task(command: str,
+                                                                  flagged: bool) -> None:
+    record = job(name="ticket-intent", task="intent classification", command=command,
+                 gpu_mem_used_gib_max=60.0, precision="bf16")
+    assert ("oversized_model" in judge([record], PolicyConfig())[0].reasons) is flagged
+    if flagged and "-ngl" not in command:  # a prior of 3 B: not where the memory used
+        # cannot hold it (llama.cpp may keep layers off the GPU: its memory bounds nothing)
+        small = job(name="ticket-intent", task="intent classification", command=command,
+                    gpu_mem_used_gib_max=2.0, precision="bf16")
+        assert "oversized_model" not in judge([small], PolicyConfig())[0].reasons
+
+
 @pytest.mark.parametrize(("mention", "name"), [
     ("meta-llama/Llama-3.1-8B", "Llama-3.1-8B"),
     ("s3://artifacts/risk/rex-omni/v8", "rex-omni"),
@@ -956,6 +984,7 @@ def test_a_new_generalist_of_no_written_size_on_a_narrow_task(model: str, mem_gi
     ("/models/Ling-lite-1.5", "Ling-lite-1.5"),
     ("runs/acme-7b/checkpoint-500", "acme-7b"),
     ("gpt2", "gpt2"),
+    ("/models/MiniCPM-V-4/ggml-model-Q4_K_M.gguf", "MiniCPM-V-4"),  # a file named for none
 ])
 def test_a_mention_names_its_model_above_versions_and_checkpoints(mention: str,
                                                                    name: str) -> None:
