@@ -80,8 +80,10 @@ def file_words_only(part: str) -> bool:
 
 @lru_cache(maxsize=65_536)
 def model_name(mention: str) -> str:
-    """A mention's model name: its path's last part, above any version or checkpoint parts
-    and files that name no model (`/models/MiniCPM-V-4/ggml-model-Q4_K_M.gguf`)."""
+    """A mention's model name: its path's last part, above any version or checkpoint parts.
+
+    And above files that name no model (`/models/MiniCPM-V-4/ggml-model-Q4_K_M.gguf`).
+    """
     parts = [p for p in mention.rstrip("/").split("/") if p]
     while len(parts) > 1 and (_NOT_A_NAME.fullmatch(parts[-1]) or file_words_only(parts[-1])):
         parts.pop()
