@@ -352,6 +352,19 @@ def test_a_job_with_nothing_to_read_has_no_task_but_other() -> None:
     assert {v.task for v in judge([*bare, lab], PolicyConfig())} == {"other"}
 
 
+@pytest.mark.parametrize(("name", "command"), [
+    ("ray-cluster-gpu-workers-7b9f5c6d4-worker-2",
+     "ray start --address=ray-cluster-head-svc:6379 --num-gpus=4 --block"),
+    ("icon-lam-ens-20251104T00", "srun --mpi=pmix ./icon -e exp.nordic_wind_ens --members 20"),
+    ("media-celery-gpu-6d8f9c7b5-wp4tn", "celery -A media.tasks worker -Q gpu-thumbs"),
+    ("run_88213", "srun python train.py --cfg cfg/exp42.yaml --resume ckpt/step_13000.pt"),
+])
+def test_a_batch_job_that_names_no_model_and_no_task_does_other(name: str,
+                                                                 command: str) -> None:
+    """A worker, a simulation, a script with a config: the network's lean is no task."""
+    assert judge([job(name=name, command=command)], PolicyConfig())[0].task == "other"
+
+
 def test_server_settings_name_no_model_the_job_runs() -> None:
     """`--reasoning-parser deepseek_r1` serves no DeepSeek-R1 (671 B), and a draft model for
     speculative decoding is not the model served: the size is the served model's alone."""
