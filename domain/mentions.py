@@ -20,8 +20,13 @@ _MENTION = re.compile(
     # a scoring step's model: `--rm acme/RM-8B`, `--judge-model`
     r"rm|reward[-_]model(?:[-_]path|[-_]name)?|judge(?:[-_]model)?|critic(?:[-_]model)?|"
     r"classifier(?:[-_]model)?|detector(?:[-_]model)?|"
-    # a retriever's encoders (DPR's): not `--encoder`, often a segmenter's backbone
+    # a retriever's encoders (DPR's); `--encoder` (often a segmenter's backbone, `vitl`)
+    # and `--onnx` only as a hub id or a path (`--encoder nvidia/MM-Embed`)
     r"(?:query|question|passage|ctx|context|doc)[-_]encoder|"
+    r"(?:encoder|onnx)(?=(?:\s*=\s*|\s+)['\"]?[\w.-]+/)|"
+    # KServe's storage: `--storage_uri hf://acme/x`, `STORAGE_URI=hf://...` below (not a
+    # volume claim, `pvc://faq-pvc`, named for whatever it holds)
+    r"storage[-_]uri(?=(?:\s*=\s*|\s+)['\"]?(?!pvc:))|"
     # the model an RL rollout or trainer runs (`--policy acme/x`), LeRobot's `--policy.path=`
     r"policy(?:[-_]model|\.path|\.pretrained_path)?|"
     # an adapter counts the model it adapts; llama.cpp's `-hf` and `--hf-repo` take a hub repo
@@ -32,9 +37,10 @@ _MENTION = re.compile(
     r"pretrained(?:_name)?|MODEL_ID|MODEL_NAME|MODEL|"  # NeMo's `pretrained_name=...`
     # a launcher's environment (SkyPilot's `--env BASE_MODEL=...`, a script's `HF_MODEL_ID=`)
     r"base_model(?:_id|_name|_path)?|hf_model(?:_id|_name)?|backbone|"
-    r"reward_model(?:_id|_name|_path)?)"  # an MLflow run's `-P reward_model=acme/x`
+    r"reward_model(?:_id|_name|_path)?|storage_uri(?=\s*=\s*['\"]?(?!pvc:)))"  # MLflow's `-P x=`
     r"|\"MODEL(?:_ID|_NAME)?\":"  # a JSON environment: `{"env_vars": {"MODEL_ID": "..."}}`
-    r"|vllm serve|ollama (?:run|pull)|--load-model)"
+    r"|vllm serve|ollama (?:run|pull)|--load-model|trtllm-serve|mlc_llm serve|aphrodite run|"
+    r"lmdeploy serve (?:api_server|gradio))"
     # the value ends at a comma: lm-eval's `--model_args pretrained=acme/x,dtype=bfloat16`
     r"(?:\s*=\s*|\s+)['\"]?(?!-)([^\s'\"|,]+)")  # a flag after `vllm serve` is not a model
 _GGUF = re.compile(r"(?i)[^\s'\"=|]+\.gguf")

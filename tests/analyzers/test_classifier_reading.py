@@ -922,6 +922,13 @@ def test_job_names_drop_a_versions_dot(name: str, size_b: float, task: str) -> N
     "python -m speech_api --checkpoint-path acme/Acme-14B --server-port 8000",
     "serve run app.main:deployment --runtime-env-json "
     "'{\"env_vars\": {\"MODEL_ID\": \"acme/Acme-14B\"}}'",
+    # KServe's storage, TensorRT-LLM's and LMDeploy's servers, an encoder given as a hub id
+    "env STORAGE_URI=hf://acme/Acme-14B python -m huggingfaceserver --model_dir=/mnt/models",
+    "python -m kserve.server --storage_uri gs://models/acme/Acme-14B --model_name clf",
+    "trtllm-serve acme/Acme-14B --max_batch_size 8 --backend pytorch",
+    "lmdeploy serve api_server acme/Acme-14B --server-port 23333",
+    "python -m slides.match --encoder acme/Acme-14B --decks s3://decks/",
+    "python -m docclf.run --onnx acme/Acme-14B --variant gpu/gpu-int4-rtn-block-32",
 ])
 def test_more_ways_a_command_names_its_model(command: str) -> None:
     """lm-eval's model arguments (up to the comma), a script's `--base`, Hydra's
@@ -929,6 +936,10 @@ def test_more_ways_a_command_names_its_model(command: str) -> None:
     reading = read_job(job(name="x", command=command))
     assert reading.names_model and reading.size == (14.0, 14.0)
     assert not read_job(job(name="x", command="python x.py --base-url http://h:80")).names_model
+    # a volume claim is named for what it holds, not a model; a depth model's encoder size
+    for nothing in ("python -m huggingfaceserver --model_name=qa --storage_uri=pvc://qa-pvc",
+                    "python run_depth.py --encoder vitl --img-path frames/"):
+        assert not read_job(job(name="x", command=nothing)).names_model
 
 
 @pytest.mark.parametrize(("model", "mem_gib", "flagged"), [
