@@ -957,6 +957,8 @@ def test_more_ways_a_command_names_its_model(command: str) -> None:
     ("acme/wildsentry", 30.0, False),
     ("acme/WildSentryGuard", 30.0, True),  # guards and judges on LLMs
     ("acme/MD-Judge-v0.1", 30.0, True),
+    ("acme/DISC-LawLLM", 30.0, True),  # an LLM by its name's capitals
+    ("acme/llmcompressor-tools", 30.0, False),  # ... not any `llm` inside a word
     ("acme/polite-guard-bert", 30.0, False),  # ... not on BERT
     ("s3://artifacts/risk/heron-omni/v8", 30.0, True),  # the name above a version
     ("/mnt/ckpt/heron-omni/step_21500/hf", 30.0, True),  # ... and a checkpoint
