@@ -363,12 +363,19 @@ def _mentioned_size(mentions: Sequence[str]) -> float | None:
     return max(sizes) if sizes else None
 
 
+def _served_alias(mention: str) -> bool:
+    """Whether a model field is a name served under: no hub id, path or file, no known model."""
+    return not any(c in mention for c in "/:.") and not models_named(mention, catalog_index())
+
+
 def job_words(record: JobRecord) -> str | None:
     """The one narrow task the job's own words name; its model's names and user left out."""
     text = mask_user(" ".join(p for p in (record.name, record.command, record.image) if p),
                      record.user)
     mentions = model_mentions(record)
     for mention in mentions:
+        if mention == record.model and _served_alias(mention):
+            continue  # the name a deployment serves under (`rerank14`) says what it does
         text = text.replace(mention, " ")
     said = word_task(_SERVER_NAMES.sub(" ", text))
     if said in _ON_TEXT and any(TEXT_ENCODER.search(model_name(m)) for m in mentions):
@@ -453,10 +460,10 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
 def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:
     """Index of the narrow task each job's words name, for the jobs where `rows`; else -1."""
     out = np.full(len(records), -1, dtype=np.int64)
-    seen: dict[tuple[str, str, str | None, str | None], str | None] = {}
+    seen: dict[tuple[str, str, str | None, str | None, str | None], str | None] = {}
     for i in np.flatnonzero(rows).tolist():
         record = records[i]
-        k = (record.name, record.command, record.image, record.user)
+        k = (record.name, record.command, record.image, record.user, record.model)
         if k not in seen:
             seen[k] = job_words(record)
         found = seen[k]

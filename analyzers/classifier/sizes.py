@@ -96,7 +96,11 @@ def _forms(model: CatalogModel) -> list[str]:
         family = model.stem.split("-")[0]
         bare = model.stem.replace(size, "").strip("-_.").replace("-", "")
         forms.append(f"{bare}:{size}")
-        if not family[-1].isdigit():  # `qwen3` + `2b` would write Qwen's 32 B (`qwen-32b`)
+        # `gemma7b` for gemma-7b-it, `llama7b` for Llama-2-7b; not where words stand between
+        # the family and the size (`typhoon7b` is not typhoon-ocr-7b, `hunyuan7b` not
+        # Hunyuan-MT-7B), nor after a digit (`qwen3` + `2b` would write Qwen's 32 B)
+        between = model.stem[len(family):model.stem.lower().find(size.lower())]
+        if not family[-1].isdigit() and _VERSIONS_ONLY.fullmatch(between):
             forms.append(f"{family}{size}")
     # A dotted version written with or without its `v` (`NuExtract-v1.5`, `NuExtract-1.5`)
     forms += [_VERSION_V.sub(_toggle_v, f) for f in forms if _VERSION_V.search(f)]
@@ -104,6 +108,7 @@ def _forms(model: CatalogModel) -> list[str]:
     return forms + [_dotless(f, size) for f in forms if "." in f]
 
 
+_VERSIONS_ONLY = re.compile(r"(?i)[-_.]*(?:v?\d+(?:\.\d+)*[-_.]+)*")
 _VERSION_V = re.compile(r"(?i)(?<=[-_])(v?)(?=\d+\.\d+(?![\d.]*[bm](?![a-z])))")
 
 
@@ -163,6 +168,7 @@ def _lines(models: tuple[CatalogModel, ...]
     its members are the models (of distinct ids) whose names start with it.
     """
     members: dict[str, dict[str, CatalogModel]] = {}
+    chains: list[list[str]] = []
     for m in models:
         if m.runner_alias:
             continue
@@ -172,13 +178,18 @@ def _lines(models: tuple[CatalogModel, ...]
             if _SIZED_PIECE.fullmatch(piece):
                 pieces, first = pieces[:i], 1
                 break
-        for w in range(first, len(pieces) + 1):
-            k = key(pieces[:w])
-            if len(k) >= 4:  # `nv`, `glm`: too short to tell a family from a word
-                members.setdefault(k, {})[m.model_id.lower()] = m
+        chain = [key(pieces[:w]) for w in range(first, len(pieces) + 1)]
+        chain = [k for k in chain if len(k) >= 4]  # `nv`, `glm`: too short for a family
+        for k in chain:
+            members.setdefault(k, {})[m.model_id.lower()] = m
+        chains.append(chain)
+    # A line whose every member goes on the same way is that longer line only: `typhoon`, of
+    # typhoon-ocr-3b and -7b alone, is `typhoon-ocr` (a new typhoon-7b continues neither).
+    same = {a for chain in chains for a, b in zip(chain, chain[1:], strict=False)
+            if members[a].keys() == members[b].keys()}
     return {k: (min(m.params_b for m in v.values()), len(v),
                 tuple(t for t in TASKS if all(t in m.tasks for m in v.values())))
-            for k, v in members.items()}
+            for k, v in members.items() if k not in same}
 
 
 def family_floor(mentions: Sequence[str], index: CatalogIndex | None = None) -> float | None:
@@ -471,8 +482,8 @@ def _written(text: str) -> tuple[float | None, float | None]:
             before.append(pieces[j][0])
             joint = pieces[j][1]
         prev = before[0] if before else None
-        if _is_id_context(prev):  # `sweep-12b`, `raysubmit_a14b`
-            continue
+        if sep != ":" and _is_id_context(prev):  # `sweep-12b`, `raysubmit_a14b`; not an
+            continue  # Ollama tag (`seed:36b`)
         if _DATA_SET.fullmatch(piece) or (prev is not None and _DATA_SET.fullmatch(prev)):
             continue  # images seen, not parameters: `laion2b`, `laion2B-39B`, `webli-10b`
         if piece[0] == "a" and _SIZE_PIECE.fullmatch(piece[1:]) and i > 0:

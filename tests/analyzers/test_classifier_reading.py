@@ -835,6 +835,49 @@ def test_a_new_member_of_a_family_line_is_made_for_what_the_line_is() -> None:
     assert read_job(served).server and read_job(served).tasks == ()
 
 
+def test_a_brand_whose_catalogued_models_all_go_on_one_way_is_that_longer_line() -> None:
+    """Typhoon's catalogued models named `typhoon-` are all `typhoon-ocr-`: a new typhoon-7b
+    is no OCR model, nor typhoon-ocr-7b; Hunyuan-7B-Instruct is not Hunyuan-MT-7B (their
+    `typhoon7b`, `hunyuan7b` forms stand for a family and a size only)."""
+    for model in ("scb10x/typhoon-7b", "tencent/Hunyuan-7B-Instruct"):
+        served = job(name="review-sentiment", task="sentiment analysis",
+                     command=f"text-generation-launcher --model-id {model}")
+        assert read_job(served).size == (7.0, 7.0)
+        assert judge([served], PolicyConfig())[0].task == "text_classification"
+    # the longer line counts still: a new typhoon-ocr is at least its smallest member
+    assert read_job(job(name="x", model="scb10x/typhoon-ocr-next")).floor_b == 3.75
+    assert read_job(job(name="x", model="scb10x/typhoon-next")).floor_b is None
+    assert read_job(job(name="x", command="python ner.py --model gemma7b")).size == (8.54, 8.54)
+
+
+def test_an_ollama_tag_writes_a_size_whatever_the_name() -> None:
+    reading = read_job(job(name="x", command="python batch.py --model-path seed:36b-fp16"))
+    assert reading.size == (36.0, 36.0)
+    assert read_job(job(name="seed-36b-eval")).size is None  # a random seed, not a size
+
+
+@pytest.mark.parametrize(("fields", "task"), [
+    # a served alias in the model field says what the deployment does, as its name does
+    ({"name": "rerank14-predictor-00001-deployment-8f7c6d5b9-vz2lk", "model": "rerank14",
+      "command": "vllm serve acme/first_qwen3_14b --served-model-name rerank14"},
+     "sentence_similarity"),
+    ({"name": "pentest-qa", "task": "pentest Q&A",
+      "command": "llama-server -m /models/gguf/Acme-33B-v1.Q4_K_M.gguf"},
+     "question_answering"),
+    ({"name": "x", "task": "商品类目预测", "command": "python p.py --model acme/Acme-7B"},
+     "text_classification"),
+    ({"name": "x", "task": "kategorisasi produk", "command": "python p.py --model acme/Acme-7B"},
+     "text_classification"),
+    # a purpose in a fine-tune's name beats the architecture it is built on
+    ({"name": "zs-category", "command": "python zs.py --model "
+      "acme/multilingual-MiniLMv2-L6-mnli-xnli --labels taxonomy.txt"}, "text_classification"),
+    ({"name": "sim", "command": "python sim.py --model acme/BioBERT-mnli-snli-stsb"},
+     "sentence_similarity"),
+])
+def test_what_sets_ac_and_ad_taught(fields: dict[str, str], task: str) -> None:
+    assert judge([job(**fields)], PolicyConfig())[0].task == task
+
+
 def test_an_adapter_flag_and_llama_cpps_hub_flag_name_the_model() -> None:
     """`--adapter` names a LoRA (it counts the model it adapts); llama.cpp's `-hf` and
     `--hf-repo` name a hub repository, its quantization after the colon."""
