@@ -14,7 +14,7 @@ _MENTION = re.compile(
     r"(?i)(?:(?<![\w-])--?(?:model|model[-_]id|model[-_]path|model[-_]dir|"
     r"model[-_]name(?:[-_]or[-_]path)?|"
     r"base[-_]model(?:[-_]id)?|pretrained|ckpt(?:[-_]path)?|checkpoint(?:[-_]path)?|weights|"
-    r"hf[-_]model|llm|backbone|arch|m|"
+    r"hf[-_]model|llm(?:[-_]model)?|generator(?:[-_]model)?|chat[-_]model|backbone|arch|m|"
     # the model of a retrieval or vision step: `--reranker BAAI/...`, `--vlm openbmb/...`
     r"reranker|cross[-_]encoder|vlm|embedder|embedding[-_]model|"
     # a scoring step's model: `--rm acme/RM-8B`, `--judge-model`

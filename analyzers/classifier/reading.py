@@ -314,7 +314,9 @@ _GENERALIST_NAME = re.compile(
 # a VLM's `small` and `tiny` are large still (`deepseek-vl2-small` 16 B, `-tiny` 3.4 B).
 _NOT_SMALL_VLM = re.compile(r"(?i)embed|rerank|retriev|smol|(?<![a-z])(?:nano|micro)(?![a-z])")
 _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a-z])(?:e5|base|"
-                             r"small|tiny|mini|nano|micro)(?![a-z])")
+                             r"small|tiny|mini|nano|micro)(?![a-z])|"
+                             # encoder-decoders, small whatever they generate
+                             r"t5|bart|pegasus|blip|pix2struct|donut|florence")
 # A text encoder's job that words put on images: on the text about them.
 _ON_TEXT = {"image_classification": "text_classification",
             "image_captioning": "question_answering"}
@@ -340,15 +342,23 @@ def _runs_embedding_server(record: JobRecord) -> bool:
 
 
 def _generates(record: JobRecord) -> bool:
-    """Whether the job serves its model with a text-generation server declaring no other use.
+    """Whether a job serves its model with a generation server, or gives it a generative role.
 
-    What such servers serve is a generative LLM: of the catalogued ones writing no size, 0.91
+    A server declaring no other use (`--task embed`, pooling). What such servers serve is a generative LLM: of the catalogued ones writing no size, 0.91
     are of 3 B or more (224 of 246; the rest are GPT-2s, T5s and Phi-1/2, older than most
     servers), as were 59 of the 66 such models of the realistic jobs.
     """
     return ((_runs_generation_server(record.command)
              or bool(record.image and _GENERATION_IMAGE.search(record.image)))
-            and not _NOT_GENERATING.search(record.command))
+            and not _NOT_GENERATING.search(record.command)) or bool(
+        _GENERATIVE_ROLE.search(record.command))
+
+
+# A model given as a pipeline's LLM (`--generator` of a RAG service, `--llm`, `--chat-model`)
+# or asked for new tokens (`--max-new-tokens 8`): a generative model too.
+_GENERATIVE_ROLE = re.compile(
+    r"(?i)--(?:llm|generator|chat)(?:[-_]model)?(?:[-_](?:name|id|path))?[= ]|"
+    r"max[-_]new[-_]tokens")
 
 
 def _runs_generation_server(command: str) -> bool:

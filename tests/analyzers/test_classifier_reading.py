@@ -878,6 +878,40 @@ def test_what_sets_ac_and_ad_taught(fields: dict[str, str], task: str) -> None:
     assert judge([job(**fields)], PolicyConfig())[0].task == task
 
 
+@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # tasks declared in Italian, Dutch, French: what the job does, whatever the model is
+    ({"task": "riconoscimento entità", "name": "anonimizzatore",
+      "command": "vllm serve /mnt/pvc/modelli/acme-vecchio --served-model-name anon"},
+     "token_classification", True),
+    ({"task": "vraag-antwoord", "name": "rechtsvragen",
+      "command": "vllm serve /models/acme-chat-v2 --served-model-name rechtsvragen"},
+     "question_answering", True),
+    ({"task": "résumé", "name": "resumes-decisions",
+      "command": "vllm serve Acme/Acme-141B-Instruct --served-model-name resumes"},
+     "summarization", False),
+    ({"task": "résumé parsing", "name": "cv-fields",
+      "command": "python parse.py --model acme/xlm-roberta-base-cv"},
+     "token_classification", False),
+    # a RAG service's generator is an LLM: a new one of no written size is likely 3 B or more
+    ({"task": "question-answering", "name": "bescheid-fragen-rag",
+      "command": "python -m rag_service.qa --generator /models/acme/hermelin --top-k 6"},
+     "question_answering", True),
+    ({"name": "ticket-route", "task": "ticket classification",
+      "command": "python -m route.llm_classify --model acme/Homunculo --max-new-tokens 8"},
+     "text_classification", True),
+    # ... not an encoder-decoder asked for tokens
+    ({"name": "ticket-route", "task": "ticket classification",
+      "command": "python -m route.classify --model acme/flan-t5-tickets --max-new-tokens 8"},
+     "text_classification", False),
+])
+def test_what_set_aa_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+    verdict = judge([job(**fields)], PolicyConfig())[0]
+    assert verdict.task == task
+    assert ("oversized_model" in verdict.reasons) is flagged
+
+
+
+
 def test_an_adapter_flag_and_llama_cpps_hub_flag_name_the_model() -> None:
     """`--adapter` names a LoRA (it counts the model it adapts); llama.cpp's `-hf` and
     `--hf-repo` name a hub repository, its quantization after the colon."""
