@@ -344,9 +344,10 @@ def _runs_embedding_server(record: JobRecord) -> bool:
 def _generates(record: JobRecord) -> bool:
     """Whether a job serves its model with a generation server, or gives it a generative role.
 
-    A server declaring no other use (`--task embed`, pooling). What such servers serve is a generative LLM: of the catalogued ones writing no size, 0.91
-    are of 3 B or more (224 of 246; the rest are GPT-2s, T5s and Phi-1/2, older than most
-    servers), as were 59 of the 66 such models of the realistic jobs.
+    The server declares no other use (`--task embed`, pooling). What such servers serve is a
+    generative LLM: of the catalogued ones writing no size, 0.91 are of 3 B or more (224 of
+    246; the rest are GPT-2s, T5s and Phi-1/2, older than most servers), as were 59 of the 66
+    such models of the realistic jobs.
     """
     return ((_runs_generation_server(record.command)
              or bool(record.image and _GENERATION_IMAGE.search(record.image)))
