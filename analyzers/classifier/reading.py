@@ -282,7 +282,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     generalist = False
     if size is None and named and not models and not code:
         generalist = ("text_generation" in line if line else (  # a line of embedders embeds
-            vlm_named or any(_GENERALIST_NAME.search(model_name(m)) for m in mentions)
+            vlm_named or any(_GENERALIST_NAME.search(model_name(m))
+                             or _LORA.search(model_name(m)) for m in mentions)
             or _generates(record))
         ) and not any((_NOT_SMALL_VLM if vlm_named else _NOT_GENERALIST).search(model_name(m))
                       for m in mentions)
@@ -355,6 +356,11 @@ def _generates(record: JobRecord) -> bool:
         _GENERATIVE_ROLE.search(record.command))
 
 
+# A LoRA adapter's name (`cabrita-lora-v0-1`): adapters are made for LLMs and image generators
+# (an encoder is fine-tuned whole), and an image generator's task is no narrow one.
+_LORA = re.compile(r"(?i)(?<![a-z])q?lora(?![a-z])")
+
+
 # A model given as a pipeline's LLM (`--generator` of a RAG service, `--llm`, `--chat-model`)
 # or asked for new tokens (`--max-new-tokens 8`): a generative model too.
 _GENERATIVE_ROLE = re.compile(
@@ -381,14 +387,15 @@ def _served_alias(mention: str) -> bool:
 
 def job_words(record: JobRecord) -> str | None:
     """The one narrow task the job's own words name; its model's names and user left out."""
-    text = mask_user(" ".join(p for p in (record.name, record.command, record.image) if p),
-                     record.user)
+    # (a server's settings are none: `--chat-template` chats no more than `--port` ports)
+    text = " ".join(p for p in (record.name, without_settings(record.command), record.image)
+                    if p)
     mentions = model_mentions(record)
     for mention in mentions:
         if mention == record.model and _served_alias(mention):
             continue  # the name a deployment serves under (`rerank14`) says what it does
         text = text.replace(mention, " ")
-    said = word_task(_SERVER_NAMES.sub(" ", text))
+    said = word_task(_SERVER_NAMES.sub(" ", mask_user(text, record.user)))
     if said in _ON_TEXT and any(TEXT_ENCODER.search(model_name(m)) for m in mentions):
         return _ON_TEXT[said]  # a BERT labelling chest X-ray reports reads the reports
     return said

@@ -120,6 +120,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "klassifizier", "klassificer", "clasificare", "clasificarea", "osztályoz",
         "osztalyoz", "besorol", "ταξινόμηση", "ταξινομηση", "κατηγοριοποίηση", "kategorizac",
         "kategoriz", "kategorisasi", "类目", "品类", "意图识别", "意図", "의도 분류",
+        # judging content harmful or in breach (`聊天内容审核`, `チャット有害判定`)
+        "审核", "審核", "有害", "判定", "违规", "違反", "유해", "판정", "zararlı",
         "จัดหมวดหมู่", "หมวดหมู่ข้อความ", "ujaran kebencian", "discurso de odio",
         "discurso de ódio", "discours haineux", "hassrede", "incitamento all'odio",
         "mowa nienawiści", "nefret söylemi", "язык вражды", "ненавист", "toxicidad",
@@ -383,6 +385,9 @@ _SCIENCE = (*_ROBOTS, "![dna]", "!genom", "!protein", "!nucleotide", "![rna]", "
             "![vep]", "!promoter", "!mgnify", "!metagenom", "!single cell", "![scrna]",
             "!weather", "!climate", "![era5]", "!merra", "!downscal", "![esm]", "!esm2",
             "!esm3", "!esmc")
+# Sorting sounds: no task of the list classifies audio (`audio event tagging` is `other`).
+_SOUNDS = ("audio event", "sound event", "audio tag", "audio class", "sound class",
+           "acoustic scene", "audioset", "[sfx]", "[esc50]", "esc 50")
 _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative task
     "text_classification": ("sentiment", "polarity", "classif", "toxic", "moderat", "[intent]",
                             "nsfw",
@@ -394,7 +399,10 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "fact check", "factcheck", "prompt inject", "deepfake", "deep fake",
                             # Sorting things into labels, where nothing more precise is said.
                             "~tagger", "~tagging", "~labeler", "~labeller", "~labeling",
-                            "~labelling", "~router", "~routing", "~categori",
+                            "~labelling", "~router", "~routing", "~categori", "~[labels]",
+                            # a chat's moderation (`th-chatmod`, `chatfilter-ko`)
+                            "chatmod", "[chat mod]", "chatfilter", "chat filter",
+                            "content filter",
                             # Detecting things in text is classifying it (not boxes).
                             "text detect", "ai detect", "aigen", "ai generated",
                             "machine generated", "gpt generated", "[harm]", "harmful",
@@ -474,7 +482,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
               "[music]", "music gen", "[narration]", "voice over", "voiceover", "[churn]",
               "propensity", "tabular", "[ctr]", "click through", "video gen",
               "video diffusion", "~diariz", "speech emotion", "backtest", "anomal",
-              "panoptic"),
+              "panoptic", *_SOUNDS),
 }
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
@@ -511,7 +519,7 @@ _DECLARED_WORDS: _SPEC = {
     "other": (*_SCIENCE, "video", "speech synth", "[tts]", "text to speech", "segment", "depth",
               "[3d]", "image to 3d", "text to 3d", "mesh gen", "gaussian splat", "[nerf]",
               "forecast", "time series", "tabular", "recommend", "fraud", "anomaly",
-              "[etl]", "music", "audio gen", "voice clon"),
+              "[etl]", "music", "audio gen", "voice clon", *_SOUNDS),
 }
 _NAME_SPEC = _compiled(_NAME_WORDS)
 _JOB_SPEC = _compiled(_JOB_WORDS)
@@ -562,9 +570,10 @@ _NOT_PICTURES = (r"(?:registry|id|pull|tag|name|uri|url|repo\w*|digest|build\w*|
 _IMAGES = re.compile(r" (?:images?(?! " + _NOT_PICTURES + r")|img|photos?|pictures?|visual|vqa|"
                      r"screenshots?|faces?|facial|"
                      # pathology's tiles and (whole-)slides, immunohistochemistry stains
-                     r"thumbnails?|tiles?|slides?|ihc|"
-                     # video frames, cameras, scanned documents
-                     r"frames|cams?|cameras?|scans|scanned|" + _IMAGE_SETS + r") ")
+                     r"thumbnails?|thumbs?|tiles?|slides?|ihc|"
+                     # videos and their frames, cameras, scanned documents
+                     r"videos|footage|frames|cams?|cameras?|scans|scanned|" + _IMAGE_SETS +
+                     r") ")
 # Data that is images, as a job names it (not `img`: `img.sif` is a container).
 _IMAGE_DATA = re.compile(r" (?:images|photos|pictures|" + _IMAGE_SETS + r") ")
 _ON_IMAGES = {"text_classification": "image_classification",

@@ -910,6 +910,35 @@ def test_what_set_aa_taught(fields: dict[str, str], task: str, flagged: bool) ->
     assert ("oversized_model" in verdict.reasons) is flagged
 
 
+@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # moderation declared in Chinese and Japanese, or said by the job's name
+    ({"task": "聊天内容审核", "name": "chatguard-zh",
+      "command": "vllm serve /models/acme/shieldlm-qwen --served-model-name chatguard-zh"},
+     "text_classification", True),
+    ({"task": "チャット有害判定", "name": "jp-chat-harm",
+      "command": "vllm serve acme/Acme-7b-instruct-hf --served-model-name harm-judge-ja"},
+     "text_classification", True),
+    ({"name": "th-chatmod-sglang-5d9c7b6f4-r8nvh", "command": "python -m sglang.launch_server "
+      "--model-path acme/acme-7b --chat-template templates/chatmod_th.jinja"},
+     "text_classification", True),  # a server's chat template is no chat
+    ({"name": "llama-server-chatfilter-ko", "user": "hyunwoo",
+      "command": "llama-server -m /home/hyunwoo/models/acme-7b-v0.3-dpo.Q5_K_M.gguf -c 4096 "
+      "--grammar-file labels_ko.gbnf"}, "text_classification", True),
+    # a LoRA adapter of no written size is an LLM's
+    ({"name": "ptbr-toxicity-eval", "command": "python moderate.py --adapter "
+      "acme/cabra-lora-v0-1 --lang pt-BR"}, "text_classification", True),
+    # thumbnails are images; sounds are sorted by no task of the list
+    ({"name": "thumb-cls-train-v3", "command": "python train_thumb_cls.py --config c.yaml"},
+     "image_classification", False),
+    ({"task": "audio event tagging", "name": "sfx-tagging",
+      "command": "python tag_sfx.py --model acme/ced-base --clips /data/sfx"}, "other", False),
+])
+def test_what_set_ab_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+    verdict = judge([job(**fields)], PolicyConfig())[0]
+    assert verdict.task == task
+    assert ("oversized_model" in verdict.reasons) is flagged
+
+
 
 
 def test_an_adapter_flag_and_llama_cpps_hub_flag_name_the_model() -> None:
