@@ -449,6 +449,37 @@ _REALISTIC = {
               "neither the catalog nor sets A to X had, 51 writing no size; its models stay "
               "out of the catalog; read first by the code after set X's changes",
               "oversized_model precision 1.000, recall 0.878, task accuracy 0.900"),
+    "set_aa": ("a European public administration's and a legal-tech vendor's Slurm cluster "
+               "and OpenShift (ministries, courts, a tax office): legal document classification, "
+               "anonymisation of rulings, RAG over legislation, hearings, forms, tasks declared "
+               "in German, French, Italian, Spanish, Polish, Dutch, Portuguese and Finnish: 64 "
+               "models that neither the catalog nor sets A to Z had, about half writing no size "
+               "(regional LLMs: hermeo, cerbero, GEITje, guillaumetell); its models stay out of "
+               "the catalog; read first by the code after sets AC's and AD's changes",
+               "oversized_model precision 0.966, recall 0.718, task accuracy 0.910"),
+    "set_ab": ("a games studio's and a streaming company's GPU cloud (KServe, Ray Serve, "
+               "SkyPilot, Ollama and llama.cpp on workstations): player-chat moderation in "
+               "Thai, Korean, Japanese, Turkish, Chinese and Portuguese, video frames and "
+               "thumbnails, music and sound tagging, voice chat, NPC dialogue: 81 models that "
+               "neither the catalog nor sets A to AD had, about half writing no size; its "
+               "models stay out of the catalog; read first by the code after set AA's changes",
+               "oversized_model precision 1.000, recall 0.725, task accuracy 0.820"),
+    "set_ac": ("a cybersecurity company's and a telecom security operations centre's Slurm "
+               "and Kubernetes (vLLM, TGI, Triton, MLflow): phishing and log classification, "
+               "secrets and PII tagging, threat-intel RAG, code models, guardrails, CCTV, "
+               "threat reports in Russian, Chinese, Korean and Arabic: 81 models that neither "
+               "the catalog nor sets A to Z had, 50 jobs of 91 naming one without its size; its "
+               "models stay out of the catalog; read first by the code after this session's "
+               "first changes (generation servers, mentions)",
+               "oversized_model precision 1.000, recall 0.789, task accuracy 0.950"),
+    "set_ad": ("an Asian marketplace's and logistics company's Kubernetes GPU cloud (vLLM, "
+               "SGLang, Triton, Ray Serve, SkyPilot, torchrun and DeepSpeed with Hydra): "
+               "product categories, reviews, query intent, attribute extraction, search in "
+               "Asian languages, parcel OCR, livestream speech, tasks declared in Chinese, "
+               "Korean, Japanese, Vietnamese, Indonesian and Thai: 85 models that neither the "
+               "catalog nor sets A to Z had, 48 jobs of 93 naming one without its size; its "
+               "models stay out of the catalog; read first by the code after set AC's changes",
+               "oversized_model precision 0.974, recall 0.949, task accuracy 0.900"),
 }
 
 
@@ -476,11 +507,11 @@ def _realistic_section(card: dict[str, Any]) -> list[str]:
         "contract. Where they read it differently from this code (a chat model pointed at a "
         "narrow task only by the job's name is doing that task here; some writers kept the "
         "model's own task), the job counts as an error. Rules were changed after reading "
-        "their errors, and the models of every set but C, D and R to Z were added to the "
-        "catalog, so the figures below are optimistic; each set's first reading, the figures "
-        "of the code before any change its errors prompted, is given with it: sets C, D and R "
-        "to Z, whose models stay out of the catalog, and the first readings of sets D to Z "
-        "are the honest measures of models never seen.",
+        "their errors, and the models of every set but C, D, R to Z and AA to AD were added to "
+        "the catalog, so the figures below are optimistic; each set's first reading, the "
+        "figures of the code before any change its errors prompted, is given with it: sets C, "
+        "D, R to Z and AA to AD, whose models stay out of the catalog, and the first readings "
+        "of sets D to AD are the honest measures of models never seen.",
         "",
     ]
     for name, found in sets.items():

@@ -233,7 +233,8 @@ def realistic_metrics(models: dict[str, Path], directory: Path = REALISTIC,
     policy = policy or PolicyConfig()
     out: dict[str, Any] = {}
     loaded = {name: Classifier.load(d) for name, d in models.items()}
-    for path in sorted(directory.glob("*.jsonl")):
+    # set_a ... set_z, then set_aa ...
+    for path in sorted(directory.glob("*.jsonl"), key=lambda p: (len(p.stem), p.stem)):
         examples, named = realistic_set(path, policy)
         judges = judge_metrics(examples, loaded, policy)
         models_named = {m for m in named if m}

@@ -60,6 +60,9 @@ SURE_NARROW = 0.99
 # How likely a generalist's model (chat, instruct, VLM: see JobReading.generalist) in no
 # catalog and writing no size is of 3 B or more: 0.96 of the catalogued ones are (48 of 50).
 GENERALIST_BIG = 0.9
+# How likely a model in no catalog, writing no size, that used 16 GiB or more of one GPU
+# outside training and memory-reserving runtimes is of 3 B or more (reading.HEAVY_GIB).
+HEAVY_BIG = 0.85
 # A task the network gives less than this, where nothing is read (no model named, no task
 # declared, no task words), is no task: `other`. Of the realistic jobs that name nothing, 13
 # of 16 whose task this moved from 0.5 (`ray start`, `srun ./icon`, `celery worker`,
@@ -269,6 +272,9 @@ class Classifier:
             if reading.generalist is not None and threshold_b <= 3.0:  # a new chat, instruct
                 # or VLM model
                 guess = np.where(reading.generalist, np.maximum(guess, GENERALIST_BIG), guess)
+            if reading.heavy is not None and threshold_b <= 3.0:  # memory only large weights
+                # take (reading.HEAVY_GIB)
+                guess = np.where(reading.heavy, np.maximum(guess, HEAVY_BIG), guess)
             if reading.ceiling is not None:  # no guess the memory it used cannot hold
                 with np.errstate(invalid="ignore"):
                     guess = np.where(reading.ceiling < threshold_b, 0.0, guess)

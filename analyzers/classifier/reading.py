@@ -211,6 +211,36 @@ def size_ceiling(record: JobRecord, text_bytes: float | None) -> float | None:
     return record.gpu_mem_used_gib_max * record.gpus * 2**30 / 1e9 / per_param
 
 
+# GiB on one GPU that a model's use outside training and outside runtimes that reserve memory
+# ahead (vLLM, SGLang, TGI, TensorRT-LLM, JAX) reaches only with large weights: of the
+# realistic jobs naming a model in no catalog with no size written, 0.85 to 0.97 of those
+# using 16 GiB or more ran 3 B or more (a BERT classifying at batch 32 holds 2 to 6 GiB).
+HEAVY_GIB = 16.0
+_RESERVES = re.compile(
+    r"(?i)vllm|sglang|text-generation-launcher|text-generation-inference|(?<![a-z])tgi(?![a-z])|"
+    r"trtllm|tensorrt|lmdeploy|tritonserver|llama-server|llama\.cpp|llama-cpp|ollama|"
+    r"(?<![a-z])(?:jax|xla|flax|tensorflow)(?![a-z])|mem[-_]fraction|gpu[-_]memory[-_]utilization")
+# Training holds gradients, optimizer states and activations: its memory says little.
+_TRAINS = re.compile(r"(?i)(?<![a-z])(?:train\w*|fine-?tun\w*|finetun\w*|fit|sft|dpo|lora)"
+                     r"(?![a-z])")
+# Architectures small whatever memory their batches take (speech, vision and text encoders).
+_SMALL_ARCH = re.compile(
+    r"(?i)whisper|wav2vec|hubert|yolo|(?<![a-z])vit(?![a-z])|convnext|resnet|efficientnet|"
+    r"detr|(?<![a-z])sam(?![a-z0-9])|dino|clip|siglip|segformer|colbert|t5|bart|florence")
+
+
+def is_heavy(record: JobRecord, found: JobReading) -> bool:
+    """Whether a job's unknown model used memory only large weights take (see HEAVY_GIB).
+
+    Not in training, not in a runtime that reserves memory, not where weights may sit off
+    the GPU, not for an encoder or an architecture small at any batch.
+    """
+    return (record.gpu_mem_used_gib_max >= HEAVY_GIB and record.kind != "training"
+            and found.weight_bytes is not None and not found.encoder
+            and not _RESERVES.search(record.text) and not _TRAINS.search(record.text)
+            and not _SMALL_ARCH.search(record.text))
+
+
 def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
              words: bool = True) -> JobReading:
     """The size of the model the job names (model field first) and its settled task.
@@ -420,6 +450,7 @@ class Readings:
     vlm: np.ndarray | None = None  # bool: the named model also looks at images, see JobReading
     generalist: np.ndarray | None = None  # bool: a new generalist of unknown size, see JobReading
     embeds: np.ndarray | None = None  # bool: an embedding server, see JobReading
+    heavy: np.ndarray | None = None  # bool: its unknown model's memory says large, see `heavy`
 
 
 def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
@@ -441,6 +472,7 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
     vlm = np.zeros(len(records), dtype=bool)
     generalist = np.zeros(len(records), dtype=bool)
     embeds = np.zeros(len(records), dtype=bool)
+    heavy = np.zeros(len(records), dtype=bool)
     seen: dict[tuple[str | None, str, str | None], JobReading] = {}
     index = catalog_index()
     for i, record in enumerate(records):
@@ -471,8 +503,9 @@ def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
             most = size_ceiling(record, found.weight_bytes)
             if most is not None:
                 ceiling[i] = most
+            heavy[i] = found.names_model and is_heavy(record, found)
     return Readings(size, task, named, said, floor, code, tasks, server, ceiling, encoder,
-                    vlm, generalist, embeds)
+                    vlm, generalist, embeds, heavy)
 
 
 def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:

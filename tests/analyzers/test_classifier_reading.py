@@ -1048,26 +1048,27 @@ def test_more_ways_a_command_names_its_model(command: str) -> None:
         assert not read_job(job(name="x", command=nothing)).names_model
 
 
+# 12 GiB: weights of up to 6 B in bf16, below what says a large model by itself (HEAVY_GIB)
 @pytest.mark.parametrize(("model", "mem_gib", "flagged"), [
-    ("acme/T-swift-it-1.0", 30.0, True),  # instruction-tuned (`-it`), chat, VLM, preferences:
-    ("acme/Foundry-Chat", 30.0, True),  # generalists in no catalog that write no size are
-    ("acme/Orca-VL", 30.0, True),  # rarely under 3 B
-    ("acme/Pelican-DPO", 30.0, True),
+    ("acme/T-swift-it-1.0", 12.0, True),  # instruction-tuned (`-it`), chat, VLM, preferences:
+    ("acme/Foundry-Chat", 12.0, True),  # generalists in no catalog that write no size are
+    ("acme/Orca-VL", 12.0, True),  # rarely under 3 B
+    ("acme/Pelican-DPO", 12.0, True),
     ("acme/Pelican-DPO", 1.5, False),  # ... unless the memory it used cannot hold 3 B
-    ("acme/kestrel-embed-instruct", 30.0, False),  # an embedder that follows instructions
-    ("acme/Heron-Omni", 30.0, True),
-    ("acme/Kestrel-SFT", 30.0, True),
-    ("acme/Vireo-it", 30.0, True),
-    ("acme/opus-tc-en-it", 30.0, False),  # -it: Italian, not instruction-tuned
-    ("acme/heron-vl2-small", 30.0, True),  # a VLM's small is large still
-    ("acme/wildsentry", 30.0, False),
-    ("acme/WildSentryGuard", 30.0, True),  # guards and judges on LLMs
-    ("acme/MD-Judge-v0.1", 30.0, True),
-    ("acme/DISC-LawLLM", 30.0, True),  # an LLM by its name's capitals
-    ("acme/llmcompressor-tools", 30.0, False),  # ... not any `llm` inside a word
-    ("acme/polite-guard-bert", 30.0, False),  # ... not on BERT
-    ("s3://artifacts/risk/heron-omni/v8", 30.0, True),  # the name above a version
-    ("/mnt/ckpt/heron-omni/step_21500/hf", 30.0, True),  # ... and a checkpoint
+    ("acme/kestrel-embed-instruct", 12.0, False),  # an embedder that follows instructions
+    ("acme/Heron-Omni", 12.0, True),
+    ("acme/Kestrel-SFT", 12.0, True),
+    ("acme/Vireo-it", 12.0, True),
+    ("acme/opus-tc-en-it", 12.0, False),  # -it: Italian, not instruction-tuned
+    ("acme/heron-vl2-small", 12.0, True),  # a VLM's small is large still
+    ("acme/wildsentry", 12.0, False),
+    ("acme/WildSentryGuard", 12.0, True),  # guards and judges on LLMs
+    ("acme/MD-Judge-v0.1", 12.0, True),
+    ("acme/DISC-LawLLM", 12.0, True),  # an LLM by its name's capitals
+    ("acme/llmcompressor-tools", 12.0, False),  # ... not any `llm` inside a word
+    ("acme/polite-guard-bert", 12.0, False),  # ... not on BERT
+    ("s3://artifacts/risk/heron-omni/v8", 12.0, True),  # the name above a version
+    ("/mnt/ckpt/heron-omni/step_21500/hf", 12.0, True),  # ... and a checkpoint
 ])
 def test_a_new_generalist_of_no_written_size_on_a_narrow_task(model: str, mem_gib: float,
                                                                flagged: bool) -> None:
@@ -1107,6 +1108,32 @@ def test_a_new_model_a_generation_server_serves_for_a_narrow_task(command: str,
         small = job(name="ticket-intent", task="intent classification", command=command,
                     gpu_mem_used_gib_max=2.0, precision="bf16")
         assert "oversized_model" not in judge([small], PolicyConfig())[0].reasons
+
+
+@pytest.mark.parametrize(("fields", "flagged"), [
+    ({"kind": "batch", "gpu_mem_used_gib_max": 18.4}, True),  # weights of 3 B or more
+    ({"kind": "batch", "gpu_mem_used_gib_max": 6.0}, False),  # a BERT's batch would do
+    ({"kind": "training", "gpu_mem_used_gib_max": 18.4}, False),  # optimizer states
+    # a runtime that reserves memory ahead, or weights off the GPU: memory says nothing
+    ({"kind": "batch", "gpu_mem_used_gib_max": 18.4,
+      "command": "python zs.py --model acme/hermelin --gpu-memory-utilization 0.9"}, False),
+    ({"kind": "batch", "gpu_mem_used_gib_max": 18.4,
+      "command": "python zs.py --model acme/hermelin --device-map auto --offload"}, False),
+    # an architecture small at any batch
+    ({"kind": "batch", "gpu_mem_used_gib_max": 18.4,
+      "command": "python asr.py --model acme/whisper-hermelin"}, False),
+])
+def test_memory_only_large_weights_take_says_a_new_model_is_large(fields: dict[str, Any],
+                                                                   flagged: bool) -> None:
+    """A model in no catalog writing no size, used outside training on 16 GiB or more of a
+    GPU by a runtime that reserves nothing ahead, is most likely of 3 B or more."""
+    record = job(name="buergeranfragen-zeroshot", task="Textklassifikation", precision="bf16",
+                 **{"command": "python zero_shot.py --model /mnt/models/acme/hermelin "
+                               "--labels labels.yaml --batch-size 16", **fields})
+    assert ("oversized_model" in judge([record], PolicyConfig())[0].reasons) is flagged
+    if flagged:  # a prior of 3 B: a higher threshold asks for more
+        stricter = PolicyConfig(oversized_model_min_params_b=7.0)
+        assert "oversized_model" not in judge([record], stricter)[0].reasons
 
 
 @pytest.mark.parametrize(("mention", "name"), [
