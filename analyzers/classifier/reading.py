@@ -226,7 +226,9 @@ _TRAINS = re.compile(r"(?i)(?<![a-z])(?:train\w*|fine-?tun\w*|finetun\w*|fit|sft
 # Architectures small whatever memory their batches take (speech, vision and text encoders).
 _SMALL_ARCH = re.compile(
     r"(?i)whisper|wav2vec|hubert|yolo|(?<![a-z])vit(?![a-z])|convnext|resnet|efficientnet|"
-    r"detr|(?<![a-z])sam(?![a-z0-9])|dino|clip|siglip|segformer|colbert|t5|bart|florence")
+    r"detr|(?<![a-z])sam(?![a-z0-9])|dino|clip|siglip|segformer|colbert|t5|bart|florence|"
+    # ... and a series' small members
+    r"(?<![a-z])(?:base|small|tiny|nano|micro)(?![a-z])")
 
 
 def is_heavy(record: JobRecord, found: JobReading) -> bool:
