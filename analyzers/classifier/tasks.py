@@ -146,7 +146,7 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "domande e risposte", "odpowiadanie na pytania", "soru cevap", "soru-cevap",
         "tanya jawab", "hỏi đáp", "質問応答", "问答", "기계 독해", "질의응답", "질의 응답",
         "ถามตอบ", "प्रश्न उत्तर", "ответы на вопросы", "الإجابة على الأسئلة", "kérdés-válasz",
-        "kérdésválasz", "întrebări și răspunsuri", "odpovídání na otázky", "frågebesvar",
+        "kérdésválasz", "вопрос-ответ", "вопросно-ответ", "întrebări și răspunsuri", "odpovídání na otázky", "frågebesvar",
         "frage-antwort", "ερωταποκρίσεις", "ερωτήσεις και απαντήσεις", "vraag-antwoord",
         "vraag en antwoord", "vragen beantwoorden", "domanda-risposta", "domanda risposta",
         "pregunta-respuesta", "preguntas y respuestas", "perguntas e respostas",

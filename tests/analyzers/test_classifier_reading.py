@@ -886,6 +886,9 @@ def test_what_sets_ac_and_ad_taught(fields: dict[str, str], task: str) -> None:
     ({"task": "vraag-antwoord", "name": "rechtsvragen",
       "command": "vllm serve /models/acme-chat-v2 --served-model-name rechtsvragen"},
      "question_answering", True),
+    ({"task": "вопрос-ответ по базе знаний", "name": "ru-kb-qa",
+      "command": "python -m rag.qa_worker --llm acme/ParaLux-8B-SFT --retriever http://e:8080 "
+      "--max-new-tokens 256"}, "question_answering", True),
     ({"task": "résumé", "name": "resumes-decisions",
       "command": "vllm serve Acme/Acme-141B-Instruct --served-model-name resumes"},
      "summarization", False),
