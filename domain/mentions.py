@@ -33,7 +33,8 @@ _MENTION = re.compile(
     r"adapter(?:[-_]path|[-_]id|[-_]name[-_]or[-_]path)?|lora[-_]path|peft[-_]model(?:[-_]id)?|"
     r"hf[-_]repo|hf)"
     r"|--base"  # a training script's base model (`--base unsloth/Phi-4-mini-instruct`)
-    r"|(?<![\w.])(?:model(?:_name|_id|_path)?|model\.(?:name_or_path|pretrained|name|path|id)|"
+    r"|(?<![\w.])(?:model(?:_name|_id|_path|_dir)?|"
+    r"model\.(?:name_or_path|pretrained|name|path|id|base|adapter\w*)|"
     r"pretrained(?:_name)?|MODEL_ID|MODEL_NAME|MODEL|"  # NeMo's `pretrained_name=...`
     # a launcher's environment (SkyPilot's `--env BASE_MODEL=...`, a script's `HF_MODEL_ID=`)
     r"base_model(?:_id|_name|_path)?|hf_model(?:_id|_name)?|backbone|"
@@ -55,15 +56,16 @@ _PYTHON_MODULE = re.compile(r"(?i)(\b(?:python[\d.]*|torchrun|accelerate launch|
 
 # vLLM's LoRA adapters, `--lora-modules alias=repo [alias=repo ...]`: an adapter counts the
 # model it adapts, and its name may say what it was tuned for (`...-RobloxGuard-1.0`).
-_LORA_MODULES = re.compile(r"(?i)--lora-modules((?:\s+[\w.-]+=[^\s'\"]+)+)")
+# SGLang's are `--lora-paths alias=repo [...]`.
+_LORA_MODULES = re.compile(r"(?i)--lora-(?:modules|paths)((?:\s+[\w.-]+=[^\s'\"]+)+)")
 
 
 def adapters(command: str) -> tuple[str, ...]:
     """The LoRA adapters a server's command loads (their repos or paths)."""
-    if "--lora-modules" not in command:
+    if "--lora-modules" not in command and "--lora-paths" not in command:
         return ()
-    found = _LORA_MODULES.search(command)
-    return tuple(m.split("=", 1)[1] for m in found.group(1).split()) if found else ()
+    return tuple(m.split("=", 1)[1] for found in _LORA_MODULES.finditer(command)
+                 for m in found.group(1).split())
 
 
 # The last parts of a path that name a version or a checkpoint of the model above them

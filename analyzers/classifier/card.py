@@ -492,6 +492,21 @@ _REALISTIC = {
                "catalog nor sets A to Z had, 48 jobs of 93 naming one without its size; its "
                "models stay out of the catalog; read first by the code after set AC's changes",
                "oversized_model precision 0.974, recall 0.949, task accuracy 0.900"),
+    "set_af": ("an LLM start-up's platform hosting its customers' models: multi-LoRA serving on "
+               "vLLM and SGLang with adapters named after customers, TensorRT-LLM engines, Ray "
+               "Serve aliases, model ids only inside S3 paths, environment variables and "
+               "registry URIs, evaluation and distillation runs: 61 models that neither the "
+               "catalog nor sets A to AD had; its models stay out of the catalog; read first "
+               "by the code after set AG's changes",
+               "oversized_model precision 0.889, recall 0.800, task accuracy 0.950"),
+    "set_ag": ("a media-monitoring and translation agency (Dubai, Tel Aviv, Nairobi, Lagos, "
+               "Karachi, Dhaka) on KServe, Ray, Slurm and Ollama: news and social-media "
+               "classification, NER, broadcast speech, translation in Arabic, Hebrew, Persian, "
+               "Urdu, Swahili, Amharic, Hausa, Hindi and Bengali, tasks declared in those "
+               "languages, regional LLMs and their fine-tunes: 63 models that neither the "
+               "catalog nor sets A to AD had; its models stay out of the catalog; read first by "
+               "the code after sets AA to AD's changes and the memory rule",
+               "oversized_model precision 0.969, recall 0.775, task accuracy 0.940"),
 }
 
 
@@ -519,11 +534,11 @@ def _realistic_section(card: dict[str, Any]) -> list[str]:
         "contract. Where they read it differently from this code (a chat model pointed at a "
         "narrow task only by the job's name is doing that task here; some writers kept the "
         "model's own task), the job counts as an error. Rules were changed after reading "
-        "their errors, and the models of every set but C, D, R to Z and AA to AD were added to "
-        "the catalog, so the figures below are optimistic; each set's first reading, the "
+        "their errors, and the models of every set but C, D, R to Z and AA onwards were added "
+        "to the catalog, so the figures below are optimistic; each set's first reading, the "
         "figures of the code before any change its errors prompted, is given with it: sets C, "
-        "D, R to Z and AA to AD, whose models stay out of the catalog, and the first readings "
-        "of sets D to AD are the honest measures of models never seen.",
+        "D, R to Z and AA onwards, whose models stay out of the catalog, and the first "
+        "readings of sets D onwards are the honest measures of models never seen.",
         "",
     ]
     for name, found in sets.items():

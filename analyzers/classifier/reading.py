@@ -252,6 +252,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     """
     index = index or catalog_index()
     mentions = model_mentions(record)  # the model field first
+    loaded = adapters(record.command)  # LoRA adapters a server loads
     models: list[CatalogModel] = models_named(record.model, index) if record.model else []
     if not models:  # the model it runs, as its command names it
         for mention in mentions:
@@ -289,8 +290,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         # A catalogued model's hub organisation says nothing the catalog does not (the `tts`
         # of `mattshumer/Reflection-Llama-3.1-70B`); a new model's may (`DeepFloyd/IF-I-XL`).
         task = name_task([*(_HUB_ORG.sub("", m) for m in mentions if models_named(m, index)),
-                          *adapters(record.command)] if models
-                         else [*mentions, *adapters(record.command)])
+                          *loaded] if models else [*mentions, *loaded])
         if task is not None and any(task in m.tasks and name_task([m.model_id]) == task
                                     for m in models):
             task = None  # nothing the catalog does not say: a generalist's words still decide
@@ -298,7 +298,9 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
             # `xlm_roberta_base_multilingual_toxicity_classifier` classifies)
     said = job_words(record) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None
-    named = bool(models) or any(names_something(m) for m in mentions)
+    # an adapter names the model it adapts, whose size is then unknown (not a base's path that
+    # names nothing: `/weights/base/guard-base-v3`)
+    named = bool(models) or any(names_something(m) for m in (*mentions, *loaded))
     if size is None and named and _sharded(record.command):
         floor = max(floor or 0.0, SHARDED_FLOOR_B)
     code = task is None and not models and names_code_model(mentions)
@@ -315,12 +317,14 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     if size is None and named and not models and not code:
         generalist = ("text_generation" in line if line else (  # a line of embedders embeds
             vlm_named or any(_GENERALIST_NAME.search(model_name(m))
-                             or _LORA.search(model_name(m)) for m in mentions)
-            or _generates(record))
+                             or _LORA.search(model_name(m)) or _LLM_LINE.search(model_name(m))
+                             for m in mentions)
+            or _generates(record) or bool(_LORA_TUNED.search(record.command)))
         ) and not any((_NOT_SMALL_VLM if vlm_named else _NOT_GENERALIST).search(model_name(m))
-                      for m in mentions)
+                      for m in mentions if names_something(m))  # not `/weights/base/guard`
     encoder = size is None and any(
-        ((_ENCODER.search(m) or _TASK_HEAD.search(model_name(m)))
+        ((_ENCODER.search(m) or (_TASK_HEAD.search(model_name(m))
+                                 and not _LLM_LINE.search(model_name(m))))
          and not _LARGE_ENCODER.search(m)) or _TIMM_TAG.search(m) for m in mentions)
     # What the weights take only matters to a guessed size (the regexes are costly).
     weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
@@ -388,6 +392,12 @@ def _generates(record: JobRecord) -> bool:
         _GENERATIVE_ROLE.search(record.command))
 
 
+# An LLM's line written into a fine-tune's name (`ConflLlama-NER-TOI`, `RankMistral`,
+# `Llama_Sentiment_Classifier`): 117 of the catalog's 124 such names writing no size are of
+# 3 B or more (the rest: Phi-1 and -2, ColQwen2); a task head on an LLM is no small encoder.
+_LLM_LINE = re.compile(
+    r"(?i)llama|mistral|mixtral|qwen|gemma|falcon|deepseek|(?<![a-z])phi[-_]?[34]|olmo|"
+    r"internlm|baichuan|chatglm|zephyr|vicuna|(?<![a-z])jais(?![a-z])|unsloth")
 # A LoRA adapter's name (`cabrita-lora-v0-1`): adapters are made for LLMs and image generators
 # (an encoder is fine-tuned whole), and an image generator's task is no narrow one.
 _LORA = re.compile(r"(?i)(?<![a-z])q?lora(?![a-z])")
@@ -398,6 +408,9 @@ _LORA = re.compile(r"(?i)(?<![a-z])q?lora(?![a-z])")
 _GENERATIVE_ROLE = re.compile(
     r"(?i)--(?:llm|generator|chat)(?:[-_]model)?(?:[-_](?:name|id|path))?[= ]|"
     r"max[-_]new[-_]tokens")
+# A model tuned through LoRA adapters (`--lora_r 16`): an LLM's way (an encoder is fine-tuned
+# whole), whatever task it is tuned for.
+_LORA_TUNED = re.compile(r"(?i)--lora[-_]?(?:r|rank|alpha)(?![a-z])|--use[-_]lora|--peft(?![a-z])")
 
 
 def _runs_generation_server(command: str) -> bool:

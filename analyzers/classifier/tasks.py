@@ -120,6 +120,12 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "klassifizier", "klassificer", "clasificare", "clasificarea", "osztályoz",
         "osztalyoz", "besorol", "ταξινόμηση", "ταξινομηση", "κατηγοριοποίηση", "kategorizac",
         "kategoriz", "kategorisasi", "类目", "品类", "意图识别", "意図", "의도 분류",
+        # Persian, Urdu, Bengali, Swahili, Amharic, Hausa
+        "طبقه‌بندی", "طبقه بندی", "طبقه‌بند", "درجہ بندی", "শ্রেণীবিভাগ", "শ্রেণিবিভাগ",
+        "শ্রেণিবিন্যাস", "uainishaji", "ምደባ", "rarrabuwa", "تحلیل احساسات",
+        # hate speech: Hindi, Arabic, Persian, Urdu, Swahili, Bengali
+        "नफ़रत", "नफरत", "خطاب الكراهية", "سخنان نفرت", "نفرت انگیز", "matamshi ya chuki",
+        "ঘৃণা",
         # judging content harmful or in breach (`聊天内容审核`, `チャット有害判定`)
         "审核", "審核", "有害", "判定", "违规", "違反", "유해", "판정", "zararlı",
         "จัดหมวดหมู่", "หมวดหมู่ข้อความ", "ujaran kebencian", "discurso de odio",
@@ -139,7 +145,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "entiteitherkenning", "entiteitsherkenning", "entiteiten", "rozpoznawanie encji",
         "ekstrakcja encji", "entiteettien", "nimettyjen entiteettien", "entitetsigenkänning",
         "entitetsgjenkjenning", "enhetsgjenkjenning", "entitetsgenkendelse",
-        "résumé pars", "résumés pars"),  # a CV's fields, not a summary
+        "résumé pars", "résumés pars",  # a CV's fields, not a summary
+        "সত্তা শনাক্ত", "নামযুক্ত সত্তা", "الكيانات المسماة", "موجودیت", "utambuzi wa majina"),
     "question_answering": (
         "respuesta a preguntas", "preguntas y respuestas", "perguntas e respostas",
         "réponse aux questions", "questions-réponses", "fragebeantwortung",
@@ -177,12 +184,14 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "samenvatting", "streszczen", "özetleme", "ringkasan", "tóm tắt", "tiivistelm",
         "sammanfattning", "oppsummering", "要約", "摘要", "总结", "요약", "สรุป", "सारांश",
         "суммаризац", "реферирован", "تلخيص", "összefoglal", "rezumat", "rezumare", "shrnutí",
-        "sammanfatt", "περίληψη", "περιληψη"),
+        "sammanfatt", "περίληψη", "περιληψη", "خلاصه", "خلاصہ", "সারাংশ", "muhtasari",
+        "ማጠቃለያ"),
     "translation": (
         "traducci", "tradução", "traducao", "traduction", "übersetzung", "traduzione",
         "vertaling", "tłumaczen", "çeviri", "terjemahan", "dịch máy", "dịch thuật",
         "käännös", "översättning", "oversettelse", "翻訳", "翻译", "번역", "แปลภาษา", "अनुवाद",
-        "перевод", "ترجمة", "fordítás", "traducere", "překlad", "μετάφραση"),
+        "перевод", "ترجمة", "fordítás", "traducere", "překlad", "μετάφραση", "ترجمه", "ترجمہ",
+        "অনুবাদ", "tafsiri", "ትርጉም"),
     "text_generation": (
         "conversaci", "asistente", "assistente", "asisten", "percakapan", "trợ lý",
         "hội thoại", "keskustelu", "sohbet", "üretim", "generación de texto",

@@ -942,6 +942,45 @@ def test_what_set_ab_taught(fields: dict[str, str], task: str, flagged: bool) ->
     assert ("oversized_model" in verdict.reasons) is flagged
 
 
+@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # tasks declared in Hindi, Bengali, Arabic, Persian, Swahili
+    ({"task": "नफ़रत भरे भाषण की पहचान", "name": "hi-hate",
+      "command": "vllm serve acme/Nanda-10B-Chat --served-model-name hi-hate"},
+     "text_classification", True),
+    ({"task": "নামযুক্ত সত্তা শনাক্তকরণ", "name": "ollama",
+      "command": "ollama run banglallama3:8b-instruct-q4_K_M"}, "token_classification", True),
+    ({"task": "كشف خطاب الكراهية", "name": "ollama", "model": "yehia:7b-q4_K_M",
+      "command": "ollama serve"}, "text_classification", True),
+    ({"task": "طبقه‌بندی موضوعی", "name": "ollama", "model": "dorna2:8b-instruct-q8_0",
+      "command": "ollama serve"}, "text_classification", True),
+    ({"task": "خلاصه‌سازی", "name": "fa-digest",
+      "command": "python digest.py --model acme/Dorna-Llama-8B-Instruct --max-new-tokens 400"},
+     "summarization", False),
+    ({"task": "uainishaji wa matamshi ya chuki", "name": "sw-hate",
+      "command": "python /app/classify.py --model-dir /mnt/models/acme/UlizaLlama"},
+     "text_classification", True),
+    # an LLM's line in a fine-tune's name, a LoRA tuning: an LLM, whatever head it has
+    ({"name": "ner-news", "command": "python serve.py --model /models/ConflLlama-NER-TOI"},
+     "token_classification", True),
+    ({"name": "persianmind-ner-lora", "task": "token classification",
+      "command": "accelerate launch train_ner.py --base acme/PersianVoice-v1.0 --lora_r 16"},
+     "token_classification", True),
+    # adapters a server loads name a model (SGLang's --lora-paths), and so do MODEL_DIR and
+    # Hydra's model.adapter_init
+    ({"name": "sgl-guard-tox", "task": "toxicity moderation (pass/fail)",
+      "command": "python -m sglang.launch_server --model-path /weights/base/guard-base-v3 "
+      "--lora-paths tox=s3://adapters/cust-5067/acme/protect-toxicity-text"},
+     "text_classification", True),
+    ({"name": "fin-sent", "task": "sentiment",
+      "command": "MODEL_DIR=/mnt/models/acme/Llama_Sentiment_Classifier python -m serve"},
+     "text_classification", True),
+])
+def test_what_sets_af_and_ag_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+    verdict = judge([job(**fields)], PolicyConfig())[0]
+    assert verdict.task == task
+    assert ("oversized_model" in verdict.reasons) is flagged
+
+
 
 
 def test_an_adapter_flag_and_llama_cpps_hub_flag_name_the_model() -> None:
