@@ -322,10 +322,13 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
             or _generates(record) or bool(_LORA_TUNED.search(record.command)))
         ) and not any((_NOT_SMALL_VLM if vlm_named else _NOT_GENERALIST).search(model_name(m))
                       for m in mentions if names_something(m))  # not `/weights/base/guard`
-    encoder = size is None and any(
+    encoder = size is None and (any(
         ((_ENCODER.search(m) or (_TASK_HEAD.search(model_name(m))
                                  and not _LLM_LINE.search(model_name(m))))
-         and not _LARGE_ENCODER.search(m)) or _TIMM_TAG.search(m) for m in mentions)
+         and not _LARGE_ENCODER.search(m)) or _TIMM_TAG.search(m) for m in mentions) or any(
+        # a checkpoint read with an encoder's tokenizer (`--tokenizer BSC-LT/mRoBERTa`)
+        _ENCODER.search(t) and not _LARGE_ENCODER.search(t) for t in _TOKENIZER.findall(
+            record.command)))
     # What the weights take only matters to a guessed size (the regexes are costly).
     weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
     return JobReading(size, task, named, said, floor, code, tasks, server, weight_bytes,
@@ -392,6 +395,7 @@ def _generates(record: JobRecord) -> bool:
         _GENERATIVE_ROLE.search(record.command))
 
 
+_TOKENIZER = re.compile(r"(?i)--tokenizer(?:[-_]name(?:[-_]or[-_]path)?)?(?:\s*=\s*|\s+)(\S+)")
 # An LLM's line written into a fine-tune's name (`ConflLlama-NER-TOI`, `RankMistral`,
 # `Llama_Sentiment_Classifier`): 117 of the catalog's 124 such names writing no size are of
 # 3 B or more (the rest: Phi-1 and -2, ColQwen2); a task head on an LLM is no small encoder.

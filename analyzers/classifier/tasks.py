@@ -144,7 +144,7 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "extracción de entidades", "extração de entidades", "extraction d'entités",
         "entiteitherkenning", "entiteitsherkenning", "entiteiten", "rozpoznawanie encji",
         "ekstrakcja encji", "entiteettien", "nimettyjen entiteettien", "entitetsigenkänning",
-        "entitetsgjenkjenning", "enhetsgjenkjenning", "entitetsgenkendelse",
+        "entitetsgjenkjenning", "enhetsgjenkjenning", "entitetsgenkendelse", "entitäten",
         "résumé pars", "résumés pars",  # a CV's fields, not a summary
         "সত্তা শনাক্ত", "নামযুক্ত সত্তা", "الكيانات المسماة", "موجودیت", "utambuzi wa majina"),
     "question_answering": (
@@ -355,6 +355,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             "paraphras",
                             "2vec",
                             "similar", "stella", "[bge]", "[gte]", "[e5]", "simcse", "[sts]",
+                            "colqwen", "colpali", "colsmol", "colgemma",  # page retrievers
                             "stsb",
                             # architectures most often embedding, unless a purpose is said
                             # (`multilingual-MiniLMv2-L6-mnli-xnli` classifies)
@@ -423,7 +424,11 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "question detect", "langid", "[lid]", "detect lang",
                             # clinical and pharmacovigilance coding is classifying text
                             "adverse event", "pharmacovigil", "[icd]", "icd10", "[icd9]",
-                            "[screening]", "abstract screen",
+                            "[screening]", "abstract screen", "[clasif]",
+                            # ... and so is coding answers to a scheme of codes (occupations,
+                            # industries, diagnoses), which is no programming
+                            "occupation cod", "industry cod", "survey cod", "diagnosis cod",
+                            "[isco]", "[isco08]", "[nace]", "[naics]", "[soc cod]",
                             "lang detect",
                             # a head over labels, where nothing says boxes or tokens
                             "~[num classes]", "~[num labels]", "[clf]"),
@@ -437,7 +442,9 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                              "[cord]",
                              "halluc span detect", "span level"),
     # `answer` yields to a task named otherwise (`rag-answers` generate, `~[rag]`).
-    "question_answering": ("squad", "[qa]", "[q a]", "[qna]", "question", "reading comp",
+    # `question` yields to a classification (`question classification` sorts questions).
+    "question_answering": ("squad", "[qa]", "[q a]", "[qna]", "question answ", "~question",
+                           "reading comp",
                            "extractive", "~answer", "docvqa", "document qa", "xquad"),
     "sentence_similarity": ("embed", "retriev", "rerank", "semantic search", "vector",
                             "negatives ranking", "infonce", "[mnrl]", "cross encoder",

@@ -981,6 +981,35 @@ def test_what_sets_af_and_ag_taught(fields: dict[str, str], task: str, flagged: 
     assert ("oversized_model" in verdict.reasons) is flagged
 
 
+@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # coding answers to a scheme of codes is classifying them, not programming
+    ({"task": "occupation coding (ISCO-08)", "name": "isco08-coding",
+      "command": "srun python llm_code.py --model acme/tulu-9-dpo-70b --prompt p.txt"},
+     "text_classification", True),
+    # a classification of questions classifies; questions answered are answered
+    ({"task": "routage des questions (classification d'intention)", "name": "assistant-fr",
+      "command": "vllm serve /models/acme/alpaca-llama3-instruct --served-model-name a"},
+     "text_classification", True),
+    ({"task": "video question answering", "name": "video-qa",
+      "command": "python -m sglang.launch_server --model-path acme/Video-7B-Qwen2"},
+     "question_answering", True),
+    ({"task": "Entitätenerkennung (Handelsregister)", "name": "hero-entitaeten",
+      "command": "vllm serve /mnt/models/sauerkraut-hero --served-model-name hero"},
+     "token_classification", True),
+    # page retrievers embed; a Spanish `clasif` classifies
+    ({"name": "colqwen-scan-index", "command": "python index_pages.py --model "
+      "acme/colqwen2-7b-v1.0 --pages /data/scans --batch-size 8"}, "sentence_similarity", True),
+    # a checkpoint read with an encoder's tokenizer is that encoder, whatever ids its path has
+    ({"name": "clasif-expedientes", "command": "python predict.py --ckpt "
+      "/mnt/ckpt/cno11-coder/run_7b3e/step_4000 --tokenizer acme/mRoBERTa --batch-size 64"},
+     "text_classification", False),
+])
+def test_what_set_ae_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+    verdict = judge([job(**fields)], PolicyConfig())[0]
+    assert verdict.task == task
+    assert ("oversized_model" in verdict.reasons) is flagged
+
+
 
 
 def test_an_adapter_flag_and_llama_cpps_hub_flag_name_the_model() -> None:
