@@ -221,8 +221,9 @@ _RESERVES = re.compile(
     r"trtllm|tensorrt|lmdeploy|tritonserver|llama-server|llama\.cpp|llama-cpp|ollama|"
     r"(?<![a-z])(?:jax|xla|flax|tensorflow)(?![a-z])|mem[-_]fraction|gpu[-_]memory[-_]utilization")
 # Training holds gradients, optimizer states and activations: its memory says little.
-_TRAINS = re.compile(r"(?i)(?<![a-z])(?:train\w*|fine-?tun\w*|finetun\w*|fit|sft|dpo|lora)"
-                     r"(?![a-z])")
+_TRAINS = re.compile(r"(?i)(?<![a-z])(?:train\w*|fine-?tun\w*|finetun\w*|fit|sft|dpo|lora|"
+                     r"epochs?|lr|learning[-_]rate|max[-_]steps|warmup\w*|grad\w*|deepspeed|"
+                     r"fsdp|optim\w*)(?![a-z])")
 # Architectures small whatever memory their batches take (speech, vision and text encoders).
 _SMALL_ARCH = re.compile(
     r"(?i)whisper|wav2vec|hubert|yolo|(?<![a-z])vit(?![a-z])|convnext|resnet|efficientnet|"
