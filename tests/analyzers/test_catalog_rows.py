@@ -117,6 +117,35 @@ def test_sixth_refresh_rows_are_read_exactly(fields: dict[str, str], size_b: flo
     assert reading.task == task
 
 
+@pytest.mark.parametrize(("fields", "size_b", "task"), [
+    ({"name": "ja-chat", "command": "vllm serve tokyotech-llm/Llama-3.1-Swallow-70B-Instruct-v0.1 "
+      "--tensor-parallel-size 4"}, 70.6, None),
+    ({"name": "pl-assistant-7d9f8c6b5-x2k4q",
+      "command": "python -m sglang.launch_server --model-path CYFRAGOVPL/PLLuM-12B-nc-chat"},
+     12.2, None),
+    ({"name": "rm-score", "command": "python score.py --reward-model weqweasdas/RM-Gemma-7B"},
+     8.54, "text_classification"),
+    ({"name": "prm", "command": "python verify.py --prm Skywork/Skywork-o1-Open-PRM-Qwen-2.5-7B"},
+     7.07, "text_classification"),  # a value head on Qwen2.5-7B, no LM head
+    ({"name": "ner-sw", "command": "python tag.py --model Davlan/xlm-roberta-large-masakhaner"},
+     0.56, "token_classification"),
+    ({"name": "tts", "command": "python webui.py --model_dir pretrained_models/CosyVoice-300M-SFT"},
+     0.3, "other"),
+    ({"name": "chat", "command": "llama-server -m ./models/dolphin-2.7-mixtral-8x7b.Q4_K_M.gguf"},
+     46.7, None),
+    ({"name": "img-guard",
+      "command": "python moderate.py --model AIML-TUDA/LlavaGuard-v1.2-0.5B-OV"}, 0.894,
+     "text_classification"),
+    ({"name": "zeroshot", "command": "python classify.py --model "
+      "MoritzLaurer/deberta-v3-large-zeroshot-v1.1-all-33"}, 0.435, "text_classification"),
+])
+def test_tenth_refresh_rows_are_read_exactly(fields: dict[str, str], size_b: float,
+                                             task: str | None) -> None:
+    reading = read_job(job(**fields))
+    assert reading.size == (size_b, size_b)
+    assert reading.task == task
+
+
 def test_a_brand_alone_is_no_family_line() -> None:
     """Qwen-Image and its edits write no size: `qwen` is their brand, not a line of 20 B
     models that every name with `qwen` inside it continues (the line `qwen` is Qwen 1's
