@@ -500,6 +500,22 @@ _REALISTIC = {
                "neither the catalog nor sets A to AD had; its models stay out of the catalog; "
                "read first by the code after sets AF's and AG's changes",
                "oversized_model precision 0.917, recall 0.892, task accuracy 0.890"),
+    "set_ah": ("an insurance group's and a hospital chain's AKS GPU pool and Slurm cluster in "
+               "Latin America: claims triage and fraud, medical-record NER and "
+               "de-identification, ICD coding, call-centre speech in Spanish and Portuguese, "
+               "RAG for adjusters, invoice and prescription OCR, X-ray and dermatology images, "
+               "tasks declared in Spanish and Portuguese, Iberian and Latin-American models: 62 "
+               "models that neither the catalog nor sets A to AG had; its models stay out of "
+               "the catalog; read first by the session's last code",
+               "oversized_model precision 0.944, recall 0.919, task accuracy 0.910"),
+    "set_ai": ("a semiconductor manufacturer's Slurm cluster and OpenShift AI (fabs in Taiwan, "
+               "Korea, Japan, Germany, Arizona): wafer-defect images, equipment logs, "
+               "maintenance tickets, failure-report NER, engineering RAG, test-program code, "
+               "translation, meetings, shift reports, tasks declared in Traditional Chinese, "
+               "Korean, Japanese and German: 61 models that neither the catalog nor sets A to "
+               "AG had; its models stay out of the catalog; read first by the session's last "
+               "code",
+               "oversized_model precision 0.972, recall 0.875, task accuracy 0.890"),
     "set_af": ("an LLM start-up's platform hosting its customers' models: multi-LoRA serving on "
                "vLLM and SGLang with adapters named after customers, TensorRT-LLM engines, Ray "
                "Serve aliases, model ids only inside S3 paths, environment variables and "
