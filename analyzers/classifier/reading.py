@@ -95,7 +95,7 @@ _GENERATION_IMAGE = re.compile(
 # Encoder architectures by name: none reaches 3 B except XLM-R XL/XXL, which say so.
 _ENCODER = re.compile(
     r"(?i)(?:bert|electra|mpnet|minilm)(?![a-z])|roberta|deberta|distilbert|"
-    r"camembert|flaubert|bertweet|xlm-?r(?![a-z])")
+    r"camembert|flaubert|bertweet|xlm-?r(?![a-z])|splade")  # SPLADE: a BERT's MLM head
 # A model named for the one narrow task it was fine-tuned to (`HuggingFaceTB/finemath-
 # classifier`, `dima806/deepfake_vs_real_image_detection`, `.../Medical-NER`) and writing no
 # size: a task head on a small network. None of 60 such models of the realistic jobs had 3 B

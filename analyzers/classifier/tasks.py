@@ -119,7 +119,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "moderação", "moderazione", "moderacja", "modération", "clasificar", "classificar",
         "klassifizier", "klassificer", "clasificare", "clasificarea", "osztályoz",
         "osztalyoz", "besorol", "ταξινόμηση", "ταξινομηση", "κατηγοριοποίηση", "kategorizac",
-        "kategoriz", "kategorisasi", "类目", "品类", "意图识别", "意図", "의도 분류",
+        "kategoriz", "kategorisasi", "类目", "品类", "意图识别", "意圖", "意図", "의도 분류",
+        "分級", "分级",  # grading into levels (`客訴分級`, complaint severity)
         # Persian, Urdu, Bengali, Swahili, Amharic, Hausa
         "طبقه‌بندی", "طبقه بندی", "طبقه‌بند", "درجہ بندی", "শ্রেণীবিভাগ", "শ্রেণিবিভাগ",
         "শ্রেণিবিন্যাস", "uainishaji", "ምደባ", "rarrabuwa", "تحلیل احساسات",
@@ -137,7 +138,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "reconocimiento de entidades", "entidades nombradas", "reconhecimento de entidades",
         "entités nommées", "reconnaissance d'entités", "eigennamenerkennung",
         "entitätserkennung", "entità nominate", "rozpoznawanie nazw", "varlık tanıma",
-        "nhận dạng thực thể", "固有表現", "命名实体", "实体识别", "개체명", "ชื่อเฉพาะ",
+        "nhận dạng thực thể", "固有表現", "命名实体", "实体识别", "命名實體", "實體識別",
+        "개체명", "ชื่อเฉพาะ",
         "नामित इकाई", "именованных сущностей", "التعرف على الكيانات", "névelem", "nevelem",
         "entități", "entitati", "pojmenovaných entit", "namnigenkänning", "αναγνώριση οντοτήτων",
         "οντοτήτων", "riconoscimento entit", "riconoscimento di entit", "estrazione di entit",
@@ -151,7 +153,7 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "respuesta a preguntas", "preguntas y respuestas", "perguntas e respostas",
         "réponse aux questions", "questions-réponses", "fragebeantwortung",
         "domande e risposte", "odpowiadanie na pytania", "soru cevap", "soru-cevap",
-        "tanya jawab", "hỏi đáp", "質問応答", "问答", "기계 독해", "질의응답", "질의 응답",
+        "tanya jawab", "hỏi đáp", "質問応答", "问答", "問答", "기계 독해", "질의응답", "질의 응답",
         "ถามตอบ", "प्रश्न उत्तर", "ответы на вопросы", "الإجابة على الأسئلة", "kérdés-válasz",
         "kérdésválasz", "вопрос-ответ", "вопросно-ответ", "întrebări și răspunsuri",
         "odpovídání na otázky", "frågebesvar",
@@ -164,7 +166,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "incrustaciones", "búsqueda semántica", "busca semântica", "recherche sémantique",
         "semantische suche", "ricerca semantica", "wyszukiwanie semantyczne",
         "anlamsal arama", "pencarian semantik", "tìm kiếm ngữ nghĩa", "埋め込み", "意味検索",
-        "嵌入", "语义检索", "임베딩", "의미 검색", "семантический поиск", "البحث الدلالي",
+        "嵌入", "语义检索", "語意檢索", "語義檢索", "語意搜尋", "임베딩", "의미 검색",
+        "семантический поиск", "البحث الدلالي",
         "семантическая близость", "семантическое сходство", "semantische ähnlichkeit",
         "similitud semántica", "similaridade semântica", "similarité sémantique",
         "somiglianza semantica", "podobieństwo semantyczne", "anlamsal benzerlik",
@@ -175,7 +178,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "trascrizione", "riconoscimento vocale", "transkrypcj", "rozpoznawanie mowy",
         "konuşma tanıma", "transkripsi", "pengenalan suara", "giọng nói thành văn bản",
         "nhận dạng giọng nói", "transkriber", "puheentunnistus", "litterointi", "音声認識",
-        "文字起こし", "语音识别", "语音转写", "음성 인식", "음성인식", "ถอดความ", "รู้จำเสียง",
+        "文字起こし", "语音识别", "语音转写", "語音辨識", "語音識別", "음성 인식", "음성인식",
+        "ถอดความ", "รู้จำเสียง",
         "वाक् पहचान", "распознавание речи", "التعرف على الكلام", "beszédfelismer", "átirat",
         "transcriere", "recunoaștere vocală", "rozpoznávání řeči", "přepis", "taligenkänning",
         "transkribering", "αναγνώριση ομιλίας", "μεταγραφή", "απομαγνητοφώνηση"),
@@ -189,7 +193,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "translation": (
         "traducci", "tradução", "traducao", "traduction", "übersetzung", "traduzione",
         "vertaling", "tłumaczen", "çeviri", "terjemahan", "dịch máy", "dịch thuật",
-        "käännös", "översättning", "oversettelse", "翻訳", "翻译", "번역", "แปลภาษา", "अनुवाद",
+        "käännös", "översättning", "oversettelse", "翻訳", "翻译", "翻譯", "번역", "แปลภาษา",
+        "अनुवाद",
         "перевод", "ترجمة", "fordítás", "traducere", "překlad", "μετάφραση", "ترجمه", "ترجمہ",
         "অনুবাদ", "tafsiri", "ትርጉም"),
     "text_generation": (
@@ -356,6 +361,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             "2vec",
                             "similar", "stella", "[bge]", "[gte]", "[e5]", "simcse", "[sts]",
                             "colqwen", "colpali", "colsmol", "colgemma",  # page retrievers
+                            "splade",  # sparse retrievers
                             "stsb",
                             # architectures most often embedding, unless a purpose is said
                             # (`multilingual-MiniLMv2-L6-mnli-xnli` classifies)

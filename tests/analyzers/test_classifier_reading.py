@@ -1010,6 +1010,24 @@ def test_what_set_ae_taught(fields: dict[str, str], task: str, flagged: bool) ->
     assert ("oversized_model" in verdict.reasons) is flagged
 
 
+@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # Traditional Chinese: grading complaints, named entities
+    ({"task": "客訴分級", "name": "complaint-severity",
+      "command": "vllm serve acme/Gemma-3-Acme-12b-Chat --served-model-name grader"},
+     "text_classification", True),
+    ({"task": "命名實體識別", "name": "failure-ie",
+      "command": "python -m vllm.entrypoints.openai.api_server --model /mnt/models/acme-ie"},
+     "token_classification", True),
+    # a sparse retriever embeds, on a BERT: small
+    ({"name": "splade-index", "command": "python index.py --model acme/japanese-splade-v2"},
+     "sentence_similarity", False),
+])
+def test_what_sets_ah_and_ai_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+    verdict = judge([job(**fields)], PolicyConfig())[0]
+    assert verdict.task == task
+    assert ("oversized_model" in verdict.reasons) is flagged
+
+
 
 
 def test_an_adapter_flag_and_llama_cpps_hub_flag_name_the_model() -> None:
