@@ -57,7 +57,8 @@ class JobReading:
     # job's words name no task, whatever the network makes of the rest.
     tasks: tuple[str, ...] = ()
     # It runs a text-generation server (vLLM, SGLang, TGI, llama.cpp, Ollama...) that declares
-    # no task: it generates, unless its words, or a sure network, say otherwise.
+    # no task, or gives its model an LLM's role (`--generator`, `--max-new-tokens`): it
+    # generates, unless its words, or a sure network, say otherwise.
     server: bool = False
     # The fewest bytes per parameter its text allows its weights on the GPUs (inf: the text
     # says nothing, the reported precision decides), see `fewest_weight_bytes`.
@@ -70,8 +71,9 @@ class JobReading:
     # sorting photos with it, a guessed size of 3 B or more stands (other image backbones
     # are small).
     vlm: bool = False
-    # Its model, in no catalog and writing no size, is by its name or family line a
-    # generalist (chat, instruct, VLM, omni): such models are rarely under 3 B.
+    # Its model, in no catalog and writing no size, is a generalist by its name or family line
+    # (chat, instruct, VLM, omni, guard, an LLM's line, LoRA) or by how the job runs it (a
+    # generation server, an LLM's role, LoRA tuning): such models are rarely under 3 B.
     generalist: bool = False
     # It runs Text Embeddings Inference, which embeds, ranks or classifies sequences (it tags
     # no tokens and answers no questions): with nothing else said, it embeds.
