@@ -402,6 +402,7 @@ _TOKENIZER = re.compile(r"(?i)--tokenizer(?:[-_]name(?:[-_]or[-_]path)?)?(?:\s*=
 # An LLM's line written into a fine-tune's name (`ConflLlama-NER-TOI`, `RankMistral`,
 # `Llama_Sentiment_Classifier`): 117 of the catalog's 124 such names writing no size are of
 # 3 B or more (the rest: Phi-1 and -2, ColQwen2); a task head on an LLM is no small encoder.
+# (`unsloth`: the tool only LLMs are tuned with, `banking-intent-unsloth`.)
 _LLM_LINE = re.compile(
     r"(?i)llama|mistral|mixtral|qwen|gemma|falcon|deepseek|(?<![a-z])phi[-_]?[34]|olmo|"
     r"internlm|baichuan|chatglm|zephyr|vicuna|(?<![a-z])jais(?![a-z])|unsloth")
@@ -472,7 +473,7 @@ class Readings:
     vlm: np.ndarray | None = None  # bool: the named model also looks at images, see JobReading
     generalist: np.ndarray | None = None  # bool: a new generalist of unknown size, see JobReading
     embeds: np.ndarray | None = None  # bool: an embedding server, see JobReading
-    heavy: np.ndarray | None = None  # bool: its unknown model's memory says large, see `heavy`
+    heavy: np.ndarray | None = None  # bool: its unknown model's memory says large, `is_heavy`
 
 
 def read_jobs(records: Sequence[JobRecord], *, words: bool = True) -> Readings:
