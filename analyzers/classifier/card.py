@@ -516,6 +516,21 @@ _REALISTIC = {
                "AG had; its models stay out of the catalog; read first by the session's last "
                "code",
                "oversized_model precision 0.972, recall 0.875, task accuracy 0.890"),
+    "set_aj": ("a European telecom's and its care outsourcer's Kubernetes (Run:ai, KServe, "
+               "vLLM and TGI behind a gateway's aliases, Argo, some Slurm): call and chat "
+               "intents, churn reasons, PII redaction, transcription in six languages, "
+               "agent-assist RAG, network-alarm logs, tasks declared in French, German, "
+               "Italian, Spanish, Polish and Romanian: 61 models that neither the catalog "
+               "(after its tenth refresh) nor sets A to AI had; its models stay out of the "
+               "catalog; 80 jobs, read first by the session's last code",
+               "oversized_model precision 1.000, recall 1.000, task accuracy 0.912"),
+    "set_ak": ("a university consortium's Slurm cluster and notebooks: historical-text NER, "
+               "manuscript OCR, dialect speech, Latin and Ancient Greek models, parliamentary "
+               "speeches, bio- and chemistry language models, robotics and vision students, "
+               "LoRA and DPO fine-tunes, library search: 63 models that neither the catalog "
+               "(after its tenth refresh) nor sets A to AI had; its models stay out of the "
+               "catalog; 80 jobs, read first by the session's last code",
+               "oversized_model precision 0.933, recall 0.875, task accuracy 0.863"),
     "set_af": ("an LLM start-up's platform hosting its customers' models: multi-LoRA serving on "
                "vLLM and SGLang with adapters named after customers, TensorRT-LLM engines, Ray "
                "Serve aliases, model ids only inside S3 paths, environment variables and "
