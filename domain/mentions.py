@@ -62,7 +62,7 @@ _LORA_MODULES = re.compile(r"(?i)--lora-(?:modules|paths)((?:\s+[\w.-]+=[^\s'\"]
 
 def adapters(command: str) -> tuple[str, ...]:
     """The LoRA adapters a server's command loads (their repos or paths)."""
-    if "--lora-modules" not in command and "--lora-paths" not in command:
+    if "--lora-" not in command:
         return ()
     return tuple(m.split("=", 1)[1] for found in _LORA_MODULES.finditer(command)
                  for m in found.group(1).split())

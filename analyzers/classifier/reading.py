@@ -299,11 +299,12 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
             task = None  # nothing the catalog does not say: a generalist's words still decide
             # (not a fine-tune's name that picks one of its base's tasks:
             # `xlm_roberta_base_multilingual_toxicity_classifier` classifies)
-    said = job_words(record) if words and task is None else None
+    said = job_words(record, index) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None
-    # an adapter names the model it adapts, whose size is then unknown (not a base's path that
-    # names nothing: `/weights/base/guard-base-v3`)
-    named = bool(models) or any(names_something(m) for m in (*mentions, *loaded))
+    # the mentions that name a model (not a base's path that names nothing,
+    # `/weights/base/guard-base-v3`); an adapter names the model it adapts, of unknown size
+    naming = [m for m in mentions if names_something(m)]
+    named = bool(models or naming) or any(names_something(m) for m in loaded)
     if size is None and named and _sharded(record.command):
         floor = max(floor or 0.0, SHARDED_FLOOR_B)
     code = task is None and not models and names_code_model(mentions)
@@ -324,7 +325,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
                              for m in mentions)
             or _generates(record) or bool(_LORA_TUNED.search(record.command)))
         ) and not any((_NOT_SMALL_VLM if vlm_named else _NOT_GENERALIST).search(model_name(m))
-                      for m in mentions if names_something(m))  # not `/weights/base/guard`
+                      for m in naming)
     encoder = size is None and (any(
         ((_ENCODER.search(m) or (_TASK_HEAD.search(model_name(m))
                                  and not _LLM_LINE.search(model_name(m))))
@@ -433,19 +434,19 @@ def _mentioned_size(mentions: Sequence[str]) -> float | None:
     return max(sizes) if sizes else None
 
 
-def _served_alias(mention: str) -> bool:
+def _served_alias(mention: str, index: CatalogIndex) -> bool:
     """Whether a model field is a name served under: no hub id, path or file, no known model."""
-    return not any(c in mention for c in "/:.") and not models_named(mention, catalog_index())
+    return not any(c in mention for c in "/:.") and not models_named(mention, index)
 
 
-def job_words(record: JobRecord) -> str | None:
+def job_words(record: JobRecord, index: CatalogIndex | None = None) -> str | None:
     """The one narrow task the job's own words name; its model's names and user left out."""
     # (a server's settings are none: `--chat-template` chats no more than `--port` ports)
     text = " ".join(p for p in (record.name, without_settings(record.command), record.image)
                     if p)
     mentions = model_mentions(record)
     for mention in mentions:
-        if mention == record.model and _served_alias(mention):
+        if mention == record.model and _served_alias(mention, index or catalog_index()):
             continue  # the name a deployment serves under (`rerank14`) says what it does
         text = text.replace(mention, " ")
     said = word_task(_SERVER_NAMES.sub(" ", mask_user(text, record.user)))
@@ -535,11 +536,12 @@ def words_of(records: Sequence[JobRecord], rows: np.ndarray) -> np.ndarray:
     """Index of the narrow task each job's words name, for the jobs where `rows`; else -1."""
     out = np.full(len(records), -1, dtype=np.int64)
     seen: dict[tuple[str, str, str | None, str | None, str | None], str | None] = {}
+    index = catalog_index()  # once: it looks at the user's catalog file
     for i in np.flatnonzero(rows).tolist():
         record = records[i]
         k = (record.name, record.command, record.image, record.user, record.model)
         if k not in seen:
-            seen[k] = job_words(record)
+            seen[k] = job_words(record, index)
         found = seen[k]
         if found is not None:
             out[i] = TASKS.index(found)
