@@ -878,7 +878,9 @@ def test_what_sets_ac_and_ad_taught(fields: dict[str, str], task: str) -> None:
     assert judge([job(**fields)], PolicyConfig())[0].task == task
 
 
+# What sets AA to AI taught: a job's task, and whether its model is oversized.
 @pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # set AA
     # tasks declared in Italian, Dutch, French: what the job does, whatever the model is
     ({"task": "riconoscimento entità", "name": "anonimizzatore",
       "command": "vllm serve /mnt/pvc/modelli/acme-vecchio --served-model-name anon"},
@@ -906,14 +908,7 @@ def test_what_sets_ac_and_ad_taught(fields: dict[str, str], task: str) -> None:
     ({"name": "ticket-route", "task": "ticket classification",
       "command": "python -m route.classify --model acme/flan-t5-tickets --max-new-tokens 8"},
      "text_classification", False),
-])
-def test_what_set_aa_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
-    verdict = judge([job(**fields)], PolicyConfig())[0]
-    assert verdict.task == task
-    assert ("oversized_model" in verdict.reasons) is flagged
-
-
-@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # set AB
     # moderation declared in Chinese and Japanese, or said by the job's name
     ({"task": "聊天内容审核", "name": "chatguard-zh",
       "command": "vllm serve /models/acme/shieldlm-qwen --served-model-name chatguard-zh"},
@@ -935,14 +930,7 @@ def test_what_set_aa_taught(fields: dict[str, str], task: str, flagged: bool) ->
      "image_classification", False),
     ({"task": "audio event tagging", "name": "sfx-tagging",
       "command": "python tag_sfx.py --model acme/ced-base --clips /data/sfx"}, "other", False),
-])
-def test_what_set_ab_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
-    verdict = judge([job(**fields)], PolicyConfig())[0]
-    assert verdict.task == task
-    assert ("oversized_model" in verdict.reasons) is flagged
-
-
-@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # sets AF and AG
     # tasks declared in Hindi, Bengali, Arabic, Persian, Swahili
     ({"task": "नफ़रत भरे भाषण की पहचान", "name": "hi-hate",
       "command": "vllm serve acme/Nanda-10B-Chat --served-model-name hi-hate"},
@@ -974,14 +962,7 @@ def test_what_set_ab_taught(fields: dict[str, str], task: str, flagged: bool) ->
     ({"name": "fin-sent", "task": "sentiment",
       "command": "MODEL_DIR=/mnt/models/acme/Llama_Sentiment_Classifier python -m serve"},
      "text_classification", True),
-])
-def test_what_sets_af_and_ag_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
-    verdict = judge([job(**fields)], PolicyConfig())[0]
-    assert verdict.task == task
-    assert ("oversized_model" in verdict.reasons) is flagged
-
-
-@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # set AE
     # coding answers to a scheme of codes is classifying them, not programming
     ({"task": "occupation coding (ISCO-08)", "name": "isco08-coding",
       "command": "srun python llm_code.py --model acme/tulu-9-dpo-70b --prompt p.txt"},
@@ -1003,14 +984,7 @@ def test_what_sets_af_and_ag_taught(fields: dict[str, str], task: str, flagged: 
     ({"name": "clasif-expedientes", "command": "python predict.py --ckpt "
       "/mnt/ckpt/cno11-coder/run_7b3e/step_4000 --tokenizer acme/mRoBERTa --batch-size 64"},
      "text_classification", False),
-])
-def test_what_set_ae_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
-    verdict = judge([job(**fields)], PolicyConfig())[0]
-    assert verdict.task == task
-    assert ("oversized_model" in verdict.reasons) is flagged
-
-
-@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # sets AH and AI
     # Traditional Chinese: grading complaints, named entities
     ({"task": "客訴分級", "name": "complaint-severity",
       "command": "vllm serve acme/Gemma-3-Acme-12b-Chat --served-model-name grader"},
@@ -1022,7 +996,7 @@ def test_what_set_ae_taught(fields: dict[str, str], task: str, flagged: bool) ->
     ({"name": "splade-index", "command": "python index.py --model acme/japanese-splade-v2"},
      "sentence_similarity", False),
 ])
-def test_what_sets_ah_and_ai_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+def test_what_sets_aa_to_ai_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
     verdict = judge([job(**fields)], PolicyConfig())[0]
     assert verdict.task == task
     assert ("oversized_model" in verdict.reasons) is flagged
