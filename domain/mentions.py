@@ -107,7 +107,9 @@ def mentions(model: str | None, command: str) -> tuple[str, ...]:
     """
     found = [model] if model else []
     command = without_settings(command)  # a draft model, a parser: not the model it runs
-    if "huggingfaceserver" in command or "kserve" in command.lower():
+    if "huggingfaceserver" in command or "kserve" in command.lower() or (
+            # a pod's arguments only, its image the server's
+            "--model_name" in command and ("--model_id" in command or "--storage_uri" in command)):
         command = _KSERVE_ALIAS.sub(" ", command)
     if "-m " in command:
         command = _PYTHON_MODULE.sub(r"\1", command)

@@ -84,7 +84,9 @@ class JobReading:
 _GENERATION_SERVER = re.compile(
     r"(?i)vllm serve|vllm\.entrypoints|sglang\.launch_server|text-generation-launcher|"
     r"llama-server|llama\.cpp|ollama (?:run|serve)|lmdeploy serve|trtllm-serve|"
-    r"mlc_llm serve|aphrodite run|tabbyapi")
+    r"mlc_llm serve|aphrodite run|tabbyapi|"
+    # KServe's Hugging Face server run on vLLM (`huggingfaceserver --backend=vllm`)
+    r"--backend[= ]vllm")
 # Words one of those commands has (a quick test before the regex, which is slow on long
 # commands that run none).
 _SERVER_HINTS = ("vllm", "sglang", "text-generation-launcher", "llama", "ollama", "lmdeploy",
@@ -114,6 +116,11 @@ _LARGE_ENCODER = re.compile(r"(?i)(?<![a-z])xx?l(?:arge)?(?![a-z])")
 # no one splits a model that one GPU holds (every such job of the realistic sets ran 8 B or
 # more).
 SHARDED_FLOOR_B = 3.0
+# A T5's XXL (`t5_xxl_true_nli_mixture`, `umt5-xxl`): no T5 line's XXL has fewer parameters
+# than sentence-T5's and GTR's (4.86 B, their encoder alone); flan-T5's has 11.3 B, mT5's 13 B.
+T5_XXL_FLOOR_B = 4.8
+_T5_XXL = re.compile(r"(?i)(?:(?<![a-z0-9])(?:flan[-_]?|sentence[-_]|gtr[-_])?(?:u?m|by)?t5|"
+                     r"(?<![a-z])mt0)(?![0-9]).*(?<![a-z])xxl(?![a-z])")
 _TENSOR_PARALLEL = re.compile(
     r"(?i)(?:--tensor[-_]parallel[-_]size|--tp(?:[-_]size)?|(?<![\w-])-tp|--num[-_]shard|"
     r"tensor_parallel_size)(?:\s*=\s*|\s+)(\d+)")
@@ -230,6 +237,7 @@ _TRAINS = re.compile(r"(?i)(?<![a-z])(?:train\w*|fine-?tun\w*|finetun\w*|fit|sft
 _SMALL_ARCH = re.compile(
     r"(?i)whisper|wav2vec|hubert|yolo|(?<![a-z])vit(?![a-z])|convnext|resnet|efficientnet|"
     r"detr|(?<![a-z])sam(?![a-z0-9])|dino|clip|siglip|segformer|colbert|t5|bart|florence|"
+    r"pix2struct|donut|pegasus|nougat|layoutlm|"
     # ... and a series' small members
     r"(?<![a-z])(?:base|small|tiny|nano|micro)(?![a-z])")
 
@@ -307,6 +315,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     named = bool(models or naming) or any(names_something(m) for m in loaded)
     if size is None and named and _sharded(record.command):
         floor = max(floor or 0.0, SHARDED_FLOOR_B)
+    if size is None and any(_T5_XXL.search(model_name(m)) for m in naming):
+        floor = max(floor or 0.0, T5_XXL_FLOOR_B)
     code = task is None and not models and names_code_model(mentions)
     tasks = tuple(dict.fromkeys(t for m in models for t in m.tasks)) if task is None else ()
     server = task is None and _generates(record)
@@ -329,7 +339,9 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     encoder = size is None and (any(
         ((_ENCODER.search(m) or (_TASK_HEAD.search(model_name(m))
                                  and not _LLM_LINE.search(model_name(m))))
-         and not _LARGE_ENCODER.search(m)) or _TIMM_TAG.search(m) for m in mentions) or any(
+         and not _LARGE_ENCODER.search(m)) or _TIMM_TAG.search(m) for m in mentions
+        # not the name a deployment serves under (`ar-ner` serves a chat model for NER)
+        if not (m == record.model and _served_alias(m, index))) or any(
         # a checkpoint read with an encoder's tokenizer (`--tokenizer BSC-LT/mRoBERTa`)
         _ENCODER.search(t) and not _LARGE_ENCODER.search(t) for t in _TOKENIZER.findall(
             record.command)))

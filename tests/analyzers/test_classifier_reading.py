@@ -1002,6 +1002,98 @@ def test_what_sets_aa_to_ai_taught(fields: dict[str, str], task: str, flagged: b
     assert ("oversized_model" in verdict.reasons) is flagged
 
 
+@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # two weak words of one task outweigh one of another: questions answered with RAG
+    ({"task": "answer HCP questions from label documents (RAG)", "name": "smpc-qa",
+      "command": "text-generation-launcher --model-id acme/medi-70B-GPTQ --port 8080"},
+     "question_answering", True),
+    # transcripts a job reads are ASR's output, not its work: it sorts them into labels
+    ({"name": "pv-callscreen", "command": "bash -c 'ollama serve & python screen.py --model "
+      "hf.co/acme/PV-BioMistral-1:Q4_K_M --labels AE,NO_AE --transcripts /data/transcripts/'"},
+     "text_classification", True),
+    # extracting from texts tags their spans, in English, German, Chinese, Turkish
+    ({"task": "party & defined-term extraction", "name": "saul-extract",
+      "command": "llama-server -hf acme/Saul-Instruct-v1-GGUF:Q4_K_M --alias party-extractor"},
+     "token_classification", True),
+    ({"task": "Teilenummern aus Werkstatttexten extrahieren", "name": "ollama-serve",
+      "model": "hf.co/acme/em_german_mistral-GGUF:Q4_K_M", "command": "ollama serve"},
+     "token_classification", True),
+    ({"task": "实体与关系抽取微调", "name": "taiyi-lora",
+      "command": "torchrun finetune.py --base_model acme/Taiyi-LLM --lora_r 16"},
+     "token_classification", True),
+    ({"task": "varlık çıkarımı (kişi/kurum/yer)", "name": "llama-server",
+      "command": "llama-server -m /srv/models/Orbita-v0.1.Q4_K_M.gguf -c 8192 -ngl 99"},
+     "token_classification", True),
+    # a multi-class coding of terms classifies them (no programming)
+    ({"task": "MedDRA PT coding of verbatim AE terms (multi-class)", "name": "meddra-coder",
+      "command": "serve run coder:app model_id=acme/MediPhi-Code --max-new-tokens 8"},
+     "text_classification", True),
+    # a declared question answering on documents stays one
+    ({"task": "document VQA on court forms", "name": "forms-docvqa",
+      "command": "python run.py --model acme/xgen-mm-phi3-mini-instruct-r-v1.5 --images /scans"},
+     "question_answering", True),
+    # summaries drafted are summaries; a draft answer is written, not extracted
+    ({"task": "discharge summary drafting", "name": "notes-gen",
+      "command": "python gen.py --model acme/ClinicalCamel-70B --tp 2"}, "summarization", False),
+    ({"task": "draft patient FAQ answers for medical review", "name": "faq-drafts",
+      "command": "python draft.py --model acme/AlpaCare-llama2-13b"}, "text_generation", False),
+    # KServe's Hugging Face server on vLLM generates; its --model_name is an alias even where
+    # only the pod's arguments are seen
+    ({"task": "의도 분류", "name": "ivi-intent-ko-predictor-00003-deployment-6d8f9b7c5-qk2xv",
+      "model": "hf://acme/A.X-Light", "command": "python -m huggingfaceserver "
+      "--model_name=ivi-intent --model_dir=/mnt/models --backend=vllm"},
+     "text_classification", True),
+    ({"name": "faq-qa-sealion-predictor-00006-deployment-d3d52c6528-qlv2j",
+      "command": "--model_name=faq-qa-sealion --model_id=acme/gemma2-9b-cpt-sealion-instruct "
+      "--backend=vllm"}, "question_answering", True),
+    # a served alias that says a task is no task head: the chat model it serves is large
+    ({"task": "token-classification", "name": "ar-ner-llm", "model": "ar-ner",
+      "command": "vllm serve acme/SambaLingo-Arabic-Chat --served-model-name ar-ner"},
+     "token_classification", True),
+    # a T5's XXL is large
+    ({"task": "claim verification (entailment)", "name": "triton-true-nli-0",
+      "model": "t5_xxl_true_nli_mixture", "command": "tritonserver --model-repository=/m "
+      "--load-model=t5_xxl_true_nli_mixture"}, "text_classification", True),
+    # a document model's batches take memory, not its weights
+    ({"name": "docvqa-invoices", "gpu_mem_used_gib_max": 17.4, "command":
+      "python -m docvqa.infer --ckpt acme/pix2struct-docvqa-large --max-patches 2048"},
+     "question_answering", False),
+    # claims worth checking are sorted; declared object detection draws boxes; DETA detects
+    ({"name": "triton-claimbuster-0", "model": "claimbuster_deberta",
+      "command": "tritonserver --model-repository=/models --load-model=claimbuster_deberta"},
+     "text_classification", False),
+    ({"task": "object detection pre-labelling", "name": "prelabel-vl", "model": "prelabel-vl",
+      "command": "vllm serve acme/Nemotron-Nano-12B-v2-VL --served-model-name prelabel-vl"},
+     "object_detection", True),
+    ({"name": "deta-r50-bdd-ft", "command": "python train_det.py --model acme/deta-resnet-50 "
+      "--dataset /data/bdd100k_coco --epochs 24"}, "object_detection", False),
+    # other languages' words: a German notebook classifies, Hebrew and Ukrainian tasks
+    ({"name": "klassifikation_beschwerden_acme7b.ipynb", "kind": "interactive",
+      "model": "acme/Wiedervereinigung-7b-dpo", "command": "python -m ipykernel_launcher"},
+     "text_classification", True),
+    ({"task": "סיווג תגובות גולשים", "name": "he-comments-mod", "command":
+      "python -m huggingfaceserver --model_name=he --model_id=acme/Hebrew-Gemma-11B-V2 "
+      "--backend=vllm"}, "text_classification", True),
+    ({"task": "класифікація тематики новин", "name": "uk-topics",
+      "command": "python topics.py --model hf.co/acme/MamayLM-Gemma-3-4B-IT-GGUF:Q4_K_M"},
+     "text_classification", True),
+    # spans tagged, wake words spotted, a conformer pretrained
+    ({"task": "citation span tagging", "name": "emubert-citations",
+      "command": "python train_token_cls.py --base acme/emubert --labels CITATION,ACT"},
+     "token_classification", False),
+    ({"task": "wake-word / keyword spotting", "name": "kws-ft",
+      "command": "python train_kws.py --model acme/ast-speech-commands --epochs 15"},
+     "other", False),
+    ({"name": "nemo-fastconformer-ctc-de-pretrain",
+      "command": "srun python speech_to_text_ctc.py --config-name=fastconformer_ctc"},
+     "asr", False),
+])
+def test_what_sets_al_to_ao_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+    verdict = judge([job(**fields)], PolicyConfig())[0]
+    assert verdict.task == task
+    assert ("oversized_model" in verdict.reasons) is flagged
+
+
 
 
 def test_an_adapter_flag_and_llama_cpps_hub_flag_name_the_model() -> None:
