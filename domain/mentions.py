@@ -37,7 +37,7 @@ _MENTION = re.compile(
     r"model\.(?:name_or_path|pretrained|name|path|id|base|adapter\w*)|"
     r"pretrained(?:_name)?|MODEL_ID|MODEL_NAME|MODEL|"  # NeMo's `pretrained_name=...`
     # a launcher's environment (SkyPilot's `--env BASE_MODEL=...`, a script's `HF_MODEL_ID=`)
-    r"base_model(?:_id|_name|_path)?|hf_model(?:_id|_name)?|backbone|"
+    r"base_model(?:_id|_name|_path)?|hf_model(?:_id|_name)?|backbone|llm(?:_id|_name|_model)|"
     r"reward_model(?:_id|_name|_path)?|storage_uri(?=\s*=\s*['\"]?(?!pvc:)))"  # MLflow's `-P x=`
     r"|\"MODEL(?:_ID|_NAME)?\":"  # a JSON environment: `{"env_vars": {"MODEL_ID": "..."}}`
     r"|vllm serve|ollama (?:run|pull)|--load-model|trtllm-serve|mlc_llm serve|aphrodite run|"

@@ -84,13 +84,13 @@ class JobReading:
 _GENERATION_SERVER = re.compile(
     r"(?i)vllm serve|vllm\.entrypoints|sglang\.launch_server|text-generation-launcher|"
     r"llama-server|llama\.cpp|ollama (?:run|serve)|lmdeploy serve|trtllm-serve|"
-    r"mlc_llm serve|aphrodite run|tabbyapi|"
+    r"mlc_llm serve|aphrodite run|tabbyapi|tabby serve|"
     # KServe's Hugging Face server run on vLLM (`huggingfaceserver --backend=vllm`)
     r"--backend[= ]vllm")
 # Words one of those commands has (a quick test before the regex, which is slow on long
 # commands that run none).
 _SERVER_HINTS = ("vllm", "sglang", "text-generation-launcher", "llama", "ollama", "lmdeploy",
-                 "trtllm", "mlc_llm", "aphrodite", "tabbyapi")
+                 "trtllm", "mlc_llm", "aphrodite", "tabby")
 # Their images, where a pod's command is only the server's arguments (Kubernetes args).
 _GENERATION_IMAGE = re.compile(
     r"(?i)vllm-openai|vllm/vllm|text-generation-inference|lmsysorg/sglang|(?<![a-z])sglang|"
@@ -329,12 +329,16 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
                 tasks = ("text_generation",)
     generalist = False
     if size is None and named and not models and not code:
+        # served to generate or tuned through LoRA, a `-Base` is an LLM's pretrained base
+        # (`Llammas-base`; 12 of the 13 such realistic jobs' models are of 3 B or more)
+        run_as_llm = _generates(record) or bool(_LORA_TUNED.search(record.command))
         generalist = ("text_generation" in line if line else (  # a line of embedders embeds
-            vlm_named or any(_GENERALIST_NAME.search(model_name(m))
-                             or _LORA.search(model_name(m)) or _LLM_LINE.search(model_name(m))
-                             for m in mentions)
-            or _generates(record) or bool(_LORA_TUNED.search(record.command)))
+            vlm_named or run_as_llm or any(_GENERALIST_NAME.search(model_name(m))
+                                           or _LORA.search(model_name(m))
+                                           or _LLM_LINE.search(model_name(m))
+                                           for m in mentions))
         ) and not any((_NOT_SMALL_VLM if vlm_named else _NOT_GENERALIST).search(model_name(m))
+                      or (not run_as_llm and not vlm_named and _BASE.search(model_name(m)))
                       for m in naming)
     encoder = size is None and (any(
         ((_ENCODER.search(m) or (_TASK_HEAD.search(model_name(m))
@@ -369,10 +373,12 @@ _GENERALIST_NAME = re.compile(
 # ... unless it also says it embeds, ranks or encodes, or is a small member of its series;
 # a VLM's `small` and `tiny` are large still (`deepseek-vl2-small` 16 B, `-tiny` 3.4 B).
 _NOT_SMALL_VLM = re.compile(r"(?i)embed|rerank|retriev|smol|(?<![a-z])(?:nano|micro)(?![a-z])")
-_NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a-z])(?:e5|base|"
+_NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a-z])(?:e5|"
                              r"small|tiny|mini|nano|micro)(?![a-z])|"
                              # encoder-decoders, small whatever they generate
                              r"t5|bart|pegasus|blip|pix2struct|donut|florence")
+# ... nor a series' base member, unless run as an LLM (served to generate, LoRA-tuned)
+_BASE = re.compile(r"(?i)(?<![a-z])base(?![a-z])")
 # A text encoder's job that words put on images: on the text about them.
 _ON_TEXT = {"image_classification": "text_classification",
             "image_captioning": "question_answering"}
@@ -431,7 +437,9 @@ _GENERATIVE_ROLE = re.compile(
     r"max[-_]new[-_]tokens")
 # A model tuned through LoRA adapters (`--lora_r 16`): an LLM's way (an encoder is fine-tuned
 # whole), whatever task it is tuned for.
-_LORA_TUNED = re.compile(r"(?i)--lora[-_]?(?:r|rank|alpha)(?![a-z])|--use[-_]lora|--peft(?![a-z])")
+# (Hydra's `peft.r=32` too)
+_LORA_TUNED = re.compile(r"(?i)--lora[-_]?(?:r|rank|alpha)(?![a-z])|--use[-_]lora|--peft(?![a-z])|"
+                         r"(?<![\w.])(?:peft|lora)\.(?:r|rank|alpha)(?![a-z])")
 
 
 def _runs_generation_server(command: str) -> bool:

@@ -133,6 +133,9 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "ঘৃণা",
         # Hebrew (`סיווג תגובות גולשים`), Ukrainian (`класифікація`, fact-checking)
         "סיווג", "ניתוח סנטימנט", "класифікац", "фактчек", "факт-чек", "фактчекінг",
+        # Vietnamese and Indonesian moderation and grading (`kiểm duyệt bình luận`)
+        "kiểm duyệt", "vi phạm", "chấm điểm", "moderasi",
+        "klassifitseeri",  # Estonian
         # judging content harmful or in breach (`聊天内容审核`, `チャット有害判定`)
         "审核", "審核", "有害", "判定", "违规", "違反", "유해", "판정", "zararlı",
         "จัดหมวดหมู่", "หมวดหมู่ข้อความ", "ujaran kebencian", "discurso de odio",
@@ -155,7 +158,7 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "entitetsgjenkjenning", "enhetsgjenkjenning", "entitetsgenkendelse", "entitäten",
         "résumé pars", "résumés pars",  # a CV's fields, not a summary
         "সত্তা শনাক্ত", "নামযুক্ত সত্তা", "الكيانات المسماة", "موجودیت", "utambuzi wa majina",
-        "זיהוי ישויות", "ישויות",
+        "זיהוי ישויות", "ישויות", "nimeüksus", "nimeuksus",
         # extracting from texts (`Extraktion von Fristen`, `实体与关系抽取`, `varlık çıkarımı`)
         "extraktion", "extrahier", "extracci", "extraç", "estrazione", "抽取", "추출",
         "çıkarım", "varlık", "ekstraksi", "извлечени", "вилучення", "استخراج"),
@@ -174,6 +177,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "otázky a odpovědi", "frågor och svar", "spørsmål og svar", "spørgsmål og svar",
         "beantwortung von fragen", "fragen beantworten", "fragen zu beantworten",
         "vraagbeantwoording", "répondre aux questions", "responder preguntas",
+        "trả lời câu hỏi", "ตอบคำถาม", "menjawab pertanyaan", "kérdésmegválaszol",
+        "kérdés-megválaszol",
         "responder perguntas", "מענה לשאלות", "שאלות ותשובות"),
     "sentence_similarity": (
         "incrustaciones", "búsqueda semántica", "busca semântica", "recherche sémantique",
@@ -184,7 +189,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "семантическая близость", "семантическое сходство", "semantische ähnlichkeit",
         "similitud semántica", "similaridade semântica", "similarité sémantique",
         "somiglianza semantica", "podobieństwo semantyczne", "anlamsal benzerlik",
-        "kemiripan semantik", "độ tương đồng ngữ nghĩa", "意味的類似", "语义相似", "의미 유사"),
+        "kemiripan semantik", "độ tương đồng ngữ nghĩa", "意味的類似", "语义相似", "의미 유사",
+        "similares", "similaires"),
     "asr": (
         "transcripci", "transcriç", "transcric", "reconocimiento de voz",
         "reconhecimento de fala", "reconnaissance vocale", "spracherkennung", "transkription",
@@ -212,6 +218,7 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "অনুবাদ", "tafsiri", "ትርጉም"),
     "text_generation": (
         "conversaci", "asistente", "assistente", "asisten", "percakapan", "trợ lý",
+        "sinh câu hỏi", "generación de preguntas",
         "hội thoại", "keskustelu", "sohbet", "üretim", "generación de texto",
         "génération de texte", "textgenerierung", "generowanie", "対話", "チャット", "对话",
         "聊天", "대화", "챗봇", "สนทนา", "बातचीत", "диалог", "محادثة"),
@@ -241,10 +248,15 @@ _FOREIGN_LATIN = re.compile(
     "|".join(re.escape(w) for words in _FOREIGN.values() for w in words if w.isascii()))
 
 
+# ... normalized as the phrases are (NFKC splits Thai's sara am: `จำแนก`, `ตอบคำถาม`)
+_FOREIGN_NFKC = {task: tuple(unicodedata.normalize("NFKC", w).lower() for w in words)
+                 for task, words in _FOREIGN.items()}
+
+
 def _foreign_task(declared: str) -> str | None:
     """The task a phrase of another language declares, or None."""
     lowered = unicodedata.normalize("NFKC", declared).lower()
-    named = [task for task, words in _FOREIGN.items() if any(w in lowered for w in words)]
+    named = [task for task, words in _FOREIGN_NFKC.items() if any(w in lowered for w in words)]
     narrow = [t for t in named if t in NARROW_TASKS]
     found = named[0] if len(named) == 1 else narrow[0] if len(narrow) == 1 else None
     if found == "text_classification" and _FOREIGN_IMAGES.search(lowered):
@@ -263,6 +275,11 @@ def declared_task(record: JobRecord, sees_images: bool = False,
     (`only_images`: `timm/efficientnet_b0`), whatever it names (`ID-document types`).
     """
     found = _declared(record)
+    if found == "object_detection" and not sees_images:
+        declared = f" {_NOT_A_LETTER.sub(' ', _declared_words(record).lower())} "
+        if _DETECTED_TEXT.search(declared) and not _IMAGES.search(
+                _spaced_text(f"{declared} {record.name} {record.command}")):
+            return "text_classification"  # `detect fake or inauthentic reviews`: sorting texts
     if found != "text_classification":
         return found
     if only_images:
@@ -296,6 +313,9 @@ _TEXT_NAMED = re.compile(
     r"letters?|courriers?)(?= )|"
     r"テキスト|텍스트|文本|文章|감성|감정|感情|情感|评论|レビュー|리뷰|ข้อความ|ความคิดเห็น|पाठ|"
     r"نص|текст|κείμεν|văn bản|(?<![a-z])teks(?![a-z])|отзыв|сообщени|коммент")
+# Texts a declared detection names, with no boxes drawn (`claim detection`, `detect fake
+# reviews`): what a declared classification may classify, but documents (layout, tables).
+_DETECTED_TEXT = re.compile(_TEXT_NAMED.pattern.replace(r"doc\w*|", ""))
 # Pictures, whatever texts come with them (`classify_photos.py ... s3://maint-tickets/`).
 _PICTURES = re.compile(r" (?:photos|pictures|screenshots)(?= )")
 # Texts a job's words may say it reads, beside images (`pathology reports`, `radiology notes`).
@@ -417,7 +437,7 @@ _SCIENCE = (*_ROBOTS, "![dna]", "!genom", "!protein", "!nucleotide", "![rna]", "
             "!enzyme", "![fasta]", "![faa]", "!uniref", "!uniprot", "![pdb]", "!molecul",
             "![smiles]", "![qm9]", "!bindingdb", "![dti]", "!drug target", "!variant effect",
             "![vep]", "!promoter", "!mgnify", "!metagenom", "!single cell", "![scrna]",
-            "!weather", "!climate", "![era5]", "!merra", "!downscal", "![esm]", "!esm2",
+            "~weather", "~climate", "![era5]", "!merra", "!downscal", "![esm]", "!esm2",
             "!esm3", "!esmc")
 # Sorting sounds: no task of the list classifies audio (`audio event tagging` is `other`).
 _SOUNDS = ("audio event", "sound event", "audio tag", "audio class", "sound class",
@@ -456,11 +476,14 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "[isco]", "[isco08]", "[nace]", "[naics]", "[soc cod]",
                             "lang detect",
                             # a head over labels, where nothing says boxes or tokens
-                            "~[num classes]", "~[num labels]", "[clf]",
+                            "~[num classes]", "~[num labels]", "[clf]", "~[classes]",
+                            # grading answers and essays sorts them into marks
+                            "essay scor", "essay grad", "[aes]", "[grading]", "[grader]",
+                            "[grade]", "[pass fail]", "answer grad",
                             "multi class", "multiclass", "multi label", "multilabel",
                             # claims worth checking, propaganda: sorting texts
                             "claim detect", "claims detect", "check worth", "checkworth",
-                            "claimbuster", "propaganda", "disinform",
+                            "claimbuster", "propaganda", "disinform", "fake review",
                             # other languages' words for classifying, as ASCII spells them
                             # (`klassifikation_beschwerden.ipynb`, `haber-kategori`)
                             "klassif", "clasific", "klasyfik", "klasifik",
@@ -477,7 +500,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                              "sequence tag", "seq label", "[iob]", "[bio tag]"),
     # `answer` yields to a task named otherwise (`rag-answers` generate, `~[rag]`).
     # `question` yields to a classification (`question classification` sorts questions).
-    "question_answering": ("squad", "[qa]", "[q a]", "[qna]", "question answ", "~question",
+    "question_answering": ("squad", "[qa]", "[q a]", "[qna]", "question answering",
+                           "questions answering", "~question",
                            "reading comp",
                            "extractive", "~answer", "docvqa", "document qa", "xquad",
                            "answer extract", "answer span",
@@ -491,6 +515,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "encode corpus"),
     # Transcripts are ASR's output: a job that summarizes them summarizes.
     "asr": ("[asr]", "transcrib", "transcription", "^transcript", "speech to text", "[stt]",
+            # captions of speech (`real-time classroom captioning`), not of images
+            "live caption", "closed caption", "real time caption",
             "whisper", "conformer", "[ctc]", "[rnnt]",
             "dictation", "librispeech", "common voice", "commonvoice", "speech rec"),
     "image_classification": ("image cl", "img cl", "~imagenet", "~cifar", "food101", "food 101",
@@ -518,9 +544,12 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                         "alpacaeval", "gen answer", "[aime]", "aime24", "aime25", "gsm8k",
                         "math500", "humaneval", "[mbpp]", "livecodebench", "swe bench",
                         "swebench", "[swe]", "[rollout]", "[rollouts]", "ifeval", "longbench",
-                        "~judge", "synth gen", "synthetic data", "[sdg]", "~[bot]"),
+                        "~judge", "synth gen", "synthetic data", "[sdg]", "~[bot]",
+                        # questions written, grammar corrected: texts generated
+                        "question gen", "[qg]", "grammar correct", "fix the grammar",
+                        "grammar fix", "grammar synth", "[gec]", "grammatical error"),
     "image_captioning": ("caption", "alt text", "img2txt", "image to text", "describe image",
-                         "[vqa]", "chartqa", "textvqa", "[ocr]", "video caption"),
+                         "[vqa]", "chartqa", "textvqa", "~[ocr]", "video caption"),
     "image_generation": ("[t2i]", "txt2img", "text to image", "image gen", "img gen", "diffusion",
                          "diffusers", "comfyui", "inpaint", "dreambooth", "sdxl", "text2image",
                          "text2img",
@@ -569,12 +598,19 @@ _DECLARED_WORDS: _SPEC = {
     "text_classification": (*_JOB_WORDS["text_classification"], "~[topic]", "~[topics]"),
     # extracting from texts is tagging their spans (`party & defined-term extraction`)
     "token_classification": (*_JOB_WORDS["token_classification"], "~extract"),
-    # a declared question answering stays one on images (`document VQA on court forms`)
-    "question_answering": (*_JOB_WORDS["question_answering"], "[vqa]", "visual question"),
-    "sentence_similarity": (*_JOB_WORDS["sentence_similarity"], "code search", "[search]",
-                            "[ranking]", "feature extract"),
+    # a declared question answering stays one on images (`document VQA on court forms`);
+    # QA alone may be quality assurance (`summarise tickets for weekly QA`)
+    "question_answering": (*(w if w != "[qa]" else "~[qa]"
+                             for w in _JOB_WORDS["question_answering"]),
+                           "[vqa]", "visual question"),
+    # passages retrieved for an answer are its input (`answer ... questions from circulars
+    # (retrieved passages)`)
+    "sentence_similarity": (*(w if w != "retriev" else "~retriev"
+                              for w in _JOB_WORDS["sentence_similarity"]),
+                            "code search", "[search]", "[ranking]", "feature extract"),
     "object_detection": (*_JOB_WORDS["object_detection"], "bounding box"),
-    "text_generation": ("[code]", "coding", "completion", "[chat]", "chatbot", "~generat",
+    "text_generation": ("[code]", "coding", "completion", "[chat]", "chatbot", "generat",
+                        "grammatical", "gramatical",
                         "[llm]", "assistant", "agent", "copilot", "reasoning", "instruct",
                         "~[rag]", "conversation", "[text gen]", "story", "writing", "draft",
                         "[rlhf]", "[ppo]", "[grpo]", "[dpo]"),
@@ -638,7 +674,7 @@ _NOT_PICTURES = (r"(?:registry|id|pull|tag|name|uri|url|repo\w*|digest|build\w*|
 # answering questions is visual question answering (image_captioning). Not `vision`: the
 # name of many a team and registry (`ghcr.io/vision/...`).
 _IMAGES = re.compile(r" (?:images?(?! " + _NOT_PICTURES + r")|img|photos?|pictures?|visual|vqa|"
-                     r"screenshots?|faces?|facial|"
+                     r"screenshots?|faces?|facial|selfies?|"
                      # pathology's tiles and (whole-)slides, immunohistochemistry stains
                      r"thumbnails?|thumbs?|tiles?|slides?|ihc|"
                      # videos and their frames, cameras, scanned documents
@@ -744,7 +780,7 @@ def _name_said(name: str) -> tuple[str, ...]:
     A text encoder named a detector (`distilroberta-base-climate-detector`) classifies text:
     it draws no boxes.
     """
-    found = tuple(_said(name, _NAME_SPEC))
+    found = tuple(_said(_NOT_OCR.sub(" ", name), _NAME_SPEC))
     if found[:1] == ("object_detection",) and TEXT_ENCODER.search(name):
         return ("text_classification", *found[1:])
     if found[:1] in (("other",), ("asr",)) and _NER.search(name):  # `OpenMed-NER-ProteinDetect`,
@@ -758,6 +794,11 @@ def _name_said(name: str) -> tuple[str, ...]:
     return found
 
 
+# `ocr` inside a word, a vowel after it, is no OCR (`SocraticLM`, `democracy`); at a
+# name's end or start it is (`olmOCR`, `trocr`, `OCRFlux`).
+_NOT_OCR = re.compile(r"(?i)(?<=[a-z])ocr(?=[aeiouy])")
+
+
 # A text encoder's name (BERT and its kin): it classifies, tags, embeds; it draws no boxes,
 # writes no summaries and sees no images.
 TEXT_ENCODER = re.compile(r"(?i)bert|electra|mpnet|minilm|xlm-?r(?![a-z])")
@@ -769,7 +810,8 @@ _SEQ2SEQ = re.compile(r"(?i)bart|t5|pegasus|marian|opus|led|bert2bert|encoder[-_
 # A code model's name (`Seed-Coder-8B-Instruct`, `granite-8b-code-base`, `Devstral-Small`):
 # made for code generation, which is text_generation (the contract). Not `encoder`, `codebert`.
 _CODE_MODEL = re.compile(r"(?i)(?:(?<![a-z])(?:coder|code|codellama|codegemma|codeqwen|devstral)"
-                         r"(?![a-z])|starcoder|wizardcoder|opencoder|codestral)")
+                         r"(?![a-z])|starcoder|wizardcoder|opencoder|codestral|"
+                         r"(?<!en)(?<!de)coder(?![a-z]))")  # `DeepseekCoder`, not an encoder
 
 
 def names_code_model(mentions: Sequence[str]) -> bool:
@@ -778,6 +820,12 @@ def names_code_model(mentions: Sequence[str]) -> bool:
 
 
 def word_task(text: str) -> str | None:
-    """The one narrow task a job's words name (`dataset=pii-redact`), or None."""
+    """The one narrow task a job's words name (`dataset=pii-redact`), or None.
+
+    Or a generative task more precise than generating text (`summarize_long.py` of
+    `chat_exports`).
+    """
     found = _said(text, _JOB_SPEC)
+    if len(found) == 2 and "text_generation" in found and not set(found) & NARROW_TASKS:
+        found.remove("text_generation")
     return found[0] if len(found) == 1 else None

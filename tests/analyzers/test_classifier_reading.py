@@ -1094,6 +1094,95 @@ def test_what_sets_al_to_ao_taught(fields: dict[str, str], task: str, flagged: b
     assert ("oversized_model" in verdict.reasons) is flagged
 
 
+@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # grading essays and answers sorts them into marks
+    ({"task": "essay scoring (IELTS band 1-9)", "name": "aes-scorer", "command": "python -m "
+      "vllm.entrypoints.openai.api_server --model acme/RYS-XLarge --served-model-name grader"},
+     "text_classification", True),
+    ({"task": "short-answer grading", "name": "shortanswer-grader", "command":
+      "python grade.py --model acme/MAmmoTH2-8x7B --load-in-4bit --rubric r.yaml"},
+     "text_classification", True),
+    ({"task": "chấm điểm bài luận tiếng Việt", "name": "essay-vi", "command": "vllm serve "
+      "acme/vietnamese-llama2-chat --enable-lora --lora-modules essay-vi=/adapters/essay"},
+     "text_classification", True),
+    # grammar corrected and questions written are texts generated
+    ({"name": "gec-rewrite", "command": "python gec.py --model acme/coedit-xl "
+      "--instruction 'Fix the grammar' --in s3://drafts/"}, "text_generation", False),
+    ({"task": "question generation", "name": "qg-batch",
+      "command": "python generate_qa.py --model acme/t5-large-squad-qg"}, "text_generation", False),
+    # moderation and questions in Vietnamese, Thai, Hungarian; Estonian classes and names
+    ({"task": "kiểm duyệt bình luận diễn đàn", "name": "mod-vi", "model": "mod-vi",
+      "command": "vllm serve acme/Quyen-Pro-v0.1 --served-model-name mod-vi"},
+     "text_classification", True),
+    ({"task": "ตอบคำถามจากสไลด์บรรยาย", "name": "slides-qa", "model": "slide-qa", "command":
+      "vllm serve acme/typhoon2-qwen2vl-7b-vision-instruct --served-model-name slide-qa"},
+     "question_answering", True),
+    ({"task": "kérdésmegválaszolás szabályzatokból", "name": "gptrio-qa",
+      "command": "text-generation-launcher --model-id /data/acme/PULI-GPTrio --port 80"},
+     "question_answering", True),
+    # LoRA on a `-base` (Hydra's peft.r too): an LLM's pretrained base
+    ({"task": "teksti klassifitseerimine", "name": "llammas-ft", "command": "torchrun "
+      "finetune_cls.py model.path=/proj/models/acme/Llammas-base peft.r=32"},
+     "text_classification", True),
+    ({"task": "nimeüksuste tuvastamine", "name": "ner-lora", "command": "python train.py "
+      "--model_name_or_path /proj/models/acme/Llammas-base --lora_r 16"},
+     "token_classification", True),
+    # captions of speech are transcripts
+    ({"task": "closed captioning of lectures", "name": "live-captions", "model": "live",
+      "command": "vllm serve acme/Voxtral-Mini-4B-Realtime --served-model-name live"},
+     "asr", True),
+    # a fused code model's name, a code completion server
+    ({"name": "tabby-ds", "command": "/opt/tabby/bin/tabby serve --model acme/DeepseekCoder-6.7B "
+      "--device cuda"}, "text_generation", False),
+    # selfies are images; classes of photos are image classes
+    ({"task": "deepfake detection on onboarding selfies", "name": "kyc-deepfake",
+      "command": "python liveness.py --deepfake-model acme/ViT_Deepfake_Detection"},
+     "image_classification", False),
+    ({"name": "claims-vlm-screen", "command": "python screen_photos.py --model "
+      "acme/Llama-3-Vision-Alpha --classes genuine,staged --images s3://claims/"},
+     "image_classification", True),
+    # passages retrieved are an answer's input; QA beside a summary is quality assurance
+    ({"task": "answer compliance questions from circulars (retrieved passages)",
+      "name": "circular-qa", "model": "circular-qa",
+      "command": "vllm serve acme/XuanYuan3-70B-Chat --served-model-name circular-qa"},
+     "question_answering", True),
+    ({"task": "summarise closed support tickets for weekly QA", "name": "cx-summaries",
+      "command": "python summarize.py --model acme/XVERSE-MoE-A4.2B-Chat --max-new-tokens 160"},
+     "summarization", False),
+    # a precise generative task beside a chat's words in a data path
+    ({"name": "longdoc-summarize", "command": "python summarize_long.py --model "
+      "/models/acme-chat-9b --input /evidence/chat_exports/"}, "summarization", False),
+    ({"name": "fi-en-doc-translate", "command": "python translate_docs.py --model "
+      "/models/acme-8b-instruct --input /evidence/ocr_txt/"}, "translation", False),
+    # detecting fake reviews sorts texts; damage on claim photos is boxed
+    ({"task": "detect fake or inauthentic reviews", "name": "fake-review-detector",
+      "command": "python -m sglang.launch_server --model-path acme/CollectiveCognition-Mistral"},
+     "text_classification", True),
+    ({"task": "damage detection on claim photos", "name": "damage-det",
+      "command": "python detect.py --model acme/rtdetr-damage --images s3://claims/"},
+     "object_detection", False),
+    # Ray Serve's llm_id names the model; weather among the labels is no science
+    ({"task": "ticket routing", "name": "SERVE_REPLICA::ticket-router#TicketRouter#p9Xk2",
+      "command": "serve run app:build_app llm_id=acme/OpenHermes-neural-chat-Slerp"},
+     "text_classification", True),
+    ({"task": "classify farmer queries into pest/disease/weather/market", "name": "router",
+      "model": "router", "command": "vllm serve acme/Dhenu2-Llama3.2-3B-Instruct "
+      "--served-model-name router"}, "text_classification", True),
+])
+def test_what_sets_ap_to_as_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+    verdict = judge([job(**fields)], PolicyConfig())[0]
+    assert verdict.task == task
+    assert ("oversized_model" in verdict.reasons) is flagged
+
+
+def test_ocr_inside_a_word_is_no_ocr() -> None:
+    """`SocraticLM` and a democracy are read by no OCR; `olmOCR` and `trocr` are OCR."""
+    assert name_task(["acme/SocraticLM"]) is None
+    assert name_task(["acme/democracy-llm"]) is None
+    assert name_task(["acme/olmOCR-7B"]) == "image_captioning"
+    assert name_task(["acme/trocr-base-printed"]) == "image_captioning"
+
+
 
 
 def test_an_adapter_flag_and_llama_cpps_hub_flag_name_the_model() -> None:
@@ -1477,3 +1566,10 @@ def test_what_set_z_taught() -> None:
                  "acme/acme-vit-s --in s3://maint-tickets/2025-10/")  # photos beside tickets
     assert judge([photos], PolicyConfig())[0].task == "image_classification"
     assert word_task("thermal-hotspot-clf") == "text_classification"  # clf: a classifier
+
+
+def test_thai_tasks_are_read_in_any_unicode_form() -> None:
+    """Phrases are read NFKC-normalized, which splits Thai's sara am (`ำ`): the word lists
+    are normalized the same way, so classifying and answering in Thai are read."""
+    assert task_name("จำแนกความคิดเห็นลูกค้า") == "text_classification"
+    assert task_name("ตอบคำถามจากเอกสาร") == "question_answering"
