@@ -563,6 +563,40 @@ _REALISTIC = {
                "Orbita, MamayLM, SambaLingo); its models stay out of the catalog; read first "
                "by the code of the session's start",
                "oversized_model precision 1.000, recall 0.816, task accuracy 0.900"),
+    "set_ap": ("a bank's and its insurance arm's OpenShift (KServe, vLLM, TGI, Triton, "
+               "Seldon, MLflow) and Slurm fine-tuning (axolotl, LLaMA-Factory, torchtune): KYC "
+               "documents, transaction narratives, complaint routing, AML triage with LLMs, "
+               "clause extraction, call-centre transcripts, claim photos, RAG over policy "
+               "manuals, tasks declared in Portuguese, Polish, Romanian, Greek and Hindi: 83 "
+               "models that neither the catalog nor sets A to AO had (XuanYuan, DISC-FinLLM, "
+               "Chitrarth, Krikri); its models stay out of the catalog; read first by the code "
+               "after sets AL to AO's changes",
+               "oversized_model precision 0.974, recall 0.925, task accuracy 0.930"),
+    "set_aq": ("an edtech company's and a teaching hospital's EKS, rented GPUs (Modal, RunPod), "
+               "JupyterHub, SkyPilot and Ray: essay scoring, question generation, reading "
+               "comprehension, plagiarism search, lecture transcripts and captions, slide and "
+               "handwriting OCR, forum moderation, tutoring chat, math reward models, tasks "
+               "declared in Spanish, Vietnamese, Indonesian, Thai and Tagalog: 88 models that "
+               "neither the catalog nor sets A to AO had; its models stay out of the catalog; "
+               "read first by the code after sets AL to AO's changes",
+               "oversized_model precision 0.970, recall 0.821, task accuracy 0.760"),
+    "set_ar": ("a cyber-defence and public-safety agency's air-gapped Kubernetes (Rancher, "
+               "KServe, vLLM, llama.cpp, Triton, NIM) and Slurm, models copied in as renamed "
+               "local paths and GGUF files: malware reports, threat-intel entities, log triage, "
+               "phishing, CCTV, plates, radio transcripts, translation, OSINT summaries, tasks "
+               "declared in French, German, Finnish, Estonian and Hungarian: 74 models that "
+               "neither the catalog nor sets A to AQ had (Llammas, PULI, Poro-2, SecGPT); its "
+               "models stay out of the catalog; read first by the code after set AP's and AQ's "
+               "changes",
+               "oversized_model precision 0.974, recall 0.881, task accuracy 0.920"),
+    "set_as": ("an agritech and food-retail group's AKS (KServe, vLLM, SGLang, TEI, Triton, "
+               "Ollama on edge boxes) and Databricks-style clusters with MLflow: crop disease "
+               "and weeds, drone imagery, supply-chain documents, reviews in many languages, "
+               "product texts, voice orders, shelf photos, forecasting, search reranking, tasks "
+               "declared in Spanish, Portuguese, Hindi, Swahili, Kazakh and Japanese: 70 models "
+               "that neither the catalog nor sets A to AQ had; its models stay out of the "
+               "catalog; read first by the code after set AP's and AQ's changes",
+               "oversized_model precision 0.944, recall 0.895, task accuracy 0.940"),
     "set_af": ("an LLM start-up's platform hosting its customers' models: multi-LoRA serving on "
                "vLLM and SGLang with adapters named after customers, TensorRT-LLM engines, Ray "
                "Serve aliases, model ids only inside S3 paths, environment variables and "
