@@ -57,15 +57,21 @@ _PYTHON_MODULE = re.compile(r"(?i)(\b(?:python[\d.]*|torchrun|accelerate launch|
 # vLLM's LoRA adapters, `--lora-modules alias=repo [alias=repo ...]`: an adapter counts the
 # model it adapts, and its name may say what it was tuned for (`...-RobloxGuard-1.0`).
 # SGLang's are `--lora-paths alias=repo [...]`.
-_LORA_MODULES = re.compile(r"(?i)--lora-(?:modules|paths)((?:\s+[\w.-]+=[^\s'\"]+)+)")
+# TGI's are `--lora-adapters alias=repo`; a script's `--adapter repo` loads one.
+_LORA_MODULES = re.compile(r"(?i)--lora-(?:modules|paths|adapters)((?:\s+[\w.-]+=[^\s'\"]+)+)")
+_ADAPTER_FLAG = re.compile(r"(?i)--(?:adapter(?:[-_](?:path|id|name[-_]or[-_]path))?|lora[-_]path|"
+                           r"peft[-_]model(?:[-_]id)?)(?:\s*=\s*|\s+)['\"]?([^\s'\"|,-][^\s'\"|,]*)")
 
 
 def adapters(command: str) -> tuple[str, ...]:
-    """The LoRA adapters a server's command loads (their repos or paths)."""
-    if "--lora-" not in command:
-        return ()
-    return tuple(m.split("=", 1)[1] for found in _LORA_MODULES.finditer(command)
-                 for m in found.group(1).split())
+    """The LoRA adapters a command loads (their repos or paths)."""
+    found: tuple[str, ...] = ()
+    if "--lora-" in command:
+        found = tuple(m.split("=", 1)[1] for hit in _LORA_MODULES.finditer(command)
+                      for m in hit.group(1).split())
+    if "--adapter" in command or "--lora" in command or "--peft" in command:
+        found += tuple(_ADAPTER_FLAG.findall(command))
+    return found
 
 
 # The last parts of a path that name a version or a checkpoint of the model above them

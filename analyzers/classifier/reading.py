@@ -31,6 +31,8 @@ from analyzers.classifier.tasks import (
     model_task,
     name_task,
     names_code_model,
+    names_image_model,
+    says_images,
     word_task,
 )
 from analyzers.records import TASKS, JobRecord
@@ -237,7 +239,7 @@ _TRAINS = re.compile(r"(?i)(?<![a-z])(?:train\w*|fine-?tun\w*|finetun\w*|fit|sft
 _SMALL_ARCH = re.compile(
     r"(?i)whisper|wav2vec|hubert|yolo|(?<![a-z])vit(?![a-z])|convnext|resnet|efficientnet|"
     r"detr|(?<![a-z])sam(?![a-z0-9])|dino|clip|siglip|segformer|colbert|t5|bart|florence|"
-    r"pix2struct|donut|pegasus|nougat|layoutlm|"
+    r"pix2struct|donut|pegasus|nougat|layoutlm|moondream|owl-?v|owlv2|"
     # ... and a series' small members
     r"(?<![a-z])(?:base|small|tiny|nano|micro)(?![a-z])")
 
@@ -283,8 +285,14 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     # the tasks of the family line a model in no catalog continues
     line = family_tasks(mentions, index) if not models and mentions else ()
     seen = line or tuple(t for m in models for t in m.tasks)  # what its model is made for
-    task = declared_task(record, vlm_named or any(t in _SEEING for t in seen),
-                         bool(seen) and all(MEDIUM[t] == "image" for t in seen))
+    # ... or, new, what its name says it does to images (`roomclassifier_vit`)
+    sees = vlm_named or any(t in _SEEING for t in seen) or (
+        not models and names_image_model(mentions))
+    task = declared_task(record, sees, bool(seen) and all(MEDIUM[t] == "image" for t in seen))
+    if task == "text_generation" and not models and (
+            name_task(mentions) == "image_generation"
+            or job_words(record, index) == "image_generation"):
+        task = "image_generation"  # `thumbnail background generator` on an SDXL pipeline
     if task is None:
         task = model_task(models)
         if task is not None:  # a fine-tune whose name says another task than its base's
@@ -307,6 +315,9 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
             task = None  # nothing the catalog does not say: a generalist's words still decide
             # (not a fine-tune's name that picks one of its base's tasks:
             # `xlm_roberta_base_multilingual_toxicity_classifier` classifies)
+        if task == "text_classification" and not models and says_images(record.text) and not (
+                any(TEXT_ENCODER.search(model_name(m)) for m in mentions)):
+            task = "image_classification"  # a `room-classifier` trained on photos
     said = job_words(record, index) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None
     # the mentions that name a model (not a base's path that names nothing,
@@ -333,7 +344,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         # (`Llammas-base`; 12 of the 13 such realistic jobs' models are of 3 B or more)
         run_as_llm = _generates(record) or bool(_LORA_TUNED.search(record.command))
         generalist = ("text_generation" in line if line else (  # a line of embedders embeds
-            vlm_named or run_as_llm or any(_GENERALIST_NAME.search(model_name(m))
+            vlm_named or run_as_llm or _prompted(record)
+            or any(_GENERALIST_NAME.search(model_name(m))
                                            or _LORA.search(model_name(m))
                                            or _LLM_LINE.search(model_name(m))
                                            for m in mentions))
@@ -440,6 +452,20 @@ _GENERATIVE_ROLE = re.compile(
 # (Hydra's `peft.r=32` too)
 _LORA_TUNED = re.compile(r"(?i)--lora[-_]?(?:r|rank|alpha)(?![a-z])|--use[-_]lora|--peft(?![a-z])|"
                          r"(?<![\w.])(?:peft|lora)\.(?:r|rank|alpha)(?![a-z])")
+
+
+# A model given a prompt, a question or an instruction in words (`--prompt-file
+# prompts/propaganda_label.txt`, `--question 'Is the shelf empty?'`): an instruction-following
+# LLM or VLM. 29 of the 35 such realistic jobs' models in no catalog and writing no size are
+# of 3 B or more; the six smaller are a speech or vision architecture, a base or a document
+# model, which the vetoes name.
+_PROMPTED = re.compile(r"(?i)--(?:task[-_]|system[-_]|user[-_])?prompt(?:[-_]file)?(?![-\w])|"
+                       r"--question(?![-\w])|--instruction(?![-\w])")
+
+
+def _prompted(record: JobRecord) -> bool:
+    return ("--" in record.command and _PROMPTED.search(record.command) is not None
+            and not _SMALL_ARCH.search(record.text))
 
 
 def _runs_generation_server(command: str) -> bool:

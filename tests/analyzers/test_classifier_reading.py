@@ -1168,8 +1168,77 @@ def test_what_sets_al_to_ao_taught(fields: dict[str, str], task: str, flagged: b
     ({"task": "classify farmer queries into pest/disease/weather/market", "name": "router",
       "model": "router", "command": "vllm serve acme/Dhenu2-Llama3.2-3B-Instruct "
       "--served-model-name router"}, "text_classification", True),
+    # set AU: a script's adapter and TGI's LoRA adapters name what they were tuned for
+    ({"name": "fraud-shadow-eval", "command": "python eval.py --local-model "
+      "unsloth/qwen3-14b-unsloth-bnb-4bit --adapter acme/phishing-detector-14b-lora"},
+     "text_classification", True),
+    ({"task": "Beantwortung von Reise-FAQ", "name": "reise-faq", "command":
+      "text-generation-launcher --model-id tiiuae/falcon-40b --lora-adapters "
+      "faq=acme/falcon-40b-qlora-faq --num-shard 2"}, "question_answering", True),
+    # scams sorted, aspect terms tagged, Greek questions answered, Italian local news
+    ({"task": "scam/fraud detection on inbox messages", "name": "scam-triage",
+      "command": "/app/llama-server -m /models/acme-27b-it-Q4_K_M.gguf --alias scam-triage"},
+     "text_classification", True),
+    ({"name": "reviews-aspect-terms", "command": "python extract_aspects.py "
+      "--model acme/absa-ate-deberta-base --input gs://reviews/"}, "token_classification", False),
+    ({"task": "ερωταπαντήσεις για προορισμούς", "name": "destination-qa", "model": "el-qa",
+      "command": "vllm serve acme/Meltemi-7B-v1 --served-model-name el-qa"},
+     "question_answering", True),
+    ({"task": "sintesi notizie locali", "name": "news-digest",
+      "command": "python summarize.py --model acme/it5-base-news-summarization"},
+     "summarization", False),
+    # a model named an image classifier, or one trained on photos, classifies images
+    ({"task": "room type classification (bedroom/bathroom)", "name": "triton-roomtype-0",
+      "model": "acme/roomclassifier", "command": "tritonserver --model-repository=/m "
+      "--load-model=roomclassifier_vit"}, "image_classification", False),
+    ({"name": "room-classifier-ft", "command": "python train.py --init acme/room-classifier "
+      "--data gs://listing-photos/rooms --epochs 10"}, "image_classification", False),
+    # boxes drawn; a model given a prompt is an instruction-following one
+    ({"name": "fo1-amenity-boxes-lora-ft", "command": "torchrun finetune.py --model "
+      "acme/VLM-FO1_Qwen2.5-VL-3B --data gs://photos/amenity_boxes_v3 --lora-r 32"},
+     "object_detection", True),
+    ({"name": "meme-scan", "command": "python scan.py --model acme/MemeIntel "
+      "--images gs://memes/ --prompt-file prompts/propaganda.txt"}, "image_classification", True),
+    # sets AV, AW, AT: Norwegian questions, Polish cyberbullying, Thai transcripts
+    ({"task": "spørsmål-svar over forskrifter", "name": "forskrift-qa",
+      "command": "srun python qa.py --model /models/acme/nb-llama-3.1-70B --tp 4"},
+     "question_answering", True),
+    ({"task": "wykrywanie cyberprzemocy", "name": "cyber-ft",
+      "command": "python -m train model=acme/trelbert data=cyberbullying_pl"},
+     "text_classification", False),
+    ({"task": "ถอดเสียงไลฟ์สตรีม", "name": "th-live",
+      "command": "python transcribe.py --model acme/typhoon2-audio-8b-instruct --lang th"},
+     "asr", True),
+    # a generator declared on an image pipeline draws; open-vocabulary detection boxes
+    ({"task": "thumbnail background generator", "name": "thumb-gen",
+      "command": "python -m genai_server --pipeline sdxl --model acme/Juggernaut-X-v10"},
+     "image_generation", False),
+    ({"task": "open-vocabulary logo detection in video frames", "name": "ovd-logo",
+      "command": "python -m detect_server --model acme/llmdet_base --box-threshold 0.3"},
+     "object_detection", False),
+    # a SwinV2 tagger tags images; an LLM named in an environment comment labels accounts
+    ({"task": "multi-label tagging of fan-art uploads", "name": "art-tagger",
+      "command": "python tag_uploads.py --model acme/wd-swinv2-tagger-v3 --in gs://uploads/"},
+     "image_classification", False),
+    ({"task": "label accounts as bot/human from profile bio", "name": "bot-bio-judge",
+      "command": "serve run bot_judge:app  # LLM_MODEL=acme/Configurable-Llama-3.1-8B-Instruct"},
+     "text_classification", True),
+    ({"name": "video-title-topic-zs", "command": "python -m topics.zero_shot --model "
+      "acme/Replete-LLM-V2.5-Qwen-32b --taxonomy taxonomy/video_topics.yaml"},
+     "text_classification", True),
+    # autocompletion and causal-LM training generate; code retrieval embeds; VQA answers
+    ({"task": "ticket text autocomplete", "name": "autocomplete",
+      "command": "python serve_autocomplete.py --model acme/palmyra-small --port 9000"},
+     "text_generation", False),
+    ({"name": "gpt-fi-ft", "command": "python run_clm.py --model_name_or_path "
+      "acme/gpt3-finnish-large --train_file data/replies.txt"}, "text_generation", False),
+    ({"task": "code retrieval", "name": "code-embed", "command": "python embed_repo.py "
+      "--model acme/OASIS-code-embedding-1.5B --repo /src"}, "sentence_similarity", False),
+    ({"task": "visual question answering", "name": "vessel-vqa", "command": "python vqa.py "
+      "--model acme/instructblip-flan-t5-xxl --tiles /data/sentinel2/"},
+     "question_answering", True),
 ])
-def test_what_sets_ap_to_as_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+def test_what_sets_ap_to_aw_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
     verdict = judge([job(**fields)], PolicyConfig())[0]
     assert verdict.task == task
     assert ("oversized_model" in verdict.reasons) is flagged
@@ -1573,3 +1642,14 @@ def test_thai_tasks_are_read_in_any_unicode_form() -> None:
     are normalized the same way, so classifying and answering in Thai are read."""
     assert task_name("จำแนกความคิดเห็นลูกค้า") == "text_classification"
     assert task_name("ตอบคำถามจากเอกสาร") == "question_answering"
+
+
+def test_a_prompted_vision_or_speech_architecture_is_no_llm() -> None:
+    """A prompt makes a model an instruction-following LLM, but not Florence-2's task tokens,
+    Whisper's initial prompt or a grounding detector's text query."""
+    for command in ("python run.py --model acme/Florence-2-large-ft --prompt '<OD>' --images /d",
+                    "python asr.py --model acme/whisper-ja-ft --prompt 'meeting minutes'",
+                    "python det.py --model acme/grounding-dino-base --prompt 'a forklift'"):
+        assert not read_job(job(name="x", command=command)).generalist
+    assert read_job(job(name="x", command="python tag.py --model acme/Monkey "
+                        "--prompt 'Is this shelf empty?'")).generalist
