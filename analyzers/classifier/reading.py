@@ -32,6 +32,7 @@ from analyzers.classifier.tasks import (
     name_task,
     names_code_model,
     names_image_model,
+    names_text,
     says_images,
     word_task,
 )
@@ -315,9 +316,10 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
             task = None  # nothing the catalog does not say: a generalist's words still decide
             # (not a fine-tune's name that picks one of its base's tasks:
             # `xlm_roberta_base_multilingual_toxicity_classifier` classifies)
-        if task == "text_classification" and not models and says_images(record.text) and not (
+        if task == "text_classification" and (vlm_named or (
+                not models and says_images(record.text))) and not (
                 any(TEXT_ENCODER.search(model_name(m)) for m in mentions)):
-            task = "image_classification"  # a `room-classifier` trained on photos
+            task = "image_classification"  # a `room-classifier` trained on photos, a VLM guard
     said = job_words(record, index) if words and task is None else None
     floor = family_floor(mentions, index) if size is None and mentions else None
     # the mentions that name a model (not a base's path that names nothing,
@@ -498,6 +500,9 @@ def job_words(record: JobRecord, index: CatalogIndex | None = None) -> str | Non
     said = word_task(_SERVER_NAMES.sub(" ", mask_user(text, record.user)))
     if said in _ON_TEXT and any(TEXT_ENCODER.search(model_name(m)) for m in mentions):
         return _ON_TEXT[said]  # a BERT labelling chest X-ray reports reads the reports
+    if said == "text_classification" and not names_text(record) and any(
+            _VLM_NAME.search(model_name(m)) for m in mentions):
+        return "image_classification"  # a VLM given labels sorts what it sees
     return said
 
 

@@ -844,6 +844,11 @@ def names_image_model(mentions: Sequence[str]) -> bool:
     return any("image_classification" in _name_said(m) for m in mentions)
 
 
+def names_text(record: JobRecord) -> bool:
+    """Whether a job's name or command names texts it reads (`tickets`, `reviews`, `emails`)."""
+    return _TEXT_NAMED.search(_spaced_text(f"{record.name} {record.command}")) is not None
+
+
 def says_images(text: str) -> bool:
     """Whether a job's words say it works on images (`--images s3://...`, `photos`)."""
     return _IMAGES.search(_spaced_text(text)) is not None

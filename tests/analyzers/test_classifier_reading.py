@@ -1237,6 +1237,12 @@ def test_what_sets_al_to_ao_taught(fields: dict[str, str], task: str, flagged: b
     ({"task": "visual question answering", "name": "vessel-vqa", "command": "python vqa.py "
       "--model acme/instructblip-flan-t5-xxl --tiles /data/sentinel2/"},
      "question_answering", True),
+    # a VLM given labels, or named a guard, sorts what it sees
+    ({"name": "damage-classifier-vl3b", "command": "python serve.py --model "
+      "acme/Qwen2.5-VL-3B-Instruct-damage --labels dent,scratch,none"},
+     "image_classification", True),
+    ({"name": "ugc-safety-backfill", "command": "python rate.py --model-id acme/PixGuard-VL-7B "
+      "--policy policy_v6"}, "image_classification", True),
 ])
 def test_what_sets_ap_to_aw_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
     verdict = judge([job(**fields)], PolicyConfig())[0]
