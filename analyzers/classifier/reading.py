@@ -493,7 +493,7 @@ def job_words(record: JobRecord, index: CatalogIndex | None = None) -> str | Non
     text = " ".join(p for p in (record.name, without_settings(record.command), record.image)
                     if p)
     mentions = model_mentions(record)
-    for mention in mentions:
+    for mention in sorted(mentions, key=len, reverse=True):  # a path before its file's name
         if mention == record.model and _served_alias(mention, index or catalog_index()):
             continue  # the name a deployment serves under (`rerank14`) says what it does
         text = text.replace(mention, " ")

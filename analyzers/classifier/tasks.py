@@ -140,6 +140,9 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "kiểm duyệt", "vi phạm", "chấm điểm", "moderasi",
         "klassifitseeri",  # Estonian
         "cyberprzemoc",  # Polish cyberbullying
+        # Basque, Welsh, Irish, Tagalog, Somali, Haitian Creole
+        "sailkat", "sailkap", "dosbarthu", "aicmiú", "aicmiu", "pag-uuri", "damdamin",
+        "kala saar", "klasifikasyon",
         # judging content harmful or in breach (`聊天内容审核`, `チャット有害判定`)
         "审核", "審核", "有害", "判定", "违规", "違反", "유해", "판정", "zararlı",
         "จัดหมวดหมู่", "หมวดหมู่ข้อความ", "ujaran kebencian", "discurso de odio",
@@ -152,7 +155,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "entités nommées", "reconnaissance d'entités", "eigennamenerkennung",
         "entitätserkennung", "entità nominate", "rozpoznawanie nazw", "varlık tanıma",
         "nhận dạng thực thể", "固有表現", "命名实体", "实体识别", "命名實體", "實體識別",
-        "개체명", "ชื่อเฉพาะ",
+        "개체명", "ชื่อเฉพาะ", "품사", "형태소",
+        "entitate izendun", "erauzi", "endidau",
         "नामित इकाई", "именованных сущностей", "التعرف على الكيانات", "névelem", "nevelem",
         "entități", "entitati", "pojmenovaných entit", "namnigenkänning", "αναγνώριση οντοτήτων",
         "οντοτήτων", "riconoscimento entit", "riconoscimento di entit", "estrazione di entit",
@@ -175,7 +179,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "kérdésválasz", "вопрос-ответ", "вопросно-ответ", "întrebări și răspunsuri",
         "odpovídání na otázky", "frågebesvar",
         "frage-antwort", "ερωταποκρίσεις", "ερωταπαντ", "beantwortung", "spørsmål-svar",
-        "fråga-svar", "spørgsmål-svar",
+        "fråga-svar", "spørgsmål-svar", "galdera-erantzun", "galderei erantzun",
+        "ateb cwestiynau", "freagra",
         "ερωτήσεις και απαντήσεις", "vraag-antwoord",
         "vraag en antwoord", "vragen beantwoorden", "domanda-risposta", "domanda risposta",
         "pregunta-respuesta", "preguntas y respuestas", "perguntas e respostas",
@@ -207,19 +212,22 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "ถอดความ", "ถอดเสียง", "รู้จำเสียง",
         "वाक् पहचान", "распознавание речи", "التعرف على الكلام", "beszédfelismer", "átirat",
         "transcriere", "recunoaștere vocală", "rozpoznávání řeči", "přepis", "taligenkänning",
-        "transkribering", "αναγνώριση ομιλίας", "μεταγραφή", "απομαγνητοφώνηση", "תמלול"),
+        "transkribering", "αναγνώριση ομιλίας", "μεταγραφή", "απομαγνητοφώνηση", "תמלול",
+        "transskri", "transkripzio", "trawsgrifio", "tras-scríobh"),
     "summarization": (
         "resumen", "resumo", "résumé", "résumer", "zusammenfassung", "riassunto",
         "samenvatting", "streszczen", "özetleme", "ringkasan", "tóm tắt", "tiivistelm",
         "sammanfattning", "oppsummering", "要約", "摘要", "总结", "요약", "สรุป", "सारांश",
         "суммаризац", "реферирован", "تلخيص", "összefoglal", "rezumat", "rezumare", "shrnutí",
         "sammanfatt", "περίληψη", "περιληψη", "خلاصه", "خلاصہ", "সারাংশ", "muhtasari",
-        "ማጠቃለያ", "סיכום"),
+        "ማጠቃለያ", "סיכום", "kurzfassung", "opsummering", "laburpen", "crynodeb",
+        "achoimre"),
     "translation": (
         "traducci", "tradução", "traducao", "traduction", "übersetzung", "traduzione",
         "vertaling", "tłumaczen", "çeviri", "terjemahan", "dịch máy", "dịch thuật",
         "käännös", "översättning", "oversettelse", "翻訳", "翻译", "翻譯", "번역", "แปลภาษา",
-        "अनुवाद", "תרגום",
+        "अनुवाद", "תרגום", "oversættelse", "itzulpen", "cyfieithu", "aistriúchán",
+        "pagsasalin", "tradiksyon",
         "перевод", "ترجمة", "fordítás", "traducere", "překlad", "μετάφραση", "ترجمه", "ترجمہ",
         "অনুবাদ", "tafsiri", "ትርጉም"),
     "text_generation": (
@@ -494,6 +502,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "claim detect", "claims detect", "check worth", "checkworth",
                             "claimbuster", "propaganda", "disinform", "fake review", "[scam]",
                             "scam detect", "scams", "cyberbull", "~taxonomy", "~[zero shot]",
+                            "~zeroshot", "guided choice", "~[enum]",
                             # other languages' words for classifying, as ASCII spells them
                             # (`klassifikation_beschwerden.ipynb`, `haber-kategori`)
                             "klassif", "clasific", "klasyfik", "klasifik",
@@ -626,10 +635,11 @@ _DECLARED_WORDS: _SPEC = {
     # (retrieved passages)`)
     "sentence_similarity": (*(w if w != "retriev" else "~retriev"
                               for w in _JOB_WORDS["sentence_similarity"]),
-                            "code search", "code retriev", "[search]", "[ranking]",
+                            "code search", "[code retrieval]", "[search]", "[ranking]",
                             "feature extract"),
     "object_detection": (*_JOB_WORDS["object_detection"], "bounding box"),
-    "text_generation": ("[code]", "coding", "completion", "[chat]", "chatbot", "generat",
+    # (`municipal code`, `HS code`: a code alone may be no program)
+    "text_generation": ("~[code]", "coding", "completion", "[chat]", "chatbot", "generat",
                         "grammatical", "gramatical",
                         "[llm]", "assistant", "agent", "copilot", "reasoning", "instruct",
                         "~[rag]", "conversation", "[text gen]", "story", "writing", "draft",

@@ -1659,3 +1659,43 @@ def test_a_prompted_vision_or_speech_architecture_is_no_llm() -> None:
         assert not read_job(job(name="x", command=command)).generalist
     assert read_job(job(name="x", command="python tag.py --model acme/Monkey "
                         "--prompt 'Is this shelf empty?'")).generalist
+
+
+
+@pytest.mark.parametrize(("fields", "task", "flagged"), [
+    # tasks declared in Basque, Welsh, Irish, Danish, German, Tagalog, Korean
+    ({"task": "entitate izendunak erauzi albisteetatik", "name": "entitateak",
+      "command": "python3 -m sglang.launch_server --model-path acme/Llama-eus-8B"},
+     "token_classification", True),
+    ({"task": "ikusleen mezuak sailkatu (kexak, iradokizunak)", "name": "mezuak", "model": "m",
+      "command": "vllm serve acme/Latxa-Llama-3.1-70B-Instruct --served-model-name m"},
+     "text_classification", True),
+    ({"task": "dosbarthu disgrifiadau rhaglenni yn ôl genre", "name": "genre-cy", "model": "g",
+      "command": "vllm serve acme/Mistral-7B-Cymraeg-Welsh --served-model-name g"},
+     "text_classification", True),
+    ({"task": "freagraí a aimsiú i gcáipéisí cartlainne", "name": "cartlann",
+      "command": "text-generation-launcher --model-id acme/UCCIX-Llama2-13B-Instruct"},
+     "question_answering", True),
+    ({"task": "cyfieithu Saesneg i Gymraeg", "name": "cyfieithydd", "model": "c",
+      "command": "vllm serve acme/cyfieithydd-7b --served-model-name c"}, "translation", False),
+    ({"task": "Kurzfassungen von Agenturmeldungen", "name": "phoenix",
+      "command": "text-generation-launcher --model-id acme/Phoenix"}, "summarization", False),
+    ({"task": "pag-uuri ng damdamin ng mga reklamo", "name": "ollama-edge-tl",
+      "command": "ollama run hf.co/acme/Llama-3-8b-tagalog-v1-GGUF:Q4_K_M"},
+     "text_classification", True),
+    ({"task": "형태소/품사 태깅", "name": "upos-ko",
+      "command": "python -m pipelines.ko_pos --model acme/roberta-large-korean-upos"},
+     "token_classification", False),
+    # a choice constrained to labels classifies (a weights path's `dpo` is no job's word);
+    # a municipal code is no program
+    ({"name": "comment-spam-llamacpp", "command": "./llama-server -m /models/acme/dolphin-"
+      "mistral-7B-dpo-GGUF/dolphin-mistral-7b-dpo.Q4_K_M.gguf --json-schema "
+      "'{\"enum\":[\"spam\",\"ok\"]}'"}, "text_classification", True),
+    ({"task": "answer residents' questions from the municipal code (retrieved sections)",
+      "name": "municode-qa", "command": "python rag.py --llm acme/Llama3-70B-SteerLM-Chat"},
+     "question_answering", True),
+])
+def test_what_sets_ax_to_ba_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+    verdict = judge([job(**fields)], PolicyConfig())[0]
+    assert verdict.task == task
+    assert ("oversized_model" in verdict.reasons) is flagged
