@@ -632,6 +632,39 @@ _REALISTIC = {
                "Bielik); its models stay out of the catalog; read first by the code after set "
                "AU's changes",
                "oversized_model precision 0.974, recall 0.950, task accuracy 0.860"),
+    "set_ax": ("a public broadcaster's and its national archive's Kubernetes (KServe, vLLM, "
+               "SGLang, TEI, Triton, Argo) and Slurm render farm: subtitles and live captions, "
+               "dialect transcripts, programme metadata, archive photos and frames, faces and "
+               "logos, news summaries, translation, audience feedback, archive search, tasks "
+               "declared in German, Danish, Catalan, Basque, Welsh and Irish: 83 models that "
+               "neither the catalog nor sets A to AW had (Latxa, UCCIX, Llama-eus, BangorAI's "
+               "Welsh models); its models stay out of the catalog; read first by the session's "
+               "last code",
+               "oversized_model precision 0.921, recall 0.814, task accuracy 0.880"),
+    "set_ay": ("a logistics, shipping and customs broker's EKS, Nomad/Docker GPU pool and "
+               "Databricks-style jobs with MLflow, models from S3 paths, registries and baked "
+               "images: HS codes, invoice and bill-of-lading fields, container and damage "
+               "photos, port CCTV, exception e-mails, customer chat, ETAs, translation, voice "
+               "notes, trade-regulation search, tasks declared in Chinese, Spanish, Arabic, "
+               "Dutch, Vietnamese and Turkish: 69 models that neither the catalog nor sets A to "
+               "AW had; its models stay out of the catalog; read first by the session's last code",
+               "oversized_model precision 0.972, recall 0.854, task accuracy 0.900"),
+    "set_az": ("a software company's platform team: LiteLLM in front of vLLM, Ollama, "
+               "llama.cpp, TGI and Infinity, GPU CI runners (GitHub Actions, Buildkite) running "
+               "evals: code review bots, commits and issues, incident triage, ticket routing, "
+               "docs QA, release notes, UI screenshots, PII, sales calls, marketing images, "
+               "tasks declared in Portuguese, French, Ukrainian and Japanese: 80 models that "
+               "neither the catalog nor sets A to AW had; its models stay out of the catalog; "
+               "read first by the session's last code",
+               "oversized_model precision 1.000, recall 1.000, task accuracy 0.900"),
+    "set_ba": ("a city's smart-city and transit operator: edge boxes (Triton, DeepStream, "
+               "Ollama) and cloud Kubernetes (KServe, vLLM, SGLang, TEI): traffic cameras, "
+               "plates, 311 tickets, citizen chatbots, announcements, bus radio, permits, "
+               "council minutes, public comments, alt text, tasks declared in Spanish, Korean, "
+               "Tagalog, Somali, Haitian Creole and Russian: 68 models that neither the catalog "
+               "nor sets A to AW had; its models stay out of the catalog; read first by the "
+               "session's last code",
+               "oversized_model precision 0.946, recall 0.921, task accuracy 0.920"),
     "set_af": ("an LLM start-up's platform hosting its customers' models: multi-LoRA serving on "
                "vLLM and SGLang with adapters named after customers, TensorRT-LLM engines, Ray "
                "Serve aliases, model ids only inside S3 paths, environment variables and "
