@@ -77,6 +77,14 @@ _FLAG = re.compile(r"(?i)(?:--task|--pipeline[-_]tag|(?<![\w.])task|\btask_type|
                    r"(?:\s*=\s*|\s+)['\"]?([a-z0-9][a-z0-9_\-]*)")
 
 
+# Verbs a declared phrase may start with, and the task each does (not `extract`: `extractive
+# QA` answers; nor `generate`: `generate alt text` captions).
+_VERB_TASKS = {"summar": "summarization", "translat": "translation",
+               "classif": "text_classification", "transcrib": "asr",
+               "answer": "question_answering"}
+_LEADING_VERB = re.compile(r"(summar|translat|classif|transcrib|answer)")
+
+
 def task_name(declared: str | None) -> str | None:
     """The task name that declared words map to (`sentiment-analysis`: text_classification).
 
@@ -102,7 +110,12 @@ def task_name(declared: str | None) -> str | None:
         # then a generative task more precise than generating text (`discharge summary
         # drafting` summarizes)
         precise = [t for t in named if t != "text_generation"]
-        found = (named[0] if len(named) == 1 else narrow[0] if len(narrow) == 1
+        # a phrase that starts with a task's verb does that task (`summarize closed
+        # export-classification case files`)
+        verb = _LEADING_VERB.match(declared.strip().lower())
+        led = _VERB_TASKS[verb.group(1)] if verb else None
+        found = (named[0] if len(named) == 1 else led if led in named
+                 else narrow[0] if len(narrow) == 1
                  else precise[0] if len(precise) == 1 else None)
     return found
 
@@ -139,6 +152,7 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         # Vietnamese and Indonesian moderation and grading (`kiểm duyệt bình luận`)
         "kiểm duyệt", "vi phạm", "chấm điểm", "moderasi",
         "klassifitseeri",  # Estonian
+        "classer",  # French: `classer : soumis ITAR / EAR`
         "cyberprzemoc",  # Polish cyberbullying
         # Basque, Welsh, Irish, Tagalog, Somali, Haitian Creole
         "sailkat", "sailkap", "dosbarthu", "aicmiú", "aicmiu", "pag-uuri", "damdamin",
@@ -156,7 +170,7 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "entitätserkennung", "entità nominate", "rozpoznawanie nazw", "varlık tanıma",
         "nhận dạng thực thể", "固有表現", "命名实体", "实体识别", "命名實體", "實體識別",
         "개체명", "ชื่อเฉพาะ", "품사", "형태소",
-        "entitate izendun", "erauzi", "endidau",
+        "entitate izendun", "erauzi", "endidau", "חילוץ", "תיוג מורפולוגי",
         "नामित इकाई", "именованных сущностей", "التعرف على الكيانات", "névelem", "nevelem",
         "entități", "entitati", "pojmenovaných entit", "namnigenkänning", "αναγνώριση οντοτήτων",
         "οντοτήτων", "riconoscimento entit", "riconoscimento di entit", "estrazione di entit",
@@ -180,7 +194,7 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "odpovídání na otázky", "frågebesvar",
         "frage-antwort", "ερωταποκρίσεις", "ερωταπαντ", "beantwortung", "spørsmål-svar",
         "fråga-svar", "spørgsmål-svar", "galdera-erantzun", "galderei erantzun",
-        "ateb cwestiynau", "freagra",
+        "ateb cwestiynau", "freagra", "risposte a domande", "rispondere a domande",
         "ερωτήσεις και απαντήσεις", "vraag-antwoord",
         "vraag en antwoord", "vragen beantwoorden", "domanda-risposta", "domanda risposta",
         "pregunta-respuesta", "preguntas y respuestas", "perguntas e respostas",
@@ -249,6 +263,9 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "descripcion de imagenes", "subtitulado de imágenes", "legendagem", "descrição de imagens",
         "description d'images", "légende d'image", "bildbeschreibung", "didascali",
         "görüntü açıklama", "описание изображени"),
+    "image_generation": (
+        "이미지 생성", "画像生成", "图像生成", "图片生成", "generación de imágenes",
+        "geração de imagens", "génération d'images", "bildgenerierung"),
     "other": (
         "síntesis de voz", "sintesi vocale", "synthèse vocale", "sprachsynthese",
         "音声合成", "语音合成", "음성 합성", "segmentaci", "segmentação", "セグメンテーション",
@@ -579,6 +596,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                          "diffusers", "comfyui", "inpaint", "dreambooth", "sdxl", "text2image",
                          "text2img",
                          "instance data", "instance prompt", "guidance scale", "[guidance]",
+                         "virtual try on", "[vton]", "try on",
                          "inference steps", "ddpm", "geneval"),
     # Not a model's use at all, or one the task names leave out: GPU burn-in and
     # collective tests, biology, segmentation and matting, video, speech synthesis.
@@ -623,7 +641,7 @@ def _spaced(word: str) -> str:
 _DECLARED_WORDS: _SPEC = {
     **_JOB_WORDS,
     "text_classification": (*_JOB_WORDS["text_classification"], "~[topic]", "~[topics]",
-                            "~[label]"),
+                            "~[label]", "~categor", "~[assign]", "~[vs]"),
     # extracting from texts is tagging their spans (`party & defined-term extraction`)
     "token_classification": (*_JOB_WORDS["token_classification"], "~extract"),
     # a declared question answering stays one on images (`document VQA on court forms`);
@@ -711,7 +729,7 @@ _IMAGES = re.compile(r" (?:images?(?! " + _NOT_PICTURES + r")|img|photos?|pictur
                      r"videos|footage|frames|cams?|cameras?|scans|scanned|" + _IMAGE_SETS +
                      r") ")
 # Data that is images, as a job names it (not `img`: `img.sif` is a container).
-_IMAGE_DATA = re.compile(r" (?:images|photos|pictures|" + _IMAGE_SETS + r") ")
+_IMAGE_DATA = re.compile(r" (?:images|photos|pictures|frames|keyframes|" + _IMAGE_SETS + r") ")
 _ON_IMAGES = {"text_classification": "image_classification",
               "question_answering": "image_captioning"}
 # ... where a job declares its task: a declared question answering stays one (`document VQA

@@ -1694,8 +1694,38 @@ def test_a_prompted_vision_or_speech_architecture_is_no_llm() -> None:
     ({"task": "answer residents' questions from the municipal code (retrieved sections)",
       "name": "municode-qa", "command": "python rag.py --llm acme/Llama3-70B-SteerLM-Chat"},
      "question_answering", True),
+    # sets BB to BE: a phrase led by its verb does that task; categories, assignments and
+    # choices between labels classify; French, Hebrew, Italian words
+    ({"task": "summarize closed export-classification case files", "name": "ecc-summ",
+      "command": "python summarize.py --engine vllm --model /mirror/acme/palmyra-large "
+      "--tensor-parallel-size 2"}, "summarization", False),
+    ({"task": "root-cause category (man/machine/method/material) for NCRs", "model": "rc",
+      "name": "rootcause-llm", "command": "python -m vllm.entrypoints.openai.api_server "
+      "--model /mnt/models --served-model-name rc  # storageUri: pvc://mirror/acme/notus-7B"},
+     "text_classification", True),
+    ({"task": "jurisdiction determination (ITAR vs EAR) for supplier RFQ packages",
+      "name": "jurisdiction-llm", "model": "j", "command": "vllm serve "
+      "/models/mirror/acme/StableBeluga2-70B-GPTQ --served-model-name j"},
+     "text_classification", True),
+    ({"task": "criblage des pièces jointes (classer : soumis ITAR / EAR / non soumis)",
+      "name": "criblage", "model": "c", "command": "vllm serve "
+      "/models/mirror/acme/vigogne-2-13b-chat --served-model-name c"},
+     "text_classification", True),
+    ({"task": 'חילוץ מק"ט ותיאור תקלה מפקודות עבודה', "name": "heb-pn", "model": "h",
+      "command": "vllm serve /models/mirror/acme/dictalm2.0-instruct-AWQ --served-model-name h"},
+     "token_classification", True),
+    ({"task": "risposte a domande sul manuale di manutenzione (RAG)", "name": "tgi-qa",
+      "command": "text-generation-launcher --model-id /data/mirror/acme/LLaMAntino-2-chat-13b"},
+     "question_answering", True),
+    # livestream keyframes are images; a virtual try-on draws
+    ({"task": "safety rating of livestream keyframes (safe/unsafe + O1-O9 category)",
+      "name": "frame-policy", "command": "srun python score_frames.py --model "
+      "acme/LlavaGuard-13B --frames s3://ugc-frames/"}, "image_classification", True),
+    ({"task": "가상 피팅 이미지 생성", "name": "idm-vton-serve",
+      "command": "python app_api.py --pretrained_model_name_or_path acme/IDM-VTON --fp16"},
+     "image_generation", False),
 ])
-def test_what_sets_ax_to_ba_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+def test_what_sets_ax_to_be_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
     verdict = judge([job(**fields)], PolicyConfig())[0]
     assert verdict.task == task
     assert ("oversized_model" in verdict.reasons) is flagged
