@@ -638,8 +638,8 @@ _REALISTIC = {
                "logos, news summaries, translation, audience feedback, archive search, tasks "
                "declared in German, Danish, Catalan, Basque, Welsh and Irish: 83 models that "
                "neither the catalog nor sets A to AW had (Latxa, UCCIX, Llama-eus, BangorAI's "
-               "Welsh models); its models stay out of the catalog; read first by the session's "
-               "last code",
+               "Welsh models); its models stay out of the catalog; read first by the code after "
+               "sets AT to AW's changes",
                "oversized_model precision 0.921, recall 0.814, task accuracy 0.880"),
     "set_ay": ("a logistics, shipping and customs broker's EKS, Nomad/Docker GPU pool and "
                "Databricks-style jobs with MLflow, models from S3 paths, registries and baked "
@@ -647,7 +647,8 @@ _REALISTIC = {
                "photos, port CCTV, exception e-mails, customer chat, ETAs, translation, voice "
                "notes, trade-regulation search, tasks declared in Chinese, Spanish, Arabic, "
                "Dutch, Vietnamese and Turkish: 69 models that neither the catalog nor sets A to "
-               "AW had; its models stay out of the catalog; read first by the session's last code",
+               "AW had; its models stay out of the catalog; read first by the code after sets AT "
+               "to AW's changes",
                "oversized_model precision 0.972, recall 0.854, task accuracy 0.900"),
     "set_az": ("a software company's platform team: LiteLLM in front of vLLM, Ollama, "
                "llama.cpp, TGI and Infinity, GPU CI runners (GitHub Actions, Buildkite) running "
@@ -655,7 +656,7 @@ _REALISTIC = {
                "docs QA, release notes, UI screenshots, PII, sales calls, marketing images, "
                "tasks declared in Portuguese, French, Ukrainian and Japanese: 80 models that "
                "neither the catalog nor sets A to AW had; its models stay out of the catalog; "
-               "read first by the session's last code",
+               "read first by the code after sets AT to AW's changes",
                "oversized_model precision 1.000, recall 1.000, task accuracy 0.900"),
     "set_ba": ("a city's smart-city and transit operator: edge boxes (Triton, DeepStream, "
                "Ollama) and cloud Kubernetes (KServe, vLLM, SGLang, TEI): traffic cameras, "
@@ -663,8 +664,41 @@ _REALISTIC = {
                "council minutes, public comments, alt text, tasks declared in Spanish, Korean, "
                "Tagalog, Somali, Haitian Creole and Russian: 68 models that neither the catalog "
                "nor sets A to AW had; its models stay out of the catalog; read first by the "
-               "session's last code",
+               "code after sets AT to AW's changes",
                "oversized_model precision 0.946, recall 0.921, task accuracy 0.920"),
+    "set_bb": ("a university lab's and a non-profit's Slurm with Apptainer and a donated "
+               "Kubernetes (vLLM, TGI, Ollama) for African languages: news topics, hate "
+               "speech, NER, translation, ASR and TTS, health QA, tweets, diacritics, LLM "
+               "evaluation, tasks declared in Swahili, Yoruba, Hausa, Amharic, French and "
+               "Portuguese: 61 models that neither the catalog nor sets A to BA had (Tiny Aya, "
+               "N-ATLaS, Sunflower, kiswallama); its models stay out of the catalog; read first "
+               "by the code after sets AX to BA's changes",
+               "oversized_model precision 0.974, recall 0.925, task accuracy 0.950"),
+    "set_bc": ("a Korean and Japanese fashion and beauty retailer's Kubernetes (KServe, vLLM, "
+               "SGLang, Triton, TEI) and Slurm with MLflow: visual search, attributes from "
+               "photos, review aspects, size recommendation, product copy, virtual try-on, "
+               "live-commerce transcripts, counterfeit listings, query intent, tasks declared "
+               "in Korean, Japanese and Chinese: 70 models that neither the catalog nor sets A "
+               "to BA had (EXAONE-Deep, Kanana, sarashina, nue-asr, IDM-VTON); its models stay "
+               "out of the catalog; read first by the code after sets BB, BD and BE's changes",
+               "oversized_model precision 0.951, recall 0.929, task accuracy 0.910"),
+    "set_bd": ("an aerospace and defence manufacturer's isolated Slurm with Enroot/Pyxis and "
+               "OpenShift (KServe, vLLM, Triton, NIM), models mirrored under renamed paths: "
+               "maintenance-manual QA, part numbers and defects from work orders, "
+               "non-conformance reports, X-ray and borescope images, voice notes, engineering "
+               "changes, requirements search, export-control screening, tasks declared in "
+               "French, German, Italian, Spanish and Hebrew: 83 models that neither the catalog "
+               "nor sets A to BA had (MIKA, DictaLM, InstructUIE, LLaMAntino); its models stay "
+               "out of the catalog; read first by the code after sets AX to BA's changes",
+               "oversized_model precision 0.935, recall 0.763, task accuracy 0.870"),
+    "set_be": ("an Indian legal-tech start-up's rented GPU VMs (docker run, vLLM, TGI, "
+               "llama.cpp) and Kubernetes (KServe, Ray Serve, Airflow): judgments classified and "
+               "summarized, statute and party NER, legal QA, Indic translation, OCR of court "
+               "orders, hearing audio, case-law search, tasks declared in Hindi, Tamil, "
+               "Bengali, Marathi, Telugu and Kannada: 66 models that neither the catalog nor "
+               "sets A to BA had (Ambari, open-aditi, Navarasa, DISC-LawLLM); its models stay "
+               "out of the catalog; read first by the code after sets AX to BA's changes",
+               "oversized_model precision 1.000, recall 0.973, task accuracy 0.930"),
     "set_af": ("an LLM start-up's platform hosting its customers' models: multi-LoRA serving on "
                "vLLM and SGLang with adapters named after customers, TensorRT-LLM engines, Ray "
                "Serve aliases, model ids only inside S3 paths, environment variables and "
