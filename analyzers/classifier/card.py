@@ -699,6 +699,38 @@ _REALISTIC = {
                "sets A to BA had (Ambari, open-aditi, Navarasa, DISC-LawLLM); its models stay "
                "out of the catalog; read first by the code after sets AX to BA's changes",
                "oversized_model precision 1.000, recall 0.973, task accuracy 0.930"),
+    "set_bf": ("a humanitarian NGO's crisis-response team on donated Kubernetes (vLLM, TGI, "
+               "Triton, Ollama) and a partner's Slurm: SMS and hotline triage, needs, places "
+               "and organisations, satellite and drone damage, rumours, field-report "
+               "translation, voice messages, situation reports, tasks declared in Arabic, "
+               "Ukrainian, Pashto, Dari, French and Spanish: 62 models that neither the catalog "
+               "nor sets A to BE had (Nile-Chat, NileChat, dragoman); its models stay out of "
+               "the catalog; read first by the session's final code",
+               "oversized_model precision 1.000, recall 0.975, task accuracy 0.940"),
+    "set_bg": ("a medical-device and dental-imaging company's EKS (KServe, vLLM, Triton) and "
+               "Slurm with Apptainer: dental X-rays and photos, CBCT, complaint and "
+               "adverse-event reports, manual QA, voice notes, IFU translation, sales calls, "
+               "marketing copy, tasks declared in German, French, Italian, Japanese and "
+               "Portuguese: 85 models that neither the catalog nor sets A to BE had; its "
+               "models stay out of the catalog; read first by the session's final code",
+               "oversized_model precision 0.973, recall 0.878, task accuracy 0.850"),
+    "set_bh": ("an advertising group's GCP and Azure Kubernetes (KServe, vLLM, SGLang, TEI, "
+               "Triton), notebooks and Airflow: ad copy, brand safety, creative tags and logos, "
+               "audience segments, landing-page keywords, campaign reports, ad translation, "
+               "influencer videos, creative images, relevance rerankers, tasks declared in "
+               "Spanish, Portuguese, German, French, Italian and Chinese: 64 models that neither "
+               "the catalog nor sets A to BE had; its models stay out of the catalog; read "
+               "first by the session's final code",
+               "oversized_model precision 1.000, recall 0.892, task accuracy 0.910"),
+    "set_bi": ("a national supercomputing centre's GPU partition (sbatch, Lmod, Apptainer, "
+               "torchrun, Hydra, vLLM batch inference, Open OnDemand notebooks) serving "
+               "linguists, digital humanities, social scientists coding survey answers and "
+               "speeches, clinical NLP, remote sensing, microscopy and LLM groups, tasks "
+               "declared in German, Finnish, Czech, Slovenian, Greek and Portuguese: 81 models "
+               "that neither the catalog nor sets A to BE had (GaMS, classla, PyLaia, "
+               "Apertus); its models stay out of the catalog; read first by the session's "
+               "final code",
+               "oversized_model precision 0.925, recall 0.974, task accuracy 0.880"),
     "set_af": ("an LLM start-up's platform hosting its customers' models: multi-LoRA serving on "
                "vLLM and SGLang with adapters named after customers, TensorRT-LLM engines, Ray "
                "Serve aliases, model ids only inside S3 paths, environment variables and "
