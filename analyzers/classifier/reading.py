@@ -332,7 +332,9 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         floor = max(floor or 0.0, T5_XXL_FLOOR_B)
     code = task is None and not models and names_code_model(mentions)
     tasks = tuple(dict.fromkeys(t for m in models for t in m.tasks)) if task is None else ()
-    server = task is None and _generates(record)
+    # whether it is served to generate (asked for the server flag and the generalist prior)
+    generates = (task is None or (size is None and named and not models)) and _generates(record)
+    server = task is None and generates
     if task is None and not models and not server and not code:  # a new member of a line
         tasks = line
         if not tasks:  # a generalist, new: `Pharia-1-LLM-7B-control`, `MiniCPM-V-4_5`
@@ -344,13 +346,11 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
     if size is None and named and not models and not code:
         # served to generate or tuned through LoRA, a `-Base` is an LLM's pretrained base
         # (`Llammas-base`; 12 of the 13 such realistic jobs' models are of 3 B or more)
-        run_as_llm = _generates(record) or bool(_LORA_TUNED.search(record.command))
+        run_as_llm = generates or bool(_LORA_TUNED.search(record.command))
         generalist = ("text_generation" in line if line else (  # a line of embedders embeds
             vlm_named or run_as_llm or _prompted(record)
-            or any(_GENERALIST_NAME.search(model_name(m))
-                                           or _LORA.search(model_name(m))
-                                           or _LLM_LINE.search(model_name(m))
-                                           for m in mentions))
+            or any(_GENERALIST_NAME.search(model_name(m)) or _LORA.search(model_name(m))
+                   or _LLM_LINE.search(model_name(m)) for m in mentions))
         ) and not any((_NOT_SMALL_VLM if vlm_named else _NOT_GENERALIST).search(model_name(m))
                       or (not run_as_llm and not vlm_named and _BASE.search(model_name(m)))
                       for m in naming)

@@ -82,7 +82,7 @@ _FLAG = re.compile(r"(?i)(?:--task|--pipeline[-_]tag|(?<![\w.])task|\btask_type|
 _VERB_TASKS = {"summar": "summarization", "translat": "translation",
                "classif": "text_classification", "transcrib": "asr",
                "answer": "question_answering"}
-_LEADING_VERB = re.compile(r"(summar|translat|classif|transcrib|answer)")
+_LEADING_VERB = re.compile("(" + "|".join(_VERB_TASKS) + ")")
 
 
 def task_name(declared: str | None) -> str | None:
@@ -307,7 +307,7 @@ def declared_task(record: JobRecord, sees_images: bool = False,
     """
     found = _declared(record)
     if found == "object_detection" and not sees_images:
-        declared = f" {_NOT_A_LETTER.sub(' ', _declared_words(record).lower())} "
+        declared = _declared_spaced(record)
         if _DETECTED_TEXT.search(declared) and not _IMAGES.search(
                 _spaced_text(f"{declared} {record.name} {record.command}")):
             return "text_classification"  # `detect fake or inauthentic reviews`: sorting texts
@@ -318,11 +318,16 @@ def declared_task(record: JobRecord, sees_images: bool = False,
     spaced = _spaced_text(f"{record.name} {record.command}")
     if _IMAGE_DATA.search(spaced):
         return "image_classification"
-    declared = f" {_NOT_A_LETTER.sub(' ', _declared_words(record).lower())} "
+    declared = _declared_spaced(record)
     if not _TEXT_NAMED.search(declared) and (
             sees_images or _IMAGES.search(spaced) or _IMAGE_JOB.search(spaced)):
         return "image_classification"
     return found
+
+
+def _declared_spaced(record: JobRecord) -> str:
+    """The words a job declares its task in, lower case between single spaces, any script."""
+    return f" {_NOT_A_LETTER.sub(' ', _declared_words(record).lower())} "
 
 
 def _declared_words(record: JobRecord) -> str:

@@ -879,7 +879,7 @@ def test_what_sets_ac_and_ad_taught(fields: dict[str, str], task: str) -> None:
 
 
 # What sets AA to AI taught: a job's task, and whether its model is oversized.
-@pytest.mark.parametrize(("fields", "task", "flagged"), [
+_SETS_AA_TO_AI: list[tuple[dict[str, Any], str, bool]] = [
     # set AA
     # tasks declared in Italian, Dutch, French: what the job does, whatever the model is
     ({"task": "riconoscimento entità", "name": "anonimizzatore",
@@ -995,14 +995,10 @@ def test_what_sets_ac_and_ad_taught(fields: dict[str, str], task: str) -> None:
     # a sparse retriever embeds, on a BERT: small
     ({"name": "splade-index", "command": "python index.py --model acme/japanese-splade-v2"},
      "sentence_similarity", False),
-])
-def test_what_sets_aa_to_ai_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
-    verdict = judge([job(**fields)], PolicyConfig())[0]
-    assert verdict.task == task
-    assert ("oversized_model" in verdict.reasons) is flagged
+]
 
 
-@pytest.mark.parametrize(("fields", "task", "flagged"), [
+_SETS_AL_TO_AO: list[tuple[dict[str, Any], str, bool]] = [
     # two weak words of one task outweigh one of another: questions answered with RAG
     ({"task": "answer HCP questions from label documents (RAG)", "name": "smpc-qa",
       "command": "text-generation-launcher --model-id acme/medi-70B-GPTQ --port 8080"},
@@ -1087,14 +1083,10 @@ def test_what_sets_aa_to_ai_taught(fields: dict[str, str], task: str, flagged: b
     ({"name": "nemo-fastconformer-ctc-de-pretrain",
       "command": "srun python speech_to_text_ctc.py --config-name=fastconformer_ctc"},
      "asr", False),
-])
-def test_what_sets_al_to_ao_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
-    verdict = judge([job(**fields)], PolicyConfig())[0]
-    assert verdict.task == task
-    assert ("oversized_model" in verdict.reasons) is flagged
+]
 
 
-@pytest.mark.parametrize(("fields", "task", "flagged"), [
+_SETS_AP_TO_AW: list[tuple[dict[str, Any], str, bool]] = [
     # grading essays and answers sorts them into marks
     ({"task": "essay scoring (IELTS band 1-9)", "name": "aes-scorer", "command": "python -m "
       "vllm.entrypoints.openai.api_server --model acme/RYS-XLarge --served-model-name grader"},
@@ -1243,11 +1235,7 @@ def test_what_sets_al_to_ao_taught(fields: dict[str, str], task: str, flagged: b
      "image_classification", True),
     ({"name": "ugc-safety-backfill", "command": "python rate.py --model-id acme/PixGuard-VL-7B "
       "--policy policy_v6"}, "image_classification", True),
-])
-def test_what_sets_ap_to_aw_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
-    verdict = judge([job(**fields)], PolicyConfig())[0]
-    assert verdict.task == task
-    assert ("oversized_model" in verdict.reasons) is flagged
+]
 
 
 def test_ocr_inside_a_word_is_no_ocr() -> None:
@@ -1662,7 +1650,7 @@ def test_a_prompted_vision_or_speech_architecture_is_no_llm() -> None:
 
 
 
-@pytest.mark.parametrize(("fields", "task", "flagged"), [
+_SETS_AX_TO_BE: list[tuple[dict[str, Any], str, bool]] = [
     # tasks declared in Basque, Welsh, Irish, Danish, German, Tagalog, Korean
     ({"task": "entitate izendunak erauzi albisteetatik", "name": "entitateak",
       "command": "python3 -m sglang.launch_server --model-path acme/Llama-eus-8B"},
@@ -1724,8 +1712,14 @@ def test_a_prompted_vision_or_speech_architecture_is_no_llm() -> None:
     ({"task": "가상 피팅 이미지 생성", "name": "idm-vton-serve",
       "command": "python app_api.py --pretrained_model_name_or_path acme/IDM-VTON --fp16"},
      "image_generation", False),
-])
-def test_what_sets_ax_to_be_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+]
+
+
+@pytest.mark.parametrize(("fields", "task", "flagged"),
+                         [*_SETS_AA_TO_AI, *_SETS_AL_TO_AO, *_SETS_AP_TO_AW, *_SETS_AX_TO_BE])
+def test_what_the_realistic_sets_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
+    """Each case a realistic set's lesson, written with made-up models: the task read, and
+    whether oversized_model is claimed."""
     verdict = judge([job(**fields)], PolicyConfig())[0]
     assert verdict.task == task
     assert ("oversized_model" in verdict.reasons) is flagged
