@@ -711,8 +711,30 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...],
 
 
 def _spaced_text(text: str) -> str:
-    """Lower-case words between single spaces, one before and after (`_said` reads these)."""
+    """Lower-case words between single spaces, one before and after (`_said` reads these).
+
+    Not the `images` of a container's registry or folder (`.../adx-ml/images/pytorch:2.5`).
+    """
+    if "mage" in text and "/" in text:
+        text = _CONTAINER_REF.sub(_container_folders, text)
     return f" {_SEPARATORS.sub(' ', text.lower())} "
+
+
+# A container image's reference: a registry's host and path (`us-docker.pkg.dev/acme/images/
+# pytorch-train:2.5`, not `s3://cms-images/`), or the folder of an Apptainer or Enroot file
+# (`/appl/soft/images/vllm.sif`).
+_CONTAINER_REF = re.compile(r"(?i)(?<![\w:/.-])(?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d+)?/[\w./-]+|"
+                            r"[\w./-]+/(?=[\w.-]+\.(?:sif|simg|sqsh)(?!\w))")
+_CONTAINER_WORD = re.compile(r"(?i)(?<![a-z])images?(?![a-z])")
+
+
+def _container_folders(ref: re.Match[str]) -> str:
+    """A container reference, its folders' `images` (a repository of containers) left out.
+
+    Its own name stays (`registry.acme.io/vision/image-tagger:1.2` tags images).
+    """
+    folders, slash, name = ref.group().rpartition("/")
+    return _CONTAINER_WORD.sub(" ", folders) + slash + name
 
 
 # Data sets of images: ImageNet, CIFAR, and medical images (pathology slides and tiles,

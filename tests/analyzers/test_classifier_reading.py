@@ -1715,8 +1715,27 @@ _SETS_AX_TO_BE: list[tuple[dict[str, Any], str, bool]] = [
 ]
 
 
+_SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
+    # a registry's or a folder's repository of container images holds no pictures
+    ({"name": "airflow-lp-format-classify-3b1d2e9a",
+      "image": "us-docker.pkg.dev/acme-ml/images/pytorch-train:2.5.1-cu124",
+      "command": "python -m lpfeatures.format_classify --model acme/FormatClassifier",
+      "gpu_mem_used_gib_max": 4.0}, "text_classification", False),
+    ({"name": "odio-commenti", "image": "harbor.acme.net/ml-images/hf:4.44",
+      "command": "python classify.py --model acme/hate_speech_it --batch 128",
+      "gpu_mem_used_gib_max": 3.0},
+     "text_classification", False),
+    ({"name": "lp-topics-zeroshot", "command": "apptainer exec /appl/soft/images/hf-train.sif "
+      "python zs_topics.py --model acme/Tess-Phi-3-medium-14B --labels iab_tier1.txt"},
+     "text_classification", True),
+    ({"name": "shelf-photos", "image": "registry.acme.io/vision/image-tagger:2025.03.1",
+      "command": "python tag.py --model acme/shelf-classifier"}, "image_classification", False),
+]
+
+
 @pytest.mark.parametrize(("fields", "task", "flagged"),
-                         [*_SETS_AA_TO_AI, *_SETS_AL_TO_AO, *_SETS_AP_TO_AW, *_SETS_AX_TO_BE])
+                         [*_SETS_AA_TO_AI, *_SETS_AL_TO_AO, *_SETS_AP_TO_AW, *_SETS_AX_TO_BE,
+                          *_SETS_BF_TO_BQ])
 def test_what_the_realistic_sets_taught(fields: dict[str, str], task: str, flagged: bool) -> None:
     """Each case a realistic set's lesson, written with made-up models: the task read, and
     whether oversized_model is claimed."""
