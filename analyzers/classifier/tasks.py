@@ -273,7 +273,7 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
 }
 _FOREIGN_IMAGES = re.compile(
     r"imagen|imágen|imagem|images?\b|bild|immagin|obraz|görüntü|gambar|hình ảnh|画像|图像|"
-    r"图片|이미지|ภาพ|छवि|изображен|صور")
+    r"图片|이미지|ภาพ|छवि|изображен|صور|fotos?\b|fotogra|zdjęć|zdjęci|фото|снимк|写真|照片|사진")
 # Latin-script words of those languages that plain ASCII spells too (`resumen`, `traduccion`).
 _FOREIGN_LATIN = re.compile(
     "|".join(re.escape(w) for words in _FOREIGN.values() for w in words if w.isascii()))
@@ -749,6 +749,7 @@ _NOT_PICTURES = (r"(?:registry|id|pull|tag|name|uri|url|repo\w*|digest|build\w*|
 # answering questions is visual question answering (image_captioning). Not `vision`: the
 # name of many a team and registry (`ghcr.io/vision/...`).
 _IMAGES = re.compile(r" (?:images?(?! " + _NOT_PICTURES + r")|img|photos?|pictures?|visual|vqa|"
+                     r"imaging|fotos?|"
                      r"screenshots?|faces?|facial|selfies?|"
                      # pathology's tiles and (whole-)slides, immunohistochemistry stains
                      r"thumbnails?|thumbs?|tiles?|slides?|ihc|"

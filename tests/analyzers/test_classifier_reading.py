@@ -1730,6 +1730,13 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
      "text_classification", True),
     ({"name": "shelf-photos", "image": "registry.acme.io/vision/image-tagger:2025.03.1",
       "command": "python tag.py --model acme/shelf-classifier"}, "image_classification", False),
+    # photos in other languages, and imaging, are images
+    ({"task": "Klassifikation intraoraler Fotos (Gingivitis, Karies)", "name": "dg-iop-lora",
+      "command": "python train.py --model acme/dentagemma-4b-it --lora_r 16"},
+     "image_classification", True),
+    ({"name": "opg-backfill-classify_batch", "command": "python -m dentalvision.batch_classify "
+      "--input s3://dv-imaging-prod/opg/ --labels caries,impacted,normal --model acme/Gazal"},
+     "image_classification", False),
 ]
 
 
