@@ -182,7 +182,8 @@ UNKNOWN_PRECISION_BYTES = 0.5
 # Words of weights quantized below the job's precision; 1.58-bit models take 0.2 B/param.
 _QUANTIZED = re.compile(
     r"(?i)(?<![a-z0-9])(?:awq|gptq|gguf|ggml|exl2|hqq|aqlm|quip|marlin|bnb|bitsandbytes|nf4|"
-    r"n?v?fp4|mxfp4|u?int[248]|[248][-_]?bits?|qlora|w[248]a\d+|i?q[1-8](?:_\w+)?|bitnet|"
+    r"n?v?fp4|mxfp4|u?int[248]|[248][-_]?bits?|qlora|w[248]a\d+|iq[1-8](?:_\w+)?|q[1-8]_\w+|"
+    r"bitnet|"
     r"1\.58|ternary|quant\w*|load_in_\d+bit)(?![a-z])")
 _EIGHT_BIT = re.compile(r"(?i)u?int8|8[-_]?bits?|fp8|w8a\d+|q8(?:_\w+)?|load_in_8bit")
 QUANTIZED_BYTES = 0.2
@@ -240,7 +241,8 @@ _TRAINS = re.compile(r"(?i)(?<![a-z])(?:train\w*|fine-?tun\w*|finetun\w*|fit|sft
 _SMALL_ARCH = re.compile(
     r"(?i)whisper|wav2vec|hubert|yolo|(?<![a-z])vit(?![a-z])|convnext|resnet|efficientnet|"
     r"detr|(?<![a-z])sam(?![a-z0-9])|dino|clip|siglip|segformer|colbert|t5|bart|florence|"
-    r"pix2struct|donut|pegasus|nougat|layoutlm|moondream|owl-?v|owlv2|"
+    r"pix2struct|donut|pegasus|nougat|layoutlm|moondream|owl-?v|owlv2|swin|"
+    r"(?<![a-z])deta(?![a-z])|"
     # ... and a series' small members
     r"(?<![a-z])(?:base|small|tiny|nano|micro)(?![a-z])")
 
@@ -342,13 +344,15 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
                 tasks = ("image_captioning", "text_generation")
             elif any(_CHAT_NAME.search(model_name(m)) for m in mentions):
                 tasks = ("text_generation",)
+    # What the weights take only matters to a guessed size (the regexes are costly).
+    weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
     generalist = False
     if size is None and named and not models and not code:
         # served to generate or tuned through LoRA, a `-Base` is an LLM's pretrained base
         # (`Llammas-base`; 12 of the 13 such realistic jobs' models are of 3 B or more)
         run_as_llm = generates or bool(_LORA_TUNED.search(record.command))
         generalist = ("text_generation" in line if line else (  # a line of embedders embeds
-            vlm_named or run_as_llm or _prompted(record)
+            vlm_named or run_as_llm or _prompted(record) or _four_bit(record, weight_bytes)
             or any(_GENERALIST_NAME.search(model_name(m)) or _LORA.search(model_name(m))
                    or _LLM_LINE.search(model_name(m)) for m in mentions))
         ) and not any((_NOT_SMALL_VLM if vlm_named else _NOT_GENERALIST).search(model_name(m))
@@ -363,8 +367,6 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         # a checkpoint read with an encoder's tokenizer (`--tokenizer BSC-LT/mRoBERTa`)
         _ENCODER.search(t) and not _LARGE_ENCODER.search(t) for t in _TOKENIZER.findall(
             record.command)))
-    # What the weights take only matters to a guessed size (the regexes are costly).
-    weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
     return JobReading(size, task, named, said, floor, code, tasks, server, weight_bytes,
                       encoder, size is None and vlm_named, generalist,
                       task is None and _runs_embedding_server(record))
@@ -468,6 +470,14 @@ _PROMPTED = re.compile(r"(?i)--(?:task[-_]|system[-_]|user[-_])?prompt(?:[-_]fil
 def _prompted(record: JobRecord) -> bool:
     return ("--" in record.command and _PROMPTED.search(record.command) is not None
             and not _SMALL_ARCH.search(record.text))
+
+
+# Weights quantized to four bits or fewer (AWQ, GPTQ, GGUF's Q4, NF4, `load_in_4bit`) are an
+# LLM's or a VLM's: of the realistic jobs' models in no catalog and writing no size, 72 of
+# the 82 so quantized are of 3 B or more; of the ten others, seven are architectures the
+# vetoes name (Whisper, BERTs, a reranker).
+def _four_bit(record: JobRecord, weight_bytes: float | None) -> bool:
+    return weight_bytes == QUANTIZED_BYTES and not _SMALL_ARCH.search(record.text)
 
 
 def _runs_generation_server(command: str) -> bool:
