@@ -36,6 +36,7 @@ from analyzers.classifier.features import (
 )
 from analyzers.classifier.network import Network, TorchNetwork, load_network, thread_cap
 from analyzers.classifier.reading import MEDIUM, Readings, read_jobs, words_of
+from analyzers.classifier.tasks import describes_images
 from analyzers.policy import hints, is_idle, is_overprovisioned
 from analyzers.records import NARROW_TASKS, REASONS, TASKS, JobRecord, Verdict
 from config.organisation import PolicyConfig
@@ -49,6 +50,7 @@ _TEXT_GENERATION = TASKS.index("text_generation")
 _SENTENCE_SIMILARITY = TASKS.index("sentence_similarity")
 _OTHER = TASKS.index("other")
 _IMAGE_CLASSIFICATION = TASKS.index("image_classification")
+_IMAGE_CAPTIONING = TASKS.index("image_captioning")
 # What each task takes in (text, images, audio, anything): a model made for tasks of some
 # media does only tasks of those media (TASKS x media, one-hot).
 _MEDIA = ("text", "image", "audio", "other")
@@ -315,6 +317,11 @@ class Classifier:
         unsure = (~reading.names_model & (reading.task < 0) & (reading.words < 0)
                   & ((tasks.max(1) < UNSURE_MAX) | interactive))
         task_index = np.where(unsure, _OTHER, task_index)
+        # Text written about what a job sees (reports on X-rays, descriptions of photos)
+        # describes images, whichever reading said it generates.
+        for i in np.flatnonzero(task_index == _TEXT_GENERATION).tolist():
+            if describes_images(records[i].text):
+                task_index[i] = _IMAGE_CAPTIONING
         verdicts = []
         for record, big, t, p in zip(records, too_big.tolist(), task_index.tolist(),
                                      p_model.tolist(), strict=True):

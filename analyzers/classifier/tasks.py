@@ -910,6 +910,18 @@ def says_images(text: str) -> bool:
     return _IMAGES.search(_spaced_text(text)) is not None
 
 
+# Writing about what is seen: reports and findings on scans, descriptions, explanations (not
+# a trainer's `--report_to wandb`).
+_DESCRIBES = re.compile(r" (?:reports?(?! to )|reporting|findings?|describ\w*|descriptions?|"
+                        r"explain\w*|informes?|befund\w*|referto|laudos?)(?= )")
+
+
+def describes_images(text: str) -> bool:
+    """Whether a job's words say it writes about images (`cxr-report-gen --images ...`)."""
+    spaced = _spaced_text(text)
+    return _DESCRIBES.search(spaced) is not None and _IMAGES.search(spaced) is not None
+
+
 def word_task(text: str) -> str | None:
     """The one narrow task a job's words name (`dataset=pii-redact`), or None.
 

@@ -1749,6 +1749,16 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
       "gpu_mem_used_gib_max": 5.0}, "text_classification", False),
     ({"task": "asr", "name": "asr-awq", "command": "python transcribe.py --model "
       "acme/whisper-large-nl-awq --in calls/", "gpu_mem_used_gib_max": 5.0}, "asr", False),
+    # writing reports on X-rays, describing photos: captioning, however generating was read
+    ({"task": "report generation", "name": "rad-report-gen", "command": "python gen.py "
+      "--model acme/med-vlm-7b --images s3://cxr/ --max-new-tokens 400"}, "image_captioning",
+     False),
+    ({"name": "cxr-findings-gen", "command": "srun python run_rad.py --model acme/RadLM "
+      "--mode findings_generation --studies /gpfs/rad/pairs.csv --max-new-tokens 300"},
+     "image_captioning", False),
+    ({"task": "write product descriptions", "name": "copy-gen",
+      "command": "vllm serve acme/Copywriter-7B-Instruct --report-to wandb"},
+     "text_generation", False),
 ]
 
 
