@@ -238,13 +238,14 @@ _TRAINS = re.compile(r"(?i)(?<![a-z])(?:train\w*|fine-?tun\w*|finetun\w*|fit|sft
                      r"epochs?|lr|learning[-_]rate|max[-_]steps|warmup\w*|grad\w*|deepspeed|"
                      r"fsdp|optim\w*)(?![a-z])")
 # Architectures small whatever memory their batches take (speech, vision and text encoders).
-_SMALL_ARCH = re.compile(
-    r"(?i)whisper|wav2vec|hubert|yolo|(?<![a-z])vit(?![a-z])|convnext|resnet|efficientnet|"
+_SMALL_ARCHITECTURES = (
+    r"whisper|wav2vec|hubert|yolo|(?<![a-z])vit(?![a-z])|convnext|resnet|efficientnet|"
     r"detr|(?<![a-z])sam(?![a-z0-9])|dino|clip|siglip|segformer|colbert|t5|bart|florence|"
     r"pix2struct|donut|pegasus|nougat|layoutlm|moondream|owl-?v|owlv2|swin|"
-    r"(?<![a-z])deta(?![a-z])|"
-    # ... and a series' small members
-    r"(?<![a-z])(?:base|small|tiny|nano|micro)(?![a-z])")
+    r"(?<![a-z])deta(?![a-z])")
+_SMALL_ARCH = re.compile(r"(?i)" + _SMALL_ARCHITECTURES + r"|"
+                         # ... and a series' small members
+                         r"(?<![a-z])(?:base|small|tiny|nano|micro)(?![a-z])")
 
 
 def is_heavy(record: JobRecord, found: JobReading) -> bool:
@@ -352,9 +353,10 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         # (`Llammas-base`; 12 of the 13 such realistic jobs' models are of 3 B or more)
         run_as_llm = generates or bool(_LORA_TUNED.search(record.command))
         generalist = ("text_generation" in line if line else (  # a line of embedders embeds
-            vlm_named or run_as_llm or _prompted(record) or _four_bit(record, weight_bytes)
-            or any(_GENERALIST_NAME.search(model_name(m)) or _LORA.search(model_name(m))
-                   or _LLM_LINE.search(model_name(m)) for m in mentions))
+            vlm_named or any(_GENERALIST_NAME.search(model_name(m)) or _LORA.search(model_name(m))
+                             or _LLM_LINE.search(model_name(m)) for m in mentions)
+            or ((run_as_llm or _prompted(record) or _four_bit(record, weight_bytes))
+                and not any(_SMALL_NAME.search(model_name(m)) for m in naming)))
         ) and not any((_NOT_SMALL_VLM if vlm_named else _NOT_GENERALIST).search(model_name(m))
                       or (not run_as_llm and not vlm_named and _BASE.search(model_name(m)))
                       for m in naming)
@@ -393,6 +395,9 @@ _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a
                              r"small|tiny|mini|nano|micro)(?![a-z])|"
                              # encoder-decoders, small whatever they generate
                              r"t5|bart|pegasus|blip|pix2struct|donut|florence")
+# ... nor, where only how it is run says generalist, a small architecture (`ollama run
+# moondream`; not an `AudioLLM-Whisper`, which its name says is an LLM)
+_SMALL_NAME = re.compile(r"(?i)" + _SMALL_ARCHITECTURES)
 # ... nor a series' base member, unless run as an LLM (served to generate, LoRA-tuned)
 _BASE = re.compile(r"(?i)(?<![a-z])base(?![a-z])")
 # A text encoder's job that words put on images: on the text about them.

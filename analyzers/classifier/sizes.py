@@ -55,10 +55,10 @@ _TENTHS = re.compile(r"(\d{1,2})b(\d)")
 _HEX_ID = re.compile(r"[0-9a-f]*\d[0-9a-f]*")
 _FUSED = re.compile(r"([a-z]*[aeiouy][a-z]*)(\d{1,3}(?:\.\d+)?)b(\d{0,3})")
 # A generated id: letters and two digits or more mixed (`7d9f8b6c4`, `5d7b9`), long hex or digits;
-# not a name with its version (`qwen3`, `llama31`, `qwen25vl`).
+# not a name with its version (`qwen3`, `llama31`, `qwen25vl`, `wav2vec2`).
 _HEX_LETTERS = re.compile(r"[a-f]+")
-_HEXISH = re.compile(r"(?![a-z]+\d+$)(?![a-z]{3,}\d{1,3}[a-z]{2,}$)(?=(?:.*\d){2})(?=.*[a-z])"
-                     r"[a-z0-9]{5,}|[0-9a-f]{8,}|\d{5,}")
+_HEXISH = re.compile(r"(?![a-z]+\d+$)(?![a-z]{3,}\d{1,3}[a-z]{2,}$)(?![a-z]{2,}\d[a-z]{2,}\d{1,2}$)"
+                     r"(?=(?:.*\d){2})(?=.*[a-z])[a-z0-9]{5,}|[0-9a-f]{8,}|\d{5,}")
 
 
 @dataclass(frozen=True, slots=True)

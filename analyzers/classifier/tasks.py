@@ -423,7 +423,9 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                          "video llama", "videochat", "video chat", "video r1", "video xl"),
     "asr": ("whisper", "wav2vec", "[asr]", "[stt]", "speech to text", "parakeet", "canary",
             "conformer",
-            "moonshine", "transcri", "hubert", "granite speech", "owsm", "data2vec audio"),
+            # (a `transcript-sentiment` model sorts transcripts: the noun names ASR's output)
+            "moonshine", "transcrib", "transcription", "^transcript", "hubert", "granite speech",
+            "owsm", "data2vec audio"),
     "token_classification": ("[ner]", "pii", "token class", "pos tag", "gliner", "nuner",
                              "entit", "funsd", "[cord]", "punctuat"),
     "question_answering": ("squad", "[qa]", "question"),
@@ -495,6 +497,9 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             # Sorting things into labels, where nothing more precise is said.
                             "~tagger", "~tagging", "~labeler", "~labeller", "~labeling",
                             "~labelling", "~router", "~routing", "~categori", "~[labels]",
+                            # an LLM judging into verdicts or a grade (`judge.py --verdicts
+                            # PASS,FAIL`, `grade_answers.py --scale correct,incorrect`)
+                            "~verdict", "~grader", "~[grade]", "~grading",
                             # a chat's moderation (`th-chatmod`, `chatfilter-ko`)
                             "chatmod", "[chat mod]", "chatfilter", "chat filter",
                             "content filter",
@@ -590,7 +595,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                         "alpacaeval", "gen answer", "[aime]", "aime24", "aime25", "gsm8k",
                         "math500", "humaneval", "[mbpp]", "livecodebench", "swe bench",
                         "swebench", "[swe]", "[rollout]", "[rollouts]", "ifeval", "longbench",
-                        "~judge", "synth gen", "synthetic data", "[sdg]", "~[bot]",
+                        "synth gen", "synthetic data", "[sdg]", "~[bot]",
                         # questions written, grammar corrected: texts generated
                         "question gen", "[qg]", "grammar correct", "fix the grammar",
                         "grammar fix", "grammar synth", "[gec]", "grammatical error",
@@ -713,11 +718,15 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...],
 def _spaced_text(text: str) -> str:
     """Lower-case words between single spaces, one before and after (`_said` reads these).
 
-    Not the `images` of a container's registry or folder (`.../adx-ml/images/pytorch:2.5`).
+    Not the `images` of a container's registry or folder (`.../adx-ml/images/pytorch:2.5`),
+    nor `embedded` C.
     """
     if "mage" in text and "/" in text:
         text = _CONTAINER_REF.sub(_container_folders, text)
-    return f" {_SEPARATORS.sub(' ', text.lower())} "
+    lowered = text.lower()
+    if "embedded" in lowered:  # software and systems, not embeddings
+        lowered = lowered.replace("embedded", " ")
+    return f" {_SEPARATORS.sub(' ', lowered)} "
 
 
 # A container image's reference: a registry's host and path (`us-docker.pkg.dev/acme/images/

@@ -34,6 +34,7 @@ def job(job_id: str = "j", **fields: Any) -> JobRecord:
     ("acme-lm-3-1-8b-svc", 8.0),  # version 3.1, then 8b
     ("serve acme-lm-2-7b", 7.0),
     ("torchrun train.py --backbone vit7b16", 7.0),  # a size fused into a name
+    ("python run.py --model acme/nb-wav2vec2-300m-bokmaal", 0.3),  # a name's version, no id
     ("ollama run acme:30b-a3b", 30.0),  # MoE total, not the active 3b
     ("vllm serve acme/Foo-8x22B", 141.0),  # 8x22b: the card's total
     ("python eval.py --out runs/sweep-12b", None),  # an id, not a size
@@ -1759,6 +1760,29 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
     ({"task": "write product descriptions", "name": "copy-gen",
       "command": "vllm serve acme/Copywriter-7B-Instruct --report-to wandb"},
      "text_generation", False),
+    # embedded C is no embedding; a model named for transcripts' sentiment sorts them
+    ({"name": "coder-fim-latency-bench", "command": "python bench_fim.py --model "
+      "acme/Coder-Mamba-7B --prompts /data/eval/fim_c_embedded.jsonl --max-new-tokens 128"},
+     "text_generation", False),
+    ({"name": "callcenter-sentiment-lora", "command": "python predict_lora_cls.py --adapter "
+      "acme/qwen2.5-7b-transcript-sentiment-lora --input s3://cx/ --bs 32"},
+     "text_classification", True),
+    # run by a generation server, a small architecture stays small; an LLM named so does not
+    ({"name": "ped-point-dev", "model": "moondream", "kind": "interactive",
+      "command": "ollama run moondream 'Detect every pedestrian, return bounding boxes'"},
+     "object_detection", False),
+    ({"task": "asr", "name": "call-asr", "command": "vllm serve acme/Acme-AudioLLM-Whisper "
+      "--trust-remote-code --served-model-name call-asr"}, "asr", True),
+    # `wav2vec2` is a name, not an id: the size after it is written (`-300m`)
+    ({"name": "ft-w2v-dialekt-sweep-12b", "kind": "training", "command": "torchrun "
+      "run_speech_recognition_ctc.py --model_name_or_path acme/nb-wav2vec2-300m-x "
+      "--output_dir /ckpt/sweep-12b --bf16"}, "asr", False),
+    # an LLM judging into verdicts classifies; a judge model served generates
+    ({"name": "narrative-judge", "command": "python judge.py --llm-backend llamacpp "
+      "--model-path /models/acme/zephyr-7b-beta.Q6_K.gguf --verdicts PASS,MINOR_FIX,FAIL "
+      "--in outputs/narratives.jsonl"}, "text_classification", True),
+    ({"name": "flow-judge-ollama-8jsgmsbzq9-xx7g7", "image": "ollama/ollama:0.6.8",
+      "command": "ollama run hf.co/acme/Flow-Judge-v0.1-GGUF:Q4_K_M"}, "text_generation", False),
 ]
 
 
