@@ -442,6 +442,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             # (`multilingual-MiniLMv2-L6-mnli-xnli` classifies)
                             "~minilm", "~mpnet"),
     "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif", "nsfw",
+                            "[clf]",
                             "[nli]", "[mnli]", "[xnli]", "[anli]", "[sst2]", "sst 2", "intent",
                             "emotion", "spam", "[hate]", "hatespeech", "hate speech", "hatebert",
                             "dehate",
@@ -513,6 +514,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "question detect", "langid", "[lid]", "detect lang",
                             # clinical and pharmacovigilance coding is classifying text
                             "adverse event", "pharmacovigil", "[icd]", "icd10", "[icd9]",
+                            "~meddra", "[clf]", "chat rout",
                             "[screening]", "abstract screen", "[clasif]",
                             # ... and so is coding answers to a scheme of codes (occupations,
                             # industries, diagnoses), which is no programming
@@ -542,7 +544,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                              "~mentions", "[kie]", "key information", "span detect", "funsd",
                              "punctuat", "[punct]",
                              "[cord]",
-                             "halluc span detect", "span level", "span tag", "sequence label",
+                             "halluc span detect", "span level", "span tag", "span extract",
+                             "sequence label",
                              "sequence tag", "seq label", "[iob]", "[bio tag]",
                              # aspect terms of reviews (ABSA's ATE)
                              "[ate]", "aspect term", "aspect extract"),
@@ -719,16 +722,19 @@ def _spaced_text(text: str) -> str:
     """Lower-case words between single spaces, one before and after (`_said` reads these).
 
     Not the `images` of a container's registry or folder (`.../adx-ml/images/pytorch:2.5`),
-    nor `embedded` C.
+    nor `_NO_TASK_WORDS`.
     """
     if "mage" in text and "/" in text:
         text = _CONTAINER_REF.sub(_container_folders, text)
     lowered = text.lower()
-    if "embedded" in lowered:  # software and systems, not embeddings
-        lowered = lowered.replace("embedded", " ")
+    for word in _NO_TASK_WORDS:
+        if word in lowered:
+            lowered = lowered.replace(word, " ")
     return f" {_SEPARATORS.sub(' ', lowered)} "
 
 
+# Words that hold a task's word and are none: `embedded` C, the CTranslate2 runtime.
+_NO_TASK_WORDS = ("embedded", "ctranslate")
 # A container image's reference: a registry's host and path (`us-docker.pkg.dev/acme/images/
 # pytorch-train:2.5`, not `s3://cms-images/`), or the folder of an Apptainer or Enroot file
 # (`/appl/soft/images/vllm.sif`).

@@ -1783,6 +1783,24 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
       "--in outputs/narratives.jsonl"}, "text_classification", True),
     ({"name": "flow-judge-ollama-8jsgmsbzq9-xx7g7", "image": "ollama/ollama:0.6.8",
       "command": "ollama run hf.co/acme/Flow-Judge-v0.1-GGUF:Q4_K_M"}, "text_generation", False),
+    # `clf` is a classifier; CTranslate2 is a runtime, no translation; a chat router routes;
+    # a span extractor tags; MedDRA coding sorts texts
+    ({"name": "jupyter-priya-s", "model": "acme/llama-text-labels-lora-clf-epoch-4",
+      "kind": "interactive", "command": "start-notebook.py --ServerApp.root_dir=/home/jovyan"},
+     "text_classification", True),
+    ({"name": "pii-scrub-ct2-wq7p2", "command": "python pii_tag_ct2.py --model-dir "
+      "/models/ctranslate2-4you/Acme-8B-ct2-AWQ --transcripts gs://voice/t.jsonl"},
+     "token_classification", True),
+    ({"name": "chat-router-69f8d7c5b-mx4tq", "model": "acme/llama_3_8b_josephson",
+      "command": "uvicorn router_app:app --port 9000  # NUM_ROUTES=7"},
+     "text_classification", True),
+    ({"name": "ae-span-extractor-vllm-8c6f5d7b9-tz5pq", "model": "ae-extract",
+      "command": "vllm serve acme/Acme-3.1-70B-Instruct --served-model-name ae-extract "
+      "--tensor-parallel-size 2 --guided-decoding-backend outlines"},
+     "token_classification", True),
+    ({"name": "meddra_pt_coding_offline", "command": "python -m pvcode.offline_vllm --model "
+      "acme/Acme2.5-72B-Instruct --tp 4 --choose-one --in verbatims.parquet"},
+     "text_classification", True),
 ]
 
 
