@@ -518,7 +518,18 @@ def job_words(record: JobRecord, index: CatalogIndex | None = None) -> str | Non
     if said == "text_classification" and not names_text(record) and any(
             _VLM_NAME.search(model_name(m)) for m in mentions):
         return "image_classification"  # a VLM given labels sorts what it sees
+    if said in _ASKED and _CHOICE.search(f"{record.command} {record.task or ''}") and (
+            says_images(text) or any(_VLM_NAME.search(model_name(m)) for m in mentions)):
+        return "image_classification"  # asked of images, answered by a choice: it sorts them
     return said
+
+
+# A question whose answer is a choice (`Is the parcel damaged? Answer DAMAGED or OK.`, `Answer
+# yes or no`, `in one word`): asked of images, it sorts them (9 of the 9 realistic jobs so
+# asked of images are labelled image classification).
+_CHOICE = re.compile(r"(?i)(?<![a-z])(?:answer|reply|respond)(?:\s+(?:only|just|with))*:?\s+"
+                     r"['\"]?[a-z_]+['\"]?\s+or\s+['\"]?[a-z_]+|(?<![a-z])one[-\s]word(?![a-z])")
+_ASKED = frozenset({None, "image_captioning", "question_answering", "text_generation"})
 
 
 @dataclass(slots=True)

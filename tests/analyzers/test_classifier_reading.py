@@ -1801,6 +1801,16 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
     ({"name": "meddra_pt_coding_offline", "command": "python -m pvcode.offline_vllm --model "
       "acme/Acme2.5-72B-Instruct --tp 4 --choose-one --in verbatims.parquet"},
      "text_classification", True),
+    # a question of images answered by a choice sorts them; one answered freely describes
+    ({"name": "returns-dmg", "command": "./llama-mtmd-cli -m acme-llava-8b-int4.gguf "
+      "--image-dir /data/returns -p 'Is the parcel damaged? Answer DAMAGED or OK.' -n 4"},
+     "image_classification", True),
+    ({"name": "phone-use-audit", "command": "python audit.py --ollama-model acmevlm:7b "
+      "--images /shared/dms/*.jpg --prompt 'Is the driver holding a phone? Answer yes or no.'"},
+     "image_classification", True),
+    ({"name": "phone-use-describe", "command": "python audit.py --ollama-model acmevlm:7b "
+      "--images /shared/dms/*.jpg --prompt 'What is the driver doing?'"},
+     "image_captioning", False),
 ]
 
 
