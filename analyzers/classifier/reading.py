@@ -380,7 +380,7 @@ _CHAT_NAME = re.compile(r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction)(?![a-z
 # ... and one that also looks at images (`deepseek-vl2-tiny`, `MiniCPM-V-4_5`): it captions
 # and answers about them.
 _VLM_NAME = re.compile(r"(?i)(?<![a-z])(?:vl|vision[-_]?language)(?![a-z])|vlm(?![a-z])|"
-                       r"(?<![a-z0-9])v(?=[-_]\d)|llava|pixtral|internvl|(?<![a-z])ovis")
+                       r"(?<![a-z0-9])v(?=[-_]\d|:|$)|llava|pixtral|internvl|(?<![a-z])ovis")
 # A generalist's name: it chats, follows instructions or was tuned on preferences; `-it` is
 # instruction-tuned (`T-lite-it-1.0`), not Italian (`opus-mt-en-it`, `stt_it_...`).
 _GENERALIST_NAME = re.compile(

@@ -45,7 +45,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "conversational", "completion", "completions", "chat-completion", "code-generation",
         "code generation", "codegen", "code", "instruct", "llm"),
     "asr": ("automatic-speech-recognition", "asr", "speech-to-text", "speech-recognition",
-            "transcription", "transcribe", "stt"),
+            "transcription", "transcribe", "stt", "speech-translation", "speech translation"),
     "image_classification": ("image-classification", "zero-shot-image-classification",
                              "image classification"),
     "object_detection": ("object-detection", "zero-shot-object-detection", "detection",
@@ -427,8 +427,9 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
             "moonshine", "transcrib", "transcription", "^transcript", "hubert", "granite speech",
             "owsm", "data2vec audio"),
     "token_classification": ("[ner]", "pii", "token class", "pos tag", "gliner", "nuner",
+                             "information extract",
                              "entit", "funsd", "[cord]", "punctuat"),
-    "question_answering": ("squad", "[qa]", "question"),
+    "question_answering": ("squad", "[qa]", "question", "docvqa", "document qa", "[doc qa]"),
     "sentence_similarity": ("embed", "rerank", "retriev", "colbert", "sentence trans", "multi qa",
                             "[dpr]", "sbert", "germandpr", "question encoder", "query encoder",
                             "passage encoder", "ctx encoder", "context encoder",
@@ -569,7 +570,9 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
             # captions of speech (`real-time classroom captioning`), not of images
             "live caption", "closed caption", "real time caption",
             "whisper", "conformer", "[ctc]", "[rnnt]",
-            "dictation", "librispeech", "common voice", "commonvoice", "speech rec"),
+            "dictation", "librispeech", "common voice", "commonvoice", "speech rec",
+            # speech translated into text (`ko2en` voice chat)
+            "speech translat", "speech to text translat"),
     "image_classification": ("image cl", "img cl", "~imagenet", "~cifar", "food101", "food 101",
                              "defect class", "plant disease", "photo tag", "vision cls", "[inat]",
                              "inat21", "inaturalist", "linear probe", "[linprobe]", "rvl cdip",
@@ -765,7 +768,7 @@ _NOT_PICTURES = (r"(?:registry|id|pull|tag|name|uri|url|repo\w*|digest|build\w*|
 # name of many a team and registry (`ghcr.io/vision/...`).
 _IMAGES = re.compile(r" (?:images?(?! " + _NOT_PICTURES + r")|img|photos?|pictures?|visual|vqa|"
                      r"imaging|fotos?|"
-                     r"screenshots?|faces?|facial|selfies?|"
+                     r"screenshots?|faces?|facial|selfies?|textures?|"
                      # pathology's tiles and (whole-)slides, immunohistochemistry stains
                      r"thumbnails?|thumbs?|tiles?|slides?|ihc|"
                      # videos and their frames, cameras, scanned documents

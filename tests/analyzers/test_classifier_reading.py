@@ -1811,6 +1811,20 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
     ({"name": "phone-use-describe", "command": "python audit.py --ollama-model acmevlm:7b "
       "--images /shared/dms/*.jpg --prompt 'What is the driver doing?'"},
      "image_captioning", False),
+    # what set BK taught: an Ollama VLM tag (`acmecpm-v:8b`) sees, and textures are images;
+    # a model named for document VQA answers, one for information extraction tags; speech
+    # translated into text is ASR
+    ({"task": "material classification", "name": "texture-material-cls",
+      "command": "python texture_cls.py --ollama-model acmecpm-v:8b --classes wood,metal,stone "
+      "--src /mnt/art/textures/albedo/"}, "image_classification", True),
+    ({"name": "receipt-qa", "command": "python answer.py --model acme/Acme2-VL-7B-docvqa-sft "
+      "--in s3://receipts/"}, "question_answering", True),
+    ({"name": "ticket-fields", "command": "python run.py --model "
+      "acme/information-extraction-acme-8B-4bit-finetuned --in tickets/"},
+     "token_classification", True),
+    ({"task": "speech-translation", "name": "party-voice-ko2en", "command": "python "
+      "speech_translate.py --model acme/Acme-multimodal-ko-speech --clips s3://voice/"},
+     "asr", False),
 ]
 
 
