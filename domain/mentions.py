@@ -24,6 +24,8 @@ _MENTION = re.compile(
     # and `--onnx` only as a hub id or a path (`--encoder nvidia/MM-Embed`)
     r"(?:query|question|passage|ctx|context|doc)[-_]encoder|"
     r"(?:encoder|onnx)(?=(?:\s*=\s*|\s+)['\"]?[\w.-]+/)|"
+    # ... and `--peft`, `--init` (a model to start from: `--init google/t5-v1_1-xxl`)
+    r"(?:peft|init(?:[-_]from)?)(?=(?:\s*=\s*|\s+)['\"]?[\w.-]+/)|"
     # KServe's storage: `--storage_uri hf://acme/x`, `STORAGE_URI=hf://...` below (not a
     # volume claim, `pvc://faq-pvc`, named for whatever it holds)
     r"storage[-_]uri(?=(?:\s*=\s*|\s+)['\"]?(?!pvc:))|"
@@ -33,6 +35,10 @@ _MENTION = re.compile(
     r"adapter(?:[-_]path|[-_]id|[-_]name[-_]or[-_]path)?|lora[-_]path|peft[-_]model(?:[-_]id)?|"
     r"hf[-_]repo|hf)"
     r"|--base"  # a training script's base model (`--base unsloth/Phi-4-mini-instruct`)
+    # a config group's model (Hydra's `judge.model=`, verl's `actor_rollout_ref.model.path=`;
+    # not a backbone's: `model.backbone.pretrained=` is a detector's classifier)
+    r"|(?<![\w.])(?:[\w-]+\.)+model(?:_name|_id|_path)?(?:\.(?:path|name|name_or_path|id))?"
+    r"(?=\s*=)"
     r"|(?<![\w.])(?:model(?:_name|_id|_path|_dir)?|"
     r"model\.(?:name_or_path|pretrained|name|path|id|base|adapter\w*)|"
     r"pretrained(?:_name)?|MODEL_ID|MODEL_NAME|MODEL|"  # NeMo's `pretrained_name=...`
@@ -60,7 +66,8 @@ _PYTHON_MODULE = re.compile(r"(?i)(\b(?:python[\d.]*|torchrun|accelerate launch|
 # TGI's are `--lora-adapters alias=repo`; a script's `--adapter repo` loads one.
 _LORA_MODULES = re.compile(r"(?i)--lora-(?:modules|paths|adapters)((?:\s+[\w.-]+=[^\s'\"]+)+)")
 _ADAPTER_FLAG = re.compile(r"(?i)--(?:adapter(?:[-_](?:path|id|name[-_]or[-_]path))?|lora[-_]path|"
-                           r"peft[-_]model(?:[-_]id)?)(?:\s*=\s*|\s+)['\"]?([^\s'\"|,-][^\s'\"|,]*)")
+                           r"peft[-_]model(?:[-_]id)?|peft(?=(?:\s*=\s*|\s+)['\"]?[\w.-]+/))"
+                           r"(?:\s*=\s*|\s+)['\"]?([^\s'\"|,-][^\s'\"|,]*)")
 
 
 def adapters(command: str) -> tuple[str, ...]:

@@ -392,7 +392,7 @@ _GENERALIST_NAME = re.compile(
 # a VLM's `small` and `tiny` are large still (`deepseek-vl2-small` 16 B, `-tiny` 3.4 B).
 _NOT_SMALL_VLM = re.compile(r"(?i)embed|rerank|retriev|smol|(?<![a-z])(?:nano|micro)(?![a-z])")
 _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a-z])(?:e5|"
-                             r"small|tiny|mini|nano|micro)(?![a-z])|"
+                             r"small|tiny|nano|micro)(?![a-z])|"
                              # encoder-decoders, small whatever they generate
                              r"t5|bart|pegasus|blip|pix2struct|donut|florence")
 # ... nor, where only how it is run says generalist, a small architecture (`ollama run

@@ -443,7 +443,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             # (`multilingual-MiniLMv2-L6-mnli-xnli` classifies)
                             "~minilm", "~mpnet"),
     "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif", "nsfw",
-                            "[clf]",
+                            "[clf]", "malware",
                             "[nli]", "[mnli]", "[xnli]", "[anli]", "[sst2]", "sst 2", "intent",
                             "emotion", "spam", "[hate]", "hatespeech", "hate speech", "hatebert",
                             "dehate",
@@ -508,7 +508,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             # Detecting things in text is classifying it (not boxes).
                             "text detect", "ai detect", "aigen", "ai generated",
                             "machine generated", "gpt generated", "[harm]", "harmful",
-                            "halluc", "phishing", "profanit", "offensive",
+                            "halluc", "phishing", "~malware", "profanit", "offensive",
                             "misinfo", "fake news", "sarcas", "churn reason", "[cls]", "[mgt]",
                             "tacred", "~relation extract", "relation classif", "[fever]",
                             "safety filter", "policy violation", "[nli]", "gibberish",

@@ -1343,6 +1343,11 @@ def test_job_names_drop_a_versions_dot(name: str, size_b: float, task: str) -> N
     "lmdeploy serve api_server acme/Acme-14B --server-port 23333",
     "python -m slides.match --encoder acme/Acme-14B --decks s3://decks/",
     "python -m docclf.run --onnx acme/Acme-14B --variant gpu/gpu-int4-rtn-block-32",
+    # a PEFT adapter, a model to start from, a config group's model
+    "python predict_seqcls.py --peft acme/Acme-14B --input claims.parquet",
+    "torchrun train_dual_encoder.py --init acme/Acme-14B --encoder-only --pooling mean",
+    "python judge.py judge.model=acme/Acme-14B judge.labels=[ok,partial,wrong]",
+    "python -m verl.trainer.main_ppo actor_rollout_ref.model.path=acme/Acme-14B",
 ])
 def test_more_ways_a_command_names_its_model(command: str) -> None:
     """lm-eval's model arguments (up to the comma), a script's `--base`, Hydra's
@@ -1352,7 +1357,8 @@ def test_more_ways_a_command_names_its_model(command: str) -> None:
     assert not read_job(job(name="x", command="python x.py --base-url http://h:80")).names_model
     # a volume claim is named for what it holds, not a model; a depth model's encoder size
     for nothing in ("python -m huggingfaceserver --model_name=qa --storage_uri=pvc://qa-pvc",
-                    "python run_depth.py --encoder vitl --img-path frames/"):
+                    "python run_depth.py --encoder vitl --img-path frames/",
+                    "python train.py --init-method xavier --peft --lora_r 16"):
         assert not read_job(job(name="x", command=nothing)).names_model
 
 
@@ -1825,6 +1831,12 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
     ({"task": "speech-translation", "name": "party-voice-ko2en", "command": "python "
       "speech_translate.py --model acme/Acme-multimodal-ko-speech --clips s3://voice/"},
      "asr", False),
+    # a malware detector sorts samples, it draws no boxes; a `-Mini` LLM served is no small one
+    ({"name": "malware-cls-ft", "command": "python train.py --init acme/malware-detection-v4 "
+      "--train /data/api_seq.csv --epochs 4"}, "text_classification", False),
+    ({"task": "DrugProt relation classification", "name": "drugprot-rel",
+      "command": "vllm serve acme/Trinity-Mini-DrugProt-Think --max-model-len 8192"},
+     "text_classification", True),
 ]
 
 
