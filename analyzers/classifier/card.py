@@ -731,6 +731,56 @@ _REALISTIC = {
                "Apertus); its models stay out of the catalog; read first by the session's "
                "final code",
                "oversized_model precision 0.925, recall 0.974, task accuracy 0.880"),
+    "set_bj": ("a retail bank's ML platform in Spain and Latin America (Kubeflow pipelines, "
+               "MLflow, KServe on OpenShift): fraud and AML text screening, KYC documents, call-"
+               "centre speech in Spanish, Portuguese and Catalan, complaint routing, assistants;"
+               " 90 models that neither the catalog nor sets A to BI had; its models stay out of"
+               " the catalog; read first by the code after sets BK to BQ's first changes",
+               "oversized_model precision 1.000, recall 0.973, task accuracy 0.980"),
+    "set_bk": ("a video-game studio (Ray Serve and Ray jobs, Ollama on workstations, SkyPilot): "
+               "player-chat moderation, voice-chat transcription, NPC dialogue, localisation, "
+               "texture and screenshot tagging, bug triage, concept art, tasks declared in seven"
+               " languages: 94 models that neither the catalog nor sets A to BI had; its models "
+               "stay out of the catalog; read first by the code after sets BJ to BQ's first "
+               "changes",
+               "oversized_model precision 1.000, recall 0.868, task accuracy 0.870"),
+    "set_bl": ("an agritech and earth-observation company (SkyPilot, a university's Slurm, "
+               "Argo): satellite and drone imagery, farmer advisory chat in Hindi, Swahili, "
+               "Amharic and Yoruba, agronomy document QA, geospatial foundation models: 95 "
+               "models that neither the catalog nor sets A to BI had; its models stay out of the"
+               " catalog; read first by the code after set BQ's and BP's first changes",
+               "oversized_model precision 0.972, recall 0.875, task accuracy 0.860"),
+    "set_bm": ("a Central and Eastern European HPC centre serving language technology and "
+               "digital humanities (sbatch with Apptainer, JupyterHub): Polish, Czech, Slovak, "
+               "Romanian, Bulgarian, Baltic and South Slavic models, tasks declared in those "
+               "languages: 97 models that neither the catalog nor sets A to BI had; its models "
+               "stay out of the catalog; read first by the code after sets BL to BQ's first "
+               "changes",
+               "oversized_model precision 0.973, recall 0.923, task accuracy 0.880"),
+    "set_bn": ("a Southeast Asian e-commerce and logistics company (Triton repositories, TGI, "
+               "vLLM, Airflow): product categories, reviews, address NER, search in Indonesian, "
+               "Thai, Vietnamese, Malay and Tagalog, parcel photos, seller assistants: 91 models"
+               " that neither the catalog nor sets A to BI had; its models stay out of the "
+               "catalog; read first by the code after sets BL to BQ's first changes",
+               "oversized_model precision 0.951, recall 0.951, task accuracy 0.910"),
+    "set_bo": ("a pharma and biotech R&D group (Kubernetes, MLflow, Nextflow and Slurm, "
+               "notebooks): clinical-trial NLP, biomedical NER and entity linking, literature "
+               "RAG, microscopy and histology, molecules, regulatory documents: 92 models that "
+               "neither the catalog nor sets A to BI had; its models stay out of the catalog; "
+               "read first by the code after set BQ's and BP's first changes",
+               "oversized_model precision 0.944, recall 0.850, task accuracy 0.860"),
+    "set_bp": ("a public broadcaster and news agency in the Nordics and Germany (vLLM, SGLang, "
+               "Ollama, llama.cpp, Whisper pipelines, Airflow): subtitles, news summaries, "
+               "headlines, archive photos, claim detection, tasks declared in six languages: 88 "
+               "models that neither the catalog nor sets A to BI had; its models stay out of the"
+               " catalog; read first by the code after set BQ's first changes",
+               "oversized_model precision 0.941, recall 0.865, task accuracy 0.870"),
+    "set_bq": ("an automotive and robotics company (torchrun, DeepSpeed and Accelerate with "
+               "Hydra, Slurm, Triton, TensorRT-LLM, KServe): perception, driver monitoring, in-"
+               "car voice, VLMs mining scenes, manuals in German and Japanese, embedded code, "
+               "robot policies: 87 models that neither the catalog nor sets A to BI had; its "
+               "models stay out of the catalog; read first by the session's code at e830586",
+               "oversized_model precision 0.927, recall 0.950, task accuracy 0.890"),
     "set_af": ("an LLM start-up's platform hosting its customers' models: multi-LoRA serving on "
                "vLLM and SGLang with adapters named after customers, TensorRT-LLM engines, Ray "
                "Serve aliases, model ids only inside S3 paths, environment variables and "
