@@ -178,6 +178,9 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "entiteitherkenning", "entiteitsherkenning", "entiteiten", "rozpoznawanie encji",
         "ekstrakcja encji", "entiteettien", "nimettyjen entiteettien", "entitetsigenkänning",
         "entitetsgjenkjenning", "enhetsgjenkjenning", "entitetsgenkendelse", "entitäten",
+        # morphological tagging and named entities of Slavic languages
+        "morfologick", "morfološk", "морфолош", "морфологическ", "značkován", "označavan",
+        "означаван", "imenskih entitet", "imenovanih entitet", "именованих ентитет",
         "résumé pars", "résumés pars",  # a CV's fields, not a summary
         "সত্তা শনাক্ত", "নামযুক্ত সত্তা", "الكيانات المسماة", "موجودیت", "utambuzi wa majina",
         "זיהוי ישויות", "ישויות", "nimeüksus", "nimeuksus",
@@ -541,6 +544,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                              "de identif",
                              "[tok cls]", "[tok clf]",
                              "pos tag", "part of speech", "slot fill", "token cl", "conll",
+                             "morpholog", "morph tag", "morf tag", "[morph]", "lemmatiz",
                              "wikiann", "redact", "resume pars", "address pars", "invoice field",
                              "~mentions", "[kie]", "key information", "span detect", "funsd",
                              "punctuat", "[punct]",

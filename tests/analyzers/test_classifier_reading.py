@@ -1575,6 +1575,10 @@ def test_what_sets_u_and_v_taught(fields: dict[str, str], task: str) -> None:
     ("deteksi ujaran kebencian", "text_classification"),  # Indonesian: hate speech
     ("семантическая близость", "sentence_similarity"),  # Russian
     ("přepis jednání", "asr"),  # Czech
+    ("morphological tagging", "token_classification"),  # not sorting texts: tagging words
+    ("morfologické značkování", "token_classification"),  # Czech
+    ("морфолошко означавање", "token_classification"),  # Serbian
+    ("prepoznavanje imenskih entiteta", "token_classification"),  # Croatian: NER
 ])
 def test_tasks_declared_in_more_languages(declared: str, task: str) -> None:
     assert task_name(declared) == task
