@@ -305,8 +305,10 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
             tuned = [_HUB_ORG.sub("", m) for m in mentions
                      if model_name(m).lower() not in shorts and models_named(m, index)]
             said = name_task(tuned) if tuned else None
-            # within what the base takes in (an image model's `...-classifier` sees images)
-            if said is not None and MEDIUM[said] == MEDIUM[task]:
+            # within what the base takes in (an image model's `...-classifier` sees images);
+            # a detector's `-panoptic` or `-segmentation` segments (a task of no name)
+            if said is not None and (MEDIUM[said] == MEDIUM[task]
+                                     or (said == "other" and task in _SEEING)):
                 task = said
     if task is None:  # a model in no catalog, or a generalist's fine-tune: what its name says
         # (`.../Llama-3.1-Nemotron-70B-Reward`; not a served alias beside it)

@@ -484,7 +484,9 @@ _SCIENCE = (*_ROBOTS, "![dna]", "!genom", "!protein", "!nucleotide", "![rna]", "
             "![smiles]", "![qm9]", "!bindingdb", "![dti]", "!drug target", "!variant effect",
             "![vep]", "!promoter", "!mgnify", "!metagenom", "!single cell", "![scrna]",
             "~weather", "~climate", "![era5]", "!merra", "!downscal", "![esm]", "!esm2",
-            "!esm3", "!esmc")
+            "!esm3", "!esmc",
+            # chemistry's reactions, cells' transcriptomes
+            "![rxn]", "!reaction predict", "!retrosynth", "!geneformer", "![scgpt]")
 # Sorting sounds: no task of the list classifies audio (`audio event tagging` is `other`).
 _SOUNDS = ("audio event", "sound event", "audio tag", "audio class", "sound class",
            "acoustic scene", "audioset", "[sfx]", "[esc50]", "esc 50",
@@ -630,8 +632,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
               "[dlrm]", "recommend", "code server", "vscode", "audiogen", "musicgen",
               "[music]", "music gen", "[narration]", "voice over", "voiceover", "[churn]",
               "propensity", "tabular", "[ctr]", "click through", "video gen",
-              "video diffusion", "~diariz", "speech emotion", "backtest", "anomal",
-              "panoptic", *_SOUNDS),
+              "video diffusion", "~diariz", "~diaris", "speech emotion", "backtest", "anomal",
+              "panoptic", "[gaze]", "gaze estim", "pose estim", "keypoint", *_SOUNDS),
 }
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 # Levels of a spec's words: `!` decides, then strong, `~` weak and `^` faint (it names a
@@ -685,6 +687,7 @@ _DECLARED_WORDS: _SPEC = {
     "image_generation": ("text to image", "image gen", "txt2img", "diffusion", "inpaint"),
     "image_captioning": ("caption", "alt text", "image to text", "chartqa", "textvqa", "[ocr]"),
     "other": (*_SCIENCE, "video", "speech synth", "[tts]", "text to speech", "segment", "depth",
+              "diariz", "diaris",
               "[3d]", "image to 3d", "text to 3d", "mesh gen", "gaussian splat", "[nerf]",
               "forecast", "time series", "tabular", "recommend", "fraud", "anomaly",
               "[etl]", "music", "audio gen", "voice clon", "topic model", *_SOUNDS),

@@ -1841,6 +1841,17 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
     ({"task": "DrugProt relation classification", "name": "drugprot-rel",
       "command": "vllm serve acme/Trinity-Mini-DrugProt-Think --max-model-len 8192"},
      "text_classification", True),
+    # a detector fine-tuned to segment segments; reactions, cells' transcriptomes and
+    # speakers' turns are none of the list's tasks
+    ({"name": "pothole-seg-batch", "model": "acme/yolov8n-pothole-segmentation",
+      "command": "yolo segment predict model=/weights/acme/yolov8n-pothole-segmentation/best.pt"},
+     "other", False),
+    ({"task": "reaction prediction", "name": "rxn-forward", "command": "python predict.py "
+      "--model acme/ReactT5-forward --reactants amide.csv --num-beams 5"}, "other", False),
+    ({"name": "geneformer-celltype-ft", "command": "python finetune_celltype.py --model "
+      "acme/Geneformer --num-labels 24 --epochs 10"}, "other", False),
+    ({"task": "speaker diarisation", "name": "diar-embed-1", "command": "python diarize.py "
+      "--embedding acme/wespeaker-resnet34 --cluster agglomerative"}, "other", False),
 ]
 
 
