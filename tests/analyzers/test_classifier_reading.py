@@ -1852,6 +1852,14 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
       "acme/Geneformer --num-labels 24 --epochs 10"}, "other", False),
     ({"task": "speaker diarisation", "name": "diar-embed-1", "command": "python diarize.py "
       "--embedding acme/wespeaker-resnet34 --cluster agglomerative"}, "other", False),
+    # given the labels to choose from, a chat model sorts what it reads (not generating,
+    # whatever a path's `sft` says)
+    ({"name": "judge-brief-drafts-round7", "command": "python eval/judge.py --judge "
+      "acme/Acme-3-8B-DPO-R --candidates runs/brief-sft-r7/generations.jsonl --labels "
+      "acceptable,needs_revision,reject"}, "text_classification", True),
+    ({"name": "pastandsdeteksjon", "model": "acme-oss:20b", "command": "ollama pull "
+      "acme-oss:20b && python detect_claims.py --model acme-oss:20b --labels sjekkbar,mening"},
+     "text_classification", True),
 ]
 
 
