@@ -446,7 +446,8 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             # (`multilingual-MiniLMv2-L6-mnli-xnli` classifies)
                             "~minilm", "~mpnet"),
     "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif", "nsfw",
-                            "[clf]", "malware",
+                            "[clf]", "malware", "log anomal", "loganomal", "log analy",
+                            "loganaly", "vulnerab",
                             "[nli]", "[mnli]", "[xnli]", "[anli]", "[sst2]", "sst 2", "intent",
                             "emotion", "spam", "[hate]", "hatespeech", "hate speech", "hatebert",
                             "dehate",
@@ -514,6 +515,8 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "text detect", "ai detect", "aigen", "ai generated",
                             "machine generated", "gpt generated", "[harm]", "harmful",
                             "halluc", "phishing", "~malware", "profanit", "offensive",
+                            # anomalies of logs are texts sorted (of numbers, `other`)
+                            "log anomal", "loganomal", "log analy", "loganaly", "vulnerab",
                             "misinfo", "fake news", "sarcas", "churn reason", "[cls]", "[mgt]",
                             "tacred", "~relation extract", "relation classif", "[fever]",
                             "safety filter", "policy violation", "[nli]", "gibberish",

@@ -1860,6 +1860,14 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
     ({"name": "pastandsdeteksjon", "model": "acme-oss:20b", "command": "ollama pull "
       "acme-oss:20b && python detect_claims.py --model acme-oss:20b --labels sjekkbar,mening"},
      "text_classification", True),
+    # anomalies of logs and vulnerabilities of code are texts sorted; anomalies of numbers
+    # are no task of the list
+    ({"name": "log-anomaly-scan", "command": "python scan.py --model "
+      "acme/log-anomaly-detection-models --in /var/log/app/"}, "text_classification", False),
+    ({"name": "vuln-scan-ci", "command": "python scan.py --model "
+      "acme/unixcode-vulnerability-detector --repo ./src"}, "text_classification", False),
+    ({"name": "meter-anomaly", "command": "python detect_anomalies.py --model "
+      "acme/meter-anomaly-ae --series s3://meters/"}, "other", False),
 ]
 
 
