@@ -382,7 +382,8 @@ _CHAT_NAME = re.compile(r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction)(?![a-z
 # ... and one that also looks at images (`deepseek-vl2-tiny`, `MiniCPM-V-4_5`): it captions
 # and answers about them.
 _VLM_NAME = re.compile(r"(?i)(?<![a-z])(?:vl|vision[-_]?language)(?![a-z])|vlm(?![a-z])|"
-                       r"(?<![a-z0-9])v(?=[-_]\d|:|$)|llava|pixtral|internvl|(?<![a-z])ovis")
+                       r"(?<![a-z0-9])v(?=[-_]\d|:|$)|llava|pixtral|internvl|(?<![a-z])ovis|"
+                       r"instructblip")
 # A generalist's name: it chats, follows instructions or was tuned on preferences; `-it` is
 # instruction-tuned (`T-lite-it-1.0`), not Italian (`opus-mt-en-it`, `stt_it_...`).
 _GENERALIST_NAME = re.compile(
@@ -396,7 +397,7 @@ _NOT_SMALL_VLM = re.compile(r"(?i)embed|rerank|retriev|smol|(?<![a-z])(?:nano|mi
 _NOT_GENERALIST = re.compile(r"(?i)embed|rerank|retriev|encoder|bert|smol|(?<![a-z])(?:e5|"
                              r"small|tiny|nano|micro)(?![a-z])|"
                              # encoder-decoders, small whatever they generate
-                             r"t5|bart|pegasus|blip|pix2struct|donut|florence")
+                             r"t5|bart|pegasus|(?<!instruct)blip|pix2struct|donut|florence")
 # ... nor, where only how it is run says generalist, a small architecture (`ollama run
 # moondream`; not an `AudioLLM-Whisper`, which its name says is an LLM)
 _SMALL_NAME = re.compile(r"(?i)" + _SMALL_ARCHITECTURES)
@@ -529,10 +530,12 @@ def job_words(record: JobRecord, index: CatalogIndex | None = None) -> str | Non
 
 
 # A question whose answer is a choice (`Is the parcel damaged? Answer DAMAGED or OK.`, `Answer
-# yes or no`, `in one word`): asked of images, it sorts them (9 of the 9 realistic jobs so
-# asked of images are labelled image classification).
+# yes or no`, `in one word`, `which category`): asked of images, it sorts them (9 of the 9
+# realistic jobs so asked of images are labelled image classification).
 _CHOICE = re.compile(r"(?i)(?<![a-z])(?:answer|reply|respond)(?:\s+(?:only|just|with))*:?\s+"
-                     r"['\"]?[a-z_]+['\"]?\s+or\s+['\"]?[a-z_]+|(?<![a-z])one[-\s]word(?![a-z])")
+                     r"['\"]?[a-z_]+['\"]?\s+or\s+['\"]?[a-z_]+|(?<![a-z])one[-\s]word(?![a-z])|"
+                     # ... or for a category (`Which category is this exhibit photo: ...?`)
+                     r"(?<![a-z])(?:which|what)\s+(?:category|class|label)(?![a-z])")
 _ASKED = frozenset({None, "image_captioning", "question_answering", "text_generation"})
 # Labels given as a list (`--labels acceptable,needs_revision,reject`, `--classes a,b,c`,
 # `--rubric ...`): of the realistic jobs so given, 246 sort texts, 122 images, 64 tag tokens

@@ -178,6 +178,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "entiteitherkenning", "entiteitsherkenning", "entiteiten", "rozpoznawanie encji",
         "ekstrakcja encji", "entiteettien", "nimettyjen entiteettien", "entitetsigenkänning",
         "entitetsgjenkjenning", "enhetsgjenkjenning", "entitetsgenkendelse", "entitäten",
+        # extraction of spans, items, information (not `抽出型質問応答`, extractive QA)
+        "スパン抽出", "項目抽出", "情報抽出", "固有表現抽出", "信息抽取", "实体抽取", "信息提取",
         # morphological tagging and named entities of Slavic languages
         "morfologick", "morfološk", "морфолош", "морфологическ", "značkován", "označavan",
         "означаван", "imenskih entitet", "imenovanih entitet", "именованих ентитет",
@@ -610,7 +612,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                         "alpacaeval", "gen answer", "[aime]", "aime24", "aime25", "gsm8k",
                         "math500", "humaneval", "[mbpp]", "livecodebench", "swe bench",
                         "swebench", "[swe]", "[rollout]", "[rollouts]", "ifeval", "longbench",
-                        "synth gen", "synthetic data", "[sdg]", "~[bot]",
+                        "synth gen", "synthetic data", "data synth", "[sdg]", "~[bot]",
                         # questions written, grammar corrected: texts generated
                         "question gen", "[qg]", "grammar correct", "fix the grammar",
                         "grammar fix", "grammar synth", "[gec]", "grammatical error",
@@ -685,6 +687,7 @@ _DECLARED_WORDS: _SPEC = {
     "text_generation": ("~[code]", "coding", "completion", "[chat]", "chatbot", "generat",
                         "grammatical", "gramatical",
                         "[llm]", "assistant", "agent", "copilot", "reasoning", "instruct",
+                        "data synth",
                         "~[rag]", "conversation", "[text gen]", "story", "writing", "draft",
                         "[rlhf]", "[ppo]", "[grpo]", "[dpo]"),
     "image_generation": ("text to image", "image gen", "txt2img", "diffusion", "inpaint"),
@@ -778,7 +781,7 @@ _NOT_PICTURES = (r"(?:registry|id|pull|tag|name|uri|url|repo\w*|digest|build\w*|
 # name of many a team and registry (`ghcr.io/vision/...`).
 _IMAGES = re.compile(r" (?:images?(?! " + _NOT_PICTURES + r")|img|photos?|pictures?|visual|vqa|"
                      r"imaging|fotos?|"
-                     r"screenshots?|faces?|facial|selfies?|textures?|"
+                     r"screenshots?|faces?|facial|selfies?|textures?|png|jpe?g|webp|"
                      # pathology's tiles and (whole-)slides, immunohistochemistry stains
                      r"thumbnails?|thumbs?|tiles?|slides?|ihc|"
                      # videos and their frames, cameras, scanned documents

@@ -1868,6 +1868,22 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
       "acme/unixcode-vulnerability-detector --repo ./src"}, "text_classification", False),
     ({"name": "meter-anomaly", "command": "python detect_anomalies.py --model "
       "acme/meter-anomaly-ae --series s3://meters/"}, "other", False),
+    # pages as PNG are images; a category asked of a photo sorts it; data synthesis generates;
+    # spans extracted in Japanese are tagged; InstructBLIP is a VLM of an LLM's size
+    ({"name": "page-type-router", "model": "acme-small3.2:24b", "command": "python "
+      "route_pages.py --model acme-small3.2:24b --labels cover,signature_page,exhibit,blank "
+      "--pages s3://productions/vol-0093/png/"}, "image_classification", True),
+    ({"name": "ws-sf-0298", "model": "acme3:4b", "command": "ollama run acme3:4b 'Which "
+      "category is this exhibit photo: PROPERTY_DAMAGE, VEHICLE, OTHER?' ./exhibits/P-0412.jpg"},
+     "image_classification", True),
+    ({"task": "data synthesis", "name": "synthetic-abuse-data", "command": "python synth.py "
+      "--model acme/Acme-30B-A3B-Instruct-AWQ --template prompts/abuse_paraphrase.j2"},
+     "text_generation", False),
+    ({"task": "請求書項目のスパン抽出", "name": "claim-field-extract", "model": "field-extractor",
+      "command": "python -m sglang.launch_server --model-path acme/Acme-Qwen2.5-32B-Instruct "
+      "--served-model-name field-extractor"}, "token_classification", True),
+    ({"name": "doc-type-sort", "command": "python classify_docs.py --model "
+      "acme/japanese-instructblip-alpha --images s3://scans/"}, "image_classification", True),
 ]
 
 
