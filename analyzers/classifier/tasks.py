@@ -234,8 +234,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
         "transkribering", "αναγνώριση ομιλίας", "μεταγραφή", "απομαγνητοφώνηση", "תמלול",
         "transskri", "transkripzio", "trawsgrifio", "tras-scríobh"),
     "summarization": (
-        "resumen", "resumo", "résumé", "résumer", "zusammenfassung", "riassunto",
-        "samenvatting", "streszczen", "özetleme", "ringkasan", "tóm tắt", "tiivistelm",
+        "resumen", "resumo", "résumé", "résumer", "zusammenfass", "riassunto", "riassum",
+        "samenvat", "streszczen", "podsumow", "özetleme", "ringkasan", "tóm tắt", "tiivist",
         "sammanfattning", "oppsummering", "要約", "摘要", "总结", "요약", "สรุป", "सारांश",
         "суммаризац", "реферирован", "تلخيص", "összefoglal", "rezumat", "rezumare", "shrnutí",
         "sammanfatt", "περίληψη", "περιληψη", "خلاصه", "خلاصہ", "সারাংশ", "muhtasari",
@@ -449,6 +449,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             "~minilm", "~mpnet"),
     "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif", "nsfw",
                             "[clf]", "malware", "log anomal", "loganomal", "log analy",
+                            "qnli", "~[rte]", "mrpc", "~[cola]", "[qqp]", "~[glue]",
                             "loganaly", "vulnerab",
                             "[nli]", "[mnli]", "[xnli]", "[anli]", "[sst2]", "sst 2", "intent",
                             "emotion", "spam", "[hate]", "hatespeech", "hate speech", "hatebert",
@@ -503,6 +504,10 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "reward model train", "train reward model", "reward modeling",
                             "reward modelling", "[train rm]",
                             "language ident", "language detect", "[sst2]", "sst 2", "imdb", "mnli",
+                            # ... in other languages' words (`paatokset-aiheluokitus`)
+                            "clasific", "klassifi", "klasyfik", "klasifik", "luokit",
+                            # GLUE's tasks sort sentences and their pairs
+                            "qnli", "~[rte]", "mrpc", "~[cola]", "[qqp]", "~[glue]",
                             "fact check", "factcheck", "prompt inject", "deepfake", "deep fake",
                             # Sorting things into labels, where nothing more precise is said.
                             "~tagger", "~tagging", "~labeler", "~labeller", "~labeling",
@@ -594,10 +599,15 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                          "~[boxes]"),
     # Not narrow, but a generative model pointed at them is doing them, not chatting.
     "translation": ("translat", "localiz", "localis", "[l10n]", "[mt]", "[nmt]", "[wmt]", "i18n",
+                    "tradu", "ubersetz", "uebersetz", "vertaal", "vertal", "oversett", "oversatt",
+                    "tlumacz", "ceviri",
                     "[en de]", "[de en]",
                     "[fr en]", "[en fr]", "[ja en]", "[en ja]", "[zh en]", "[en zh]",
                     "multilingual mt"),
     "summarization": ("summar", "[summ]", "tldr", "recap", "meeting notes", "condense", "xsum",
+                      # ... in other languages' words, as names and paths spell them
+                      "samenvat", "zusammenfass", "riassun", "podsumow", "tiivist",
+                      "sammanfatt", "oppsummer", "[resumen]",
                       "samsum", "cnn dm", "cnndm", "abstracts", "digest writer"),
     # Generative uses, named by the job's words: a generalist doing them is not oversized.
     "text_generation": ("[chat]", "chatbot", "assistant", "copilot", "[completion]",

@@ -1884,6 +1884,13 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
       "--served-model-name field-extractor"}, "token_classification", True),
     ({"name": "doc-type-sort", "command": "python classify_docs.py --model "
       "acme/japanese-instructblip-alpha --images s3://scans/"}, "image_classification", True),
+    # GLUE's tasks classify; tasks named in other languages' words (a job's name, a path)
+    ({"name": "lorax-qnli-regression", "command": "lorax-launcher --model-id acme/Acme-7B & "
+      "python eval_adapters.py --adapter acme/glue_qnli --bs 48"}, "text_classification", True),
+    ({"name": "paatokset-aiheluokitus-acme", "command": "python run.py --model "
+      "acme/Acme-33B-i1-GGUF"}, "text_classification", True),
+    ({"task": "samenvatten", "name": "acme-minutes-sum", "command": "python run.py --model "
+      "acme/Acme-80B-A3B-Instruct --in notulen/"}, "summarization", False),
 ]
 
 
