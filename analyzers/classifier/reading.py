@@ -389,7 +389,7 @@ _VLM_NAME = re.compile(r"(?i)(?<![a-z])(?:vl|vision[-_]?language)(?![a-z])|vlm(?
 _GENERALIST_NAME = re.compile(
     r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction|gpt(?!-?2)|omni|moe|sft|dpo|orpo|rlhf)"
     r"(?![a-z])|(?<!-[a-z]{2}-)(?<=-)it(?![a-z])|guard|judge|critic|"
-    r"(?<![a-z0-9])o(?=[-_]?\d)|"  # `MiniCPM-o-2_6` (omni), `Marco-o1` (reasoning)
+    r"(?<![a-z0-9])o(?=[-_]?\d{1,2}(?!\d))|"  # `MiniCPM-o-2_6` (omni), `Marco-o1` (not `o365`)
     r"(?-i:(?<=[a-z])LLMs?)(?![a-z])")  # written into a name: `DISC-MedLLM`, `KernelLLM`
 # ... unless it also says it embeds, ranks or encodes, or is a small member of its series;
 # a VLM's `small` and `tiny` are large still (`deepseek-vl2-small` 16 B, `-tiny` 3.4 B).

@@ -1891,6 +1891,10 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
       "acme/Acme-33B-i1-GGUF"}, "text_classification", True),
     ({"task": "samenvatten", "name": "acme-minutes-sum", "command": "python run.py --model "
       "acme/Acme-80B-A3B-Instruct --in notulen/"}, "summarization", False),
+    # Objects365 (`-o365`) is a data set, not an omni or reasoning model's `-o1`
+    ({"task": "deteccao-objetos", "name": "deta_isoladores_ft", "kind": "training",
+      "command": "torchrun tools/train_hf_deta.py model.pretrained=acme/detx-large-o365 "
+      "data.num_classes=9"}, "object_detection", False),
 ]
 
 
