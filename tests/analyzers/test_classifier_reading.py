@@ -1893,8 +1893,8 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
       "acme/Acme-80B-A3B-Instruct --in notulen/"}, "summarization", False),
     # Objects365 (`-o365`) is a data set, not an omni or reasoning model's `-o1`
     ({"task": "deteccao-objetos", "name": "deta_isoladores_ft", "kind": "training",
-      "command": "torchrun tools/train_hf_deta.py model.pretrained=acme/detx-large-o365 "
-      "data.num_classes=9"}, "object_detection", False),
+      "command": "torchrun tools/train_hf_deta.py model.pretrained=acme/deta-swin-large-o365 "
+      "data.root=/scratch/isoladores_coco"}, "object_detection", False),
 ]
 
 
