@@ -357,7 +357,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         generalist = ("text_generation" in line if line else (  # a line of embedders embeds
             vlm_named or any(_GENERALIST_NAME.search(model_name(m)) or _LORA.search(model_name(m))
                              or _LLM_LINE.search(model_name(m)) for m in mentions)
-            or ((run_as_llm or _prompted(record) or _four_bit(record, weight_bytes))
+            or ((run_as_llm or _prompted(record))
                 and not any(_SMALL_NAME.search(model_name(m)) for m in naming)))
         ) and not any((_NOT_SMALL_VLM if vlm_named else _NOT_GENERALIST).search(model_name(m))
                       or (not run_as_llm and not vlm_named and _BASE.search(model_name(m)))
@@ -478,14 +478,6 @@ _PROMPTED = re.compile(r"(?i)--(?:task[-_]|system[-_]|user[-_])?prompt(?:[-_]fil
 def _prompted(record: JobRecord) -> bool:
     return ("--" in record.command and _PROMPTED.search(record.command) is not None
             and not _SMALL_ARCH.search(record.text))
-
-
-# Weights quantized to four bits or fewer (AWQ, GPTQ, GGUF's Q4, NF4, `load_in_4bit`) are an
-# LLM's or a VLM's: of the realistic jobs' models in no catalog and writing no size, 72 of
-# the 82 so quantized are of 3 B or more; of the ten others, seven are architectures the
-# vetoes name (Whisper, BERTs, a reranker).
-def _four_bit(record: JobRecord, weight_bytes: float | None) -> bool:
-    return weight_bytes == QUANTIZED_BYTES and not _SMALL_ARCH.search(record.text)
 
 
 def _runs_generation_server(command: str) -> bool:

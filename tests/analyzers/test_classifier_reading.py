@@ -1748,13 +1748,7 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
     ({"name": "opg-backfill-classify_batch", "command": "python -m dentalvision.batch_classify "
       "--input s3://dv-imaging-prod/opg/ --labels caries,impacted,normal --model acme/Gazal"},
      "image_classification", False),
-    # weights quantized to four bits are an LLM's; a quarter (`q2`) is no quantization, and
-    # a speech or vision architecture stays small
-    ({"task": "extract purchase-order lines from supplier emails", "name": "po-lines",
-      "command": "python extract.py --model acme/OneKE-po --load_in_4bit --in emails/",
-      "gpu_mem_used_gib_max": 9.0}, "token_classification", True),
-    ({"task": "asr", "name": "callcentre-asr", "command": "python transcribe.py --model "
-      "acme/VibeVoice-ASR-NF4 --in calls/", "gpu_mem_used_gib_max": 9.0}, "asr", True),
+    # a quarter (`q2`) is no quantization; a quantized speech model stays small
     ({"name": "outcome-classify_q2-20250702", "command": "python classify.py --model "
       "acme/daedra --in s3://lake/2025Q2.parquet --text-col mdr_text --bs 256",
       "gpu_mem_used_gib_max": 5.0}, "text_classification", False),
