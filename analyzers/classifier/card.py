@@ -781,6 +781,56 @@ _REALISTIC = {
                "robot policies: 87 models that neither the catalog nor sets A to BI had; its "
                "models stay out of the catalog; read first by the session's code at e830586",
                "oversized_model precision 0.927, recall 0.950, task accuracy 0.890"),
+    "set_br": ("a Japanese insurance group (Kubernetes, vLLM and Triton, Slurm on a DGX): claim "
+               "documents, call-centre speech, complaint and fraud screening, policy QA, "
+               "adjusters' notes, Japanese NER, damage photos, tasks declared in Japanese: 96 "
+               "models that neither the catalog nor sets A to BQ had; its models stay out of the"
+               " catalog; read first by the code at 86da75f",
+               "oversized_model precision 0.943, recall 0.825, task accuracy 0.850"),
+    "set_bs": ("a university hospital network in France and Belgium (sbatch, JupyterHub, "
+               "KServe): French and Dutch clinical NLP, ICD-10 coding, radiology and pathology, "
+               "dictation, letters summarised and translated, tasks declared in French and "
+               "Dutch: 95 models that neither the catalog nor sets A to BQ had; its models stay "
+               "out of the catalog; read first by the code after sets BR to BY's first changes",
+               "oversized_model precision 1.000, recall 0.850, task accuracy 0.790"),
+    "set_bt": ("a cybersecurity company (Kubernetes, Ray, vLLM, SGLang, TensorRT-LLM, Argo): "
+               "phishing and spam, alert triage, code vulnerabilities and code embeddings, "
+               "threat intelligence NER, prompt-injection guards, phishing-page screenshots, SOC"
+               " copilots: 90 models that neither the catalog nor sets A to BQ had; its models "
+               "stay out of the catalog; read first by the code at 86da75f",
+               "oversized_model precision 0.917, recall 0.825, task accuracy 0.810"),
+    "set_bu": ("a legal-tech firm for the US, UK and Turkey (SkyPilot, serverless functions, "
+               "vLLM, TGI, Ollama on lawyers' workstations, Airflow): clauses, e-discovery "
+               "relevance and privilege, legal NER, case-law retrieval, depositions, briefs, "
+               "Turkish legal models: 94 models that neither the catalog nor sets A to BQ had; "
+               "its models stay out of the catalog; read first by the code at 86da75f",
+               "oversized_model precision 0.967, recall 0.784, task accuracy 0.870"),
+    "set_bv": ("a social-media platform of the Middle East, Turkey and South Asia (Kubernetes, "
+               "Triton, vLLM, KServe, Ray Serve): moderation in Arabic dialects, Farsi, Turkish,"
+               " Urdu and Hindi, video frames and memes, hashtags, creator support, "
+               "transliteration, voice rooms: 90 models that neither the catalog nor sets A to "
+               "BQ had; its models stay out of the catalog; read first by the code at b2aa405",
+               "oversized_model precision 0.955, recall 0.977, task accuracy 0.860"),
+    "set_bw": ("an energy utility in Brazil and Portugal (notebooks, MLflow serving, Kubernetes,"
+               " Slurm): drone and thermal inspection of power lines, work orders and SCADA "
+               "alarms in Portuguese, regulatory QA, technicians' voice notes, load forecasts: "
+               "89 models that neither the catalog nor sets A to BQ had; its models stay out of "
+               "the catalog; read first by the code at d000b69",
+               "oversized_model precision 0.892, recall 0.825, task accuracy 0.910"),
+    "set_bx": ("a start-up building AI agents and an LLM gateway (vLLM, SGLang, TensorRT-LLM, "
+               "llama.cpp, LiteLLM, serverless functions, SkyPilot): routers, tool-call "
+               "arguments, guardrails, semantic caches, rerankers, judges, LoRA and DPO, "
+               "speculative decoding: 92 models that neither the catalog nor sets A to BQ had; "
+               "its models stay out of the catalog; read first by the code after sets BR to BV's"
+               " first changes",
+               "oversized_model precision 0.944, recall 0.850, task accuracy 0.900"),
+    "set_by": ("a statistics office and public administration in the Netherlands, Estonia, "
+               "Finland and Greece (government HPC, JupyterHub, OpenShift with KServe, Airflow):"
+               " occupation coding, census forms, council meetings, citizen requests, official "
+               "languages, tasks declared in Dutch, Estonian, Finnish and Greek: 82 models that "
+               "neither the catalog nor sets A to BQ had; its models stay out of the catalog; "
+               "read first by the code after sets BR to BX's first changes",
+               "oversized_model precision 0.970, recall 0.842, task accuracy 0.870"),
     "set_af": ("an LLM start-up's platform hosting its customers' models: multi-LoRA serving on "
                "vLLM and SGLang with adapters named after customers, TensorRT-LLM engines, Ray "
                "Serve aliases, model ids only inside S3 paths, environment variables and "
