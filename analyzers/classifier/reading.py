@@ -347,8 +347,6 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
                 tasks = ("image_captioning", "text_generation")
             elif any(_CHAT_NAME.search(model_name(m)) for m in mentions):
                 tasks = ("text_generation",)
-    # What the weights take only matters to a guessed size (the regexes are costly).
-    weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
     generalist = False
     if size is None and named and not models and not code:
         # served to generate or tuned through LoRA, a `-Base` is an LLM's pretrained base
@@ -371,6 +369,8 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         # a checkpoint read with an encoder's tokenizer (`--tokenizer BSC-LT/mRoBERTa`)
         _ENCODER.search(t) and not _LARGE_ENCODER.search(t) for t in _TOKENIZER.findall(
             record.command)))
+    # What the weights take only matters to a guessed size (the regexes are costly).
+    weight_bytes = fewest_weight_bytes(record.text) if size is None and named else math.inf
     return JobReading(size, task, named, said, floor, code, tasks, server, weight_bytes,
                       encoder, size is None and vlm_named, generalist,
                       task is None and _runs_embedding_server(record))
