@@ -831,6 +831,57 @@ _REALISTIC = {
                "neither the catalog nor sets A to BQ had; its models stay out of the catalog; "
                "read first by the code after sets BR to BX's first changes",
                "oversized_model precision 0.970, recall 0.842, task accuracy 0.870"),
+    "set_bz": ("a Latin American telecom operator (Kubernetes, KServe, vLLM, Airflow, Slurm): "
+               "network tickets and alarms, call-centre speech in Spanish and Portuguese, churn "
+               "reasons, chatbots, billing documents, SMS spam, store photos, tasks declared in "
+               "Spanish and Portuguese: 91 models that neither the catalog nor sets A to BY had;"
+               " its models stay out of the catalog; read first by the session's final code "
+               "(2d59721)",
+               "oversized_model precision 1.000, recall 0.676, task accuracy 0.860"),
+    "set_ca": ("an online education platform in India (SkyPilot, serverless functions, vLLM, "
+               "TGI, Triton, JupyterHub): essay grading, doubt solving, lectures in Hindi, "
+               "Tamil, Telugu, Bengali and Marathi, question generation, answer sheets, AI-text "
+               "detection, tutors: 89 models that neither the catalog nor sets A to BY had; its "
+               "models stay out of the catalog; read first by the session's final code (2d59721)",
+               "oversized_model precision 1.000, recall 0.769, task accuracy 0.800"),
+    "set_cb": ("a fashion and luxury group in Italy and France (notebooks, MLflow serving, "
+               "Kubernetes, Ray, ComfyUI): product photo attributes, visual search, try-on and "
+               "campaign images, descriptions in six languages, reviews, counterfeits, tasks "
+               "declared in Italian and French: 95 models that neither the catalog nor sets A to"
+               " BY had; its models stay out of the catalog; read first by the session's final "
+               "code (2d59721)",
+               "oversized_model precision 0.946, recall 0.833, task accuracy 0.890"),
+    "set_cc": ("a Korean internet company's AI lab (Kubernetes, Triton and TensorRT-LLM, vLLM, "
+               "SGLang, Slurm): Korean LLMs, NER and morphology, OCR, speech, search, webtoon "
+               "images, comment moderation, shopping QA, tasks declared in Korean: 95 models "
+               "that neither the catalog nor sets A to BY had; its models stay out of the "
+               "catalog; read first by the session's final code (2d59721)",
+               "oversized_model precision 0.971, recall 0.850, task accuracy 0.860"),
+    "set_cd": ("an aircraft maintenance company and airline IT (Slurm, Kubernetes, KServe, Argo,"
+               " a vLLM gateway): defect reports, manuals QA and retrieval, borescope and "
+               "fuselage images, part numbers, pilot reports, translated manuals, cockpit voice:"
+               " 78 models that neither the catalog nor sets A to BY had; its models stay out of"
+               " the catalog; read first by the session's final code (2d59721)",
+               "oversized_model precision 1.000, recall 0.872, task accuracy 0.930"),
+    "set_ce": ("a property-technology company in the Gulf and Egypt (Kubernetes, Ray Serve, "
+               "Triton, Ollama on analysts' machines, Airflow): listings, room photos, floor "
+               "plans, Arabic dialect chat, contracts, valuations, calls, tasks declared in "
+               "Arabic: 92 models that neither the catalog nor sets A to BY had; its models stay"
+               " out of the catalog; read first by the session's final code (2d59721)",
+               "oversized_model precision 0.971, recall 0.872, task accuracy 0.860"),
+    "set_cf": ("a podcast and audio-streaming company (Kubernetes, Ray, vLLM, Whisper and NeMo "
+               "pipelines, SkyPilot, notebooks): transcripts in many languages, chapters, ad "
+               "segments, brand safety, diarisation, show notes, cover art, search, lyrics: 98 "
+               "models that neither the catalog nor sets A to BY had; its models stay out of the"
+               " catalog; read first by the session's final code (2d59721)",
+               "oversized_model precision 0.972, recall 0.875, task accuracy 0.920"),
+    "set_cg": ("an electronics manufacturer in China and Taiwan (Kubernetes, Triton, vLLM, "
+               "LMDeploy, Slurm, MLflow): PCB and wafer defects, AOI images, MES logs and "
+               "quality reports, Chinese document QA, supplier e-mail NER, Chinese LLMs, "
+               "translation to English and Vietnamese, line speech commands, tasks declared in "
+               "Chinese: 97 models that neither the catalog nor sets A to BY had; its models "
+               "stay out of the catalog; read first by the session's final code (2d59721)",
+               "oversized_model precision 1.000, recall 0.875, task accuracy 0.910"),
     "set_af": ("an LLM start-up's platform hosting its customers' models: multi-LoRA serving on "
                "vLLM and SGLang with adapters named after customers, TensorRT-LLM engines, Ray "
                "Serve aliases, model ids only inside S3 paths, environment variables and "
