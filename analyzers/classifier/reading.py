@@ -527,13 +527,20 @@ def job_words(record: JobRecord, index: CatalogIndex | None = None) -> str | Non
 _CHOICE = re.compile(r"(?i)(?<![a-z])(?:answer|reply|respond)(?:\s+(?:only|just|with))*:?\s+"
                      r"['\"]?[a-z_]+['\"]?\s+or\s+['\"]?[a-z_]+|(?<![a-z])one[-\s]word(?![a-z])|"
                      # ... or for a category (`Which category is this exhibit photo: ...?`)
-                     r"(?<![a-z])(?:which|what)\s+(?:category|class|label)(?![a-z])")
+                     r"(?<![a-z])(?:which|what)\s+(?:category|class|label)(?![a-z])|"
+                     # labels to answer with (`Responda só com: FIBRA|MOVEL|TV|OUTRO`)
+                     r"(?-i:(?<![\w|])[A-Z][A-Z_]+(?:\s?\|\s?[A-Z][A-Z_]+)+(?![\w|]))|"
+                     # a grammar that lets it answer only a digit or one of a few words
+                     # (llama.cpp's `--grammar 'root ::= [1-5]'`)
+                     r"root\s*::=\s*(?:\[[^\]]{1,12}\]|\"[^\"]+\"(?:\s*\|\s*\"[^\"]+\")+)\s*['\"]")
 _ASKED = frozenset({None, "image_captioning", "question_answering", "text_generation"})
 # Labels given as a list (`--labels acceptable,needs_revision,reject`, `--classes a,b,c`,
 # `--rubric ...`): of the realistic jobs so given, 246 sort texts, 122 images, 64 tag tokens
 # and 11 draw boxes (their words say so); none generates.
-_LABEL_LIST = re.compile(r"(?i)--?(?:labels?|classes|categories|verdicts?|rubric|scale|choices|"
-                         r"candidate[-_]labels|label[-_]set|options|tags)(?:\s*=\s*|\s+)"
+_LABEL_LIST = re.compile(r"(?i)(?:--?(?:labels?|classes|categories|verdicts?|rubric|scale|choices|"
+                         r"candidate[-_]labels|label[-_]set|options|tags)(?:\s*=\s*|\s+)|"
+                         # ... or in a comment (`# labels: host_read_ad, programmatic_ad`)
+                         r"(?<![\w-])(?:labels?|classes|categories):\s*)"
                          r"['\"\[]?[^\s,'\"]+(?:,\s?[^\s,'\"]+)+")
 
 

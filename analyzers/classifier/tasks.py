@@ -498,6 +498,7 @@ _SOUNDS = ("audio event", "sound event", "audio tag", "audio class", "sound clas
            "keyword spot", "wake word", "wakeword", "[kws]", "speech command")
 _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative task
     "text_classification": ("sentiment", "polarity", "classif", "toxic", "moderat", "[intent]",
+                            "[senti]",
                             "nsfw",
                             "intents", "spam", "emotion", "[stance]", "hate speech", "guardrail",
                             "content safety", "jailbreak", "triage", "[lang id]", "guard",
@@ -575,7 +576,9 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                            "answer extract", "answer span",
                            # question-answering benchmarks
                            "pubmedqa", "medqa", "medmcqa", "bioasq", "triviaqa", "hotpotqa",
-                           "natural questions", "[boolq]", "[tydiqa]", "[mlqa]"),
+                           "natural questions", "[boolq]", "[tydiqa]", "[mlqa]",
+                           # documents' QA and machine reading comprehension (`spec-mrc`)
+                           "~[docqa]", "[mrc]"),
     "sentence_similarity": ("embed", "retriev", "rerank", "semantic search", "vector",
                             "negatives ranking", "infonce", "[mnrl]", "cross encoder",
                             "similarit", "~dedup", "~near dup", "faiss", "msmarco", "sbert",

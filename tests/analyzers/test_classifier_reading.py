@@ -1889,6 +1889,27 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
     ({"task": "deteccao-objetos", "name": "deta_isoladores_ft", "kind": "training",
       "command": "torchrun tools/train_hf_deta.py model.pretrained=acme/deta-swin-large-o365 "
       "data.root=/scratch/isoladores_coco"}, "object_detection", False),
+    # what sets BZ to CG taught: labels to answer with, as a pipe list or a grammar, or in a
+    # comment, make a served LLM sort what it reads; served aliases of documents' QA, reading
+    # comprehension and sentiment say the task
+    ({"name": "ptbr-ticket-produto", "model": "ticket-produto", "command": "ollama create "
+      "ticket-produto -f Modelfile && ollama run ticket-produto < tickets.txt  # Modelfile: "
+      "FROM hf.co/acme/Acme-3-8B-Instruct-GGUF:Q6_K ; SYSTEM 'Responda só com: FIBRA|MOVEL|TV'"},
+     "text_classification", True),
+    ({"name": "stelle-recensioni", "command": "llama-cli --hf-repo acme/Acme-8B-Inst-GGUF "
+      "--hf-file acme-8b.Q5_K_M.gguf -f prompts/stelle.txt --grammar 'root ::= [1-5]'"},
+     "text_classification", True),
+    ({"name": "host-read-ad-detect", "model": "acme/Acme-Large-Instruct-GGUF", "command":
+      "llama-server -m /models/Acme-Large-Instruct-Q4_K_M.gguf -ngl 99  # labels: host_read_ad, "
+      "programmatic_ad, content"}, "text_classification", True),
+    ({"name": "spec-mrc-vllm-64c9f7d5b-dnz8q", "model": "spec-mrc", "command": "vllm serve "
+      "acme/Acme-14B-AWQ --quantization awq --served-model-name spec-mrc"},
+     "question_answering", True),
+    ({"name": "absa-sglang-7c9d5f8b6-wq9hx", "command": "python -m sglang.launch_server "
+      "--model-path acme/Acme-Qwen3-8B --served-model-name review-aspect-senti"},
+     "text_classification", True),
+    ({"name": "cat-a", "command": "vllm serve acme/Acme-8B-Instruct | tee LOG_A | grep ERROR"},
+     "text_generation", False),
 ]
 
 
