@@ -726,7 +726,7 @@ def _said(text: str, spec: tuple[tuple[str, tuple[str, ...]], ...],
     on_images = _ON_IMAGES if on_images is None else on_images
     spaced = _spaced_text(text)
     # on images, unless they name text about them (`pathology report classification`)
-    images = _IMAGES.search(spaced) is not None and (  # (pictures are among _IMAGES' words)
+    images = (_IMAGES.search(spaced) is not None or _IMAGE_JOB.search(spaced) is not None) and (
         _TEXT_MEDIUM.search(spaced) is None or _PICTURES.search(spaced) is not None)
     found: dict[str, list[int]] = {}  # task: the levels of the words that name it
     ordered = _tables(spec).ordered

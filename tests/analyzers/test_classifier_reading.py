@@ -1910,6 +1910,10 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
      "text_classification", True),
     ({"name": "cat-a", "command": "vllm serve acme/Acme-8B-Instruct | tee LOG_A | grep ERROR"},
      "text_generation", False),
+    # a job on timm's backbones (or torchvision's, Ultralytics') classifies images
+    ({"name": "pcb-defect-cls-run17", "command": "torchrun -m aoi.train +experiment=pcb_cls "
+      "model.backbone=timm/acmevit_large_tf_512 data.root=/mnt/nas/aoi/pcb_v5"},
+     "image_classification", False),
 ]
 
 
