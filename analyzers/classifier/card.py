@@ -882,6 +882,61 @@ _REALISTIC = {
                "Chinese: 97 models that neither the catalog nor sets A to BY had; its models "
                "stay out of the catalog; read first by the session's final code (2d59721)",
                "oversized_model precision 1.000, recall 0.875, task accuracy 0.910"),
+    "set_ch": ("a ride-hailing and food-delivery company in Southeast Asia and Latin America "
+               "(Kubernetes, Ray Serve, vLLM, Triton, Airflow, SkyPilot): support chat, fraud "
+               "and abuse screening, menu items, restaurant photos, addresses, voice notes, "
+               "reviews, search, menus translated, tasks declared in Thai, Vietnamese, "
+               "Indonesian, Spanish and Portuguese: 85 models that neither the catalog nor sets "
+               "A to CG had; its models stay out of the catalog; read first by the session's "
+               "final code (af38d97)",
+               "oversized_model precision 1.000, recall 0.850, task accuracy 0.900"),
+    "set_ci": ("a German automotive supplier's and a Swiss logistics firm's shared cluster "
+               "(sbatch with enroot and pyxis, OpenShift with KServe, MLflow): quality reports, "
+               "supplier contracts, technical drawings, warehouse cameras, German calls, SAP "
+               "texts, translation, coding assistants, tasks declared in German: 87 models that "
+               "neither the catalog nor sets A to CG had; its models stay out of the catalog; "
+               "read first by the session's final code (af38d97)",
+               "oversized_model precision 0.914, recall 0.842, task accuracy 0.890"),
+    "set_cj": ("a US health insurer and revenue-cycle company (Kubernetes, KServe, vLLM, TGI, "
+               "notebooks, Airflow): claim denials, ICD and CPT coding, prior authorisations, "
+               "PHI de-identification, calls, notes, member chat, fraud screening, faxes: 87 "
+               "models that neither the catalog nor sets A to CG had; its models stay out of the"
+               " catalog; read first by the session's final code (af38d97)",
+               "oversized_model precision 0.944, recall 0.850, task accuracy 0.860"),
+    "set_ck": ("a university research computing centre in Canada and Australia (sbatch with "
+               "Apptainer, Open OnDemand, Kubernetes): Indigenous languages and French, camera "
+               "traps and bird song, astronomy, medical imaging, social-science coding with "
+               "LLMs, LLM evaluation: 74 models that neither the catalog nor sets A to CG had; "
+               "its models stay out of the catalog; read first by the session's final code "
+               "(af38d97)",
+               "oversized_model precision 0.909, recall 0.769, task accuracy 0.800"),
+    "set_cl": ("a marketing-technology SaaS (Kubernetes, vLLM, SGLang, Ray, serverless GPUs, "
+               "Ollama on designers' machines): ad copy, brand safety of pages and images, "
+               "audience intent, keywords, landing-page screenshots, ad images, creative QA with"
+               " VLMs, lookalike embeddings, routers: 85 models that neither the catalog nor "
+               "sets A to CG had; its models stay out of the catalog; read first by the "
+               "session's final code (af38d97)",
+               "oversized_model precision 0.935, recall 0.784, task accuracy 0.830"),
+    "set_cm": ("a Polish and Czech banking and public-sector IT company (OpenShift with KServe, "
+               "vLLM, Triton, Slurm, Airflow): documents, complaints, KYC fields, AML "
+               "narratives, calls, case files, Bielik, PLLuM and Czech models, tasks declared in"
+               " Polish and Czech: 75 models that neither the catalog nor sets A to CG had; its "
+               "models stay out of the catalog; read first by the session's final code (af38d97)",
+               "oversized_model precision 1.000, recall 0.923, task accuracy 0.880"),
+    "set_cn": ("a mining and heavy-industry company in Australia, Chile and South Africa (edge "
+               "boxes with Triton and Ollama, Kubernetes, Slurm, MLflow): conveyor and haul-"
+               "truck cameras, safety gear, incident reports, manuals, radio chatter, shift "
+               "reports, Spanish and Afrikaans: 84 models that neither the catalog nor sets A to"
+               " CG had; its models stay out of the catalog; read first by the session's final "
+               "code (af38d97)",
+               "oversized_model precision 0.975, recall 0.975, task accuracy 0.970"),
+    "set_co": ("a community GPU cloud for hobbyists and start-ups (pods with random ids, text-"
+               "generation-webui, ComfyUI, KoboldCpp, vLLM, Ollama, Axolotl and Unsloth): role-"
+               "play chat, NSFW filters, LoRA training, image generation, personal RAG, voice "
+               "cloning, transcription, quantisation: 96 models that neither the catalog nor "
+               "sets A to CG had; its models stay out of the catalog; read first by the "
+               "session's final code (af38d97)",
+               "oversized_model precision 0.875, recall 0.921, task accuracy 0.840"),
     "set_af": ("an LLM start-up's platform hosting its customers' models: multi-LoRA serving on "
                "vLLM and SGLang with adapters named after customers, TensorRT-LLM engines, Ray "
                "Serve aliases, model ids only inside S3 paths, environment variables and "
