@@ -383,7 +383,7 @@ _CHAT_NAME = re.compile(r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction)(?![a-z
 # and answers about them.
 _VLM_NAME = re.compile(r"(?i)(?<![a-z])(?:vl|vision[-_]?language)(?![a-z])|vlm(?![a-z])|"
                        r"(?<![a-z0-9])v(?=[-_]\d|:|$)|llava|pixtral|internvl|(?<![a-z])ovis|"
-                       r"instructblip")
+                       r"instructblip|llm[-_]vision|vision[-_](?:instruct|chat|llm)")
 # A generalist's name: it chats, follows instructions or was tuned on preferences; `-it` is
 # instruction-tuned (`T-lite-it-1.0`), not Italian (`opus-mt-en-it`, `stt_it_...`).
 _GENERALIST_NAME = re.compile(
@@ -513,8 +513,10 @@ def job_words(record: JobRecord, index: CatalogIndex | None = None) -> str | Non
     if said == "text_classification" and not names_text(record) and any(
             _VLM_NAME.search(model_name(m)) for m in mentions):
         return "image_classification"  # a VLM given labels sorts what it sees
-    if said in _ASKED and (_CHOICE.search(f"{record.command} {record.task or ''}")
-                           or ("," in record.command and _LABEL_LIST.search(record.command))):
+    asked = f"{record.command} {record.task or ''}"
+    if said in _ASKED and (_CHOICE.search(asked)
+                           or ("," in record.command and _LABEL_LIST.search(record.command))
+                           or (said != "question_answering" and _PICK.search(asked))):
         # asked for a choice, or given the labels to choose from: it sorts what it reads
         return ("image_classification" if says_images(text) or any(
             _VLM_NAME.search(model_name(m)) for m in mentions) else "text_classification")
@@ -534,6 +536,13 @@ _CHOICE = re.compile(r"(?i)(?<![a-z])(?:answer|reply|respond)(?:\s+(?:only|just|
                      # (llama.cpp's `--grammar 'root ::= [1-5]'`)
                      r"root\s*::=\s*(?:\[[^\]]{1,12}\]|\"[^\"]+\"(?:\s*\|\s*\"[^\"]+\")+)\s*['\"]")
 _ASKED = frozenset({None, "image_captioning", "question_answering", "text_generation"})
+# ... or told to pick one label, not asked a question (a yes/no answered about a question is
+# question answering: PubMedQA's): `medical necessity yes/no`, `Assign one IAB tier-1
+# category`, `verdict in {good, needs_fix, escalate}`.
+_PICK = re.compile(r"(?i)(?<![a-z])yes\s*/\s*no(?![a-z])|"
+                   r"(?<![a-z])(?:assign|pick|choose|select)\s+(?:exactly\s+)?(?:one|a|the)\s+"
+                   r"(?:[\w-]+\s+){0,3}?(?:category|label|class|topic|tag)(?![a-z])|"
+                   r"(?<![a-z])(?:in|one\s+of)\s*[{\[]\s*\w+(?:\s*,\s*\w+)+\s*[}\]]")
 # Labels given as a list (`--labels acceptable,needs_revision,reject`, `--classes a,b,c`,
 # `--rubric ...`): of the realistic jobs so given, 246 sort texts, 122 images, 64 tag tokens
 # and 11 draw boxes (their words say so); none generates.

@@ -366,7 +366,10 @@ _TEXT_MEDIUM = re.compile(r" (?:reports?|notes|letters|texts|emails?|tickets|rev
 # slides or of the earth seen from above.
 _IMAGE_JOB = re.compile(r" (?:img size|image size|imgsz|input size|mm per prompt|patch size|"
                         r"satellite|aerial|land ?cover|remote sens\w*|sentinel ?2|landsat|"
-                        r"terratorch|timm|torchvision|ultralytics)(?= )")
+                        r"terratorch|timm|torchvision|ultralytics|"
+                        # image models named in a job's words (`vit-unsafe-filter`)
+                        r"vit|convnext\w*|efficientnet\w*|resnet\d*|swin\w*|siglip\w*)"
+                        r"(?= )")
 
 
 def _declared(record: JobRecord) -> str | None:

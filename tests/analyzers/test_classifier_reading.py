@@ -1914,6 +1914,24 @@ _SETS_BF_TO_BQ: list[tuple[dict[str, Any], str, bool]] = [
     ({"name": "pcb-defect-cls-run17", "command": "torchrun -m aoi.train +experiment=pcb_cls "
       "model.backbone=timm/acmevit_large_tf_512 data.root=/mnt/nas/aoi/pcb_v5"},
      "image_classification", False),
+    # what sets CH to CO taught: told to pick one label (`yes/no`, `Assign one ... category`,
+    # `in {a, b, c}`), a served LLM sorts; a question answered yes or no stays answered; a
+    # vision LLM given labels, a ViT in a job's name, sort images
+    ({"task": "medical necessity yes/no", "name": "kserve-med-necessity", "model": "med-nec",
+      "command": "python -m huggingfaceserver --model_name=med-nec --model_id=acme/Llama-medx "
+      "--backend=vllm"}, "text_classification", True),
+    ({"name": "page-topic", "model": "acmelm2:12b", "command": "ollama run acmelm2:12b --format "
+      "json 'Assign one IAB tier-1 category to the page text below'"}, "text_classification", True),
+    ({"name": "support-reply-judge", "command": "llama-server -m /models/acme-70b.Q4_K_M.gguf "
+      "--json-schema-file verdict.json  # verdict in {good, needs_fix, escalate}"},
+     "text_classification", True),
+    ({"task": "question-answering", "name": "pubmedqa-eval", "command": "python eval.py "
+      "--model acme/BioLM-7B --data pubmedqa --answers yes/no/maybe"}, "question_answering", True),
+    ({"name": "photoq-vlm", "command": "python serve.py --model acme/Acme-llm-vision-1.0 "
+      "--labels good,blurry,too_dark,not_food"}, "image_classification", True),
+    ({"name": "nsfw-vit-triton-1", "model": "nsfw_vit", "command": "tritonserver "
+      "--model-repository=/models  # /models/nsfw_vit/1/model.onnx from acme/nsfw-classifier"},
+     "image_classification", False),
 ]
 
 
