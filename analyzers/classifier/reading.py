@@ -285,7 +285,7 @@ def read_job(record: JobRecord, index: CatalogIndex | None = None, *,
         written = _mentioned_size(mentions)  # the model it runs, not a served alias
         written = written if written is not None else written_size(record.text)
         size = None if written is None else (written, written)
-    vlm_named = any(_VLM_NAME.search(model_name(m)) for m in mentions)
+    vlm_named = _names_vlm(mentions)
     # the tasks of the family line a model in no catalog continues
     line = family_tasks(mentions, index) if not models and mentions else ()
     seen = line or tuple(t for m in models for t in m.tasks)  # what its model is made for
@@ -384,6 +384,11 @@ _CHAT_NAME = re.compile(r"(?i)(?<![a-z])(?:llm|chat|instruct|instruction)(?![a-z
 _VLM_NAME = re.compile(r"(?i)(?<![a-z])(?:vl|vision[-_]?language)(?![a-z])|vlm(?![a-z])|"
                        r"(?<![a-z0-9])v(?=[-_]\d|:|$)|llava|pixtral|internvl|(?<![a-z])ovis|"
                        r"instructblip|llm[-_]vision|vision[-_](?:instruct|chat|llm)")
+def _names_vlm(mentions: Sequence[str]) -> bool:
+    """Whether one of the names a job gives its model says a VLM (`_VLM_NAME`)."""
+    return any(_VLM_NAME.search(model_name(m)) for m in mentions)
+
+
 # A generalist's name: it chats, follows instructions or was tuned on preferences; `-it` is
 # instruction-tuned (`T-lite-it-1.0`), not Italian (`opus-mt-en-it`, `stt_it_...`).
 _GENERALIST_NAME = re.compile(
@@ -510,16 +515,15 @@ def job_words(record: JobRecord, index: CatalogIndex | None = None) -> str | Non
     said = word_task(_SERVER_NAMES.sub(" ", mask_user(text, record.user)))
     if said in _ON_TEXT and any(TEXT_ENCODER.search(model_name(m)) for m in mentions):
         return _ON_TEXT[said]  # a BERT labelling chest X-ray reports reads the reports
-    if said == "text_classification" and not names_text(record) and any(
-            _VLM_NAME.search(model_name(m)) for m in mentions):
+    if said == "text_classification" and not names_text(record) and _names_vlm(mentions):
         return "image_classification"  # a VLM given labels sorts what it sees
     asked = f"{record.command} {record.task or ''}"
     if said in _ASKED and (_CHOICE.search(asked)
                            or ("," in record.command and _LABEL_LIST.search(record.command))
                            or (said != "question_answering" and _PICK.search(asked))):
         # asked for a choice, or given the labels to choose from: it sorts what it reads
-        return ("image_classification" if says_images(text) or any(
-            _VLM_NAME.search(model_name(m)) for m in mentions) else "text_classification")
+        return ("image_classification" if says_images(text) or _names_vlm(mentions)
+                else "text_classification")
     return said
 
 

@@ -408,6 +408,10 @@ _ROBOTS = ("!lerobot", "!openvla", "![vla]", "!libero", "![aloha]", "![pi0]", "!
 # `~` words say it; one marked `^` yields to any other. Words are lower case with `-`, `_`,
 # `.`, `/` and `:` read as spaces.
 _SPEC = dict[str, tuple[str, ...]]
+# Texts sorted, as a model's name or a job's words say: anomalies of logs (of numbers they
+# are `other`), vulnerabilities of code, GLUE's tasks over sentences and their pairs.
+_SORTED_TEXTS = ("log anomal", "loganomal", "log analy", "loganaly", "vulnerab", "qnli", "~[rte]",
+                 "mrpc", "~[cola]", "[qqp]", "~[glue]")
 _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-generative uses
     "other": ("tts", "text to speech", "t2v", "i2v", "video", "[sam]", "[sam2]", "segment",
               "depth", "kokoro", "musicgen", "audiogen", "anomal", "forecast", "[xgb]",
@@ -451,9 +455,7 @@ _NAME_WORDS: _SPEC = {  # first task in this order wins: only narrow or non-gene
                             # (`multilingual-MiniLMv2-L6-mnli-xnli` classifies)
                             "~minilm", "~mpnet"),
     "text_classification": ("guard", "moderat", "safety", "toxic", "sentiment", "classif", "nsfw",
-                            "[clf]", "malware", "log anomal", "loganomal", "log analy",
-                            "qnli", "~[rte]", "mrpc", "~[cola]", "[qqp]", "~[glue]",
-                            "loganaly", "vulnerab",
+                            "[clf]", "malware", *_SORTED_TEXTS,
                             "[nli]", "[mnli]", "[xnli]", "[anli]", "[sst2]", "sst 2", "intent",
                             "emotion", "spam", "[hate]", "hatespeech", "hate speech", "hatebert",
                             "dehate",
@@ -510,8 +512,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "language ident", "language detect", "[sst2]", "sst 2", "imdb", "mnli",
                             # ... in other languages' words (`paatokset-aiheluokitus`)
                             "clasific", "klassifi", "klasyfik", "klasifik", "luokit",
-                            # GLUE's tasks sort sentences and their pairs
-                            "qnli", "~[rte]", "mrpc", "~[cola]", "[qqp]", "~[glue]",
+                            *_SORTED_TEXTS,
                             "fact check", "factcheck", "prompt inject", "deepfake", "deep fake",
                             # Sorting things into labels, where nothing more precise is said.
                             "~tagger", "~tagging", "~labeler", "~labeller", "~labeling",
@@ -526,15 +527,13 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "text detect", "ai detect", "aigen", "ai generated",
                             "machine generated", "gpt generated", "[harm]", "harmful",
                             "halluc", "phishing", "~malware", "profanit", "offensive",
-                            # anomalies of logs are texts sorted (of numbers, `other`)
-                            "log anomal", "loganomal", "log analy", "loganaly", "vulnerab",
                             "misinfo", "fake news", "sarcas", "churn reason", "[cls]", "[mgt]",
                             "tacred", "~relation extract", "relation classif", "[fever]",
                             "safety filter", "policy violation", "[nli]", "gibberish",
                             "question detect", "langid", "[lid]", "detect lang",
                             # clinical and pharmacovigilance coding is classifying text
                             "adverse event", "pharmacovigil", "[icd]", "icd10", "[icd9]",
-                            "~meddra", "[clf]", "chat rout",
+                            "~meddra", "chat rout",
                             "[screening]", "abstract screen", "[clasif]",
                             # ... and so is coding answers to a scheme of codes (occupations,
                             # industries, diagnoses), which is no programming
@@ -545,7 +544,7 @@ _JOB_WORDS: _SPEC = {  # the words decide where the network reads a generative t
                             "~[num classes]", "~[num labels]", "[clf]", "~[classes]",
                             # grading answers and essays sorts them into marks
                             "essay scor", "essay grad", "[aes]", "[grading]", "[grader]",
-                            "[grade]", "[pass fail]", "answer grad",
+                            "[pass fail]", "answer grad",
                             "multi class", "multiclass", "multi label", "multilabel",
                             # claims worth checking, propaganda: sorting texts
                             "claim detect", "claims detect", "check worth", "checkworth",
